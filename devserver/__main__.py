@@ -1,0 +1,5 @@
+import sys
+
+from devserver.run import main
+
+sys.exit(main())

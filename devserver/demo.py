@@ -1,0 +1,86 @@
+"""Demo content for a new local site: an editor, two categories, three articles, a short
+thread with a reply e-mail. All text written for Burg."""
+
+import subprocess
+import sys
+import time
+
+import httpx
+
+from devserver.processes import DevSettings
+
+EDITOR = "Steve White"
+
+CATEGORIES = [
+    {"name": "Home Front", "description": "What happens at home while the world argues."},
+    {"name": "Science & Space", "description": "Rockets, reactors and the people who build them."},
+]
+
+ARTICLES = [
+    {
+        "category": "science-space",
+        "title": "Town council approves a rooftop observatory on the old grain silo",
+        "source_name": "The Millbrook Courier", "source_url": "https://example.org/courier/silo",
+        "source_note": "Excerpted, edited.",
+        "body": "[Millbrook Courier] The council voted 5 to 2 on Tuesday to let the astronomy "
+                "club put a small dome on the disused grain silo by the river.\n\n"
+                "The club will pay for the dome itself and open it to schools on Fridays.\n\n"
+                "Editor: a town that looks up now and then argues less about parking.",
+    },
+    {
+        "category": "home-front",
+        "title": "Ferry line returns after a winter of repairs",
+        "source_name": "Harbour Weekly", "source_url": "https://example.org/harbour/ferry",
+        "source_note": "Direct quote, edited for length.",
+        "body": "[Harbour Weekly] The blue ferry is back on the morning run, three months "
+                "late and, the operator says, with engines that will last twenty years.\n\n"
+                "Editor: we will hold them to that, and to the coffee on board.",
+    },
+    {
+        "category": "home-front",
+        "title": "Library extends opening hours through the exam season",
+        "source_name": "Millbrook Courier", "source_url": "https://example.org/courier/library",
+        "source_note": "Excerpted.",
+        "body": "[Millbrook Courier] The central library will stay open until ten in the "
+                "evening from May until the end of June.\n\n"
+                "Editor: quiet rooms and free heating, the oldest study aids there are.",
+    },
+]
+
+
+def load_demo(settings: DevSettings, env: dict[str, str]) -> str:
+    """Create the demo editor (a fresh token every run) and, on an empty site, the content."""
+    token = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "services.posts.cli", "create-editor", EDITOR, "--rotate"],
+        env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    editor = {"Authorization": f"Bearer {token}"}
+    posts = httpx.Client(base_url=f"{settings.posts_url}/api/posts", headers=editor)
+    if posts.get("/categories").json():
+        return token
+    for category in CATEGORIES:
+        posts.post("/categories", json=category).raise_for_status()
+    first_id = None
+    for article in ARTICLES:
+        created = posts.post("/articles", json=article).raise_for_status().json()
+        posts.post(f"/articles/{created['id']}/publish").raise_for_status()
+        first_id = first_id or created["id"]
+    _demo_thread(settings, first_id)
+    return token
+
+
+def _demo_thread(settings: DevSettings, article_id: int) -> None:
+    """Two readers argue; the first asked for reply e-mails, so the sink gets one."""
+    comments = httpx.Client(base_url=f"{settings.comments_url}/api/comments")
+    url = f"/articles/{article_id}/comments"
+    for _ in range(100):  # the comments service learns of the article through an event
+        if comments.get(url).status_code == 200:
+            break
+        time.sleep(0.1)
+    first = comments.post(url, json={
+        "nic": "Frank G", "email": "frank@example.org", "notify_replies": True,
+        "body": "Twenty years ago they promised us a planetarium. A dome on a silo is a start.",
+    }).raise_for_status().json()
+    comments.post(url, json={
+        "nic": "Procopius2k", "parent_id": first["comment"]["id"],
+        "body": "A start with a view of the river, Frank. I will bring the thermos.",
+    }).raise_for_status()

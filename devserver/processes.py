@@ -1,0 +1,43 @@
+"""The processes of a local Burg: what `make run` starts, and what the end-to-end tests start."""
+
+import shlex
+import sys
+from urllib.parse import urlsplit
+
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import Settings
+
+SERVICES = ("posts", "comments", "notify", "feeds")
+
+
+class DevSettings(Settings):
+    model_config = SettingsConfigDict(env_prefix="BURG_", extra="ignore")
+    smtp_port: int = 8025  # the local SMTP sink listens here (and notify sends here)
+    worker_concurrency: int = 1
+    demo: bool = True  # load the demo content into an empty site
+
+
+def service_url(settings: Settings, service: str) -> str:
+    url: str = getattr(settings, f"{service}_url")
+    return url
+
+
+def commands(settings: DevSettings) -> dict[str, str]:
+    """Process name → shell command, for honcho: an API and a worker per service, the sink."""
+    python = shlex.quote(sys.executable)
+    procs = {}
+    for service in SERVICES:
+        port = urlsplit(service_url(settings, service)).port
+        procs[f"{service}-api"] = (
+            f"{python} -m uvicorn services.{service}.api:app --host 127.0.0.1 --port {port}"
+            " --no-access-log")
+        procs[f"{service}-worker"] = (
+            f"{python} -m celery -A services.{service}.worker worker -Q {service}"
+            f" -n {service}@%h --concurrency {settings.worker_concurrency} --loglevel INFO"
+            # Gossip, mingle and heartbeats only add broker chatter for a single laptop.
+            " --without-gossip --without-mingle --without-heartbeat")
+    maildir = shlex.quote(str((settings.data_dir / "mail").resolve()))
+    procs["mailsink"] = (f"{python} -m aiosmtpd -n -l 127.0.0.1:{settings.smtp_port}"
+                         f" -c aiosmtpd.handlers.Mailbox {maildir}")
+    return procs

@@ -1,0 +1,1 @@
+"""The comments service: threads of comments, their commenters and nics."""

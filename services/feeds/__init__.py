@@ -1,0 +1,1 @@
+"""The feeds service: RSS and Atom documents, rendered when content changes."""

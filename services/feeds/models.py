@@ -1,0 +1,37 @@
+"""The feeds service's tables: a read model of published articles, and rendered documents."""
+
+from datetime import datetime
+
+from sqlalchemy import LargeBinary
+from sqlalchemy.orm import registry
+from sqlmodel import Column, Field, SQLModel
+
+
+class FeedsTable(SQLModel, registry=registry()):
+    """Base of this service's tables: their own metadata, apart from other services'."""
+
+
+class FeedArticle(FeedsTable, table=True):
+    """A published article as the feeds need it, kept from the posts service's events."""
+
+    article_id: int = Field(primary_key=True)
+    slug: str
+    url: str
+    title: str
+    category_slug: str = Field(index=True)
+    category_name: str
+    posted_by: str
+    summary: str
+    body_html: str
+    published_at: datetime = Field(index=True)
+    updated_at: datetime
+
+
+class FeedDocument(FeedsTable, table=True):
+    """A rendered feed, served as it is: `path` is its URL below `/feeds/`."""
+
+    path: str = Field(primary_key=True, max_length=300)
+    content_type: str
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    etag: str
+    last_modified: datetime

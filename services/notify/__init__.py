@@ -1,0 +1,1 @@
+"""The notify service: reply subscriptions and the e-mails they lead to."""

@@ -1,0 +1,19 @@
+"""Settings of the notify service, SMTP included (`BURG_SMTP_…`)."""
+
+from pydantic import AliasChoices, Field
+
+from shared.settings import ServiceSettings
+
+
+class NotifySettings(ServiceSettings):
+    service = "notify"
+    database_url: str = Field(
+        default="", validation_alias=AliasChoices("BURG_NOTIFY_DATABASE_URL", "database_url"))
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025  # the local sink `make run` starts
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "Burg <noreply@burg.localhost>"
+    smtp_timeout: float = 30.0

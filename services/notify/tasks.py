@@ -1,0 +1,11 @@
+"""Events the notify service consumes: new comments, and requests for reply e-mail."""
+
+from functools import partial
+
+from services.notify import replies
+from services.notify.bootstrap import settings
+
+HANDLERS = {
+    "subscription.requested": replies.on_subscription_requested,
+    "comment.created": partial(replies.on_comment_created, settings=settings),
+}

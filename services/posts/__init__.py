@@ -1,0 +1,1 @@
+"""The posts service: categories, articles and the editors who write them."""

@@ -1,0 +1,114 @@
+"""The posts service's tables and the shapes its API reads and returns."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import HttpUrl, field_validator
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from shared.events import utcnow
+
+
+class PostsTable(SQLModel, registry=registry()):
+    """Base of this service's tables: their own metadata, apart from other services'."""
+
+
+class Editor(PostsTable, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    nic: str = Field(unique=True, max_length=40)
+    token_hash: str = Field(unique=True, max_length=64)  # sha256 of the API token
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class CategoryBase(SQLModel):
+    name: str = Field(min_length=1, max_length=80)
+    description: str = Field(default="", max_length=500)
+
+    @field_validator("name")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+
+class Category(PostsTable, CategoryBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=90)
+
+
+class CategoryCreate(CategoryBase):
+    pass
+
+
+class CategoryPublic(CategoryBase):
+    slug: str
+
+
+class ArticleStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+    retracted = "retracted"
+
+
+MAX_BODY = 100_000  # characters of article markup
+
+
+class ArticleBase(SQLModel):
+    title: str = Field(min_length=1, max_length=200)
+    dateline: date | None = None
+    source_name: str = Field(default="", max_length=120)
+    source_url: str | None = Field(default=None, max_length=2000)
+    source_note: str = Field(default="", max_length=300)
+
+
+class Article(PostsTable, ArticleBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=120)
+    category_id: int = Field(foreign_key="category.id", index=True)
+    body: str
+    body_html: str
+    editor_id: int = Field(foreign_key="editor.id")
+    posted_by: str = Field(max_length=40)
+    status: ArticleStatus = Field(default=ArticleStatus.draft, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime | None = Field(default=None, index=True)
+    comments_close_at: datetime | None = None
+
+
+class ArticleCreate(ArticleBase):
+    category: str = Field(description="slug of the article's category")
+    body: str = Field(min_length=1, max_length=MAX_BODY)
+    source_url: HttpUrl | None = None  # type: ignore[assignment]
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+
+class ArticlePublic(ArticleBase):
+    id: int
+    slug: str
+    url: str
+    category: CategoryPublic
+    body_html: str
+    posted_by: str
+    status: ArticleStatus
+    published_at: datetime | None
+    updated_at: datetime
+    comments_close_at: datetime | None
+
+
+class ArticlesPublic(SQLModel):
+    data: list[ArticlePublic]
+    next_cursor: str | None = None
+
+
+class EditorPublic(SQLModel):
+    nic: str

@@ -1,0 +1,35 @@
+"""What every service's FastAPI app shares: error answers as JSON and a health route."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from shared.errors import BurgError
+
+log = logging.getLogger(__name__)
+
+
+def create_app(*, title: str, description: str) -> FastAPI:
+    """A FastAPI app whose errors are JSON `{"detail": …}` and which answers `/healthz`."""
+    app = FastAPI(title=title, description=description)
+
+    @app.exception_handler(BurgError)
+    async def _burg_error(_request: Request, exc: BurgError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Name each bad field in plain words, keep FastAPI's structured list beside it.
+        problems = [f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
+                    for e in exc.errors()]
+        errors = [{k: e[k] for k in ("loc", "msg", "type")} for e in exc.errors()]
+        return JSONResponse({"detail": "; ".join(problems), "errors": errors}, status_code=422)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,76 @@
+"""The Celery app factory: one app per service, consuming only its own queue.
+
+Producers never import a consumer's code: an event reaches a service as the task
+`<service>.handle_event` sent by name onto the queue `<service>` (see `outbox.py`).
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+
+from celery import Celery, bootsteps
+from kombu import Exchange, Queue
+
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def make_celery(service: str, settings: Settings, broker_url: str) -> Celery:
+    """A Celery app for `service` with the reliability settings of DESIGN.md §3."""
+    timeout = settings.visibility_timeout
+    app = Celery(service, broker=broker_url, set_as_current=False)
+    app.conf.update(
+        # Celery's default per-queue exchange: never several queues on one exchange and
+        # routing key, or a restored message is duplicated into the siblings (celery#4091).
+        task_queues=[Queue(service, Exchange(service), routing_key=service)],
+        task_default_queue=service,
+        task_serializer="json",  # events are plain JSON: no pickle from the network
+        accept_content=["json"],
+        task_ignore_result=True,  # nobody waits for results; effects live in databases
+        result_backend=None,
+        task_acks_late=True,  # ack after the task ran: a crash mid-task means redelivery
+        task_reject_on_worker_lost=True,  # a killed pool child requeues its task at once
+        worker_prefetch_multiplier=1,  # hold one unacked task: less to redeliver, fair spread
+        # The timeout only takes effect if set in all three places (celery#7651).
+        broker_transport_options={"visibility_timeout": timeout, "socket_connect_timeout": 5},
+        result_backend_transport_options={"visibility_timeout": timeout},
+        visibility_timeout=timeout,
+        # A task running past the visibility timeout is delivered twice: stop it long before.
+        task_time_limit=max(10, timeout // 4),
+        task_soft_time_limit=max(5, timeout // 5),
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,  # the default (100) gives up for good
+        # Unacked tasks are redelivered after a lost connection; cancel ours to avoid doubles.
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        worker_hijack_root_logger=False,
+        enable_utc=True,
+    )
+    return app
+
+
+def run_periodically_in_worker(app: Celery, every: float, job: Callable[[], object]) -> None:
+    """Run `job` every `every` seconds in a thread of each worker's main process."""
+
+    class PeriodicJob(bootsteps.StartStopStep):
+        def __init__(self, worker: object, **kwargs: object) -> None:
+            self.stopping = threading.Event()
+            self.thread: threading.Thread | None = None
+
+        def start(self, worker: object) -> None:
+            self.thread = threading.Thread(target=self.loop, name="burg-periodic", daemon=True)
+            self.thread.start()
+
+        def loop(self) -> None:
+            while not self.stopping.wait(every):
+                try:
+                    job()
+                except Exception:  # keep sweeping: the next round may succeed
+                    log.exception("periodic job failed")
+
+        def stop(self, worker: object) -> None:
+            self.stopping.set()
+            if self.thread is not None:
+                self.thread.join(timeout=every + 5)
+
+    app.steps["worker"].add(PeriodicJob)

@@ -1,0 +1,49 @@
+"""Database helpers: one engine per service, SQLite (WAL) by default, PostgreSQL by URL."""
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, event
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, create_engine
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; a SQLite file gets WAL, a busy timeout and its folder created.
+
+    The API, the worker and the outbox relay of a service write the same SQLite file from
+    several processes: WAL lets readers go on while one writes, and the busy timeout makes a
+    writer wait for the lock instead of failing with "database is locked".
+    """
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    path = url.split("///", 1)[1] if "///" in url else ""
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep their objects readable after commit (routes return them)."""
+    return sessionmaker(engine, class_=Session, expire_on_commit=False)
+
+
+def create_schema(engine: Engine, metadata: MetaData) -> None:
+    """Create the service's tables if missing (migrations take over in production)."""
+    metadata.create_all(engine)
+
+
+def forget_inherited_connections(engine: Engine) -> None:
+    """Call in a forked worker child: never reuse the parent's pooled connections."""
+    engine.dispose(close=False)

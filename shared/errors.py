@@ -1,0 +1,27 @@
+"""Errors a use case raises; every API turns them into a 4xx JSON answer (see `api.py`)."""
+
+
+class BurgError(Exception):
+    """Base of the errors that reach a client; `status` is the HTTP status it becomes."""
+
+    status = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(BurgError):
+    status = 404
+
+
+class Unauthorized(BurgError):
+    status = 401
+
+
+class Forbidden(BurgError):
+    status = 403
+
+
+class Conflict(BurgError):
+    status = 409

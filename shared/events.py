@@ -1,0 +1,119 @@
+"""The event catalogue: the envelope every event travels in, a typed record per event type,
+and the one routing table saying which services receive which type.
+
+An event crosses a service boundary as a Celery task `<consumer>.handle_event` on the
+consumer's own queue, with the envelope (JSON) as its only argument.
+"""
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+
+class Event(BaseModel):
+    """Base of the typed event records; `type` names the event on the wire."""
+
+    type: ClassVar[str]
+
+
+class ArticlePublished(Event):
+    """Posts publishes it when an article goes public; comments and feeds consume it."""
+
+    type: ClassVar[str] = "article.published"
+    article_id: int
+    slug: str
+    url: str
+    title: str
+    category_slug: str
+    category_name: str
+    posted_by: str
+    dateline: date
+    summary: str
+    body_html: str
+    published_at: datetime
+    updated_at: datetime
+    comments_close_at: datetime | None
+
+
+class ArticleUpdated(ArticlePublished):
+    """Posts publishes it when a published article changes; comments and feeds consume it."""
+
+    type: ClassVar[str] = "article.updated"
+
+
+class ArticleRetracted(Event):
+    """Posts publishes it when an article is withdrawn; comments and feeds consume it."""
+
+    type: ClassVar[str] = "article.retracted"
+    article_id: int
+    category_slug: str
+
+
+class CommentCreated(Event):
+    """Comments publishes it for every new public comment; feeds and notify consume it."""
+
+    type: ClassVar[str] = "comment.created"
+    comment_id: int
+    article_id: int
+    article_title: str
+    article_url: str
+    parent_id: int | None
+    commenter_id: int
+    nic: str
+    body_html: str
+    created_at: datetime
+
+
+class SubscriptionRequested(Event):
+    """Comments publishes it when a commenter asks for reply e-mails; only notify consumes it,
+    because it carries the commenter's e-mail address."""
+
+    type: ClassVar[str] = "subscription.requested"
+    comment_id: int
+    article_id: int
+    commenter_id: int
+    nic: str
+    email: str
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type: cls
+    for cls in (ArticlePublished, ArticleUpdated, ArticleRetracted, CommentCreated,
+                SubscriptionRequested)
+}
+
+# Which services receive which event type: one queue (and one copy) per consumer.
+ROUTES: dict[str, tuple[str, ...]] = {
+    "article.published": ("comments", "feeds"),
+    "article.updated": ("comments", "feeds"),
+    "article.retracted": ("comments", "feeds"),
+    "comment.created": ("feeds", "notify"),
+    "subscription.requested": ("notify",),
+}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class Envelope(BaseModel):
+    """What travels on the queue: the event's id, type and time, its producer, its data."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    type: str
+    version: int = 1
+    occurred_at: datetime = Field(default_factory=utcnow)
+    producer: str
+    data: dict[str, Any]
+
+    @classmethod
+    def wrap(cls, event: Event, *, producer: str) -> "Envelope":
+        """Put a typed event in a new envelope."""
+        return cls(type=event.type, producer=producer, data=event.model_dump(mode="json"))
+
+    def event(self) -> Event:
+        """The typed event inside; raises KeyError for a type not in the catalogue."""
+        return EVENT_TYPES[self.type].model_validate(self.data)

@@ -1,0 +1,40 @@
+"""Settings common to every service, read from `BURG_…` environment variables.
+
+Every default works on a laptop with nothing configured: SQLite files under `data_dir`, an
+embedded Redis when `BURG_REDIS_URL` is unset, and the services on 127.0.0.1 ports 8001-8004.
+A service's own settings class extends `Settings` with its database URL and its own knobs.
+"""
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BURG_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    redis_url: str | None = None
+    # Redis redelivers an unacknowledged task after this many seconds; keep every task and
+    # every retry countdown well below it (DESIGN.md §3). All services on one Redis share it.
+    visibility_timeout: int = 3600
+    # Where people reach the site (the web frontend, or the gateway in production), and
+    # where each service's API is reached; used to build absolute links in feeds and e-mail.
+    site_url: str = "http://127.0.0.1:8000"
+    posts_url: str = "http://127.0.0.1:8001"
+    comments_url: str = "http://127.0.0.1:8002"
+    notify_url: str = "http://127.0.0.1:8003"
+    feeds_url: str = "http://127.0.0.1:8004"
+    outbox_sweep_seconds: float = 5.0
+    log_level: str = "INFO"
+
+class ServiceSettings(Settings):
+    """Settings of one service; `database_url` comes from `BURG_<SERVICE>_DATABASE_URL`."""
+
+    service: ClassVar[str]
+    database_url: str = ""
+
+    @property
+    def database(self) -> str:
+        """The service's database URL: the configured one, or a SQLite file in `data_dir`."""
+        return self.database_url or f"sqlite:///{self.data_dir / self.service}.db"
