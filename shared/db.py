@@ -1,9 +1,11 @@
 """Database helpers: one engine per service, SQLite (WAL) by default, PostgreSQL by URL."""
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
@@ -39,9 +41,20 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, class_=Session, expire_on_commit=False)
 
 
-def create_schema(engine: Engine, metadata: MetaData) -> None:
-    """Create the service's tables if missing (migrations take over in production)."""
-    metadata.create_all(engine)
+def create_schema(engine: Engine, metadata: MetaData, attempts: int = 5) -> None:
+    """Create the service's tables if missing (migrations take over in production).
+
+    A service's API and worker start together and may both find a table missing; the one
+    that loses the race to create it simply checks again.
+    """
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except DBAPIError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def forget_inherited_connections(engine: Engine) -> None:

@@ -1,0 +1,81 @@
+"""The inbox against a real SQLite file: an event delivered twice has its effect once."""
+
+from pathlib import Path
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy.orm import Session
+
+from shared.db import create_schema, make_engine, make_session_factory
+from shared.events import ArticleRetracted, Envelope
+from shared.inbox import Inbox, dead_letter_table, inbox_table
+
+metadata = MetaData()
+effects = Table("effects", metadata, Column("id", Integer, primary_key=True),
+                Column("article_id", Integer), Column("note", String))
+
+
+def make_inbox(tmp_path: Path) -> tuple[Inbox, object]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'consumer.db'}")
+    md = MetaData()
+    for table in (effects,):
+        table.to_metadata(md)
+    inbox_tbl, dead = inbox_table(md), dead_letter_table(md)
+    create_schema(engine, md)
+    sessions = make_session_factory(engine)
+    return Inbox(table=inbox_tbl, dead_letters=dead, sessions=sessions), sessions
+
+
+def record(session: Session, event: ArticleRetracted) -> None:
+    session.execute(insert(effects).values(article_id=event.article_id, note="retracted"))
+
+
+def count(sessions: object) -> int:
+    with sessions() as session:  # type: ignore[operator]
+        return int(session.execute(select(func.count()).select_from(effects)).scalar_one())
+
+
+def envelope() -> dict[str, object]:
+    event = ArticleRetracted(article_id=7, category_slug="c")
+    return Envelope.wrap(event, producer="posts").model_dump(mode="json")
+
+
+def test_same_event_delivered_twice_has_its_effect_once(tmp_path: Path) -> None:
+    inbox, sessions = make_inbox(tmp_path)
+    inbox.handlers["article.retracted"] = record
+    raw = envelope()
+    assert inbox.handle(raw) is True
+    assert inbox.handle(raw) is False
+    assert count(sessions) == 1
+
+
+def test_a_new_event_of_the_same_type_is_applied(tmp_path: Path) -> None:
+    inbox, sessions = make_inbox(tmp_path)
+    inbox.handlers["article.retracted"] = record
+    inbox.handle(envelope())
+    inbox.handle(envelope())
+    assert count(sessions) == 2
+
+
+def test_failed_handler_leaves_no_trace_so_a_redelivery_applies_it(tmp_path: Path) -> None:
+    inbox, sessions = make_inbox(tmp_path)
+    raw = envelope()
+
+    def failing(session: Session, event: ArticleRetracted) -> None:
+        record(session, event)
+        raise ConnectionError("SMTP away")
+
+    inbox.handlers["article.retracted"] = failing
+    try:
+        inbox.handle(raw)
+    except ConnectionError:
+        pass
+    assert count(sessions) == 0
+    inbox.handlers["article.retracted"] = record
+    assert inbox.handle(raw) is True
+    assert count(sessions) == 1
+
+
+def test_event_type_without_handler_is_ignored(tmp_path: Path) -> None:
+    inbox, sessions = make_inbox(tmp_path)
+    assert inbox.handle(envelope()) is False
+    assert count(sessions) == 0

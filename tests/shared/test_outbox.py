@@ -1,0 +1,98 @@
+"""The outbox against a real Redis and a real SQLite file: events survive a broker outage."""
+
+import base64
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import MetaData
+
+from shared.celery_app import make_celery
+from shared.db import create_schema, make_engine, make_session_factory
+from shared.embedded_redis import EmbeddedRedis, free_port
+from shared.events import ArticlePublished, utcnow
+from shared.outbox import Outbox, outbox_table
+from shared.settings import Settings
+
+
+def published(article_id: int = 1) -> ArticlePublished:
+    now = utcnow()
+    return ArticlePublished(
+        article_id=article_id, slug="s", url="http://x/s", title="T", category_slug="c",
+        category_name="C", posted_by="ed", dateline=date(2025, 5, 4), summary="", body_html="",
+        published_at=now, updated_at=now, comments_close_at=None)
+
+
+def make_outbox(tmp_path: Path, port: int) -> tuple[Outbox, object]:
+    metadata = MetaData()
+    table = outbox_table(metadata)
+    engine = make_engine(f"sqlite:///{tmp_path / 'producer.db'}")
+    create_schema(engine, metadata)
+    sessions = make_session_factory(engine)
+    celery = make_celery("posts", Settings(), f"redis://127.0.0.1:{port}/0")
+    outbox = Outbox(table=table, engine=engine, celery=celery, producer="posts")
+    outbox.relay_after_commit(sessions)
+    return outbox, sessions
+
+
+def queued_event_ids(client: redis.Redis, queue: str) -> list[str]:
+    """The envelope ids of the Celery messages waiting in `queue` (kombu's Redis list)."""
+    ids = []
+    for raw in client.lrange(queue, 0, -1):
+        body = json.loads(base64.b64decode(json.loads(raw)["body"]))
+        ids.append(body[0][0]["id"])
+    return ids
+
+
+def test_event_written_while_redis_is_down_is_delivered_once_redis_is_back(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens here yet: the broker is "down"
+    outbox, sessions = make_outbox(tmp_path, port)
+    with sessions() as session:
+        envelope = outbox.add(session, published())
+        session.commit()  # the relay runs now, fails, and leaves the row for the sweep
+    assert outbox.backlog() == 1
+
+    server = EmbeddedRedis(tmp_path / "redis", port=port).start()
+    try:
+        assert outbox.sweep() == 1
+        assert outbox.backlog() == 0
+        assert outbox.sweep() == 0  # sent once, never again
+        client = redis.Redis(port=port)
+        for consumer in ("comments", "feeds"):
+            assert queued_event_ids(client, consumer) == [str(envelope.id)]
+        assert client.llen("notify") == 0  # not a subscriber of article.published
+    finally:
+        server.stop()
+
+
+def test_event_is_sent_right_after_commit(tmp_path: Path) -> None:
+    server = EmbeddedRedis(tmp_path / "redis").start()
+    try:
+        outbox, sessions = make_outbox(tmp_path, server.port)
+        with sessions() as session:
+            envelope = outbox.add(session, published())
+            session.commit()
+        assert outbox.backlog() == 0
+        assert queued_event_ids(redis.Redis(port=server.port), "feeds") == [str(envelope.id)]
+    finally:
+        server.stop()
+
+
+def test_rolled_back_event_is_never_sent(tmp_path: Path) -> None:
+    server = EmbeddedRedis(tmp_path / "redis").start()
+    try:
+        outbox, sessions = make_outbox(tmp_path, server.port)
+        with sessions() as session:
+            outbox.add(session, published())
+            session.rollback()
+        assert outbox.sweep() == 0
+        assert redis.Redis(port=server.port).llen("feeds") == 0
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BURG_REDIS_URL", raising=False)
