@@ -11,8 +11,19 @@ from typing import Any
 
 from celery import Celery, Task
 from pydantic import ValidationError
-from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table, Text, insert,
-                        select, update)
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +34,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Session, Any], None]
 
 
-class RetryLater(Exception):  # noqa: N818 - it names what the caller should do
+class RetryLater(Exception):
     """A handler's way to say: not now (a prerequisite is missing), try again with backoff."""
 
 

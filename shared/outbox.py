@@ -9,8 +9,24 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery
-from sqlalchemy import (JSON, Column, DateTime, Engine, Integer, MetaData, String, Table, Text,
-                        delete, event, func, insert, or_, select, update)
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.events import ROUTES, Envelope, Event, utcnow

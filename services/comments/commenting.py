@@ -9,11 +9,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from services.comments.markup import render_comment
-from services.comments.models import (ArticleReplica, Comment, CommentCreate, Commenter,
-                                      CommentPublic, Nic, ThreadPublic)
+from services.comments.models import (
+    ArticleReplica,
+    Comment,
+    CommentCreate,
+    Commenter,
+    CommentPublic,
+    Nic,
+    ThreadPublic,
+)
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized
-from shared.events import (ArticlePublished, ArticleRetracted, CommentCreated,
-                           SubscriptionRequested, utcnow)
+from shared.events import (
+    ArticlePublished,
+    ArticleRetracted,
+    CommentCreated,
+    SubscriptionRequested,
+    utcnow,
+)
 from shared.outbox import Outbox
 
 CLOSED = "Comments have been closed on this article."

@@ -5,8 +5,13 @@ from fastapi import APIRouter, Query
 from services.posts import editorial
 from services.posts.bootstrap import runtime, settings
 from services.posts.deps import EditorDep, SessionDep
-from services.posts.models import (ArticleCreate, ArticlePublic, ArticlesPublic, CategoryCreate,
-                                   CategoryPublic)
+from services.posts.models import (
+    ArticleCreate,
+    ArticlePublic,
+    ArticlesPublic,
+    CategoryCreate,
+    CategoryPublic,
+)
 from shared.api import create_app
 
 router = APIRouter(prefix="/api/posts")

@@ -8,8 +8,16 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from services.posts.markup import render_body, summarize
-from services.posts.models import (Article, ArticleCreate, ArticlePublic, ArticleStatus, Category,
-                                   CategoryCreate, CategoryPublic, Editor)
+from services.posts.models import (
+    Article,
+    ArticleCreate,
+    ArticlePublic,
+    ArticleStatus,
+    Category,
+    CategoryCreate,
+    CategoryPublic,
+    Editor,
+)
 from services.posts.settings import PostsSettings
 from shared.errors import Conflict, NotFound
 from shared.events import ArticlePublished, utcnow

@@ -1,0 +1,28 @@
+"""`make run`'s runner as a developer uses it: demo content, its reply e-mail in the sink,
+and Ctrl-C stopping every process it started, the embedded Redis included."""
+
+from pathlib import Path
+
+import httpx
+import psutil
+
+from tests.conftest import start_stack, stop_stack, wait_for
+
+
+def test_runner_loads_the_demo_and_ctrl_c_leaves_no_orphans(tmp_path: Path) -> None:
+    process, urls, _env, log = start_stack(tmp_path, None, demo=True)
+    try:
+        started = psutil.Process(process.pid).children(recursive=True)
+        names = " ".join(" ".join(p.cmdline()) for p in started)
+        assert "redis-server" in names and "aiosmtpd" in names
+        assert names.count("-m celery") >= 4 and names.count("-m uvicorn") >= 4
+        assert "editor token" in log.read_text()
+        inbox = tmp_path / "mail" / "new"
+        wait_for(lambda: inbox.exists() and any(inbox.iterdir()), what="the demo reply e-mail")
+        site = httpx.get(f"{urls['feeds']}/feeds/site.atom")
+        assert site.status_code == 200 and site.text.count("<entry>") == 3
+    finally:
+        stop_stack(process)
+    assert process.returncode is not None
+    _gone, alive = psutil.wait_procs(started, timeout=10)
+    assert alive == [], f"left running: {[p.cmdline() for p in alive]}"
