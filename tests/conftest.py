@@ -4,9 +4,6 @@
 import email
 import email.policy
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,8 +14,8 @@ from typing import TypeVar
 import httpx
 import pytest
 
-from devserver.processes import SERVICES
-from shared.embedded_redis import EmbeddedRedis, free_port
+from devserver.launch import launch
+from shared.embedded_redis import EmbeddedRedis
 
 T = TypeVar("T")
 
@@ -72,54 +69,13 @@ class Stack:
                 for path in sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)]
 
 
-def start_stack(data_dir: Path, redis_url: str | None, *, demo: bool
-                ) -> tuple[subprocess.Popen[bytes], dict[str, str], dict[str, str], Path]:
-    """Start `python -m devserver` on free ports; return it, the URLs, the env and its log."""
-    urls = {service: f"http://127.0.0.1:{free_port()}" for service in SERVICES}
-    env = dict(os.environ, BURG_DATA_DIR=str(data_dir), BURG_SMTP_PORT=str(free_port()),
-               BURG_DEMO=str(demo).lower(), BURG_OUTBOX_SWEEP_SECONDS="1",
-               **{f"BURG_{service.upper()}_URL": url for service, url in urls.items()})
-    env.pop("BURG_REDIS_URL", None)
-    if redis_url:
-        env["BURG_REDIS_URL"] = redis_url
-    log = data_dir / "devserver.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "devserver"], env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-
-    def banner() -> bool:
-        if process.poll() is not None:
-            pytest.fail(f"devserver exited early:\n{log.read_text()[-4000:]}")
-        return "Burg is running" in log.read_text()
-
-    try:
-        wait_for(banner, timeout=120, what="the devserver banner")
-    except BaseException:
-        stop_stack(process)
-        raise
-    return process, urls, env, log
-
-
-def stop_stack(process: subprocess.Popen[bytes]) -> None:
-    """Ctrl-C, as a developer would; kill the group if it does not stop in time."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Stack]:
     """The whole system, started once for the test session, stopped at its end."""
     data_dir = tmp_path_factory.mktemp("stack")
-    process, urls, env, _log = start_stack(data_dir, redis_url, demo=False)
+    launched = launch(data_dir, redis_url, demo=False)
     try:
-        token = subprocess.run([sys.executable, "-m", "services.posts.cli", "create-editor",
-                                "Tester"], env=env, check=True, capture_output=True,
-                               text=True).stdout.strip().splitlines()[-1]
-        yield Stack(urls=urls, env=env, data_dir=data_dir, editor_token=token)
+        yield Stack(urls=launched.urls, env=launched.env, data_dir=data_dir,
+                    editor_token=launched.create_editor("Tester"))
     finally:
-        stop_stack(process)
+        launched.stop()

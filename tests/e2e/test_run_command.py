@@ -6,11 +6,13 @@ from pathlib import Path
 import httpx
 import psutil
 
-from tests.conftest import start_stack, stop_stack, wait_for
+from devserver.launch import launch
+from tests.conftest import wait_for
 
 
 def test_runner_loads_the_demo_and_ctrl_c_leaves_no_orphans(tmp_path: Path) -> None:
-    process, urls, _env, log = start_stack(tmp_path, None, demo=True)
+    launched = launch(tmp_path, None, demo=True)
+    process, urls, log = launched.process, launched.urls, launched.log
     try:
         started = psutil.Process(process.pid).children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in started)
@@ -22,7 +24,7 @@ def test_runner_loads_the_demo_and_ctrl_c_leaves_no_orphans(tmp_path: Path) -> N
         site = httpx.get(f"{urls['feeds']}/feeds/site.atom")
         assert site.status_code == 200 and site.text.count("<entry>") == 3
     finally:
-        stop_stack(process)
+        launched.stop()
     assert process.returncode is not None
     _gone, alive = psutil.wait_procs(started, timeout=10)
     assert alive == [], f"left running: {[p.cmdline() for p in alive]}"

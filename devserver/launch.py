@@ -1,0 +1,63 @@
+"""Start a whole local Burg in the background, on free ports, as tests and benchmarks need."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from devserver.processes import SERVICES
+from shared.embedded_redis import free_port
+
+
+@dataclass
+class Launched:
+    """A running `python -m devserver`: its process, URLs, environment and log file."""
+
+    process: subprocess.Popen[bytes]
+    urls: dict[str, str]
+    env: dict[str, str]
+    log: Path
+
+    def create_editor(self, nic: str) -> str:
+        """A new editor's API token, from the posts service's CLI."""
+        out = subprocess.run([sys.executable, "-m", "services.posts.cli", "create-editor", nic,  # noqa: S603
+                              "--rotate"], env=self.env, check=True, capture_output=True,
+                             text=True).stdout
+        return out.strip().splitlines()[-1]
+
+    def stop(self) -> None:
+        """Ctrl-C, as a developer would; kill the group if it does not stop in time."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def launch(data_dir: Path, redis_url: str | None, *, demo: bool,
+           timeout: float = 120) -> Launched:
+    """Start `python -m devserver` in `data_dir` and wait for its "running" banner."""
+    urls = {service: f"http://127.0.0.1:{free_port()}" for service in SERVICES}
+    env = dict(os.environ, BURG_DATA_DIR=str(data_dir), BURG_SMTP_PORT=str(free_port()),
+               BURG_DEMO=str(demo).lower(), BURG_OUTBOX_SWEEP_SECONDS="1",
+               **{f"BURG_{service.upper()}_URL": url for service, url in urls.items()})
+    env.pop("BURG_REDIS_URL", None)
+    if redis_url:
+        env["BURG_REDIS_URL"] = redis_url
+    log = data_dir / "devserver.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "devserver"], env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    launched = Launched(process=process, urls=urls, env=env, log=log)
+    deadline = time.monotonic() + timeout
+    while "Burg is running" not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            launched.stop()
+            raise RuntimeError(f"devserver did not come up:\n{log.read_text()[-4000:]}")
+        time.sleep(0.1)
+    return launched
