@@ -91,7 +91,7 @@ def measure(urls: dict[str, str], token: str, articles: int, *, paced: bool) -> 
     ms = 1000.0
     rows = [
         ("articles published", f"{articles}"),
-        ("appeared in the feed", f"{len(latencies)}" + (f" ({missing} missing)" if missing else "")),
+        ("appeared in the feed", f"{len(latencies)}" + (f" ({missing} lost)" if missing else "")),
         ("publish call p50 / p95 / max (ms)",
          f"{percentile(call_times, 50) * ms:.1f} / {percentile(call_times, 95) * ms:.1f} / "
          f"{max(call_times) * ms:.1f}"),
