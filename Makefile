@@ -15,8 +15,9 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)  ## every service's API and worker, Redis, an SMTP sink, demo content
 	$(BIN)/python -m devserver
 
-test: $(STAMP)  ## lint, then the whole test suite against real Redis, Celery, SMTP, SQLite
+test: $(STAMP)  ## lint and type-check, then the whole suite against real Redis, Celery, SMTP
 	$(BIN)/ruff check .
+	$(BIN)/mypy shared services devserver
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -59,12 +59,12 @@ def load_demo(settings: DevSettings, env: dict[str, str]) -> str:
         return token
     for category in CATEGORIES:
         posts.post("/categories", json=category).raise_for_status()
-    first_id = None
+    ids = []
     for article in ARTICLES:
         created = posts.post("/articles", json=article).raise_for_status().json()
         posts.post(f"/articles/{created['id']}/publish").raise_for_status()
-        first_id = first_id or created["id"]
-    _demo_thread(settings, first_id)
+        ids.append(int(created["id"]))
+    _demo_thread(settings, ids[0])
     return token
 
 

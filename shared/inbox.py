@@ -5,12 +5,10 @@ each handled event id in the same transaction as the event's effects and skips a
 """
 
 import logging
-import smtplib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from celery import Celery, Task
-from pydantic import ValidationError
+from celery import Celery
 from sqlalchemy import (
     JSON,
     Column,
@@ -24,8 +22,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
 
 from shared.events import Envelope, Event, utcnow
 
@@ -38,11 +37,6 @@ class RetryLater(Exception):
     """A handler's way to say: not now (a prerequisite is missing), try again with backoff."""
 
 
-# Faults that pass: a locked or restarting database, an SMTP server that is away.
-TRANSIENT: tuple[type[Exception], ...] = (
-    RetryLater, OperationalError, ConnectionError, TimeoutError, smtplib.SMTPServerDisconnected,
-    smtplib.SMTPConnectError,
-)
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -113,6 +107,15 @@ class Inbox:
         log.error("inbox: event %s (%s) failed for good: %s", raw.get("id"), raw.get("type"),
                   error)
 
+    def dead_letters_waiting(self) -> list[dict[str, Any]]:
+        """Events that failed for good and were not replayed yet, oldest first."""
+        t = self.dead_letters
+        with self.sessions() as session:
+            rows = session.execute(select(t.c.id, t.c.event_id, t.c.type, t.c.error,
+                                          t.c.failed_at)
+                                   .where(t.c.replayed_at.is_(None)).order_by(t.c.id)).all()
+        return [dict(row._mapping) for row in rows]
+
     def replay_dead_letters(self, celery: Celery, queue: str) -> int:
         """Send every event not yet replayed back to this service's queue."""
         t = self.dead_letters
@@ -124,28 +127,3 @@ class Inbox:
                 session.execute(update(t).where(t.c.id == row_id).values(replayed_at=utcnow()))
                 session.commit()
         return len(rows)
-
-
-class EventTask(Task):  # type: ignore[misc]
-    """Base of every `<service>.handle_event` task: a final failure goes to the dead letters."""
-
-    inbox: Inbox
-
-    def on_failure(self, exc: Exception, task_id: str, args: tuple[Any, ...],
-                   kwargs: dict[str, Any], einfo: Any) -> None:
-        raw = args[0] if args and isinstance(args[0], Mapping) else {"envelope": repr(args)}
-        self.inbox.bury(raw, f"{type(exc).__name__}: {exc}")
-
-
-def register_event_task(celery: Celery, service: str, inbox: Inbox) -> Task:
-    """Define the task `<service>.handle_event` that feeds every event through `inbox`."""
-    retry_ceiling = min(600, celery.conf.visibility_timeout // 4)
-
-    @celery.task(name=f"{service}.handle_event", base=EventTask, inbox=inbox,
-                 autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=retry_ceiling,
-                 retry_jitter=True, max_retries=8, throws=(ValidationError, KeyError))
-    def handle_event(envelope: dict[str, Any]) -> None:
-        """Apply one event once (the inbox keys on the event id); transient faults retry."""
-        inbox.handle(envelope)
-
-    return handle_event

@@ -12,9 +12,10 @@ from sqlalchemy import Engine, MetaData
 from sqlalchemy.orm import sessionmaker
 
 from shared.celery_app import make_celery, run_periodically_in_worker
+from shared.consumer import register_event_task
 from shared.db import create_schema, make_engine, make_session_factory
 from shared.embedded_redis import redis_url
-from shared.inbox import Handler, Inbox, dead_letter_table, inbox_table, register_event_task
+from shared.inbox import Handler, Inbox, dead_letter_table, inbox_table
 from shared.outbox import Outbox, outbox_table
 from shared.settings import ServiceSettings
 

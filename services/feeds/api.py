@@ -1,5 +1,6 @@
 """The feeds API, under `/feeds`: stored documents served as a lookup, with ETag and 304."""
 
+from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import APIRouter, Request, Response
@@ -26,7 +27,7 @@ def get_feed(path: str, request: Request) -> Response:
     return Response(document.body, media_type=document.content_type, headers=headers)
 
 
-def _not_modified(request: Request, etag: str, last_modified) -> bool:  # type: ignore[no-untyped-def]
+def _not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
     """RFC 9110 §13.2.2: If-None-Match decides when present; else If-Modified-Since."""
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:

@@ -4,8 +4,9 @@ from functools import partial
 
 from services.notify import replies
 from services.notify.bootstrap import settings
+from shared.inbox import Handler
 
-HANDLERS = {
+HANDLERS: dict[str, Handler] = {
     "subscription.requested": replies.on_subscription_requested,
     "comment.created": partial(replies.on_comment_created, settings=settings),
 }

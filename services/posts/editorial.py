@@ -3,8 +3,9 @@
 import re
 import unicodedata
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
 from services.posts.markup import render_body, summarize
@@ -63,6 +64,7 @@ def create_article(*, session: Session, data: ArticleCreate, editor: Editor) -> 
     category = session.exec(select(Category).where(Category.slug == data.category)).first()
     if category is None:
         raise NotFound(f"no category {data.category!r}")
+    assert category.id is not None and editor.id is not None
     article = Article(
         title=data.title, dateline=data.dateline or utcnow().date(),
         source_name=data.source_name, source_note=data.source_note,
@@ -87,13 +89,13 @@ def publish_article(*, session: Session, outbox: Outbox, settings: PostsSettings
         raise Conflict("a retracted article cannot be published again")
     now = utcnow()
     # A conditional update, so two concurrent publishes emit one event between them.
-    claimed = session.execute(
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Article).where(col(Article.id) == article_id,
                               col(Article.status) == ArticleStatus.draft)
         .values(status=ArticleStatus.published, published_at=now, updated_at=now,
                 comments_close_at=now + timedelta(days=settings.comments_open_days))
-    ).rowcount
-    if claimed:
+    )
+    if result.rowcount:
         session.refresh(article)
         outbox.add(session, published_event(session, article, settings))
     session.commit()

@@ -1,0 +1,34 @@
+"""A tiny consumer for crash tests (`celery -A tests.shared.crashy_worker worker -Q crashy`):
+its handler kills its own pool child on the "poison" event (article 13)."""
+
+import os
+import signal
+
+from sqlalchemy import Column, Integer, MetaData, Table, insert
+from sqlmodel import Session
+
+from shared.events import ArticleRetracted
+from shared.runtime import build_runtime
+from shared.settings import ServiceSettings
+
+POISON = 13
+
+
+class CrashySettings(ServiceSettings):
+    service = "crashy"
+
+
+metadata = MetaData()
+handled = Table("handled", metadata, Column("article_id", Integer, nullable=False))
+
+
+def handle(session: Session, event: ArticleRetracted) -> None:
+    if event.article_id == POISON:
+        os.kill(os.getpid(), signal.SIGKILL)  # dies mid-task, as an out-of-memory kill would
+    session.execute(insert(handled).values(article_id=event.article_id))
+
+
+runtime = build_runtime(CrashySettings(), metadata)
+runtime.consume({"article.retracted": handle})
+runtime.start_worker_duties()
+app = runtime.celery
