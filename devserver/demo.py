@@ -22,28 +22,34 @@ ARTICLES = [
         "title": "Town council approves a rooftop observatory on the old grain silo",
         "source_name": "The Millbrook Courier", "source_url": "https://example.org/courier/silo",
         "source_note": "Excerpted, edited.",
-        "body": "[Millbrook Courier] The council voted 5 to 2 on Tuesday to let the astronomy "
-                "club put a small dome on the disused grain silo by the river.\n\n"
-                "The club will pay for the dome itself and open it to schools on Fridays.\n\n"
-                "Editor: a town that looks up now and then argues less about parking.",
+        "body": "[quote][b]MILLBROOK[/b] — The council voted 5 to 2 on Tuesday to let the "
+                "astronomy club put a small dome on the disused grain silo by the river. "
+                "[ed]Five to two. The two wanted a car park.[/ed]\n\n"
+                "The club will pay for the dome itself and open it to schools on Fridays, "
+                "weather permitting. [ed]In Millbrook, that means twice a year.[/ed][/quote]\n\n"
+                "A town that looks up now and then argues less about parking. The club's plans: "
+                "https://example.org/astro/silo-dome",
     },
     {
         "category": "home-front",
         "title": "Ferry line returns after a winter of repairs",
         "source_name": "Harbour Weekly", "source_url": "https://example.org/harbour/ferry",
         "source_note": "Direct quote, edited for length.",
-        "body": "[Harbour Weekly] The blue ferry is back on the morning run, three months "
-                "late and, the operator says, with engines that will last twenty years.\n\n"
-                "Editor: we will hold them to that, and to the coffee on board.",
+        "body": "[quote]The blue ferry is back on the morning run, three months late and, the "
+                "operator says, with engines that will last twenty years. "
+                "[ed]We will hold them to that.[/ed]\n\n"
+                "[*] Crossings every forty minutes from six in the morning\n"
+                "[*] Bicycles free until the end of May[/quote]\n\n"
+                "And the coffee on board is, we are told, [i]unchanged[/i].",
     },
     {
         "category": "home-front",
         "title": "Library extends opening hours through the exam season",
         "source_name": "Millbrook Courier", "source_url": "https://example.org/courier/library",
         "source_note": "Excerpted.",
-        "body": "[Millbrook Courier] The central library will stay open until ten in the "
-                "evening from May until the end of June.\n\n"
-                "Editor: quiet rooms and free heating, the oldest study aids there are.",
+        "body": "[quote]The central library will stay open until ten in the evening from May "
+                "until the end of June. [ed]Quiet rooms and free heating: the oldest study aids "
+                "there are.[/ed][/quote]",
     },
 ]
 

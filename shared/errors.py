@@ -25,3 +25,11 @@ class Forbidden(BurgError):
 
 class Conflict(BurgError):
     status = 409
+
+
+class TooLarge(BurgError):
+    status = 413
+
+
+class Invalid(BurgError):
+    status = 422

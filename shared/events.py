@@ -18,6 +18,21 @@ class Event(BaseModel):
     type: ClassVar[str]
 
 
+class CategoryCreated(Event):
+    """Posts publishes it for a new category; feeds consumes it (an empty feed is a feed)."""
+
+    type: ClassVar[str] = "category.created"
+    slug: str
+    name: str
+    description: str
+
+
+class CategoryUpdated(CategoryCreated):
+    """Posts publishes it when a category is renamed or described anew; feeds consumes it."""
+
+    type: ClassVar[str] = "category.updated"
+
+
 class ArticlePublished(Event):
     """Posts publishes it when an article goes public; comments and feeds consume it."""
 
@@ -38,7 +53,8 @@ class ArticlePublished(Event):
 
 
 class ArticleUpdated(ArticlePublished):
-    """Posts publishes it when a published article changes; comments and feeds consume it."""
+    """Posts publishes it when a published article changes — its text, its category, or when
+    its comments close or reopen; comments and feeds consume it."""
 
     type: ClassVar[str] = "article.updated"
 
@@ -80,12 +96,14 @@ class SubscriptionRequested(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
-    for cls in (ArticlePublished, ArticleUpdated, ArticleRetracted, CommentCreated,
-                SubscriptionRequested)
+    for cls in (CategoryCreated, CategoryUpdated, ArticlePublished, ArticleUpdated,
+                ArticleRetracted, CommentCreated, SubscriptionRequested)
 }
 
 # Which services receive which event type: one queue (and one copy) per consumer.
 ROUTES: dict[str, tuple[str, ...]] = {
+    "category.created": ("feeds",),
+    "category.updated": ("feeds",),
     "article.published": ("comments", "feeds"),
     "article.updated": ("comments", "feeds"),
     "article.retracted": ("comments", "feeds"),
@@ -97,6 +115,11 @@ ROUTES: dict[str, tuple[str, ...]] = {
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` made timezone-aware: SQLite hands datetimes back naive, and ours are all UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Envelope(BaseModel):

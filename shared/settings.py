@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     notify_url: str = "http://127.0.0.1:8003"
     feeds_url: str = "http://127.0.0.1:8004"
     outbox_sweep_seconds: float = 5.0
+    # Request bodies over this many bytes get 413 before anything parses them.
+    max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
 
 class ServiceSettings(Settings):

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from services.comments import commenting
-from services.comments.bootstrap import runtime
+from services.comments.bootstrap import runtime, settings
 from services.comments.deps import CommenterTokenDep, SessionDep
 from services.comments.models import CommentCreate, CommentPosted, CommentPublic, ThreadPublic
 from shared.api import create_app
@@ -32,5 +32,6 @@ def get_comment(comment_id: int, session: SessionDep):
     return commenting.get_comment(session=session, comment_id=comment_id)
 
 
-app = create_app(title="Burg comments", description="Threaded comments under articles.")
+app = create_app(title="Burg comments", description="Threaded comments under articles.",
+                 max_body_bytes=settings.max_body_bytes)
 app.include_router(router)

@@ -8,7 +8,6 @@ from collections import defaultdict
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from services.comments.markup import render_comment
 from services.comments.models import (
     ArticleReplica,
     Comment,
@@ -24,8 +23,10 @@ from shared.events import (
     ArticleRetracted,
     CommentCreated,
     SubscriptionRequested,
+    as_utc,
     utcnow,
 )
+from shared.markup import render
 from shared.outbox import Outbox
 
 CLOSED = "Comments have been closed on this article."
@@ -54,7 +55,7 @@ def post_comment(*, session: Session, outbox: Outbox, article_id: int, data: Com
     assert commenter.id is not None
     comment = Comment(article_id=article_id, parent_id=data.parent_id,
                       commenter_id=commenter.id, nic=data.nic, body=data.body,
-                      body_html=render_comment(data.body),
+                      body_html=render(data.body),
                       website=str(data.website) if data.website else None)
     session.add(comment)
     session.flush()
@@ -134,11 +135,7 @@ def _open_article(session: Session, article_id: int) -> ArticleReplica:
 
 def _is_open(article: ArticleReplica) -> bool:
     close_at = article.comments_close_at
-    if close_at is None:
-        return True
-    if close_at.tzinfo is None:  # SQLite returns naive datetimes; they are UTC
-        return close_at > utcnow().replace(tzinfo=None)
-    return close_at > utcnow()
+    return close_at is None or as_utc(close_at) > utcnow()
 
 
 def _commenter(session: Session, token: str | None) -> tuple[Commenter, str | None]:

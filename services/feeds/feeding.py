@@ -1,21 +1,38 @@
 """Use cases of the feeds service: keep the read model, re-render the documents it touches."""
 
-import hashlib
 from datetime import UTC, datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
-from services.feeds.models import FeedArticle, FeedDocument
+from services.feeds.models import FeedArticle, FeedCategory, FeedDocument
 from services.feeds.render import CONTENT_TYPES, render
 from services.feeds.settings import FeedsSettings
 from shared.errors import NotFound
-from shared.events import ArticlePublished, ArticleRetracted
+from shared.events import ArticlePublished, ArticleRetracted, CategoryCreated
+from shared.http import strong_etag
+
+
+def on_category_changed(session: Session, event: CategoryCreated, *,
+                        settings: FeedsSettings) -> None:
+    """Keep a new or renamed category; render its feeds (a new category's are empty) and the
+    site's (its entries name their category)."""
+    category = session.get(FeedCategory, event.slug) or FeedCategory(slug=event.slug, name="")
+    category.name, category.description = event.name, event.description
+    session.add(category)
+    session.exec(update(FeedArticle).where(col(FeedArticle.category_slug) == event.slug)
+                 .values(category_name=event.name))
+    session.flush()
+    rerender(session, settings, category_slug=event.slug)
 
 
 def on_article_published(session: Session, event: ArticlePublished, *,
                          settings: FeedsSettings) -> None:
-    """Add or update the article in the read model; re-render its category's and the site's
-    feeds."""
+    """Add or update the article in the read model; re-render the feeds it is (or was) in."""
+    previous = session.get(FeedArticle, event.article_id)
+    moved_from = previous.category_slug if previous else None
+    if session.get(FeedCategory, event.category_slug) is None:  # its event may come later
+        session.add(FeedCategory(slug=event.category_slug, name=event.category_name))
     session.exec(delete(FeedArticle).where(col(FeedArticle.article_id) == event.article_id))
     session.add(FeedArticle(
         article_id=event.article_id, slug=event.slug, url=event.url, title=event.title,
@@ -24,6 +41,8 @@ def on_article_published(session: Session, event: ArticlePublished, *,
         published_at=event.published_at, updated_at=event.updated_at))
     session.flush()
     rerender(session, settings, category_slug=event.category_slug)
+    if moved_from and moved_from != event.category_slug:
+        rerender(session, settings, category_slug=moved_from, site=False)
 
 
 def on_article_retracted(session: Session, event: ArticleRetracted, *,
@@ -34,24 +53,27 @@ def on_article_retracted(session: Session, event: ArticleRetracted, *,
     rerender(session, settings, category_slug=event.category_slug)
 
 
-def rerender(session: Session, settings: FeedsSettings, *, category_slug: str) -> None:
-    """Render the category's feeds and the site-wide feeds again, storing what changed."""
+def rerender(session: Session, settings: FeedsSettings, *, category_slug: str,
+             site: bool = True) -> None:
+    """Render the category's feeds (and the site-wide ones) again, storing what changed."""
     newest = select(FeedArticle).order_by(col(FeedArticle.published_at).desc(),
                                           col(FeedArticle.article_id).desc())
     limit = settings.entries_per_feed
-    in_category = list(session.exec(newest.where(FeedArticle.category_slug == category_slug)
-                                    .limit(limit)).all())
-    site = settings.site_url.rstrip("/")
-    if in_category:
-        name = in_category[0].category_name
-        _store_all(session, f"categories/{category_slug}", render(
-            settings, path_stem=f"categories/{category_slug}",
-            title=f"{settings.site_name}: {name}", description=f"New articles in {name}",
-            page_url=f"{site}/categories/{category_slug}", articles=in_category))
-    _store_all(session, "site", render(
-        settings, path_stem="site", title=settings.site_name,
-        description=f"New articles on {settings.site_name}", page_url=f"{site}/",
-        articles=list(session.exec(newest.limit(limit)).all())))
+    home = settings.site_url.rstrip("/")
+    category = session.get(FeedCategory, category_slug)
+    if category is not None:
+        stem = f"categories/{category_slug}"
+        _store_all(session, stem, render(
+            settings, path_stem=stem, title=f"{settings.site_name}: {category.name}",
+            description=category.description or f"New articles in {category.name}",
+            page_url=f"{home}/categories/{category_slug}",
+            articles=list(session.exec(newest.where(FeedArticle.category_slug == category_slug)
+                                       .limit(limit)).all())))
+    if site:
+        _store_all(session, "site", render(
+            settings, path_stem="site", title=settings.site_name,
+            description=f"New articles on {settings.site_name}", page_url=f"{home}/",
+            articles=list(session.exec(newest.limit(limit)).all())))
 
 
 def get_document(*, session: Session, path: str) -> FeedDocument:
@@ -69,7 +91,7 @@ def _store_all(session: Session, stem: str, documents: dict[str, bytes]) -> None
 
 def _store(session: Session, path: str, content_type: str, body: bytes) -> None:
     """Keep `body` at `path`; the ETag and Last-Modified change exactly when the bytes do."""
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    etag = strong_etag(body)
     document = session.get(FeedDocument, path)
     if document is not None and document.etag == etag:
         return

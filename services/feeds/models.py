@@ -11,6 +11,14 @@ class FeedsTable(SQLModel, registry=registry()):
     """Base of this service's tables: their own metadata, apart from other services'."""
 
 
+class FeedCategory(FeedsTable, table=True):
+    """A category as the feeds need it, kept from the posts service's events."""
+
+    slug: str = Field(primary_key=True)
+    name: str
+    description: str = ""
+
+
 class FeedArticle(FeedsTable, table=True):
     """A published article as the feeds need it, kept from the posts service's events."""
 

@@ -7,16 +7,12 @@ from feedgen.feed import FeedGenerator
 
 from services.feeds.models import FeedArticle
 from services.feeds.settings import FeedsSettings
+from shared.events import as_utc
 
 CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
     "atom": "application/atom+xml; charset=utf-8",
 }
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands datetimes back naive; ours are all UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def feed_url(settings: FeedsSettings, path: str) -> str:
@@ -44,7 +40,7 @@ def render(settings: FeedsSettings, *, path_stem: str, title: str, description: 
         fg.link(href=feed_url(settings, f"{path_stem}.{fmt}"), rel="self")
         fg.link(href=page_url, rel="alternate")  # last: RSS <link> is the last one added
         # Timestamps are set from the content, never now(), so equal content renders equal bytes.
-        updated = max((aware(a.updated_at) for a in articles),
+        updated = max((as_utc(a.updated_at) for a in articles),
                       default=datetime(2025, 1, 1, tzinfo=UTC))
         fg.updated(updated)
         fg.lastBuildDate(updated)
@@ -57,8 +53,8 @@ def render(settings: FeedsSettings, *, path_stem: str, title: str, description: 
             entry.author(name=article.posted_by)
             entry.dc.dc_creator(article.posted_by)
             entry.category(term=article.category_slug, label=article.category_name)
-            entry.published(aware(article.published_at))
-            entry.updated(aware(article.updated_at))
+            entry.published(as_utc(article.published_at))
+            entry.updated(as_utc(article.updated_at))
             entry.summary(article.summary)  # atom:summary and RSS <description>
             entry.content(article.body_html, type="html")
         documents[fmt] = fg.rss_str(pretty=True) if fmt == "rss" else fg.atom_str(pretty=True)

@@ -1,70 +1,142 @@
-"""The posts API: editorial writes (editor token) and public reads, under `/api/posts`."""
+"""The posts API, under `/api/posts`: editorial writes (editor token) and public reads."""
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
 
-from services.posts import editorial
+from services.posts import articles, categories, reading
 from services.posts.bootstrap import runtime, settings
 from services.posts.deps import EditorDep, SessionDep
 from services.posts.models import (
+    MAX_BODY,
     ArticleCreate,
+    ArticleDraft,
     ArticlePublic,
     ArticlesPublic,
+    ArticleUpdate,
     CategoryCreate,
     CategoryPublic,
+    CategoryUpdate,
 )
 from shared.api import create_app
+from shared.http import json_with_etag
+from shared.markup import render
 
 router = APIRouter(prefix="/api/posts")
+outbox = runtime.outbox
 
 
 @router.post("/categories", response_model=CategoryPublic, status_code=201)
 def create_category(data: CategoryCreate, session: SessionDep, _editor: EditorDep):
-    """Create a category (editor only)."""
-    return editorial.create_category(session=session, data=data)
+    """Create a category (editor only); its slug comes from the name, 409 if taken."""
+    return categories.create_category(session=session, outbox=outbox, data=data)
 
 
 @router.get("/categories", response_model=list[CategoryPublic])
 def list_categories(session: SessionDep):
-    """All categories."""
-    return editorial.list_categories(session=session)
+    """All categories, by name."""
+    return categories.list_categories(session=session)
 
 
-@router.post("/articles", response_model=ArticlePublic, status_code=201)
+@router.get("/categories/{slug}", response_model=CategoryPublic)
+def get_category(slug: str, session: SessionDep):
+    """One category."""
+    return categories.get_category(session=session, slug=slug)
+
+
+@router.patch("/categories/{slug}", response_model=CategoryPublic)
+def update_category(slug: str, data: CategoryUpdate, session: SessionDep, _editor: EditorDep):
+    """Rename or describe a category (editor only); the slug stays."""
+    return categories.update_category(session=session, outbox=outbox, slug=slug, data=data)
+
+
+@router.post("/articles", response_model=ArticleDraft, status_code=201)
 def create_article(data: ArticleCreate, session: SessionDep, editor: EditorDep):
-    """Create a draft article (editor only); it is posted by the editor's nic."""
-    article = editorial.create_article(session=session, data=data, editor=editor)
-    return editorial.to_public(session, article, settings)
-
-
-@router.get("/articles/by-id/{article_id}", response_model=ArticlePublic)
-def get_article_by_id(article_id: int, session: SessionDep, _editor: EditorDep):
-    """One article by id, drafts included (editor only)."""
-    article = editorial.get_article(session=session, article_id=article_id)
-    return editorial.to_public(session, article, settings)
-
-
-@router.post("/articles/{article_id}/publish", response_model=ArticlePublic)
-def publish_article(article_id: int, session: SessionDep, _editor: EditorDep):
-    """Publish a draft (editor only); publishing again is no error and emits nothing."""
-    article = editorial.publish_article(session=session, outbox=runtime.outbox,
-                                        settings=settings, article_id=article_id)
-    return editorial.to_public(session, article, settings)
+    """Create a draft (editor only), posted by the editor's nic; a taken slug gets -2, -3…"""
+    article = articles.create_article(session=session, data=data, editor=editor)
+    return reading.to_draft(session, article, settings)
 
 
 @router.get("/articles", response_model=ArticlesPublic)
-def list_articles(session: SessionDep, category: str | None = None,
+def list_articles(session: SessionDep, category: str | None = None, cursor: str | None = None,
                   limit: int = Query(default=20, ge=1, le=100)):
-    """Published articles, newest first, site-wide or of one category (by slug)."""
-    articles = editorial.list_published(session=session, category=category, limit=limit)
-    return ArticlesPublic(data=[editorial.to_public(session, a, settings) for a in articles])
+    """Published articles, newest first, site-wide or of one category; pass `next_cursor`
+    back as `cursor` for the next page."""
+    page, next_cursor = reading.list_published(session=session, category=category,
+                                               limit=limit, cursor=cursor)
+    return ArticlesPublic(data=[reading.to_public(session, a, settings) for a in page],
+                          next_cursor=next_cursor)
 
 
-@router.get("/articles/{slug}", response_model=ArticlePublic)
-def get_article(slug: str, session: SessionDep):
-    """A published article by its slug."""
-    article = editorial.get_published_article(session=session, slug=slug)
-    return editorial.to_public(session, article, settings)
+@router.get("/articles/{slug}", response_model=ArticlePublic,
+            responses={304: {"description": "the client's copy (If-None-Match) is current"}})
+def get_article(slug: str, session: SessionDep, request: Request) -> Response:
+    """A published article by its slug, with a strong ETag."""
+    article = reading.get_published_article(session=session, slug=slug)
+    return json_with_etag(request, reading.to_public(session, article, settings),
+                          cache_control="public, max-age=60")
 
 
-app = create_app(title="Burg posts", description="Categories, articles and their editors.")
+@router.get("/articles/by-id/{article_id}", response_model=ArticleDraft)
+def get_article_by_id(article_id: int, session: SessionDep, _editor: EditorDep):
+    """One article by id, drafts and retracted ones included, with its markup (editor only)."""
+    article = reading.get_article(session=session, article_id=article_id)
+    return reading.to_draft(session, article, settings)
+
+
+@router.patch("/articles/{article_id}", response_model=ArticleDraft)
+def edit_article(article_id: int, data: ArticleUpdate, session: SessionDep,
+                 _editor: EditorDep):
+    """Change an article (editor only); a published one tells feeds and comments."""
+    article = articles.edit_article(session=session, outbox=outbox, settings=settings,
+                                    article_id=article_id, data=data)
+    return reading.to_draft(session, article, settings)
+
+
+@router.post("/articles/{article_id}/publish", response_model=ArticleDraft)
+def publish_article(article_id: int, session: SessionDep, _editor: EditorDep):
+    """Publish a draft (editor only); publishing again is no error and emits nothing."""
+    article = articles.publish_article(session=session, outbox=outbox, settings=settings,
+                                       article_id=article_id)
+    return reading.to_draft(session, article, settings)
+
+
+@router.post("/articles/{article_id}/retract", response_model=ArticleDraft)
+def retract_article(article_id: int, session: SessionDep, _editor: EditorDep):
+    """Withdraw a published article from every public read and feed (editor only)."""
+    article = articles.retract_article(session=session, outbox=outbox, article_id=article_id)
+    return reading.to_draft(session, article, settings)
+
+
+@router.post("/articles/{article_id}/close-comments", response_model=ArticleDraft)
+def close_comments(article_id: int, session: SessionDep, _editor: EditorDep):
+    """Close the article's comments now (editor only)."""
+    article = articles.close_comments(session=session, outbox=outbox, settings=settings,
+                                      article_id=article_id)
+    return reading.to_draft(session, article, settings)
+
+
+@router.post("/articles/{article_id}/reopen-comments", response_model=ArticleDraft)
+def reopen_comments(article_id: int, session: SessionDep, _editor: EditorDep):
+    """Open the article's comments again for the configured number of days (editor only)."""
+    article = articles.reopen_comments(session=session, outbox=outbox, settings=settings,
+                                       article_id=article_id)
+    return reading.to_draft(session, article, settings)
+
+
+class Preview(BaseModel):
+    body: str = Field(min_length=1, max_length=MAX_BODY)
+
+
+class PreviewPublic(BaseModel):
+    body_html: str
+
+
+@router.post("/preview", response_model=PreviewPublic)
+def preview(data: Preview, _editor: EditorDep):
+    """Render article markup as it would be published, storing nothing (editor only)."""
+    return PreviewPublic(body_html=render(data.body, commentary=True))
+
+
+app = create_app(title="Burg posts", description="Categories, articles and their editors.",
+                 max_body_bytes=settings.max_body_bytes)
 app.include_router(router)

@@ -43,6 +43,20 @@ class CategoryCreate(CategoryBase):
     pass
 
 
+class CategoryUpdate(SQLModel):
+    """A rename or a new description; the slug stays, so links and feeds keep working."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    description: str | None = Field(default=None, max_length=500)
+
+    @field_validator("name")
+    @classmethod
+    def _strip(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip() if value else value
+
+
 class CategoryPublic(CategoryBase):
     slug: str
 
@@ -53,7 +67,7 @@ class ArticleStatus(StrEnum):
     retracted = "retracted"
 
 
-MAX_BODY = 100_000  # characters of article markup
+MAX_BODY = 100_000  # characters of article markup; more gets 413
 
 
 class ArticleBase(SQLModel):
@@ -79,17 +93,32 @@ class Article(PostsTable, ArticleBase, table=True):
     comments_close_at: datetime | None = None
 
 
+def _not_blank(value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip() if value is not None else None
+
+
 class ArticleCreate(ArticleBase):
     category: str = Field(description="slug of the article's category")
-    body: str = Field(min_length=1, max_length=MAX_BODY)
+    body: str = Field(min_length=1, description=f"site markup, at most {MAX_BODY} characters")
     source_url: HttpUrl | None = None  # type: ignore[assignment]
 
-    @field_validator("title")
-    @classmethod
-    def _title(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
+    _title = field_validator("title", "body")(_not_blank)
+
+
+class ArticleUpdate(SQLModel):
+    """The fields an editor may change; those left out stay as they are."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    category: str | None = None
+    body: str | None = Field(default=None, min_length=1)
+    dateline: date | None = None
+    source_name: str | None = Field(default=None, max_length=120)
+    source_url: HttpUrl | None = None
+    source_note: str | None = Field(default=None, max_length=300)
+
+    _title = field_validator("title", "body")(_not_blank)
 
 
 class ArticlePublic(ArticleBase):
@@ -103,6 +132,13 @@ class ArticlePublic(ArticleBase):
     published_at: datetime | None
     updated_at: datetime
     comments_close_at: datetime | None
+    comments_open: bool
+
+
+class ArticleDraft(ArticlePublic):
+    """What editors see: the public shape plus the markup they wrote."""
+
+    body: str
 
 
 class ArticlesPublic(SQLModel):

@@ -1,0 +1,102 @@
+"""Reads of the posts service: an article, and lists of published ones with cursor paging."""
+
+import base64
+import binascii
+from datetime import datetime
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
+
+from services.posts.categories import get_category
+from services.posts.models import (
+    Article,
+    ArticleDraft,
+    ArticlePublic,
+    ArticleStatus,
+    Category,
+    CategoryPublic,
+)
+from services.posts.settings import PostsSettings
+from shared.errors import Invalid, NotFound
+from shared.events import as_utc, utcnow
+
+
+def get_article(*, session: Session, article_id: int) -> Article:
+    """An article by id, whatever its status (the editors' view)."""
+    article = session.get(Article, article_id)
+    if article is None:
+        raise NotFound(f"no article {article_id}")
+    return article
+
+
+def get_published_article(*, session: Session, slug: str) -> Article:
+    """A published article by slug; NotFound for drafts, retracted or unknown slugs."""
+    article = session.exec(select(Article).where(Article.slug == slug)).first()
+    if article is None or article.status != ArticleStatus.published:
+        raise NotFound(f"no published article {slug!r}")
+    return article
+
+
+def list_published(*, session: Session, category: str | None, limit: int,
+                   cursor: str | None) -> tuple[list[Article], str | None]:
+    """Published articles, newest first, optionally of one category (by slug).
+
+    The cursor names the last article of the previous page, so articles published meanwhile
+    neither repeat nor shift anything on the following pages.
+    """
+    query = select(Article).where(Article.status == ArticleStatus.published)
+    if category is not None:
+        query = query.where(Article.category_id == get_category(session=session,
+                                                                slug=category).id)
+    if cursor is not None:
+        published_at, article_id = _decode(cursor)
+        query = query.where(or_(col(Article.published_at) < published_at,
+                                and_(col(Article.published_at) == published_at,
+                                     col(Article.id) < article_id)))
+    query = query.order_by(col(Article.published_at).desc(), col(Article.id).desc())
+    page = list(session.exec(query.limit(limit + 1)).all())
+    next_cursor = _encode(page[limit - 1]) if len(page) > limit else None
+    return page[:limit], next_cursor
+
+
+def article_url(settings: PostsSettings, article: Article) -> str:
+    """Where readers find the article's page."""
+    return f"{settings.site_url.rstrip('/')}/articles/{article.slug}"
+
+
+def to_public(session: Session, article: Article, settings: PostsSettings) -> ArticlePublic:
+    """The public shape of an article, with its category."""
+    return ArticlePublic.model_validate(article, update=_derived(session, article, settings))
+
+
+def to_draft(session: Session, article: Article, settings: PostsSettings) -> ArticleDraft:
+    """The editors' shape of an article: the public one plus its markup."""
+    return ArticleDraft.model_validate(article, update=_derived(session, article, settings))
+
+
+def comments_open(article: Article) -> bool:
+    """Whether readers may comment: published, and before the closing time."""
+    close_at = article.comments_close_at
+    return (article.status == ArticleStatus.published and close_at is not None
+            and as_utc(close_at) > utcnow())
+
+
+def _derived(session: Session, article: Article, settings: PostsSettings) -> dict[str, object]:
+    category = session.get_one(Category, article.category_id)
+    return {"url": article_url(settings, article), "comments_open": comments_open(article),
+            "category": CategoryPublic.model_validate(category)}
+
+
+def _encode(article: Article) -> str:
+    assert article.published_at is not None
+    raw = f"{article.published_at.replace(tzinfo=None).isoformat()}|{article.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, article_id = raw.split("|")
+        return datetime.fromisoformat(moment), int(article_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise Invalid("cursor: not a cursor this API handed out") from None
