@@ -7,7 +7,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from shared.errors import BurgError
-from shared.http import BodySizeLimit
 
 log = logging.getLogger(__name__)
 
@@ -15,8 +14,7 @@ log = logging.getLogger(__name__)
 def create_app(*, title: str, description: str, max_body_bytes: int) -> FastAPI:
     """A FastAPI app whose errors are JSON `{"detail": …}`, whose request bodies are capped at
     `max_body_bytes` (413), and which answers `/healthz`."""
-    app = FastAPI(title=title, description=description)
-    app.add_middleware(BodySizeLimit, limit=max_body_bytes)
+    app = FastAPI(title=title, description=description, max_body_size=max_body_bytes)
 
     @app.exception_handler(BurgError)
     async def _burg_error(_request: Request, exc: BurgError) -> JSONResponse:

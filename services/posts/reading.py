@@ -89,7 +89,7 @@ def _derived(session: Session, article: Article, settings: PostsSettings) -> dic
 
 def _encode(article: Article) -> str:
     assert article.published_at is not None
-    raw = f"{article.published_at.replace(tzinfo=None).isoformat()}|{article.id}"
+    raw = f"{as_utc(article.published_at).isoformat()}|{article.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -97,6 +97,6 @@ def _decode(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         moment, article_id = raw.split("|")
-        return datetime.fromisoformat(moment), int(article_id)
+        return as_utc(datetime.fromisoformat(moment)), int(article_id)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise Invalid("cursor: not a cursor this API handed out") from None

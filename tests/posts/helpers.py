@@ -1,0 +1,46 @@
+"""Small helpers for the posts tests: make categories and articles over the HTTP API."""
+
+import io
+import json
+import sqlite3
+import uuid
+from typing import Any
+
+import feedparser
+
+from tests.conftest import Stack
+
+
+def new_category(stack: Stack, name: str | None = None) -> dict[str, Any]:
+    name = name or f"Category {uuid.uuid4().hex[:8]}"
+    response = stack.editor().post("/categories", json={"name": name})
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def new_article(stack: Stack, category: str, *, publish: bool = True,
+                **fields: Any) -> dict[str, Any]:
+    body = {"title": f"Article {uuid.uuid4().hex[:8]}", "category": category,
+            "body": "[quote]Something happened.[/quote]"} | fields
+    editor = stack.editor()
+    article = editor.post("/articles", json=body)
+    assert article.status_code == 201, article.text
+    if not publish:
+        return dict(article.json())
+    return dict(editor.post(f"/articles/{article.json()['id']}/publish").json())
+
+
+def feed(stack: Stack, path: str) -> feedparser.FeedParserDict | None:
+    """The parsed feed at /feeds/<path>, or None while there is none."""
+    response = stack.client("feeds").get(path)
+    if response.status_code != 200:
+        return None
+    return feedparser.parse(io.BytesIO(response.content), sanitize_html=False,
+                            resolve_relative_uris=False)
+
+
+def events_emitted(stack: Stack, event_type: str, article_id: int) -> int:
+    """How many events of this type the posts service wrote for the article (its outbox)."""
+    with sqlite3.connect(stack.data_dir / "posts.db") as db:
+        rows = db.execute("SELECT envelope FROM outbox WHERE type = ?", (event_type,)).fetchall()
+    return sum(1 for (raw,) in rows if json.loads(raw)["data"]["article_id"] == article_id)
