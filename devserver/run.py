@@ -10,7 +10,7 @@ from honcho.manager import Manager
 
 from devserver.demo import load_demo
 from devserver.processes import SERVICES, DevSettings, commands, service_url
-from shared.embedded_redis import EmbeddedRedis
+from shared.embedded_redis import URL_FILE, EmbeddedRedis
 
 
 def main() -> int:
@@ -20,9 +20,11 @@ def main() -> int:
                BURG_SMTP_HOST=os.environ.get("BURG_SMTP_HOST", "127.0.0.1"),
                BURG_SMTP_PORT=str(settings.smtp_port), PYTHONUNBUFFERED="1")
     redis = None
+    url_file = settings.data_dir / URL_FILE
     if not settings.redis_url:
         redis = EmbeddedRedis(settings.data_dir / "redis").start()
         env["BURG_REDIS_URL"] = redis.url
+        url_file.write_text(redis.url)  # for CLI commands run beside us without the variable
     manager = Manager()
     for name, command in commands(settings).items():
         manager.add_process(name, command, env=env)
@@ -31,6 +33,7 @@ def main() -> int:
         manager.loop()
     finally:
         if redis is not None:
+            url_file.unlink(missing_ok=True)
             redis.stop()
     return manager.returncode or 0
 

@@ -1,14 +1,19 @@
 """What every service's FastAPI app shares: JSON errors, a body size cap, a health route."""
 
 import logging
+from typing import Annotated
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from shared.errors import BurgError
 
 log = logging.getLogger(__name__)
+
+MAX_ID = 2**31 - 1  # ids are 32-bit in PostgreSQL; larger ones are simply unknown
+# An id in a path: a positive number that fits the database, else 422 naming it.
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def create_app(*, title: str, description: str, max_body_bytes: int) -> FastAPI:

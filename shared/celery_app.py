@@ -37,8 +37,8 @@ def make_celery(service: str, settings: Settings, broker_url: str) -> Celery:
         result_backend_transport_options={"visibility_timeout": timeout},
         visibility_timeout=timeout,
         # A task running past the visibility timeout is delivered twice: stop it long before.
-        task_time_limit=max(10, timeout // 4),
-        task_soft_time_limit=max(5, timeout // 5),
+        task_time_limit=min(300, max(2, timeout // 2)),
+        task_soft_time_limit=min(240, max(1, timeout * 2 // 5)),
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,  # the default (100) gives up for good
         # Unacked tasks are redelivered after a lost connection; cancel ours to avoid doubles.

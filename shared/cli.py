@@ -8,6 +8,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from shared.consumer import replay_dead_letters
 from shared.errors import BurgError
 from shared.runtime import Runtime
 
@@ -25,7 +26,7 @@ def run_cli(runtime: Runtime, argv: list[str] | None = None,
     commands.add_parser("replay-dead-letters", help="send them back to this service's queue")
     actions["dead-letters"] = lambda _args: _list(runtime)
     actions["replay-dead-letters"] = lambda _args: print(
-        f"replayed {runtime.inbox.replay_dead_letters(runtime.celery, runtime.name)} events")
+        f"replayed {replay_dead_letters(runtime.celery, runtime.name, runtime.inbox)} events")
     args = parser.parse_args(argv)
     try:
         actions[args.command](args)

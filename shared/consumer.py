@@ -47,13 +47,36 @@ class DeliveryCounter:
 
     def count(self, event_id: str) -> int:
         """Count one more delivery of `event_id` and return how many there have been."""
-        if self._client is None:  # made lazily: after the fork, in the pool child
-            self._client = redis.Redis.from_url(self.broker_url)
-        key = f"burg:deliveries:{self.service}:{event_id}"
-        pipe = self._client.pipeline()
+        pipe = self._redis().pipeline()
+        key = self._key(event_id)
         pipe.incr(key)
         pipe.expire(key, DELIVERY_COUNT_TTL)
         return int(pipe.execute()[0])
+
+    def forget(self, event_id: str) -> None:
+        """Start counting `event_id`'s deliveries from zero again."""
+        self._redis().delete(self._key(event_id))
+
+    def _key(self, event_id: str) -> str:
+        return f"burg:deliveries:{self.service}:{event_id}"
+
+    def _redis(self) -> redis.Redis:
+        if self._client is None:  # made lazily: after the fork, in the pool child
+            self._client = redis.Redis.from_url(self.broker_url)
+        return self._client
+
+
+def replay_dead_letters(celery: Celery, service: str, inbox: Inbox) -> int:
+    """Send every dead letter not yet replayed back to the service's queue, with a fresh
+    delivery count (else a once-poisonous event would be buried again at once)."""
+    deliveries = DeliveryCounter(celery.conf.broker_url, service)
+    waiting = inbox.dead_letters_waiting()
+    for row in waiting:
+        deliveries.forget(row["event_id"])
+        celery.send_task(f"{service}.handle_event", queue=service,
+                         args=[inbox.dead_letter_envelope(row["id"])])
+        inbox.mark_replayed(row["id"])
+    return len(waiting)
 
 
 def register_event_task(celery: Celery, service: str, inbox: Inbox) -> Task:

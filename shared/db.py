@@ -18,11 +18,13 @@ def make_engine(url: str) -> Engine:
     writer wait for the lock instead of failing with "database is locked".
     """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     path = url.split("///", 1)[1] if "///" in url else ""
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    # hide_parameters: error messages and logs must never show values such as e-mail addresses.
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -55,8 +57,3 @@ def create_schema(engine: Engine, metadata: MetaData, attempts: int = 5) -> None
             if attempt == attempts - 1:
                 raise
             time.sleep(0.2 * (attempt + 1))
-
-
-def forget_inherited_connections(engine: Engine) -> None:
-    """Call in a forked worker child: never reuse the parent's pooled connections."""
-    engine.dispose(close=False)

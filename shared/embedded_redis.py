@@ -77,9 +77,24 @@ class EmbeddedRedis:
             self.process.wait()
 
 
+URL_FILE = "redis.url"  # where `make run` tells its processes and CLIs its Redis
+
+
 def redis_url(configured: str | None, data_dir: Path) -> str:
-    """The configured Redis URL, or one of an embedded server started for this process."""
+    """The configured Redis URL, else that of the embedded Redis `make run` keeps running.
+
+    A process never starts a Redis of its own: events sent to a broker nobody else reads
+    would be lost. Without either, it stops with a message saying what to do.
+    """
     if configured:
         return configured
-    log.warning("BURG_REDIS_URL is not set: starting an embedded Redis for this process only")
-    return EmbeddedRedis(data_dir / "redis").start().url
+    url_file = data_dir / URL_FILE
+    if url_file.exists():
+        url = url_file.read_text().strip()
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+            return url
+        except redis.RedisError:
+            pass
+    raise SystemExit("BURG_REDIS_URL is not set and no `make run` is running with data in "
+                     f"{data_dir.resolve()}: start `make run`, or set BURG_REDIS_URL.")

@@ -16,6 +16,8 @@ class Event(BaseModel):
     """Base of the typed event records; `type` names the event on the wire."""
 
     type: ClassVar[str]
+    # Carries personal data (an e-mail address): the producer keeps no copy once it is sent.
+    personal: ClassVar[bool] = False
 
 
 class CategoryCreated(Event):
@@ -80,6 +82,9 @@ class CommentCreated(Event):
     nic: str
     body_html: str
     created_at: datetime
+    # The parent's author asked for reply e-mail: notify waits for that subscription to
+    # arrive rather than drop the e-mail if this event overtakes it.
+    parent_wants_replies: bool = False
 
 
 class SubscriptionRequested(Event):
@@ -87,6 +92,7 @@ class SubscriptionRequested(Event):
     because it carries the commenter's e-mail address."""
 
     type: ClassVar[str] = "subscription.requested"
+    personal: ClassVar[bool] = True
     comment_id: int
     article_id: int
     commenter_id: int

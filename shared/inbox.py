@@ -8,7 +8,6 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from celery import Celery
 from sqlalchemy import (
     JSON,
     Column,
@@ -116,14 +115,18 @@ class Inbox:
                                    .where(t.c.replayed_at.is_(None)).order_by(t.c.id)).all()
         return [dict(row._mapping) for row in rows]
 
-    def replay_dead_letters(self, celery: Celery, queue: str) -> int:
-        """Send every event not yet replayed back to this service's queue."""
+    def mark_replayed(self, dead_letter_id: int) -> None:
+        """Note that a dead letter was sent back to the queue."""
         t = self.dead_letters
         with self.sessions() as session:
-            rows = session.execute(select(t.c.id, t.c.envelope).where(t.c.replayed_at.is_(None))
-                                   .order_by(t.c.id)).all()
-            for row_id, envelope in rows:
-                celery.send_task(f"{queue}.handle_event", args=[envelope], queue=queue)
-                session.execute(update(t).where(t.c.id == row_id).values(replayed_at=utcnow()))
-                session.commit()
-        return len(rows)
+            session.execute(update(t).where(t.c.id == dead_letter_id)
+                            .values(replayed_at=utcnow()))
+            session.commit()
+
+    def dead_letter_envelope(self, dead_letter_id: int) -> dict[str, Any]:
+        """The envelope kept with a dead letter."""
+        t = self.dead_letters
+        with self.sessions() as session:
+            envelope: dict[str, Any] = session.execute(
+                select(t.c.envelope).where(t.c.id == dead_letter_id)).scalar_one()
+        return envelope

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.events import ROUTES, Envelope, Event, utcnow
+from shared.events import EVENT_TYPES, ROUTES, Envelope, Event, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,10 @@ class Outbox:
         """Relay the events of each committed session of `sessions` right after its commit."""
         @event.listens_for(sessions, "after_commit")
         def _relay(session: Session) -> None:
-            self.relay(session.info.pop(PENDING, []))
+            try:
+                self.relay(session.info.pop(PENDING, []))
+            except Exception:  # the write is committed; the sweep sends what is left
+                log.exception("outbox: relay after commit failed")
 
         @event.listens_for(sessions, "after_rollback")
         def _forget(session: Session) -> None:
@@ -103,7 +106,7 @@ class Outbox:
                 log.warning("outbox: could not send %s %s: %s", envelope["type"], event_id, exc)
                 self._release(event_id, error=repr(exc))
                 break
-            self._mark_sent(event_id)
+            self._mark_sent(event_id, envelope)
             sent += 1
         return sent
 
@@ -148,7 +151,11 @@ class Outbox:
             conn.execute(update(self.table).where(self.table.c.event_id == event_id)
                          .values(claimed_until=None, last_error=error))
 
-    def _mark_sent(self, event_id: str) -> None:
+    def _mark_sent(self, event_id: str, envelope: dict[str, Any]) -> None:
+        values: dict[str, Any] = {"sent_at": utcnow(), "claimed_until": None, "last_error": None}
+        event_type = EVENT_TYPES.get(envelope["type"])
+        if event_type is not None and event_type.personal:
+            values["envelope"] = envelope | {"data": {}}  # the consumer has it now; we forget
         with self.engine.begin() as conn:
             conn.execute(update(self.table).where(self.table.c.event_id == event_id)
-                         .values(sent_at=utcnow(), claimed_until=None, last_error=None))
+                         .values(**values))

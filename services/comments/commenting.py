@@ -51,24 +51,26 @@ def post_comment(*, session: Session, outbox: Outbox, article_id: int, data: Com
         if parent is None or parent.article_id != article_id:
             raise NotFound(f"no comment {data.parent_id} on article {article_id} to reply to")
     commenter, new_token = _commenter(session, token)
-    _claim_nic(session, data.nic, commenter)
-    assert commenter.id is not None
-    comment = Comment(article_id=article_id, parent_id=data.parent_id,
-                      commenter_id=commenter.id, nic=data.nic, body=data.body,
-                      body_html=render(data.body),
-                      website=str(data.website) if data.website else None)
-    session.add(comment)
-    session.flush()
-    assert comment.id is not None
-    if data.email and data.notify_replies:
-        outbox.add(session, SubscriptionRequested(
-            comment_id=comment.id, article_id=article_id, commenter_id=commenter.id,
-            nic=comment.nic, email=str(data.email)))
-    outbox.add(session, CommentCreated(
-        comment_id=comment.id, article_id=article_id, article_title=article.title,
-        article_url=article.url, parent_id=comment.parent_id, commenter_id=commenter.id,
-        nic=comment.nic, body_html=comment.body_html, created_at=comment.created_at))
+    wants_replies = bool(data.email and data.notify_replies)
     try:
+        _claim_nic(session, data.nic, commenter)
+        assert commenter.id is not None
+        comment = Comment(article_id=article_id, parent_id=data.parent_id,
+                          commenter_id=commenter.id, nic=data.nic, body=data.body,
+                          body_html=render(data.body), notify_replies=wants_replies,
+                          website=str(data.website) if data.website else None)
+        session.add(comment)
+        session.flush()
+        assert comment.id is not None
+        if wants_replies:
+            outbox.add(session, SubscriptionRequested(
+                comment_id=comment.id, article_id=article_id, commenter_id=commenter.id,
+                nic=comment.nic, email=str(data.email)))
+        outbox.add(session, CommentCreated(
+            comment_id=comment.id, article_id=article_id, article_title=article.title,
+            article_url=article.url, parent_id=comment.parent_id, commenter_id=commenter.id,
+            nic=comment.nic, body_html=comment.body_html, created_at=comment.created_at,
+            parent_wants_replies=bool(parent and parent.notify_replies)))
         session.commit()
     except IntegrityError:  # another commenter took the nic a moment ago
         session.rollback()
@@ -87,13 +89,12 @@ def get_thread(*, session: Session, article_id: int) -> ThreadPublic:
     for comment in comments:
         children[comment.parent_id].append(comment)
     ordered: list[CommentPublic] = []
-
-    def walk(parent_id: int | None, depth: int) -> None:
-        for child in children.get(parent_id, []):
-            ordered.append(CommentPublic.model_validate(child, update={"depth": depth}))
-            walk(child.id, depth + 1)
-
-    walk(None, 0)
+    # Depth first with a stack, not recursion: a reply chain may be thousands deep.
+    stack = [(child, 0) for child in reversed(children[None])]
+    while stack:
+        comment, depth = stack.pop()
+        ordered.append(CommentPublic.model_validate(comment, update={"depth": depth}))
+        stack.extend((child, depth + 1) for child in reversed(children[comment.id]))
     return ThreadPublic(article_id=article_id, open=_is_open(article), count=len(ordered),
                         comments=ordered)
 

@@ -5,12 +5,15 @@ No table holds an e-mail address: an address given with a comment goes straight 
 """
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import EmailStr, HttpUrl, field_validator
+from pydantic import EmailStr, HttpUrl, UrlConstraints, field_validator
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from shared.api import MAX_ID
 from shared.events import utcnow
+from shared.text import one_line, required, text
 
 
 class CommentsTable(SQLModel, registry=registry()):
@@ -52,6 +55,8 @@ class Comment(CommentsTable, table=True):
     website: str | None = None
     body: str
     body_html: str
+    # Whether the author asked for reply e-mails (their address went to notify, not here).
+    notify_replies: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -61,17 +66,22 @@ MAX_COMMENT = 10_000  # characters
 class CommentCreate(SQLModel):
     nic: str = Field(min_length=1, max_length=40)
     body: str = Field(min_length=1, max_length=MAX_COMMENT)
-    email: EmailStr | None = None
-    website: HttpUrl | None = None
+    email: EmailStr | None = Field(default=None, max_length=254)
+    website: Annotated[HttpUrl, UrlConstraints(max_length=2000)] | None = None
     notify_replies: bool = False
-    parent_id: int | None = None
+    parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
-    @field_validator("nic", "body")
+    _lines = field_validator("nic")(one_line)
+    _required = field_validator("nic", "body")(required)
+    _text = field_validator("body")(text)
+
+    @field_validator("nic")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
+    def _folds_short(cls, value: str) -> str:
+        # Nics are compared case-folded ("ß" → "ss"): the folded form must fit too.
+        if len(value.casefold()) > 40:
+            raise ValueError("is too long once case-folded (at most 40 characters)")
+        return value
 
 
 class CommentPublic(SQLModel):

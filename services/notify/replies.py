@@ -44,6 +44,8 @@ def on_comment_created(session: Session, event: CommentCreated, *, settings: Not
         return
     subscription = session.exec(select(Subscription).where(
         Subscription.comment_id == event.parent_id, Subscription.active)).first()
+    if subscription is None and event.parent_wants_replies:
+        raise RetryLater(f"the subscription for comment {event.parent_id} has not arrived yet")
     if subscription is None or subscription.commenter_id == event.commenter_id:
         return  # nobody asked, or they replied to themselves
     key = f"reply:{event.comment_id}:{subscription.email}"
@@ -52,6 +54,9 @@ def on_comment_created(session: Session, event: CommentCreated, *, settings: Not
     message = reply_message(settings, event, subscription, message_id=_message_id(settings, key))
     try:
         send(settings, message)
+    except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as exc:
+        # Our own configuration is wrong, not the address: retry, then keep it for replay.
+        raise RetryLater(f"SMTP refused us: {exc.smtp_code} {exc.smtp_error!r}") from exc
     except smtplib.SMTPResponseException as exc:
         if 400 <= exc.smtp_code < 500:
             raise RetryLater(f"SMTP said {exc.smtp_code}: {exc.smtp_error!r}") from exc

@@ -17,7 +17,7 @@ from services.posts.models import (
     CategoryPublic,
     CategoryUpdate,
 )
-from shared.api import create_app
+from shared.api import Id, create_app
 from shared.http import json_with_etag
 from shared.markup import render
 
@@ -77,14 +77,14 @@ def get_article(slug: str, session: SessionDep, request: Request) -> Response:
 
 
 @router.get("/articles/by-id/{article_id}", response_model=ArticleDraft)
-def get_article_by_id(article_id: int, session: SessionDep, _editor: EditorDep):
+def get_article_by_id(article_id: Id, session: SessionDep, _editor: EditorDep):
     """One article by id, drafts and retracted ones included, with its markup (editor only)."""
     article = reading.get_article(session=session, article_id=article_id)
     return reading.to_draft(session, article, settings)
 
 
 @router.patch("/articles/{article_id}", response_model=ArticleDraft)
-def edit_article(article_id: int, data: ArticleUpdate, session: SessionDep,
+def edit_article(article_id: Id, data: ArticleUpdate, session: SessionDep,
                  _editor: EditorDep):
     """Change an article (editor only); a published one tells feeds and comments."""
     article = articles.edit_article(session=session, outbox=outbox, settings=settings,
@@ -93,7 +93,7 @@ def edit_article(article_id: int, data: ArticleUpdate, session: SessionDep,
 
 
 @router.post("/articles/{article_id}/publish", response_model=ArticleDraft)
-def publish_article(article_id: int, session: SessionDep, _editor: EditorDep):
+def publish_article(article_id: Id, session: SessionDep, _editor: EditorDep):
     """Publish a draft (editor only); publishing again is no error and emits nothing."""
     article = articles.publish_article(session=session, outbox=outbox, settings=settings,
                                        article_id=article_id)
@@ -101,14 +101,14 @@ def publish_article(article_id: int, session: SessionDep, _editor: EditorDep):
 
 
 @router.post("/articles/{article_id}/retract", response_model=ArticleDraft)
-def retract_article(article_id: int, session: SessionDep, _editor: EditorDep):
+def retract_article(article_id: Id, session: SessionDep, _editor: EditorDep):
     """Withdraw a published article from every public read and feed (editor only)."""
     article = articles.retract_article(session=session, outbox=outbox, article_id=article_id)
     return reading.to_draft(session, article, settings)
 
 
 @router.post("/articles/{article_id}/close-comments", response_model=ArticleDraft)
-def close_comments(article_id: int, session: SessionDep, _editor: EditorDep):
+def close_comments(article_id: Id, session: SessionDep, _editor: EditorDep):
     """Close the article's comments now (editor only)."""
     article = articles.close_comments(session=session, outbox=outbox, settings=settings,
                                       article_id=article_id)
@@ -116,7 +116,7 @@ def close_comments(article_id: int, session: SessionDep, _editor: EditorDep):
 
 
 @router.post("/articles/{article_id}/reopen-comments", response_model=ArticleDraft)
-def reopen_comments(article_id: int, session: SessionDep, _editor: EditorDep):
+def reopen_comments(article_id: Id, session: SessionDep, _editor: EditorDep):
     """Open the article's comments again for the configured number of days (editor only)."""
     article = articles.reopen_comments(session=session, outbox=outbox, settings=settings,
                                        article_id=article_id)

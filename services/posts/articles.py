@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from services.posts.categories import get_category
@@ -44,7 +45,11 @@ def create_article(*, session: Session, data: ArticleCreate, editor: Editor) -> 
         editor_id=editor.id, posted_by=editor.nic,
     )
     session.add(article)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # another article took the slug between our check and insert
+        session.rollback()
+        raise Conflict(f"the slug {article.slug!r} was taken a moment ago; try again") from None
     return article
 
 

@@ -1,5 +1,6 @@
 """Use cases for categories: every article belongs to exactly one."""
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from services.posts.models import Category, CategoryCreate, CategoryUpdate
@@ -18,7 +19,11 @@ def create_category(*, session: Session, outbox: Outbox, data: CategoryCreate) -
     session.add(category)
     outbox.add(session, CategoryCreated(slug=slug, name=category.name,
                                         description=category.description))
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # created by someone else between our check and our insert
+        session.rollback()
+        raise Conflict(f"a category with the slug {slug!r} exists already") from None
     return category
 
 

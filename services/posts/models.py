@@ -2,12 +2,14 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import HttpUrl, field_validator
+from pydantic import HttpUrl, UrlConstraints, field_validator
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from shared.events import utcnow
+from shared.text import one_line, required, text
 
 
 class PostsTable(SQLModel, registry=registry()):
@@ -26,12 +28,9 @@ class CategoryBase(SQLModel):
     name: str = Field(min_length=1, max_length=80)
     description: str = Field(default="", max_length=500)
 
-    @field_validator("name")
-    @classmethod
-    def _strip(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
+    _lines = field_validator("name")(one_line)
+    _required = field_validator("name")(required)
+    _text = field_validator("description")(text)
 
 
 class Category(PostsTable, CategoryBase, table=True):
@@ -49,12 +48,9 @@ class CategoryUpdate(SQLModel):
     name: str | None = Field(default=None, min_length=1, max_length=80)
     description: str | None = Field(default=None, max_length=500)
 
-    @field_validator("name")
-    @classmethod
-    def _strip(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip() if value else value
+    _lines = field_validator("name")(one_line)
+    _required = field_validator("name")(required)
+    _text = field_validator("description")(text)
 
 
 class CategoryPublic(CategoryBase):
@@ -93,18 +89,18 @@ class Article(PostsTable, ArticleBase, table=True):
     comments_close_at: datetime | None = None
 
 
-def _not_blank(value: str | None) -> str | None:
-    if value is not None and not value.strip():
-        raise ValueError("must not be blank")
-    return value.strip() if value is not None else None
+# Links longer than this are refused (the column's size; browsers cope with about as much).
+SourceUrl = Annotated[HttpUrl, UrlConstraints(max_length=2000, allowed_schemes=["http", "https"])]
 
 
 class ArticleCreate(ArticleBase):
     category: str = Field(description="slug of the article's category")
     body: str = Field(min_length=1, description=f"site markup, at most {MAX_BODY} characters")
-    source_url: HttpUrl | None = None  # type: ignore[assignment]
+    source_url: SourceUrl | None = None  # type: ignore[assignment]
 
-    _title = field_validator("title", "body")(_not_blank)
+    _lines = field_validator("title", "source_name", "source_note")(one_line)
+    _required = field_validator("title", "body")(required)
+    _text = field_validator("body")(text)
 
 
 class ArticleUpdate(SQLModel):
@@ -115,10 +111,12 @@ class ArticleUpdate(SQLModel):
     body: str | None = Field(default=None, min_length=1)
     dateline: date | None = None
     source_name: str | None = Field(default=None, max_length=120)
-    source_url: HttpUrl | None = None
+    source_url: SourceUrl | None = None
     source_note: str | None = Field(default=None, max_length=300)
 
-    _title = field_validator("title", "body")(_not_blank)
+    _lines = field_validator("title", "source_name", "source_note")(one_line)
+    _required = field_validator("title", "body")(required)
+    _text = field_validator("body")(text)
 
 
 class ArticlePublic(ArticleBase):

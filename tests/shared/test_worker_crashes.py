@@ -13,7 +13,8 @@ from shared.embedded_redis import EmbeddedRedis
 from shared.events import ArticleRetracted, Envelope
 from shared.settings import Settings
 from tests.conftest import wait_for
-from tests.shared.crashy_worker import POISON
+
+POISON = 13  # the article id whose event kills the worker child (see crashy_worker.py)
 
 
 def rows(db: Path, query: str) -> list[tuple]:
