@@ -1,13 +1,14 @@
 """What every service's FastAPI app shares: JSON errors, a body size cap, a health route."""
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from shared.errors import BurgError
+from shared.http import DeclaredBodyLimit
 
 log = logging.getLogger(__name__)
 
@@ -16,10 +17,18 @@ MAX_ID = 2**31 - 1  # ids are 32-bit in PostgreSQL; larger ones are simply unkno
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
+class _App(FastAPI):
+    """FastAPI with a JSON 413 for an oversized Content-Length, checked before anything else
+    (FastAPI's own `max_body_size`, inside it, still stops bodies sent without a length)."""
+
+    def build_middleware_stack(self) -> Any:
+        return DeclaredBodyLimit(super().build_middleware_stack(), self.max_body_size or 0)
+
+
 def create_app(*, title: str, description: str, max_body_bytes: int) -> FastAPI:
     """A FastAPI app whose errors are JSON `{"detail": …}`, whose request bodies are capped at
     `max_body_bytes` (413), and which answers `/healthz`."""
-    app = FastAPI(title=title, description=description, max_body_size=max_body_bytes)
+    app = _App(title=title, description=description, max_body_size=max_body_bytes)
 
     @app.exception_handler(BurgError)
     async def _burg_error(_request: Request, exc: BurgError) -> JSONResponse:

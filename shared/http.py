@@ -1,9 +1,11 @@
-"""HTTP helpers every API shares: conditional GETs (ETag, Last-Modified, 304)."""
+"""HTTP helpers every API shares: conditional GETs (ETag, Last-Modified, 304), and a JSON
+413 for a request that declares a body over the limit."""
 
 import hashlib
 import json
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from fastapi import Request, Response
 from pydantic import BaseModel
@@ -41,3 +43,24 @@ def json_with_etag(request: Request, model: BaseModel, *, cache_control: str) ->
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
+
+
+class DeclaredBodyLimit:
+    """ASGI middleware: a Content-Length over `limit` gets a JSON 413 before anything runs.
+
+    FastAPI's own `max_body_size` still guards bodies that arrive without a length.
+    """
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        length = dict(scope.get("headers", ())).get(b"content-length", b"")
+        if scope["type"] == "http" and length.isdigit() and int(length) > self.limit:
+            body = json.dumps({"detail": f"the request body is over {self.limit} bytes"})
+            await send({"type": "http.response.start", "status": 413,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"connection", b"close")]})
+            await send({"type": "http.response.body", "body": body.encode()})
+            return
+        await self.app(scope, receive, send)

@@ -40,6 +40,11 @@ def test_invalid_comment_gets_422_naming_the_field(stack: Stack) -> None:
         assert response.status_code == 422, field
         assert field in response.json()["detail"]
     assert comments.post(url, json={"nic": "A", "body": "b" * 10_001}).status_code == 422
+    for body in ({"nic": "A\x0c", "body": "b"}, {"nic": "A", "body": "nul \x00"},
+                 {"nic": "ß" * 30, "body": "b"}, {"nic": "A", "body": "b", "parent_id": 2**40}):
+        response = comments.post(url, json=body)
+        assert response.status_code == 422, body
+    assert comments.get(f"/comments/{2**63}").status_code == 422
     assert comments.get(url).json()["count"] == 0
 
 

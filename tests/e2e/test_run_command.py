@@ -1,6 +1,9 @@
 """`make run`'s runner as a developer uses it: demo content, its reply e-mail in the sink,
 and Ctrl-C stopping every process it started, the embedded Redis included."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -23,8 +26,20 @@ def test_runner_loads_the_demo_and_ctrl_c_leaves_no_orphans(tmp_path: Path) -> N
         wait_for(lambda: inbox.exists() and any(inbox.iterdir()), what="the demo reply e-mail")
         site = httpx.get(f"{urls['feeds']}/feeds/site.atom")
         assert site.status_code == 200 and site.text.count("<entry>") == 3
+        # A command run beside it, with no BURG_REDIS_URL, finds the running Redis...
+        assert cli(tmp_path).returncode == 0
     finally:
         launched.stop()
     assert process.returncode is not None
     _gone, alive = psutil.wait_procs(started, timeout=10)
     assert alive == [], f"left running: {[p.cmdline() for p in alive]}"
+    # ...and once it has stopped, says what to do instead of starting a Redis of its own.
+    after = cli(tmp_path)
+    assert after.returncode != 0 and "start `make run`, or set BURG_REDIS_URL" in after.stderr
+
+
+def cli(data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "BURG_REDIS_URL"}
+    return subprocess.run([sys.executable, "-m", "services.notify.cli", "dead-letters"],
+                          env=env | {"BURG_DATA_DIR": str(data_dir)}, capture_output=True,
+                          text=True, timeout=60)

@@ -29,6 +29,10 @@ def test_feed_is_served_with_validators_and_304(stack: Stack) -> None:
     # If-None-Match decides when both are sent (RFC 9110 §13.2.2).
     assert feeds.get(f"/categories/{slug}.rss", headers={
         "If-None-Match": '"other"', "If-Modified-Since": modified}).status_code == 200
+    # Re-rendering identical content keeps the validators; new content changes them.
+    stack.editor().patch(f"/categories/{slug}", json={"description": "Same entries, new words"})
+    wait_for(lambda: feeds.get(f"/categories/{slug}.rss").headers["etag"] != etag,
+             what="a new ETag for the changed feed")
     head = feeds.head(f"/categories/{slug}.atom")
     assert head.status_code == 200
     assert head.headers["content-type"] == "application/atom+xml; charset=utf-8"

@@ -107,6 +107,7 @@ def test_oversized_bodies_get_413_and_store_nothing(stack: Stack) -> None:
     huge = editor.post("/articles", content=b'{"title": "' + b"x" * 2_000_000 + b'"}',
                        headers={"Content-Type": "application/json"})
     assert huge.status_code == 413
+    assert huge.json()["detail"]
     article = new_article(stack, category, title="Kept")
     grown = editor.patch(f"/articles/{article['id']}", json={"body": "y" * 100_001})
     assert grown.status_code == 413
@@ -131,4 +132,11 @@ def test_invalid_urls_and_titles_get_422(stack: Stack) -> None:
     assert editor.patch(f"/articles/{article['id']}",
                         json={"category": "no-such"}).status_code == 404
     assert editor.patch("/articles/999999", json={"title": "x"}).status_code == 404
+    for bad_id in (2**63, 0, -1):
+        response = editor.patch(f"/articles/{bad_id}", json={"title": "x"})
+        assert response.status_code == 422 and "article_id" in response.json()["detail"]
+    for title in ("Form\x0cfeed", "Two\nlines", "Nul\x00"):
+        response = editor.post("/articles", json={"title": title, "category": category,
+                                                  "body": "b"})
+        assert response.status_code == 422 and "control characters" in response.json()["detail"]
     assert stack.client("posts").get(f"/articles/{article['slug']}").json()["title"] == "Untouched"

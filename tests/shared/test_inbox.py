@@ -1,7 +1,9 @@
 """The inbox against a real SQLite file: an event delivered twice has its effect once."""
 
+import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -65,10 +67,8 @@ def test_failed_handler_leaves_no_trace_so_a_redelivery_applies_it(tmp_path: Pat
         raise ConnectionError("SMTP away")
 
     inbox.handlers["article.retracted"] = failing
-    try:
+    with pytest.raises(ConnectionError):
         inbox.handle(raw)
-    except ConnectionError:
-        pass
     assert count(sessions) == 0
     inbox.handlers["article.retracted"] = record
     assert inbox.handle(raw) is True
@@ -79,3 +79,38 @@ def test_event_type_without_handler_is_ignored(tmp_path: Path) -> None:
     inbox, sessions = make_inbox(tmp_path)
     assert inbox.handle(envelope()) is False
     assert count(sessions) == 0
+
+
+def test_two_workers_handling_the_same_event_at_once_apply_it_once(tmp_path: Path) -> None:
+    """Both pass the "seen?" check before either commits; the id's key decides."""
+    inbox, sessions = make_inbox(tmp_path)
+    both_checked = threading.Barrier(2)
+
+    def slow_record(session: Session, event: ArticleRetracted) -> None:
+        record(session, event)
+
+    inbox.handlers["article.retracted"] = slow_record
+    original_execute = Session.execute
+    results: list[bool] = []
+    raw = envelope()
+
+    def racing_execute(self: Session, statement, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = original_execute(self, statement, *args, **kwargs)
+        if str(statement).startswith("SELECT inbox.event_id"):
+            both_checked.wait(timeout=5)  # hold each worker right after its check
+        return result
+
+    def worker() -> None:
+        results.append(inbox.handle(raw))
+
+    Session.execute = racing_execute  # type: ignore[method-assign]
+    try:
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        Session.execute = original_execute  # type: ignore[method-assign]
+    assert sorted(results) == [False, True]
+    assert count(sessions) == 1

@@ -7,12 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+from redis import Redis
+from sqlalchemy import MetaData
+
 from shared.celery_app import make_celery
 from shared.consumer import MAX_DELIVERIES
+from shared.db import create_schema, make_engine, make_session_factory
 from shared.embedded_redis import EmbeddedRedis
 from shared.events import ArticleRetracted, Envelope
+from shared.outbox import Outbox, outbox_table
 from shared.settings import Settings
 from tests.conftest import wait_for
+from tests.shared.test_outbox import queued_event_ids
 
 POISON = 13  # the article id whose event kills the worker child (see crashy_worker.py)
 
@@ -51,6 +57,37 @@ def test_poison_message_is_dead_lettered_and_the_queue_moves_on(tmp_path: Path) 
         wait_for(lambda: rows(db, "SELECT article_id FROM handled"), timeout=30,
                  what="the next event to be handled")
         assert rows(db, "SELECT article_id FROM handled") == [(14,)]
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        redis.stop()
+
+
+def test_a_worker_sweeps_events_its_api_could_not_send(tmp_path: Path) -> None:
+    """An event left in the outbox (the broker was away at commit) is sent by the worker."""
+    metadata = MetaData()
+    table = outbox_table(metadata)
+    engine = make_engine(f"sqlite:///{tmp_path / 'crashy.db'}")
+    create_schema(engine, metadata)
+    redis = EmbeddedRedis(tmp_path / "redis").start()
+    # An outbox with no relay after commit: as if Redis had been down at that moment.
+    outbox = Outbox(table=table, engine=engine, producer="crashy",
+                    celery=make_celery("crashy", Settings(), redis.url))
+    with make_session_factory(engine)() as session:
+        left = outbox.add(session, ArticleRetracted(article_id=1, category_slug="c"))
+        session.commit()
+    env = dict(os.environ, BURG_DATA_DIR=str(tmp_path), BURG_REDIS_URL=redis.url,
+               BURG_OUTBOX_SWEEP_SECONDS="0.5")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tests.shared.crashy_worker", "worker",
+         "-Q", "crashy", "--concurrency", "1", "--without-gossip", "--without-mingle",
+         "--without-heartbeat", "--loglevel", "WARNING"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client = Redis.from_url(redis.url)
+        wait_for(lambda: client.llen("feeds") == 1, timeout=60, what="the swept event")
+        assert outbox.backlog() == 0
+        assert queued_event_ids(client, "feeds") == [str(left.id)]
     finally:
         worker.terminate()
         worker.wait(timeout=30)
