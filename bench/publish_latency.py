@@ -1,17 +1,19 @@
-"""Publish N articles and time each one's way from the publish call's return into its
+"""Publish articles and time each one's way from the publish call's return into its
 category's RSS feed, through the outbox, Redis, the feeds worker and the stored document.
 
-Starts its own Burg in a temporary folder (on BURG_REDIS_URL if set, else an embedded Redis)
-and prints a table. Usage: python -m bench.publish_latency [--articles 200]
+Three runs: one client back to back, one client paced (the next publish waits until the last
+article is in the feed: latency without a queue), and 16 concurrent clients. Starts its own
+Burg in a temporary folder (on BURG_REDIS_URL if set, else an embedded Redis) and prints a
+table per run.   Usage: python -m bench.publish_latency [--articles 200] [--clients 16]
 """
 
 import argparse
 import os
 import re
-import statistics
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -19,11 +21,17 @@ import httpx
 from devserver.launch import launch
 
 GUID = re.compile(rb"article-(\d+)</guid>")
+BODY = "[quote]Paragraph one. [ed]A remark.[/ed][/quote]\n\n" + "Words " * 300
 
 
-def percentile(values: list[float], p: float) -> float:
+def percentiles(values: list[float]) -> str:
+    """p50 / p95 / max of `values` (seconds), in milliseconds."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+    def at(p: float) -> float:
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+
+    return f"{at(50):.1f} / {at(95):.1f} / {ordered[-1] * 1000:.1f}" if ordered else "n/a"
 
 
 class FeedWatcher(threading.Thread):
@@ -31,7 +39,7 @@ class FeedWatcher(threading.Thread):
 
     def __init__(self, url: str) -> None:
         super().__init__(daemon=True)
-        self.url, self.seen, self.done = url, {}, threading.Event()
+        self.url, self.seen, self.done = url, dict[int, float](), threading.Event()
         self.polls = self.renders = 0
 
     def run(self) -> None:
@@ -48,72 +56,72 @@ class FeedWatcher(threading.Thread):
                         self.seen.setdefault(int(match.group(1)), now)
                 time.sleep(0.002)
 
-
-def run(articles: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
-        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
-        try:
-            token = burg.create_editor("Bench")
-            for paced in (False, True):
-                measure(burg.urls, token, articles, paced=paced)
-        finally:
-            burg.stop()
+    def wait_for(self, article_ids: set[int], timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while not article_ids <= self.seen.keys() and time.monotonic() < deadline:
+            time.sleep(0.005)
 
 
-def measure(urls: dict[str, str], token: str, articles: int, *, paced: bool) -> None:
-    """Publish `articles` drafts one after another; `paced` waits for each to show up in the
-    feed before publishing the next (latency without a queue), else publishes back to back."""
+def measure(urls: dict[str, str], token: str, articles: int, *, clients: int,
+            paced: bool) -> None:
+    """Publish `articles` drafts from `clients` threads and print what it took."""
     posts = httpx.Client(base_url=f"{urls['posts']}/api/posts", timeout=30,
                          headers={"Authorization": f"Bearer {token}"})
     slug = posts.post("/categories", json={"name": f"Bench {time.time_ns()}"}).json()["slug"]
-    watcher = FeedWatcher(f"{urls['feeds']}/feeds/categories/{slug}.rss")
     drafts = [posts.post("/articles", json={"title": f"Bench article {i}", "category": slug,
-                                            "body": "Paragraph one.\n\n" + "Words " * 300})
-              .json()["id"] for i in range(articles)]
+                                            "body": BODY}).json()["id"] for i in range(articles)]
+    watcher = FeedWatcher(f"{urls['feeds']}/feeds/categories/{slug}.rss")
     watcher.start()
     returned: dict[int, float] = {}
-    call_times: list[float] = []
-    started = time.perf_counter()
-    for article_id in drafts:
+    calls: list[float] = []
+
+    def publish(article_id: int) -> None:
         before = time.perf_counter()
         posts.post(f"/articles/{article_id}/publish").raise_for_status()
         returned[article_id] = time.perf_counter()
-        call_times.append(returned[article_id] - before)
-        while paced and article_id not in watcher.seen:
-            time.sleep(0.001)
-    deadline = time.monotonic() + 120
-    while len(watcher.seen.keys() & returned.keys()) < articles and time.monotonic() < deadline:
-        time.sleep(0.01)
+        calls.append(returned[article_id] - before)
+        if paced:
+            watcher.wait_for({article_id})
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(publish, drafts))
+    published = time.perf_counter()
+    watcher.wait_for(set(drafts))
     watcher.done.set()
-    elapsed = time.perf_counter() - started
     latencies = [watcher.seen[i] - returned[i] for i in returned if i in watcher.seen]
-    missing = articles - len(latencies)
-    ms = 1000.0
+    in_feed = max((watcher.seen[i] for i in returned if i in watcher.seen), default=published)
+    mode = ("paced: each publish waits for the last to reach the feed" if paced
+            else "back to back")
     rows = [
-        ("articles published", f"{articles}"),
-        ("appeared in the feed", f"{len(latencies)}" + (f" ({missing} lost)" if missing else "")),
-        ("publish call p50 / p95 / max (ms)",
-         f"{percentile(call_times, 50) * ms:.1f} / {percentile(call_times, 95) * ms:.1f} / "
-         f"{max(call_times) * ms:.1f}"),
-        ("return -> in feed p50 / p95 / max (ms)",
-         f"{percentile(latencies, 50) * ms:.1f} / {percentile(latencies, 95) * ms:.1f} / "
-         f"{max(latencies) * ms:.1f}" if latencies else "n/a"),
-        ("mean return -> in feed (ms)", f"{statistics.fmean(latencies) * ms:.1f}"
-         if latencies else "n/a"),
-        ("end-to-end throughput (articles/s)", f"{len(latencies) / elapsed:.1f}"),
+        ("articles published / in the feed", f"{articles} / {len(latencies)}"),
+        ("publish call p50 / p95 / max (ms)", percentiles(calls)),
+        ("return -> in feed p50 / p95 / max (ms)", percentiles(latencies)),
+        ("publish calls per second", f"{articles / (published - started):.1f}"),
+        ("end to end: articles in the feed per second",
+         f"{len(latencies) / (in_feed - started):.1f}"),
         ("feed renders seen / polls", f"{watcher.renders} / {watcher.polls}"),
     ]
     width = max(len(name) for name, _ in rows)
-    mode = "paced: next publish once the last is in the feed" if paced else "back to back"
-    print(f"\npublish -> category feed, {articles} articles, one client, {mode}\n")
+    print(f"\npublish -> category feed: {clients} client(s), {mode}\n", flush=True)
     for name, value in rows:
-        print(f"  {name:<{width}}  {value}")
+        print(f"  {name:<{width}}  {value}", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=200)
-    run(parser.parse_args().articles)
+    parser.add_argument("--clients", type=int, default=16)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
+        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
+        try:
+            token = burg.create_editor("Bench")
+            measure(burg.urls, token, args.articles, clients=1, paced=False)
+            measure(burg.urls, token, args.articles, clients=1, paced=True)
+            measure(burg.urls, token, args.articles, clients=args.clients, paced=False)
+        finally:
+            burg.stop()
 
 
 if __name__ == "__main__":

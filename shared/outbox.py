@@ -33,7 +33,8 @@ from shared.events import EVENT_TYPES, ROUTES, Envelope, Event, utcnow
 
 log = logging.getLogger(__name__)
 
-PENDING = "burg_outbox_pending"  # key in Session.info: ids to relay after the commit
+PENDING = "burg_outbox_pending"  # keys in Session.info: ids to relay after the commit,
+COMMITTED = "burg_outbox_committed"  # and ids whose transaction committed
 CLAIM = timedelta(seconds=30)  # one relay owns a row this long while sending it
 KEEP_SENT = timedelta(days=1)  # sent rows are kept a day for inspection, then pruned
 
@@ -75,16 +76,25 @@ class Outbox:
 
     def relay_after_commit(self, sessions: sessionmaker[Any]) -> None:
         """Relay the events of each committed session of `sessions` right after its commit."""
+
         @event.listens_for(sessions, "after_commit")
-        def _relay(session: Session) -> None:
-            try:
-                self.relay(session.info.pop(PENDING, []))
-            except Exception:  # the write is committed; the sweep sends what is left
-                log.exception("outbox: relay after commit failed")
+        def _committed(session: Session) -> None:
+            session.info.setdefault(COMMITTED, []).extend(session.info.pop(PENDING, []))
 
         @event.listens_for(sessions, "after_rollback")
         def _forget(session: Session) -> None:
             session.info.pop(PENDING, None)
+
+        # Relay once the transaction has ended and given its connection back: relaying needs
+        # a connection of its own, and holding two per request could drain the pool.
+        @event.listens_for(sessions, "after_transaction_end")
+        def _relay(session: Session, transaction: Any) -> None:
+            if transaction.parent is not None or not session.info.get(COMMITTED):
+                return
+            try:
+                self.relay(session.info.pop(COMMITTED))
+            except Exception:  # the write is committed; the sweep sends what is left
+                log.exception("outbox: relay after commit failed")
 
     def relay(self, event_ids: list[str]) -> int:
         """Send these events to their consumers; return how many were sent.
