@@ -39,21 +39,23 @@ class Launched:
                 self.process.wait()
 
 
-def launch(data_dir: Path, redis_url: str | None, *, demo: bool,
-           timeout: float = 120) -> Launched:
-    """Start `python -m devserver` in `data_dir` and wait for its "running" banner."""
+def launch(data_dir: Path, redis_url: str | None, *, demo: bool, timeout: float = 120,
+           env: dict[str, str] | None = None) -> Launched:
+    """Start `python -m devserver` in `data_dir` and wait for its "running" banner; `env`
+    adds to (or overrides) the environment it runs in."""
     urls = {service: f"http://127.0.0.1:{free_port()}" for service in SERVICES}
-    env = dict(os.environ, BURG_DATA_DIR=str(data_dir), BURG_SMTP_PORT=str(free_port()),
-               BURG_DEMO=str(demo).lower(), BURG_OUTBOX_SWEEP_SECONDS="1",
-               **{f"BURG_{service.upper()}_URL": url for service, url in urls.items()})
-    env.pop("BURG_REDIS_URL", None)
+    full_env = dict(os.environ, BURG_DATA_DIR=str(data_dir), BURG_SMTP_PORT=str(free_port()),
+                    BURG_DEMO=str(demo).lower(), BURG_OUTBOX_SWEEP_SECONDS="1",
+                    **{f"BURG_{service.upper()}_URL": url for service, url in urls.items()})
+    full_env.pop("BURG_REDIS_URL", None)
     if redis_url:
-        env["BURG_REDIS_URL"] = redis_url
+        full_env["BURG_REDIS_URL"] = redis_url
+    full_env.update(env or {})
     log = data_dir / "devserver.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "devserver"], env=env, stdout=out,
+        process = subprocess.Popen([sys.executable, "-m", "devserver"], env=full_env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-    launched = Launched(process=process, urls=urls, env=env, log=log)
+    launched = Launched(process=process, urls=urls, env=full_env, log=log)
     deadline = time.monotonic() + timeout
     while "Burg is running" not in log.read_text():
         if process.poll() is not None or time.monotonic() > deadline:

@@ -32,7 +32,9 @@ def create_app(*, title: str, description: str, max_body_bytes: int) -> FastAPI:
 
     @app.exception_handler(BurgError)
     async def _burg_error(_request: Request, exc: BurgError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = dict(exc.headers or {})
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
         return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -6,9 +6,10 @@ class BurgError(Exception):
 
     status = 400
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers
 
 
 class NotFound(BurgError):
@@ -33,3 +34,9 @@ class TooLarge(BurgError):
 
 class Invalid(BurgError):
     status = 422
+
+
+class TooMany(BurgError):
+    """Too many requests: carries a Retry-After header."""
+
+    status = 429

@@ -87,6 +87,47 @@ class CommentCreated(Event):
     parent_wants_replies: bool = False
 
 
+class CommentRestored(CommentCreated):
+    """Comments publishes it when an editor restores a hidden comment; feeds consumes it
+    (notify does not: its reply e-mail went out, or not, when the comment first appeared)."""
+
+    type: ClassVar[str] = "comment.restored"
+
+
+class CommentEdited(Event):
+    """Comments publishes it when a commenter edits their comment; feeds consumes it."""
+
+    type: ClassVar[str] = "comment.edited"
+    comment_id: int
+    article_id: int
+    body_html: str
+    edited_at: datetime
+
+
+class CommentRemoved(Event):
+    """Comments publishes it when a comment is hidden or deleted; feeds and notify consume it."""
+
+    type: ClassVar[str] = "comment.removed"
+    comment_id: int
+    article_id: int
+
+
+class EditorAuthorized(Event):
+    """Posts publishes it when an editor gets a token; comments consumes it, so the same
+    token lets the editor moderate. Only the token's hash travels."""
+
+    type: ClassVar[str] = "editor.authorized"
+    nic: str
+    token_hash: str
+
+
+class EditorRevoked(Event):
+    """Posts publishes it when an editor's token is revoked; comments consumes it."""
+
+    type: ClassVar[str] = "editor.revoked"
+    nic: str
+
+
 class SubscriptionRequested(Event):
     """Comments publishes it when a commenter asks for reply e-mails; only notify consumes it,
     because it carries the commenter's e-mail address."""
@@ -103,7 +144,8 @@ class SubscriptionRequested(Event):
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (CategoryCreated, CategoryUpdated, ArticlePublished, ArticleUpdated,
-                ArticleRetracted, CommentCreated, SubscriptionRequested)
+                ArticleRetracted, CommentCreated, CommentRestored, CommentEdited, CommentRemoved,
+                EditorAuthorized, EditorRevoked, SubscriptionRequested)
 }
 
 # Which services receive which event type: one queue (and one copy) per consumer.
@@ -114,6 +156,11 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "article.updated": ("comments", "feeds"),
     "article.retracted": ("comments", "feeds"),
     "comment.created": ("feeds", "notify"),
+    "comment.restored": ("feeds",),
+    "comment.edited": ("feeds",),
+    "comment.removed": ("feeds", "notify"),
+    "editor.authorized": ("comments",),
+    "editor.revoked": ("comments",),
     "subscription.requested": ("notify",),
 }
 

@@ -6,13 +6,16 @@ A service's own settings class extends `Settings` with its database URL and its 
 """
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BURG_", extra="ignore")
+    # Fields of one service are read from `BURG_<SERVICE>_…` (their alias); tests and code may
+    # still pass them by field name.
+    model_config = SettingsConfigDict(env_prefix="BURG_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = Path("var")
     redis_url: str | None = None
@@ -41,3 +44,8 @@ class ServiceSettings(Settings):
     def database(self) -> str:
         """The service's database URL: the configured one, or a SQLite file in `data_dir`."""
         return self.database_url or f"sqlite:///{self.data_dir / self.service}.db"
+
+
+def env(name: str, default: Any) -> Any:
+    """A service's own setting, read from `BURG_<name>` (e.g. "COMMENTS_PREMODERATION")."""
+    return Field(default=default, validation_alias=f"BURG_{name}")

@@ -19,6 +19,10 @@ from shared.embedded_redis import EmbeddedRedis
 
 T = TypeVar("T")
 
+# Every test comes from 127.0.0.1: the per-address limit is out of the way; the per-commenter
+# one stays low enough for a test to reach it.
+STACK_ENV = {"BURG_COMMENTS_RATE_PER_IP": "100000", "BURG_COMMENTS_RATE_PER_COMMENTER": "20"}
+
 
 def wait_for(check: Callable[[], T | None], timeout: float = 20.0, what: str = "it") -> T:
     """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
@@ -73,9 +77,15 @@ class Stack:
 def stack(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Stack]:
     """The whole system, started once for the test session, stopped at its end."""
     data_dir = tmp_path_factory.mktemp("stack")
-    launched = launch(data_dir, redis_url, demo=False)
+    launched = launch(data_dir, redis_url, demo=False, env=STACK_ENV)
     try:
-        yield Stack(urls=launched.urls, env=launched.env, data_dir=data_dir,
-                    editor_token=launched.create_editor("Tester"))
+        stack = Stack(urls=launched.urls, env=launched.env, data_dir=data_dir,
+                      editor_token=launched.create_editor("Tester"))
+        # The comments service learns of editors through an event: wait until it has.
+        moderation = stack.client("comments", headers={
+            "Authorization": f"Bearer {stack.editor_token}"})
+        wait_for(lambda: moderation.get("/moderation/waiting").status_code == 200,
+                 what="the comments service to know the editor")
+        yield stack
     finally:
         launched.stop()

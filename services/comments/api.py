@@ -1,35 +1,130 @@
-"""The comments API, under `/api/comments`."""
+"""The comments API, under `/api/comments`: threads, posting, own edits, moderation."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request, Response
 
-from services.comments import commenting
+from services.comments import identity, moderation, posting, threads
 from services.comments.bootstrap import runtime, settings
-from services.comments.deps import CommenterTokenDep, SessionDep
-from services.comments.models import CommentCreate, CommentPosted, CommentPublic, ThreadPublic
+from services.comments.deps import BearerDep, CommenterTokenDep, EditorDep, SessionDep, ViewerDep
+from services.comments.models import (
+    CommentCreate,
+    CommentEdit,
+    CommenterPublic,
+    CommentPosted,
+    CommentPublic,
+    CommentsPublic,
+    Preview,
+    PreviewPublic,
+    ThreadPublic,
+)
 from shared.api import Id, create_app
+from shared.ratelimit import RateLimiter
 
 router = APIRouter(prefix="/api/comments")
+outbox = runtime.outbox
+limiter = RateLimiter(runtime.celery.conf.broker_url, prefix="burg:rate:comments")
 
 
 @router.post("/articles/{article_id}/comments", response_model=CommentPosted, status_code=201)
-def post_comment(article_id: Id, data: CommentCreate, session: SessionDep,
+def post_comment(article_id: Id, data: CommentCreate, session: SessionDep, request: Request,
                  token: CommenterTokenDep = None):
     """Post a comment or a reply; a first-time commenter gets their commenter token back."""
-    comment, new_token = commenting.post_comment(
-        session=session, outbox=runtime.outbox, article_id=article_id, data=data, token=token)
+    window = settings.rate_window_seconds
+    address = request.client.host if request.client else "unknown"
+    limiter.check(f"ip:{address}", limit=settings.rate_per_ip, window=window,
+                  what="from your address")
+    if token:
+        limiter.check(f"commenter:{identity.token_hash(token)}",
+                      limit=settings.rate_per_commenter, window=window, what="from you")
+    comment, new_token = posting.post_comment(session=session, outbox=outbox, settings=settings,
+                                              article_id=article_id, data=data, token=token)
     return CommentPosted(comment=CommentPublic.model_validate(comment), commenter_token=new_token)
 
 
 @router.get("/articles/{article_id}/comments", response_model=ThreadPublic)
-def get_thread(article_id: Id, session: SessionDep):
-    """An article's comments in thread order, and whether the thread is open."""
-    return commenting.get_thread(session=session, article_id=article_id)
+def get_thread(article_id: Id, session: SessionDep, viewer: ViewerDep,
+               cursor: str | None = None, limit: int = Query(default=100, ge=1, le=500)):
+    """A page of an article's comments in thread order, the count, and whether it is open;
+    pass `next_cursor` back as `cursor` for the next page."""
+    return threads.get_thread(session=session, article_id=article_id, viewer=viewer,
+                              cursor=cursor, limit=limit)
 
 
 @router.get("/comments/{comment_id}", response_model=CommentPublic)
-def get_comment(comment_id: Id, session: SessionDep):
+def get_comment(comment_id: Id, session: SessionDep, viewer: ViewerDep):
     """One comment."""
-    return commenting.get_comment(session=session, comment_id=comment_id)
+    return threads.get_comment(session=session, comment_id=comment_id, viewer=viewer)
+
+
+@router.patch("/comments/{comment_id}", response_model=CommentPublic)
+def edit_comment(comment_id: Id, data: CommentEdit, session: SessionDep,
+                 token: CommenterTokenDep = None):
+    """Its author changes a comment's text, within the edit window."""
+    return posting.edit_own(session=session, outbox=outbox, settings=settings,
+                            comment_id=comment_id, token=token, data=data)
+
+
+@router.delete("/comments/{comment_id}", status_code=204)
+def delete_comment(comment_id: Id, session: SessionDep, credentials: BearerDep,
+                   token: CommenterTokenDep = None) -> Response:
+    """Delete a comment: its author within the edit window, or an editor at any time."""
+    if credentials is not None:
+        moderation.authenticate_editor(session=session, token=credentials.credentials)
+        moderation.delete(session=session, outbox=outbox, comment_id=comment_id)
+    else:
+        posting.delete_own(session=session, outbox=outbox, settings=settings,
+                           comment_id=comment_id, token=token)
+    return Response(status_code=204)
+
+
+@router.post("/preview", response_model=PreviewPublic)
+def preview(data: Preview):
+    """Render comment markup as it would appear, storing nothing."""
+    return PreviewPublic(body_html=posting.preview(data.body))
+
+
+@router.get("/commenters/me", response_model=CommenterPublic)
+def me(session: SessionDep, token: CommenterTokenDep = None):
+    """The token holder's comment count, original nic and every nic they used."""
+    return identity.profile(session=session, token=token)
+
+
+@router.post("/comments/{comment_id}/hide", response_model=CommentPublic)
+def hide(comment_id: Id, session: SessionDep, _editor: EditorDep):
+    """Take a comment out of public view (editor only)."""
+    return moderation.hide(session=session, outbox=outbox, comment_id=comment_id)
+
+
+@router.post("/comments/{comment_id}/restore", response_model=CommentPublic)
+def restore(comment_id: Id, session: SessionDep, _editor: EditorDep):
+    """Show a hidden comment again (editor only)."""
+    return moderation.restore(session=session, outbox=outbox, comment_id=comment_id)
+
+
+@router.post("/comments/{comment_id}/approve", response_model=CommentPublic)
+def approve(comment_id: Id, session: SessionDep, _editor: EditorDep):
+    """Make a comment that waits for approval public (editor only)."""
+    return moderation.approve(session=session, outbox=outbox, comment_id=comment_id)
+
+
+@router.get("/moderation/waiting", response_model=CommentsPublic)
+def waiting(session: SessionDep, _editor: EditorDep):
+    """Comments waiting for approval, oldest first (editor only)."""
+    return CommentsPublic(data=[CommentPublic.model_validate(c)
+                                for c in moderation.waiting(session=session)])
+
+
+@router.post("/nics/{nic}/ban", status_code=204)
+def ban(nic: str, session: SessionDep, _editor: EditorDep) -> Response:
+    """Ban the commenter who owns this nic, under every nic they use (editor only)."""
+    moderation.set_banned(session=session, nic=nic, banned=True)
+    return Response(status_code=204)
+
+
+@router.post("/nics/{nic}/unban", status_code=204)
+def unban(nic: str, session: SessionDep, _editor: EditorDep) -> Response:
+    """Lift a ban (editor only)."""
+    moderation.set_banned(session=session, nic=nic, banned=False)
+    return Response(status_code=204)
 
 
 app = create_app(title="Burg comments", description="Threaded comments under articles.",

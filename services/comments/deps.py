@@ -1,12 +1,16 @@
-"""FastAPI dependencies of the comments API."""
+"""FastAPI dependencies of the comments API: a session, the commenter token, the editor."""
 
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from services.comments import identity
 from services.comments.bootstrap import runtime
+from services.comments.models import Commenter, EditorReplica
+from services.comments.moderation import authenticate_editor
 
 
 def get_session() -> Iterator[Session]:
@@ -17,3 +21,24 @@ def get_session() -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 # The secret a commenter got with their first comment (the web frontend keeps it in a cookie).
 CommenterTokenDep = Annotated[str | None, Header(alias="X-Commenter-Token")]
+_bearer = HTTPBearer(auto_error=False, description="an editor's API token")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def get_viewer(session: SessionDep, token: CommenterTokenDep = None) -> Commenter | None:
+    """The commenter reading, if they sent a valid token (they see their waiting comments)."""
+    if not token:
+        return None
+    try:
+        return identity.require(session, token)
+    except Exception:  # a stale token only means they read as anyone would
+        return None
+
+
+def get_editor(session: SessionDep, credentials: BearerDep) -> EditorReplica:
+    return authenticate_editor(session=session,
+                               token=credentials.credentials if credentials else None)
+
+
+ViewerDep = Annotated[Commenter | None, Depends(get_viewer)]
+EditorDep = Annotated[EditorReplica, Depends(get_editor)]

@@ -5,9 +5,11 @@ No table holds an e-mail address: an address given with a comment goes straight 
 """
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import EmailStr, HttpUrl, UrlConstraints, field_validator
+from sqlalchemy import Index
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -29,11 +31,24 @@ class ArticleReplica(CommentsTable, table=True):
     url: str
     comments_close_at: datetime | None = None
     retracted: bool = False
+    comment_count: int = 0  # public comments, kept as they come and go
+
+
+class EditorReplica(CommentsTable, table=True):
+    """An editor's token hash, from the posts service's events: the same token moderates."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    nic: str = Field(index=True)
+    revoked: bool = False
 
 
 class Commenter(CommentsTable, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True, max_length=64)  # sha256 of the commenter token
+    original_nic: str = Field(max_length=40)
+    comment_count: int = 0  # "You have commented N times"
+    approved: bool = False  # had a comment approved (or posted without pre-moderation)
+    banned: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -46,18 +61,36 @@ class Nic(CommentsTable, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class CommentStatus(StrEnum):
+    visible = "visible"
+    pending = "pending"  # waits for an editor's approval; only its author sees it
+    hidden = "hidden"  # by an editor; can be restored
+    deleted = "deleted"  # by its author or an editor; for good
+
+
+MAX_DEPTH = 40  # replies deeper than this are shown at this depth (their parent is kept)
+
+
 class Comment(CommentsTable, table=True):
+    # The thread is read in `path` order: each comment's path is its parent's plus its own
+    # key, so a page of a thread is one range scan, however long the thread.
+    __table_args__ = (Index("ix_comment_thread", "article_id", "path"),)
+
     id: int | None = Field(default=None, primary_key=True)
-    article_id: int = Field(index=True)  # the posts service's id: no foreign key across services
+    article_id: int  # the posts service's id: no foreign key across services
     parent_id: int | None = Field(default=None, foreign_key="comment.id", index=True)
+    path: str = Field(default="", max_length=400)
+    depth: int = 0
     commenter_id: int = Field(foreign_key="commenter.id", index=True)
     nic: str = Field(max_length=40)
     website: str | None = None
     body: str
     body_html: str
+    status: CommentStatus = Field(default=CommentStatus.visible, index=True)
     # Whether the author asked for reply e-mails (their address went to notify, not here).
     notify_replies: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
 
 
 MAX_COMMENT = 10_000  # characters
@@ -70,6 +103,8 @@ class CommentCreate(SQLModel):
     website: Annotated[HttpUrl, UrlConstraints(max_length=2000)] | None = None
     notify_replies: bool = False
     parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    # A field people never see (the form hides it); bots fill it in, and are refused.
+    homepage: str = ""
 
     _lines = field_validator("nic")(one_line)
     _required = field_validator("nic", "body")(required)
@@ -84,15 +119,33 @@ class CommentCreate(SQLModel):
         return value
 
 
+class CommentEdit(SQLModel):
+    body: str = Field(min_length=1, max_length=MAX_COMMENT)
+
+    _required = field_validator("body")(required)
+    _text = field_validator("body")(text)
+
+
+class Preview(SQLModel):
+    body: str = Field(min_length=1, max_length=MAX_COMMENT)
+
+
+class PreviewPublic(SQLModel):
+    body_html: str
+
+
 class CommentPublic(SQLModel):
     id: int
     article_id: int
     parent_id: int | None
+    depth: int
     nic: str
     website: str | None
     body_html: str
     created_at: datetime
-    depth: int = 0
+    edited_at: datetime | None
+    # "visible" for everyone; an author sees their own "pending" comment too.
+    status: CommentStatus
 
 
 class CommentPosted(SQLModel):
@@ -106,3 +159,16 @@ class ThreadPublic(SQLModel):
     open: bool
     count: int
     comments: list[CommentPublic]
+    next_cursor: str | None = None
+
+
+class CommenterPublic(SQLModel):
+    """What a commenter may know of themselves (with their token)."""
+
+    comment_count: int
+    original_nic: str
+    nics: list[str]
+
+
+class CommentsPublic(SQLModel):
+    data: list[CommentPublic]

@@ -1,14 +1,12 @@
 """Settings of the notify service, SMTP included (`BURG_SMTP_…`)."""
 
-from pydantic import AliasChoices, Field
 
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, env
 
 
 class NotifySettings(ServiceSettings):
     service = "notify"
-    database_url: str = Field(
-        default="", validation_alias=AliasChoices("BURG_NOTIFY_DATABASE_URL", "database_url"))
+    database_url: str = env("NOTIFY_DATABASE_URL", "")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025  # the local sink `make run` starts
     smtp_starttls: bool = False

@@ -18,11 +18,12 @@ def editor_commands(commands: argparse._SubParsersAction) -> dict[str, Command]:
 
     def create_(args: argparse.Namespace) -> None:
         with runtime.sessions() as session:
-            print(create_editor(session=session, nic=args.nic, rotate=args.rotate))
+            print(create_editor(session=session, outbox=runtime.outbox, nic=args.nic,
+                                rotate=args.rotate))
 
     def revoke_(args: argparse.Namespace) -> None:
         with runtime.sessions() as session:
-            revoke_editor(session=session, nic=args.nic)
+            revoke_editor(session=session, outbox=runtime.outbox, nic=args.nic)
 
     return {"create-editor": create_, "revoke-editor": revoke_}
 

@@ -7,14 +7,16 @@ from sqlmodel import Session, select
 
 from services.posts.models import Editor
 from shared.errors import Conflict, NotFound, Unauthorized
-from shared.events import utcnow
+from shared.events import EditorAuthorized, EditorRevoked, utcnow
+from shared.outbox import Outbox
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What is stored of a token (and what other services may learn): its SHA-256."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_editor(*, session: Session, nic: str, rotate: bool = False) -> str:
+def create_editor(*, session: Session, outbox: Outbox, nic: str, rotate: bool = False) -> str:
     """Create the editor `nic` and return its new API token (shown once).
 
     With `rotate`, an existing editor gets a fresh token instead (the old one stops working).
@@ -24,19 +26,21 @@ def create_editor(*, session: Session, nic: str, rotate: bool = False) -> str:
         raise Conflict(f"editor {nic!r} exists; pass --rotate for a new token")
     token = secrets.token_urlsafe(32)
     editor = editor or Editor(nic=nic, token_hash="")
-    editor.token_hash, editor.revoked_at = _hash(token), None
+    editor.token_hash, editor.revoked_at = token_hash(token), None
     session.add(editor)
+    outbox.add(session, EditorAuthorized(nic=nic, token_hash=editor.token_hash))
     session.commit()
     return token
 
 
-def revoke_editor(*, session: Session, nic: str) -> None:
+def revoke_editor(*, session: Session, outbox: Outbox, nic: str) -> None:
     """Make the editor's token stop working."""
     editor = session.exec(select(Editor).where(Editor.nic == nic)).first()
     if editor is None:
         raise NotFound(f"no editor {nic!r}")
     editor.revoked_at = utcnow()
     session.add(editor)
+    outbox.add(session, EditorRevoked(nic=nic))
     session.commit()
 
 
@@ -44,7 +48,7 @@ def authenticate(*, session: Session, token: str | None) -> Editor:
     """The editor holding `token`; Unauthorized for a missing, unknown or revoked one."""
     if not token:
         raise Unauthorized("an editor token is required (Authorization: Bearer <token>)")
-    editor = session.exec(select(Editor).where(Editor.token_hash == _hash(token))).first()
+    editor = session.exec(select(Editor).where(Editor.token_hash == token_hash(token))).first()
     if editor is None or editor.revoked_at is not None:
         raise Unauthorized("the editor token is not valid")
     return editor

@@ -1,0 +1,82 @@
+"""Use cases of editors: hide, restore, delete and approve comments; ban commenters."""
+
+from sqlmodel import Session, col, select
+
+from services.comments.changes import make_public, take_down
+from services.comments.identity import token_hash
+from services.comments.models import Comment, Commenter, CommentStatus, EditorReplica, Nic
+from shared.errors import Conflict, NotFound, Unauthorized
+from shared.events import CommentRestored
+from shared.outbox import Outbox
+
+
+def authenticate_editor(*, session: Session, token: str | None) -> EditorReplica:
+    """The editor holding `token` (the posts service's editors, learned from its events)."""
+    if not token:
+        raise Unauthorized("an editor token is required (Authorization: Bearer <token>)")
+    editor = session.get(EditorReplica, token_hash(token))
+    if editor is None or editor.revoked:
+        raise Unauthorized("the editor token is not valid")
+    return editor
+
+
+def hide(*, session: Session, outbox: Outbox, comment_id: int) -> Comment:
+    """Take a comment out of public view (it can be restored); `comment.removed`."""
+    comment = _get(session, comment_id)
+    take_down(session, outbox, comment, CommentStatus.hidden)
+    session.commit()
+    return comment
+
+
+def restore(*, session: Session, outbox: Outbox, comment_id: int) -> Comment:
+    """Show a hidden comment again; `comment.restored`."""
+    comment = _get(session, comment_id)
+    if comment.status not in (CommentStatus.hidden, CommentStatus.visible):
+        raise Conflict(f"only a hidden comment can be restored; this one is {comment.status}")
+    make_public(session, outbox, comment, event=CommentRestored)
+    session.commit()
+    return comment
+
+
+def delete(*, session: Session, outbox: Outbox, comment_id: int) -> None:
+    """Delete any comment for good; `comment.removed` if it was public."""
+    take_down(session, outbox, _get(session, comment_id), CommentStatus.deleted)
+    session.commit()
+
+
+def approve(*, session: Session, outbox: Outbox, comment_id: int) -> Comment:
+    """Make a waiting comment public (`comment.created`, so only now can it lead to a reply
+    e-mail); its author's later comments need no approval."""
+    comment = _get(session, comment_id)
+    if comment.status not in (CommentStatus.pending, CommentStatus.visible):
+        raise Conflict(f"only a waiting comment can be approved; this one is {comment.status}")
+    commenter = session.get_one(Commenter, comment.commenter_id)
+    commenter.approved = True
+    session.add(commenter)
+    make_public(session, outbox, comment)
+    session.commit()
+    return comment
+
+
+def waiting(*, session: Session, limit: int = 100) -> list[Comment]:
+    """Comments that wait for approval, oldest first."""
+    query = select(Comment).where(Comment.status == CommentStatus.pending)
+    return list(session.exec(query.order_by(col(Comment.id)).limit(limit)).all())
+
+
+def set_banned(*, session: Session, nic: str, banned: bool) -> None:
+    """Ban (or unban) the commenter who owns `nic`, under all their nics."""
+    owner = session.get(Nic, nic.casefold())
+    if owner is None:
+        raise NotFound(f"no commenter uses the nic {nic!r}")
+    commenter = session.get_one(Commenter, owner.commenter_id)
+    commenter.banned = banned
+    session.add(commenter)
+    session.commit()
+
+
+def _get(session: Session, comment_id: int) -> Comment:
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.status == CommentStatus.deleted:
+        raise NotFound(f"no comment {comment_id}")
+    return comment

@@ -1,0 +1,151 @@
+"""Use cases of commenters: post a comment or a reply, preview it, edit or delete it."""
+
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from services.comments import identity
+from services.comments.changes import make_public, take_down
+from services.comments.models import (
+    MAX_DEPTH,
+    ArticleReplica,
+    Comment,
+    CommentCreate,
+    CommentEdit,
+    Commenter,
+    CommentStatus,
+)
+from services.comments.settings import CommentsSettings
+from services.comments.threads import is_open
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.events import CommentEdited, SubscriptionRequested, as_utc, utcnow
+from shared.markup import render
+from shared.outbox import Outbox
+
+CLOSED = "Comments have been closed on this article."
+
+
+def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings,
+                 article_id: int, data: CommentCreate,
+                 token: str | None) -> tuple[Comment, str | None]:
+    """Post a comment (or a reply) as the commenter holding `token`, or as a new commenter.
+
+    Returns the comment and, for a new commenter, their secret token (shown once). A public
+    comment emits `comment.created`; with pre-moderation on, a new commenter's first comment
+    waits (status "pending") and emits it when approved. An e-mail address given with a
+    request for reply e-mail leaves in `subscription.requested`, and is kept nowhere here.
+    """
+    if data.homepage:
+        raise Invalid("homepage: this field must stay empty")
+    article = session.get(ArticleReplica, article_id)
+    if article is None or article.retracted:
+        raise NotFound(f"no article {article_id} to comment on")
+    if not is_open(article):
+        raise Forbidden(CLOSED)
+    parent = _parent(session, article_id, data.parent_id)
+    body_html = render(data.body)
+    _check_links(body_html, settings)
+    commenter, new_token = identity.commenter_for(session, token, data.nic)
+    wants_replies = bool(data.email and data.notify_replies)
+    assert commenter.id is not None
+    try:
+        identity.claim_nic(session, data.nic, commenter)
+        comment = Comment(article_id=article_id, parent_id=data.parent_id, nic=data.nic,
+                          commenter_id=commenter.id, body=data.body, body_html=body_html,
+                          notify_replies=wants_replies, status=CommentStatus.pending,
+                          website=str(data.website) if data.website else None)
+        session.add(comment)
+        session.flush()
+        _place(comment, parent)
+        session.execute(update(Commenter).where(col(Commenter.id) == commenter.id)
+                        .values(comment_count=Commenter.comment_count + 1))
+        assert comment.id is not None
+        if wants_replies:
+            outbox.add(session, SubscriptionRequested(
+                comment_id=comment.id, article_id=article_id, commenter_id=commenter.id,
+                nic=comment.nic, email=str(data.email)))
+        if commenter.approved or not settings.premoderation:
+            make_public(session, outbox, comment)
+        session.commit()
+    except IntegrityError:  # another commenter took the nic a moment ago
+        session.rollback()
+        raise Conflict(f"the nic {data.nic!r} belongs to another commenter") from None
+    return comment, new_token
+
+
+def preview(body: str) -> str:
+    """Render a comment as it would appear, storing nothing."""
+    return render(body)
+
+
+def edit_own(*, session: Session, outbox: Outbox, settings: CommentsSettings, comment_id: int,
+             token: str | None, data: CommentEdit) -> Comment:
+    """The author changes their comment's text, within the edit window; `comment.edited`."""
+    comment = _own(session, settings, comment_id, token)
+    comment.body, comment.body_html = data.body, render(data.body)
+    _check_links(comment.body_html, settings)
+    comment.edited_at = utcnow()
+    session.add(comment)
+    if comment.status == CommentStatus.visible:
+        assert comment.id is not None
+        outbox.add(session, CommentEdited(comment_id=comment.id, article_id=comment.article_id,
+                                          body_html=comment.body_html,
+                                          edited_at=comment.edited_at))
+    session.commit()
+    return comment
+
+
+def delete_own(*, session: Session, outbox: Outbox, settings: CommentsSettings,
+               comment_id: int, token: str | None) -> None:
+    """The author deletes their comment, within the edit window; `comment.removed`."""
+    comment = _own(session, settings, comment_id, token)
+    take_down(session, outbox, comment, CommentStatus.deleted)
+    session.commit()
+
+
+def _parent(session: Session, article_id: int, parent_id: int | None) -> Comment | None:
+    if parent_id is None:
+        return None
+    parent = session.get(Comment, parent_id)
+    if parent is None or parent.article_id != article_id or parent.status not in (
+            CommentStatus.visible, CommentStatus.pending):
+        raise NotFound(f"no comment {parent_id} on article {article_id} to reply to")
+    return parent
+
+
+def _place(comment: Comment, parent: Comment | None) -> None:
+    """Give the comment its place in thread order: its parent's path plus its own key.
+
+    Replies deeper than MAX_DEPTH sort as their parent's siblings, keeping paths short.
+    """
+    key = format(comment.id, "08x")
+    if parent is None:
+        comment.path, comment.depth = key, 0
+    elif parent.depth < MAX_DEPTH:
+        comment.path, comment.depth = f"{parent.path}/{key}", parent.depth + 1
+    else:
+        comment.path, comment.depth = f"{parent.path.rsplit('/', 1)[0]}/{key}", parent.depth
+
+
+def _check_links(body_html: str, settings: CommentsSettings) -> None:
+    links = body_html.count("<a ") + body_html.count("<img ")
+    if links > settings.max_links:
+        raise Invalid(f"body: at most {settings.max_links} links or pictures, not {links}")
+
+
+def _own(session: Session, settings: CommentsSettings, comment_id: int,
+         token: str | None) -> Comment:
+    """The token holder's own comment, still inside its edit window."""
+    commenter = identity.require(session, token)
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.status in (CommentStatus.deleted, CommentStatus.hidden):
+        raise NotFound(f"no comment {comment_id}")
+    if comment.commenter_id != commenter.id:
+        raise Forbidden("only its author can change a comment")
+    window = timedelta(minutes=settings.edit_window_minutes)
+    if as_utc(comment.created_at) + window < utcnow():
+        raise Forbidden(f"comments can be changed for {settings.edit_window_minutes} minutes "
+                        "after posting; that time is over")
+    return comment
