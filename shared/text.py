@@ -3,13 +3,15 @@
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all C0 but tab, LF, CR; and DEL
+# Bidirectional overrides let "Frank\u202eknarF" pass for someone else: not in names and titles.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 
 
 def one_line(value: str | None) -> str | None:
     """A one-line field (title, nic, name): no line breaks or control characters; trimmed."""
     if value is None:
         return None
-    if _CONTROL.search(value) or any(c in value for c in "\n\r\t"):
+    if _CONTROL.search(value) or _BIDI.search(value) or any(c in value for c in "\n\r\t"):
         raise ValueError("must be one line without control characters")
     return value.strip()
 

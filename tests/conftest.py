@@ -6,6 +6,7 @@ import email.policy
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -73,11 +74,11 @@ class Stack:
                 for path in sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)]
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Stack]:
-    """The whole system, started once for the test session, stopped at its end."""
-    data_dir = tmp_path_factory.mktemp("stack")
-    launched = launch(data_dir, redis_url, demo=False, env=STACK_ENV)
+@contextmanager
+def running_stack(data_dir: Path, redis_url: str | None,
+                  env: dict[str, str]) -> Iterator[Stack]:
+    """A whole Burg in `data_dir`, with an editor the comments service already knows."""
+    launched = launch(data_dir, redis_url, demo=False, env=env)
     try:
         stack = Stack(urls=launched.urls, env=launched.env, data_dir=data_dir,
                       editor_token=launched.create_editor("Tester"))
@@ -89,3 +90,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[
         yield stack
     finally:
         launched.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Stack]:
+    """The whole system, started once for the test session, stopped at its end."""
+    with running_stack(tmp_path_factory.mktemp("stack"), redis_url, STACK_ENV) as running:
+        yield running

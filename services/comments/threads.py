@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import re
 
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
@@ -78,6 +79,12 @@ def _encode(path: str) -> str:
 
 def _decode(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        path = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise Invalid("cursor: not a cursor this API handed out") from None
+        path = ""
+    if not _PATH.fullmatch(path):
+        raise Invalid("cursor: not a cursor this API handed out")
+    return path
+
+
+_PATH = re.compile(r"[0-9a-f]{8}(/[0-9a-f]{8})*")

@@ -4,7 +4,7 @@ from email.utils import format_datetime
 
 from fastapi import APIRouter, Request, Response
 
-from services.feeds import feeding
+from services.feeds import documents
 from services.feeds.bootstrap import runtime, settings
 from shared.api import create_app
 from shared.events import as_utc
@@ -18,7 +18,7 @@ CACHE_CONTROL = "public, max-age=300"
 def get_feed(path: str, request: Request) -> Response:
     """A feed document (e.g. `categories/<slug>.rss`, `site.atom`), or 304 if unchanged."""
     with runtime.sessions() as session:
-        document = feeding.get_document(session=session, path=path)
+        document = documents.get_document(session=session, path=path)
     last_modified = as_utc(document.last_modified)
     headers = {"ETag": document.etag, "Last-Modified": format_datetime(last_modified, usegmt=True),
                "Cache-Control": CACHE_CONTROL}

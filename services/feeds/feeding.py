@@ -1,16 +1,13 @@
-"""Use cases of the feeds service: keep the read model, re-render the documents it touches."""
-
-from datetime import UTC, datetime
+"""Article and category feeds: keep the read model, re-render the documents it touches."""
 
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
-from services.feeds.models import FeedArticle, FeedCategory, FeedDocument
-from services.feeds.render import CONTENT_TYPES, render
+from services.feeds.documents import publish
+from services.feeds.models import FeedArticle, FeedCategory
+from services.feeds.render import Feed, article_entry
 from services.feeds.settings import FeedsSettings
-from shared.errors import NotFound
 from shared.events import ArticlePublished, ArticleRetracted, CategoryCreated
-from shared.http import strong_etag
 
 
 def on_category_changed(session: Session, event: CategoryCreated, *,
@@ -62,46 +59,17 @@ def rerender(session: Session, settings: FeedsSettings, *, category_slug: str,
     home = settings.site_url.rstrip("/")
     category = session.get(FeedCategory, category_slug)
     if category is not None:
-        stem = f"categories/{category_slug}"
-        _store_all(session, stem, render(
-            settings, path_stem=stem, title=f"{settings.site_name}: {category.name}",
+        articles = session.exec(newest.where(FeedArticle.category_slug == category_slug)
+                                .limit(limit)).all()
+        publish(session, settings, Feed(
+            path_stem=f"categories/{category_slug}",
+            title=f"{settings.site_name}: {category.name}",
             description=category.description or f"New articles in {category.name}",
             page_url=f"{home}/categories/{category_slug}",
-            articles=list(session.exec(newest.where(FeedArticle.category_slug == category_slug)
-                                       .limit(limit)).all())))
+            entries=[article_entry(settings, a) for a in articles]))
     if site:
-        _store_all(session, "site", render(
-            settings, path_stem="site", title=settings.site_name,
-            description=f"New articles on {settings.site_name}", page_url=f"{home}/",
-            articles=list(session.exec(newest.limit(limit)).all())))
-
-
-def get_document(*, session: Session, path: str) -> FeedDocument:
-    """The stored document at `path`; NotFound if there is none."""
-    document = session.get(FeedDocument, path)
-    if document is None:
-        raise NotFound(f"no feed at /feeds/{path}")
-    return document
-
-
-def _store_all(session: Session, stem: str, documents: dict[str, bytes]) -> None:
-    for fmt, body in documents.items():
-        _store(session, f"{stem}.{fmt}", CONTENT_TYPES[fmt], body)
-
-
-def _store(session: Session, path: str, content_type: str, body: bytes) -> None:
-    """Keep `body` at `path`; the ETag and Last-Modified change exactly when the bytes do."""
-    etag = strong_etag(body)
-    document = session.get(FeedDocument, path)
-    if document is not None and document.etag == etag:
-        return
-    document = document or FeedDocument(path=path, content_type=content_type, body=body,
-                                        etag=etag, last_modified=_now_seconds())
-    document.body, document.etag, document.content_type = body, etag, content_type
-    document.last_modified = _now_seconds()
-    session.add(document)
-
-
-def _now_seconds() -> datetime:
-    """Now, to the second: HTTP dates have no finer resolution."""
-    return datetime.now(UTC).replace(microsecond=0)
+        publish(session, settings, Feed(
+            path_stem="site", title=settings.site_name, page_url=f"{home}/",
+            description=f"New articles on {settings.site_name}",
+            entries=[article_entry(settings, a)
+                     for a in session.exec(newest.limit(limit)).all()]))

@@ -35,6 +35,20 @@ class FeedArticle(FeedsTable, table=True):
     updated_at: datetime
 
 
+class FeedComment(FeedsTable, table=True):
+    """A public comment as the comment feeds need it, kept from the comments service's events."""
+
+    comment_id: int = Field(primary_key=True)
+    article_id: int = Field(index=True)
+    article_title: str
+    article_url: str
+    nic: str
+    summary: str
+    body_html: str
+    created_at: datetime = Field(index=True)
+    updated_at: datetime
+
+
 class FeedDocument(FeedsTable, table=True):
     """A rendered feed, served as it is: `path` is its URL below `/feeds/`."""
 

@@ -1,11 +1,12 @@
 """Rendering feed documents with feedgen, byte-for-byte stable for unchanged content."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
 
-from services.feeds.models import FeedArticle
+from services.feeds.models import FeedArticle, FeedComment
 from services.feeds.settings import FeedsSettings
 from shared.events import as_utc
 
@@ -13,6 +14,33 @@ CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
     "atom": "application/atom+xml; charset=utf-8",
 }
+EPOCH = datetime(2025, 1, 1, tzinfo=UTC)  # the "updated" time of a feed with no entries
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of a feed, whatever it shows (an article or a comment)."""
+
+    id: str
+    title: str
+    link: str
+    author: str
+    published: datetime
+    updated: datetime
+    summary: str
+    content_html: str
+    category: tuple[str, str] | None = None  # (term, label)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """What a document says of itself, and its entries, newest first."""
+
+    path_stem: str  # e.g. "categories/iraq": the documents are <stem>.rss and <stem>.atom
+    title: str
+    description: str
+    page_url: str
+    entries: list[Entry]
 
 
 def feed_url(settings: FeedsSettings, path: str) -> str:
@@ -26,36 +54,53 @@ def tag_uri(settings: FeedsSettings, specific: str) -> str:
     return f"tag:{host},2025:{specific}"
 
 
-def render(settings: FeedsSettings, *, path_stem: str, title: str, description: str,
-           page_url: str, articles: list[FeedArticle]) -> dict[str, bytes]:
-    """RSS 2.0 and Atom 1.0 documents of `articles` (newest first), keyed by format."""
+def article_entry(settings: FeedsSettings, article: FeedArticle) -> Entry:
+    """The feed entry of an article; its id comes from the database id and never changes."""
+    return Entry(
+        id=tag_uri(settings, f"article-{article.article_id}"), title=article.title,
+        link=article.url, author=article.posted_by, published=as_utc(article.published_at),
+        updated=as_utc(article.updated_at), summary=article.summary,
+        content_html=article.body_html, category=(article.category_slug, article.category_name))
+
+
+def comment_entry(settings: FeedsSettings, comment: FeedComment) -> Entry:
+    """The feed entry of a comment, linking straight to it on its article's page."""
+    return Entry(
+        id=tag_uri(settings, f"comment-{comment.comment_id}"),
+        title=f"{comment.nic} on \u201c{comment.article_title}\u201d",
+        link=f"{comment.article_url}#comment-{comment.comment_id}", author=comment.nic,
+        published=as_utc(comment.created_at), updated=as_utc(comment.updated_at),
+        summary=comment.summary, content_html=comment.body_html)
+
+
+def render(settings: FeedsSettings, feed: Feed) -> dict[str, bytes]:
+    """The RSS 2.0 and Atom 1.0 documents of `feed`, keyed by format."""
     documents = {}
     for fmt in CONTENT_TYPES:
         fg = FeedGenerator()
         fg.load_extension("dc")  # RSS <author> must be an e-mail address: use dc:creator
-        fg.id(tag_uri(settings, f"feeds/{path_stem}"))
-        fg.title(title)
-        fg.description(description)
+        fg.id(tag_uri(settings, f"feeds/{feed.path_stem}"))
+        fg.title(feed.title)
+        fg.description(feed.description)
         fg.language("en")
-        fg.link(href=feed_url(settings, f"{path_stem}.{fmt}"), rel="self")
-        fg.link(href=page_url, rel="alternate")  # last: RSS <link> is the last one added
-        # Timestamps are set from the content, never now(), so equal content renders equal bytes.
-        updated = max((as_utc(a.updated_at) for a in articles),
-                      default=datetime(2025, 1, 1, tzinfo=UTC))
+        fg.link(href=feed_url(settings, f"{feed.path_stem}.{fmt}"), rel="self")
+        fg.link(href=feed.page_url, rel="alternate")  # last: RSS <link> is the last one added
+        # Timestamps come from the content, never now(): equal content renders equal bytes.
+        updated = max((entry.updated for entry in feed.entries), default=EPOCH)
         fg.updated(updated)
         fg.lastBuildDate(updated)
-        for article in articles:
-            entry = fg.add_entry(order="append")
-            # The id (RSS guid and atom:id alike) comes from the database id: it never changes.
-            entry.guid(tag_uri(settings, f"article-{article.article_id}"), permalink=False)
-            entry.title(article.title)
-            entry.link(href=article.url, rel="alternate")
-            entry.author(name=article.posted_by)
-            entry.dc.dc_creator(article.posted_by)
-            entry.category(term=article.category_slug, label=article.category_name)
-            entry.published(as_utc(article.published_at))
-            entry.updated(as_utc(article.updated_at))
-            entry.summary(article.summary)  # atom:summary and RSS <description>
-            entry.content(article.body_html, type="html")
+        for entry in feed.entries:
+            item = fg.add_entry(order="append")
+            item.guid(entry.id, permalink=False)  # sets atom:id too
+            item.title(entry.title)
+            item.link(href=entry.link, rel="alternate")
+            item.author(name=entry.author)
+            item.dc.dc_creator(entry.author)
+            if entry.category:
+                item.category(term=entry.category[0], label=entry.category[1])
+            item.published(entry.published)
+            item.updated(entry.updated)
+            item.summary(entry.summary)  # atom:summary and RSS <description>
+            item.content(entry.content_html, type="html")
         documents[fmt] = fg.rss_str(pretty=True) if fmt == "rss" else fg.atom_str(pretty=True)
     return documents

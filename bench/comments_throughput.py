@@ -1,0 +1,256 @@
+"""Comment POST and thread GET throughput of Burg's comments service, beside Isso's.
+
+16 concurrent clients on one article: comment POSTs (each client a commenter of its own, with
+its token), then GETs of the first page of a 200-comment and of a 2,000-comment thread, and the
+time to read a whole thread page by page. Then the same load on Isso 0.14 under gunicorn
+(bench.isso_baseline), and one table with both and the ratios. Starts its own Burg in a
+temporary folder (on BURG_REDIS_URL if set, else an embedded Redis), with comment rate limits
+lifted.   Usage: python -m bench.comments_throughput [--seconds 5] [--clients 16] [--no-isso]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import psutil
+
+from bench.isso_baseline import Load, Target, hammer, load_tool, measure_isso, send_all
+from devserver.launch import Launched, launch
+
+PAGE = 50  # comments per thread page; the first page is what a reader's browser loads
+TEXT = "A bench comment, number {n}, with [b]some[/b] markup to render."
+GOALS = {"post": 4.0, "get": 100.0}  # the issue's bar: times Isso's rate
+
+
+def publish_article(burg: Launched, token: str, category: str) -> int:
+    """A new published article's id, once the comments service knows of it (by an event)."""
+    posts = httpx.Client(base_url=f"{burg.urls['posts']}/api/posts", timeout=30,
+                         headers={"Authorization": f"Bearer {token}"})
+    with posts:
+        article = posts.post("/articles", json={"title": f"Bench {time.time_ns()}",
+                                                "category": category,
+                                                "body": "[quote]Something happened.[/quote]"})
+        article_id = int(article.raise_for_status().json()["id"])
+        posts.post(f"/articles/{article_id}/publish").raise_for_status()
+    deadline = time.monotonic() + 60
+    while httpx.get(thread_url(burg, article_id), timeout=30).status_code != 200:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the comments service never learnt of article {article_id}")
+        time.sleep(0.1)
+    return article_id
+
+
+def thread_url(burg: Launched, article_id: int) -> str:
+    return f"{burg.urls['comments']}/api/comments/articles/{article_id}/comments"
+
+
+def new_commenters(burg: Launched, article_id: int, clients: int) -> list[Target]:
+    """One commenter per client, made by a first comment: a POST as each of them.
+
+    A nic belongs to whoever used it first, so each later POST carries its commenter's token.
+    """
+    def first(index: int) -> Target:
+        nic = f"Bench {index}"
+        response = httpx.post(thread_url(burg, article_id), timeout=30,
+                              json={"nic": nic, "body": TEXT.replace("{n}", "0")})
+        token = str(response.raise_for_status().json()["commenter_token"])
+        return Target("POST", thread_url(burg, article_id),
+                      {"Content-Type": "application/json", "X-Commenter-Token": token},
+                      json.dumps({"nic": nic, "body": TEXT}))
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        return list(pool.map(first, range(clients)))
+
+
+def on_article(commenters: list[Target], burg: Launched, article_id: int) -> list[Target]:
+    """The same commenters' POSTs, on another article."""
+    return [Target(t.method, thread_url(burg, article_id), t.headers, t.body)
+            for t in commenters]
+
+
+def count(burg: Launched, article_id: int) -> int:
+    return int(httpx.get(thread_url(burg, article_id), params={"limit": 1},
+                         timeout=30).raise_for_status().json()["count"])
+
+
+def fill(burg: Launched, article_id: int, commenters: list[Target], total: int) -> None:
+    """Post on the article, from all commenters at once, until it holds `total` comments."""
+    posts = on_article(commenters, burg, article_id)
+    missing = total - count(burg, article_id)
+    send_all([posts[i % len(posts)] for i in range(missing)], clients=len(posts))
+    if (have := count(burg, article_id)) != total:
+        raise RuntimeError(f"article {article_id} holds {have} comments, not {total}"
+                           " (is pre-moderation on?)")
+
+
+def settle(burg: Launched, *, busy_percent: float = 20, timeout: float = 30) -> None:
+    """Wait until Burg's processes are nearly idle.
+
+    Posting leaves the workers relaying events for a while; on the same machine they would
+    take CPU from the next measurement, which is then no longer about the API alone.
+    """
+    root = psutil.Process(burg.process.pid)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        processes = [root, *root.children(recursive=True)]
+        for process in processes:
+            process.cpu_percent(None)  # the first call only starts the interval
+        time.sleep(0.5)
+        busy = 0.0
+        for process in processes:
+            try:
+                busy += process.cpu_percent(None)
+            except psutil.NoSuchProcess:
+                pass
+        if busy < busy_percent:
+            return
+
+
+def walk_thread(burg: Launched, article_id: int) -> tuple[float, int, int]:
+    """Read a whole thread as a client would: (seconds, comments, pages).
+
+    A response without `next_cursor` is the whole thread (a service without paging).
+    """
+    params: dict[str, str | int] = {"limit": PAGE}
+    comments = pages = 0
+    before = time.perf_counter()
+    with httpx.Client(timeout=60) as http:
+        while True:
+            page = http.get(thread_url(burg, article_id), params=params).raise_for_status()
+            comments, pages = comments + len(page.json()["comments"]), pages + 1
+            if not page.json().get("next_cursor"):
+                return time.perf_counter() - before, comments, pages
+            params = {"limit": PAGE, "cursor": page.json()["next_cursor"]}
+
+
+def measure_thread(burg: Launched, article_id: int, name: str, *, seconds: float,
+                   clients: int) -> dict[str, float]:
+    """First-page GETs under load, and the median of three whole-thread reads."""
+    settle(burg)
+    total = count(burg, article_id)
+    load = hammer([Target("GET", f"{thread_url(burg, article_id)}?limit={PAGE}", {})],
+                  seconds=seconds, clients=clients)
+    walks = [walk_thread(burg, article_id) for _ in range(3)]
+    if walks[0][1] != total:
+        raise RuntimeError(f"read {walks[0][1]} of the {total} comments of article {article_id}")
+    return load.figures(f"get_{name}") | {
+        f"get_{name}_comments": float(total), f"full_{name}_pages": float(walks[0][2]),
+        f"full_{name}_ms": statistics.median(walk[0] for walk in walks) * 1000}
+
+
+def measure_burg(burg: Launched, *, seconds: float, clients: int,
+                 big: int) -> dict[str, float]:
+    """Burg's figures, keyed like measure_isso's (plus whole-thread reads)."""
+    token = burg.create_editor("Bench")
+    category = httpx.post(f"{burg.urls['posts']}/api/posts/categories", timeout=30,
+                          headers={"Authorization": f"Bearer {token}"},
+                          json={"name": "Bench"}).raise_for_status().json()["slug"]
+    posted, small, large = (publish_article(burg, token, category) for _ in range(3))
+    commenters = new_commenters(burg, posted, clients)
+    fill(burg, small, commenters, 200)
+    figures = measure_thread(burg, small, "200", seconds=seconds, clients=clients)
+    fill(burg, large, commenters, big)
+    figures |= measure_thread(burg, large, "big", seconds=seconds, clients=clients)
+    settle(burg)
+    post: Load = hammer(commenters, seconds=seconds, clients=clients)
+    figures |= post.figures("post")
+    # The POST run leaves a thread longer still: its first page should cost the same again.
+    figures |= measure_thread(burg, posted, "posted", seconds=seconds, clients=clients)
+    return figures
+
+
+def show(burg: dict[str, float], isso: dict[str, float] | None, *, seconds: float,
+         clients: int) -> None:
+    """One table: Burg, Isso, Burg/Isso and the issue's goal for that ratio."""
+    def rate(figures: dict[str, float] | None, key: str) -> str:
+        return f"{figures[key]:,.1f}" if figures and key in figures else "-"
+
+    def ms(figures: dict[str, float] | None, key: str) -> str:
+        if not figures or f"{key}_p50_ms" not in figures:
+            return "-"
+        return f"{figures[f'{key}_p50_ms']:,.1f} / {figures[f'{key}_p95_ms']:,.1f}"
+
+    def ratio(key: str) -> str:
+        if not isso or key not in burg or not isso.get(key):
+            return "-"
+        times = burg[key] / isso[key]
+        return f"{times:.2f}x" if times < 10 else f"{times:,.1f}x"
+
+    def growth(figures: dict[str, float] | None) -> str:
+        if not figures or not figures.get("get_big_per_s") or not figures.get("get_200_per_s"):
+            return "-"
+        return f"{figures['get_big_per_s'] / figures['get_200_per_s']:.2f}"
+
+    big, isso_big = int(burg["get_big_comments"]), int((isso or {}).get("get_big_comments", 0))
+    sizes = f"{big:,}" + (f" (Isso {isso_big:,})" if isso_big and isso_big != big else "")
+    rows = [
+        ("comment POST/s", rate(burg, "post_per_s"), rate(isso, "post_per_s"),
+         ratio("post_per_s"), f">= {GOALS['post']:g}x"),
+        ("comment POST p50 / p95 (ms)", ms(burg, "post"), ms(isso, "post"), "", ""),
+        ("thread GET/s, 200 comments", rate(burg, "get_200_per_s"),
+         rate(isso, "get_200_per_s"), ratio("get_200_per_s"), f">= {GOALS['get']:g}x"),
+        ("thread GET p50 / p95 (ms), 200", ms(burg, "get_200"), ms(isso, "get_200"), "", ""),
+        (f"thread GET/s, {sizes} comments", rate(burg, "get_big_per_s"),
+         rate(isso, "get_big_per_s"), ratio("get_big_per_s"), f">= {GOALS['get']:g}x"),
+        (f"thread GET p50 / p95 (ms), {big:,}", ms(burg, "get_big"), ms(isso, "get_big"), "",
+         ""),
+        (f"thread GET/s, {int(burg['get_posted_comments']):,} comments (POST run's)",
+         rate(burg, "get_posted_per_s"), "-", "", ""),
+        ("GET rate, long thread / 200 thread", growth(burg), growth(isso), "",
+         "1.00: no growth"),
+        (f"whole thread alone, 200 (ms; Burg: {int(burg['full_200_pages'])} pages)",
+         rate(burg, "full_200_ms"), rate(isso, "full_200_ms"), ratio("full_200_ms"), ""),
+        (f"whole thread alone, {big:,} (ms; Burg: {int(burg['full_big_pages'])} pages)",
+         rate(burg, "full_big_ms"), rate(isso, "full_big_ms"), ratio("full_big_ms"), ""),
+    ]
+    header = ("", "Burg", "Isso", "Burg/Isso", "goal")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(5)]
+    print(f"\ncomments: {clients} concurrent clients on one article, {seconds:g} s per figure,"
+          f" load: {load_tool(clients)}\nA Burg thread GET is its first page ({PAGE} comments),"
+          " an Isso one the whole thread. Whole thread alone: one client reading it (Burg:"
+          " page after page), no other load; for times, below 1x is better.\n", flush=True)
+    for row in [header, *rows]:
+        print("  " + "  ".join(f"{cell:<{widths[0]}}" if i == 0 else f"{cell:>{widths[i]}}"
+                               for i, cell in enumerate(row)), flush=True)
+    failed = {key: value for figures in (burg, isso or {}) for key, value in figures.items()
+              if key.endswith("_errors") and value}
+    if failed:
+        print(f"\n  failed requests: {failed}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--big", type=int, default=2000, help="comments in the long thread")
+    parser.add_argument("--no-isso", action="store_true", help="measure Burg alone")
+    args = parser.parse_args()
+    # launch() hands os.environ on to the services: lift the per-address and per-commenter
+    # limits (all load comes from one address) and keep every comment public at once.
+    os.environ.update(BURG_COMMENTS_RATE_PER_IP="1000000",
+                      BURG_COMMENTS_RATE_PER_COMMENTER="1000000",
+                      BURG_COMMENTS_PREMODERATION="false")
+    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
+        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
+        try:
+            figures = measure_burg(burg, seconds=args.seconds, clients=args.clients,
+                                   big=args.big)
+        finally:
+            burg.stop()
+    isso = None
+    if not args.no_isso:
+        with tempfile.TemporaryDirectory(prefix="isso-bench-") as folder:
+            # The same thread sizes on both sides, so that the ratios compare like with like.
+            isso = measure_isso(Path(folder), seconds=args.seconds, clients=args.clients,
+                                big=args.big)
+    show(figures, isso, seconds=args.seconds, clients=args.clients)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""A site with pre-moderation on (and a zero-minute edit window, and five comments a minute
+per address): its own Burg, started for this module."""
+
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.comments.helpers import moderator, nic, open_article, post
+from tests.conftest import Stack, running_stack, wait_for
+
+ENV = {"BURG_COMMENTS_PREMODERATION": "true", "BURG_COMMENTS_EDIT_WINDOW_MINUTES": "0",
+       "BURG_COMMENTS_RATE_PER_IP": "5", "BURG_COMMENTS_RATE_PER_COMMENTER": "100"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    # A Redis of its own: sharing the session stack's would mix the two sites' queues.
+    with running_stack(tmp_path_factory.mktemp("premoderated"), None, ENV) as running:
+        yield running
+
+
+def reader(site: Stack) -> httpx.Client:
+    """A client from an address of its own (the gateway's X-Forwarded-For, trusted from
+    127.0.0.1), so each test has its own per-address budget."""
+    address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    return site.client("comments", headers={"X-Forwarded-For": address})
+
+
+def test_a_first_comment_waits_and_only_its_author_sees_it(site: Stack) -> None:
+    article, comments = open_article(site), reader(site)
+    posted = post(comments, article, "Hello, first time here")
+    token, comment_id = posted["commenter_token"], posted["comment"]["id"]
+    assert posted["comment"]["status"] == "pending"
+    mine = {"X-Commenter-Token": token}
+    thread = f"/articles/{article}/comments"
+    assert comments.get(thread).json()["comments"] == []
+    assert [c["id"] for c in comments.get(thread, headers=mine).json()["comments"]] == [comment_id]
+    assert comments.get(f"/comments/{comment_id}").status_code == 404
+    assert comments.get(f"/comments/{comment_id}", headers=mine).status_code == 200
+    waiting = moderator(site).get("/moderation/waiting").json()["data"]
+    assert comment_id in [c["id"] for c in waiting]
+    assert moderator(site).post(f"/comments/{comment_id}/approve").json()["status"] == "visible"
+    assert comments.get(thread).json()["count"] == 1
+    later = post(comments, article, "Now I am known", token=token, nic=posted["comment"]["nic"])
+    assert later["comment"]["status"] == "visible"
+
+
+def test_a_reply_mails_its_parent_only_once_approved(site: Stack) -> None:
+    article, comments = open_article(site), reader(site)
+    address = f"held-{uuid.uuid4().hex[:8]}@example.org"
+    first = post(comments, article, "Mail me", email=address, notify_replies=True)
+    moderator(site).post(f"/comments/{first['comment']['id']}/approve").raise_for_status()
+    reply = post(comments, article, "A held reply", parent_id=first["comment"]["id"])
+    assert reply["comment"]["status"] == "pending"
+    # Nothing may go out while the reply waits; approving it sends the one e-mail.
+    other = post(comments, article, "A reply from a known commenter", nic=first["comment"]["nic"],
+                 token=first["commenter_token"], parent_id=first["comment"]["id"])
+    assert other["comment"]["status"] == "visible"  # own reply: no e-mail either
+    assert [m for m in site.mails() if m["To"] == address] == []
+    moderator(site).post(f"/comments/{reply['comment']['id']}/approve").raise_for_status()
+    [mail] = wait_for(lambda: [m for m in site.mails() if m["To"] == address],
+                      what="the reply e-mail after approval")
+    assert f"#comment-{reply['comment']['id']}" in mail.get_body(("plain",)).get_content()
+
+
+def test_the_edit_window_closes(site: Stack) -> None:
+    article, comments = open_article(site), reader(site)
+    posted = post(comments, article, "Typo")
+    refused = comments.patch(f"/comments/{posted['comment']['id']}", json={"body": "Fixed"},
+                             headers={"X-Commenter-Token": posted["commenter_token"]})
+    assert refused.status_code == 403 and "0 minutes" in refused.json()["detail"]
+
+
+def test_an_address_over_its_rate_limit_gets_429(site: Stack) -> None:
+    article, comments = open_article(site), reader(site)
+    statuses = [comments.post(f"/articles/{article}/comments",
+                              json={"nic": nic(), "body": "x"}).status_code for _ in range(6)]
+    assert statuses == [201] * 5 + [429]
+    other_address = reader(site).post(f"/articles/{article}/comments",
+                                      json={"nic": nic(), "body": "x"})
+    assert other_address.status_code == 201
