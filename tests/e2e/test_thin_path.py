@@ -89,6 +89,8 @@ def test_reply_sends_one_email_to_the_first_commenter(stack: Stack) -> None:
     thread = comments.get(url).json()
     assert [c["depth"] for c in thread["comments"]] == [0, 1]
     assert address not in comments.get(url).text
+    # No process logged the address: not the APIs, not the workers, not the mail sink.
+    assert address not in (stack.data_dir / "devserver.log").read_text()
 
 
 def test_redelivered_reply_event_sends_no_second_email(stack: Stack) -> None:
