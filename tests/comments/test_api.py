@@ -2,18 +2,8 @@
 
 import uuid
 
-from tests.conftest import Stack, wait_for
-
-
-def open_article(stack: Stack) -> int:
-    editor = stack.editor()
-    slug = editor.post("/categories", json={"name": f"C {uuid.uuid4().hex[:6]}"}).json()["slug"]
-    draft = editor.post("/articles", json={"title": "Open", "category": slug, "body": "x"}).json()
-    editor.post(f"/articles/{draft['id']}/publish").raise_for_status()
-    comments = stack.client("comments")
-    wait_for(lambda: comments.get(f"/articles/{draft['id']}/comments").status_code == 200,
-             what="the comments service to learn of the article")
-    return int(draft["id"])
+from tests.comments.helpers import open_article
+from tests.conftest import Stack
 
 
 def test_comment_on_an_article_never_published_gets_404(stack: Stack) -> None:
