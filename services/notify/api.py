@@ -1,7 +1,58 @@
-"""The notify API, under `/notify` (confirmation and unsubscribe pages come here)."""
+"""The notify API, under `/notify`: what the site's confirmation and unsubscribe pages call
+with the signed token from an e-mail link. A bad token is a 400 whose `detail` says why
+(forged, expired, for the other purpose, older than the address's last change)."""
 
-from services.notify.bootstrap import settings
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from services.notify import subscriptions
+from services.notify.bootstrap import runtime, settings, tokens
+from services.notify.models import Consent
+from services.notify.tokens import Purpose
 from shared.api import create_app
 
+router = APIRouter(prefix="/notify")
+
+
+class TokenIn(BaseModel):
+    token: str = Field(min_length=1, max_length=2000)
+
+
+class TokenCheck(TokenIn):
+    purpose: Purpose
+
+
+class AddressPublic(BaseModel):
+    """The address a token names, as it stands after the call."""
+
+    email: str
+    consent: Consent
+
+
+@router.post("/check", status_code=204)
+def check(data: TokenCheck) -> Response:
+    """204 if the token is good for its purpose: the page shows its button only then."""
+    subscriptions.check(tokens, data.purpose, data.token)
+    return Response(status_code=204)
+
+
+@router.post("/confirm", response_model=AddressPublic)
+def confirm(data: TokenIn):
+    """Confirm the address the token names (double opt-in). A bounced address stays
+    bounced: `consent` says so."""
+    with runtime.sessions() as session:
+        return AddressPublic.model_validate(
+            subscriptions.confirm(session, tokens, data.token), from_attributes=True)
+
+
+@router.post("/unsubscribe", response_model=AddressPublic)
+def unsubscribe(data: TokenIn):
+    """Send the address the token names no more e-mail, and drop what waits for it."""
+    with runtime.sessions() as session:
+        return AddressPublic.model_validate(
+            subscriptions.unsubscribe(session, tokens, data.token), from_attributes=True)
+
+
 app = create_app(title="Burg notify", description="Reply e-mails and their subscriptions.",
-                 max_body_bytes=settings.max_body_bytes)
+                 max_body_bytes=settings.max_body_bytes, runtime=runtime)
+app.include_router(router)

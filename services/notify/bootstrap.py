@@ -1,8 +1,16 @@
-"""The notify service's composition root: settings, database, Celery, outbox and inbox."""
+"""The notify service's composition root: settings, database, Celery, outbox, inbox, the
+link tokens and the deliveries (sent right after the commit that queued them)."""
 
+from services.notify.delivery import QUEUED, Deliveries
+from services.notify.migrate import MIGRATIONS
 from services.notify.models import NotifyTable
 from services.notify.settings import NotifySettings
+from services.notify.tokens import Tokens
+from shared.db import after_commit
 from shared.runtime import build_runtime
 
 settings = NotifySettings()
-runtime = build_runtime(settings, NotifyTable.metadata)
+runtime = build_runtime(settings, NotifyTable.metadata, MIGRATIONS)
+tokens = Tokens(settings)
+deliveries = Deliveries(settings=settings, sessions=runtime.sessions, tokens=tokens)
+after_commit(runtime.sessions, QUEUED, lambda keys: [deliveries.deliver(key) for key in keys])

@@ -1,10 +1,15 @@
-"""The notify service's tables: who wants reply e-mails, and every e-mail sent."""
+"""The notify service's tables: addresses and their consent, who wants which e-mail, and every
+e-mail with its outcome."""
 
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from shared.db import stored_as_text
 from shared.events import utcnow
 
 
@@ -12,25 +17,74 @@ class NotifyTable(SQLModel, registry=registry()):
     """Base of this service's tables: their own metadata, apart from other services'."""
 
 
-class Subscription(NotifyTable, table=True):
-    """A commenter asked to hear of replies to one of their comments."""
+class Consent(StrEnum):
+    unconfirmed = "unconfirmed"  # a confirmation e-mail went out; nothing else goes out yet
+    confirmed = "confirmed"  # its owner clicked the confirmation: reply e-mails go out
+    unsubscribed = "unsubscribed"  # its owner said stop: nothing goes out
+    bounced = "bounced"  # the mail server refused it for good: nothing goes out
+
+
+class Address(NotifyTable, table=True):
+    """An e-mail address and its owner's consent (double opt-in)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    comment_id: int = Field(unique=True)  # the comments service's id
+    email: str = Field(unique=True, max_length=254)  # lower-cased
+    consent: Consent = Field(default=Consent.unconfirmed, sa_type=stored_as_text(Consent))
+    confirmation_sent_at: datetime | None = None
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
+class Subscription(NotifyTable, table=True):
+    """A commenter asked to hear of replies to one of their comments, or of every new comment
+    on an article (then `comment_id` is the comment they asked with)."""
+
+    __table_args__ = (UniqueConstraint("comment_id", "follows_thread"),)
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(index=True)  # the comments service's id
+    follows_thread: bool = False
     article_id: int = Field(index=True)
     commenter_id: int = Field(index=True)
     nic: str
-    email: str
+    address_id: int = Field(foreign_key="address.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
-    active: bool = True
 
 
-class SentEmail(NotifyTable, table=True):
-    """One e-mail per idempotency key (reply id + recipient), with its outcome."""
+class Status(StrEnum):
+    waiting = "waiting"  # to send, at `next_attempt_at` or now
+    held = "held"  # over the hourly limit: goes into the recipient's next digest
+    sending = "sending"  # a sender claimed it until `claimed_until` (then it is up again)
+    sent = "sent"
+    failed = "failed"  # refused for good (5xx), or out of attempts: `burg notify retry-sends`
+    cancelled = "cancelled"  # its comment was removed, or the address said stop, before it went
+    folded = "folded"  # went out inside the digest `digest_key`
+
+
+class Delivery(NotifyTable, table=True):
+    """One e-mail under its idempotency key (e.g. `reply:<comment id>:<address id>`), what it
+    tells (`content`), and its outcome. The Message-ID is derived from the key, so should the
+    e-mail ever go out twice, mail clients see one message."""
 
     key: str = Field(primary_key=True, max_length=200)
+    kind: str  # "reply", "confirm" or "digest"
+    address_id: int = Field(foreign_key="address.id", index=True)
+    comment_id: int | None = Field(default=None, index=True)  # the reply it tells of
+    article_id: int | None = None
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     message_id: str
-    recipient: str
-    status: str  # "sent" or "failed"
-    error: str | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+    status: Status = Field(default=Status.waiting, index=True, sa_type=stored_as_text(Status))
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_until: datetime | None = None
+    claim: str | None = Field(default=None, max_length=32)  # the sender holding it
+    last_error: str | None = None
+    digest_key: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    sent_at: datetime | None = None
+
+
+class RemovedComment(NotifyTable, table=True):
+    """A comment that was hidden or deleted: its creation event, should it come (or be
+    retried) later, sends nothing."""
+
+    comment_id: int = Field(primary_key=True)
+    removed_at: datetime = Field(default_factory=utcnow)

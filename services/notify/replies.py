@@ -1,104 +1,107 @@
-"""Use cases of the notify service: reply subscriptions and the reply e-mail."""
+"""Reply e-mail: who hears of a new comment, and taking back what a removed comment caused.
 
-import hashlib
-import html
-import logging
-import re
-import smtplib
-from collections.abc import Callable
-from email.message import EmailMessage
-from urllib.parse import urlsplit
+The author of the parent comment hears of a reply if they asked to (and confirmed their
+address); followers of the article's thread hear of every new comment. Nobody hears of their
+own comment. Past the hourly limit an e-mail is held for the recipient's next digest.
+"""
 
-from sqlmodel import Session, select
+from datetime import timedelta
 
-from services.notify import mailer
-from services.notify.models import SentEmail, Subscription
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from services.notify import delivery, messages
+from services.notify.models import (
+    Address,
+    Consent,
+    Delivery,
+    RemovedComment,
+    Status,
+    Subscription,
+)
 from services.notify.settings import NotifySettings
-from shared.events import CommentCreated, SubscriptionRequested
+from shared.db import insert_or_ignore
+from shared.events import CommentCreated, CommentRemoved, utcnow
 from shared.inbox import RetryLater
 
-log = logging.getLogger(__name__)
 
-Sender = Callable[[NotifySettings, EmailMessage], None]
-
-
-def on_subscription_requested(session: Session, event: SubscriptionRequested) -> None:
-    """Remember that the author of a comment wants e-mail when someone replies to it."""
-    if session.exec(select(Subscription)
-                    .where(Subscription.comment_id == event.comment_id)).first():
-        return
-    session.add(Subscription(comment_id=event.comment_id, article_id=event.article_id,
-                             commenter_id=event.commenter_id, nic=event.nic,
-                             email=event.email))
-
-
-def on_comment_created(session: Session, event: CommentCreated, *, settings: NotifySettings,
-                       send: Sender = mailer.send) -> None:
-    """E-mail the author of the parent comment about this reply, once, if they asked to.
-
-    The idempotency key is reply id + recipient: once a send is recorded under it, a
-    redelivered event sends nothing. Temporary SMTP failures retry; permanent ones are
-    recorded and not retried.
-    """
-    if event.parent_id is None:
-        return
-    subscription = session.exec(select(Subscription).where(
-        Subscription.comment_id == event.parent_id, Subscription.active)).first()
-    if subscription is None and event.parent_wants_replies:
-        raise RetryLater(f"the subscription for comment {event.parent_id} has not arrived yet")
-    if subscription is None or subscription.commenter_id == event.commenter_id:
-        return  # nobody asked, or they replied to themselves
-    key = f"reply:{event.comment_id}:{subscription.email}"
-    if session.get(SentEmail, key) is not None:
-        return
-    message = reply_message(settings, event, subscription, message_id=_message_id(settings, key))
-    try:
-        send(settings, message)
-    except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as exc:
-        # Our own configuration is wrong, not the address: retry, then keep it for replay.
-        raise RetryLater(f"SMTP refused us: {exc.smtp_code} {exc.smtp_error!r}") from exc
-    except smtplib.SMTPResponseException as exc:
-        if 400 <= exc.smtp_code < 500:
-            raise RetryLater(f"SMTP said {exc.smtp_code}: {exc.smtp_error!r}") from exc
-        _record(session, key, message, status="failed", error=f"{exc.smtp_code} {exc.smtp_error!r}")
-        return
-    except smtplib.SMTPRecipientsRefused as exc:
-        _record(session, key, message, status="failed", error=repr(exc.recipients))
-        return
-    _record(session, key, message, status="sent")
-    log.info("reply e-mail for comment %s sent (%s)", event.comment_id, message["Message-ID"])
+def on_comment_created(session: Session, event: CommentCreated, *,
+                       settings: NotifySettings) -> None:
+    """Queue one e-mail per recipient of this new comment (the idempotency key is comment id
+    + address id: a redelivered event queues nothing new)."""
+    if session.get(RemovedComment, event.comment_id) is not None:
+        return  # removed before this event was handled
+    # In address order, each address is held until the commit (see `_hold`), so two workers
+    # mailing one address take turns and the hourly count sees the other's e-mail.
+    for subscription in sorted(_recipients(session, event), key=lambda s: s.address_id):
+        _hold(session, subscription.address_id)
+        address = session.get_one(Address, subscription.address_id)
+        if address.consent != Consent.confirmed:
+            continue
+        key = f"reply:{event.comment_id}:{address.id}"
+        if session.get(Delivery, key) is not None:
+            continue
+        content = {
+            "comment_id": event.comment_id, "article_id": event.article_id,
+            "article_title": event.article_title, "article_url": event.article_url,
+            "replier_nic": event.nic, "recipient_nic": subscription.nic,
+            "body_html": event.body_html, "follows_thread": subscription.follows_thread}
+        assert address.id is not None
+        held = _over_limit(session, settings, address.id)
+        new = Delivery(key=key, kind="reply", address_id=address.id,
+                       comment_id=event.comment_id, article_id=event.article_id,
+                       content=content, message_id=messages.message_id(settings, key),
+                       status=Status.held if held else Status.waiting)
+        if held:
+            session.add(new)
+        else:
+            delivery.queue(session, new)
 
 
-def reply_message(settings: NotifySettings, event: CommentCreated, subscription: Subscription,
-                  *, message_id: str) -> EmailMessage:
-    """The e-mail telling `subscription`'s author about the reply `event`."""
-    link = f"{event.article_url}#comment-{event.comment_id}"
-    title = mailer.header_safe(event.article_title)
-    reply_text = html.unescape(re.sub(r"<[^>]+>", "", event.body_html.replace("<br>", "\n")))
-    text = (f"Hello {subscription.nic},\n\n{event.nic} replied to your comment on "
-            f"\u201c{title}\u201d:\n\n{reply_text}\n\nRead the reply: {link}\n")
-    body = (f"<p>Hello {html.escape(subscription.nic)},</p>"
-            f"<p>{html.escape(event.nic)} replied to your comment on "
-            f"\u201c{html.escape(title)}\u201d:</p>"
-            f"<blockquote>{event.body_html}</blockquote>"
-            f'<p><a href="{html.escape(link)}">Read the reply</a></p>')
-    thread = f"<thread-{event.article_id}@{_host(settings)}>"
-    return mailer.build_message(
-        settings=settings, to=subscription.email, subject=f"New reply on \u201c{title}\u201d",
-        text=text, html=body, message_id=message_id,
-        headers={"In-Reply-To": thread, "References": thread})
+def on_comment_removed(session: Session, event: CommentRemoved) -> None:
+    """A hidden or deleted comment: its e-mails that have not gone out never will (nor will
+    any its creation event might still cause)."""
+    insert_or_ignore(session, RemovedComment, comment_id=event.comment_id, removed_at=utcnow())
+    session.execute(update(Delivery).where(
+        col(Delivery.comment_id) == event.comment_id,
+        col(Delivery.status).in_([Status.waiting, Status.held, Status.folded]))
+        .values(status=Status.cancelled))
 
 
-def _message_id(settings: NotifySettings, key: str) -> str:
-    """A Message-ID derived from the idempotency key, so a duplicate send carries the same one."""
-    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{_host(settings)}>"
+def _recipients(session: Session, event: CommentCreated) -> list[Subscription]:
+    """The subscriptions this comment concerns, one per address, never its own author's."""
+    found: list[Subscription] = []
+    if event.parent_id is not None:
+        parent = session.exec(select(Subscription).where(
+            Subscription.comment_id == event.parent_id, ~col(Subscription.follows_thread))
+            ).first()
+        if parent is None and event.parent_wants_replies:
+            raise RetryLater(f"the subscription for comment {event.parent_id} has not "
+                             "arrived yet")
+        if parent is not None:
+            found.append(parent)
+    if event.thread_followed:
+        found += session.exec(select(Subscription).where(
+            Subscription.article_id == event.article_id, col(Subscription.follows_thread))
+            .order_by(col(Subscription.id))).all()
+    recipients: dict[int, Subscription] = {}
+    for subscription in found:
+        if subscription.commenter_id != event.commenter_id:
+            recipients.setdefault(subscription.address_id, subscription)
+    return list(recipients.values())
 
 
-def _host(settings: NotifySettings) -> str:
-    return urlsplit(settings.site_url).hostname or "burg.localhost"
+def _hold(session: Session, address_id: int) -> None:
+    """Write to the address's row (changing nothing) before reading what counts: PostgreSQL
+    then holds the row, SQLite the write lock, until this transaction ends."""
+    session.execute(update(Address).where(col(Address.id) == address_id)
+                    .values(consent=Address.consent))
 
 
-def _record(session: Session, key: str, message: EmailMessage, *, status: str,
-            error: str | None = None) -> None:
-    session.add(SentEmail(key=key, message_id=str(message["Message-ID"]),
-                          recipient=str(message["To"]), status=status, error=error))
+def _over_limit(session: Session, settings: NotifySettings, address_id: int) -> bool:
+    since = utcnow() - timedelta(seconds=settings.window_seconds)
+    recent = session.exec(select(func.count()).select_from(Delivery).where(
+        Delivery.address_id == address_id, Delivery.kind == "reply",
+        col(Delivery.status).in_([Status.waiting, Status.sending, Status.sent]),
+        col(Delivery.created_at) > since)).one()
+    return recent >= settings.max_per_window

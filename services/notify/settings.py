@@ -1,5 +1,4 @@
-"""Settings of the notify service, SMTP included (`BURG_SMTP_…`)."""
-
+"""Settings of the notify service, SMTP included (`BURG_SMTP_…`, `BURG_NOTIFY_…`)."""
 
 from shared.settings import ServiceSettings, env
 
@@ -15,3 +14,23 @@ class NotifySettings(ServiceSettings):
     smtp_password: str = ""
     smtp_from: str = "Burg <noreply@burg.localhost>"
     smtp_timeout: float = 30.0
+    # Keys that sign confirmation and unsubscribe links, comma-separated, newest last: links
+    # signed with an older key keep working while it is listed. Empty: a key made once and
+    # kept in `<data_dir>/notify-secret.key` (fine on one machine; set this in production).
+    secret_keys: str = env("NOTIFY_SECRET_KEYS", "")
+    confirm_days: int = env("NOTIFY_CONFIRM_DAYS", 7)  # a confirmation link works this long
+    unsubscribe_days: int = env("NOTIFY_UNSUBSCRIBE_DAYS", 730)  # and an unsubscribe link
+    # Flood control: at most this many reply e-mails per address per window; the rest wait
+    # and go out together in one digest when the window has passed.
+    max_per_window: int = env("NOTIFY_MAX_PER_HOUR", 10)
+    window_seconds: float = env("NOTIFY_WINDOW_SECONDS", 3600)
+    # A temporary SMTP failure is retried after retry_seconds, doubling up to an hour, at most
+    # max_attempts times. A send that never reported back is up again after lease_seconds:
+    # keep it well above a whole SMTP conversation (each step may take smtp_timeout), or a slow
+    # send goes out twice (with the same Message-ID).
+    retry_seconds: float = env("NOTIFY_RETRY_SECONDS", 30)
+    max_attempts: int = env("NOTIFY_MAX_ATTEMPTS", 10)
+    lease_seconds: float = env("NOTIFY_LEASE_SECONDS", 300)
+    # A reply longer than this (in characters of text) is cut in the e-mail, with a link.
+    max_reply_chars: int = env("NOTIFY_MAX_REPLY_CHARS", 3000)
+

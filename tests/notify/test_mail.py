@@ -1,26 +1,41 @@
-"""The reply e-mail as built, without sending: headers safe from injection, threading ids."""
+"""The e-mails as built, without sending: headers safe from injection, threading ids, the
+unsubscribe headers of RFC 2369 and 8058, long replies cut."""
 
-from datetime import UTC, datetime
 from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
 
+import pytest
+
+from services.notify import messages
 from services.notify.mailer import header_safe
-from services.notify.models import Subscription
-from services.notify.replies import reply_message
+from services.notify.models import Address, Consent, Delivery
 from services.notify.settings import NotifySettings
-from shared.events import CommentCreated
-
-settings = NotifySettings(site_url="https://burg.example", smtp_from="Burg <noreply@burg.example>")
+from services.notify.tokens import BadToken, Purpose, Tokens
 
 
-def reply(title: str = "A title", nic: str = "Proc") -> CommentCreated:
-    return CommentCreated(
-        comment_id=42, article_id=7, article_title=title, article_url="https://burg.example/a/t",
-        parent_id=41, commenter_id=2, nic=nic, body_html="<p>Agreed &amp; more</p>",
-        created_at=datetime(2025, 5, 4, tzinfo=UTC))
+@pytest.fixture
+def settings(tmp_path: Path) -> NotifySettings:
+    return NotifySettings(site_url="https://burg.example",
+                          smtp_from="Burg <noreply@burg.example>", data_dir=tmp_path)
 
 
-def subscriber(email: str = "frank@example.org") -> Subscription:
-    return Subscription(comment_id=41, article_id=7, commenter_id=1, nic="Frank", email=email)
+def reply(settings: NotifySettings, **content: Any) -> tuple[Delivery, Address]:
+    key = "reply:42:1"
+    values = {"comment_id": 42, "article_id": 7, "article_title": "A title",
+              "article_url": "https://burg.example/a/t", "replier_nic": "Proc",
+              "recipient_nic": "Frank", "body_html": "<p>Agreed &amp; more</p>",
+              "follows_thread": False} | content
+    return (Delivery(key=key, kind="reply", address_id=1, content=values,
+                     message_id=messages.message_id(settings, key)),
+            Address(id=1, email="frank@example.org", consent=Consent.confirmed))
+
+
+def parsed(message: EmailMessage) -> EmailMessage:
+    result = message_from_bytes(message.as_bytes(), policy=policy.default)
+    assert isinstance(result, EmailMessage)
+    return result
 
 
 def test_header_values_cannot_carry_new_headers() -> None:
@@ -28,19 +43,79 @@ def test_header_values_cannot_carry_new_headers() -> None:
     assert "=?" not in header_safe("=?UTF-8?Q?=0A?=Bcc: victim@example.org")
 
 
-def test_reply_message_has_exactly_the_expected_headers() -> None:
-    title = "Evil\r\nBcc: victim@example.org =?UTF-8?Q?=0ABcc:_x@example.org?="
-    message = reply_message(settings, reply(title=title), subscriber(),
-                            message_id="<k@burg.example>")
-    parsed = message_from_bytes(message.as_bytes(), policy=policy.default)
-    assert sorted(parsed.keys()) == sorted([
+def test_reply_has_exactly_the_expected_headers(settings: NotifySettings) -> None:
+    evil = "Evil\r\nBcc: victim@example.org =?UTF-8?Q?=0ABcc:_x@example.org?="
+    delivery, address = reply(settings, article_title=evil, replier_nic=evil)
+    mail = parsed(messages.build(settings, Tokens(settings), delivery, address))
+    assert sorted(mail.keys()) == sorted([
         "From", "To", "Subject", "Message-ID", "Auto-Submitted", "In-Reply-To", "References",
-        "MIME-Version", "Content-Type"])  # each exactly once
-    assert parsed["To"] == "frank@example.org"
-    assert parsed["In-Reply-To"] == parsed["References"] == "<thread-7@burg.example>"
-    assert "Bcc" not in parsed and "victim" not in parsed["To"]
-    plain = parsed.get_body(preferencelist=("plain",)).get_content()
-    assert "https://burg.example/a/t#comment-42" in plain
-    assert "Agreed & more" in plain
-    html = parsed.get_body(preferencelist=("html",)).get_content()
-    assert "<p>Agreed &amp; more</p>" in html
+        "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "MIME-Version",
+        "Content-Type"])  # each exactly once
+    assert mail["To"] == "frank@example.org"
+    assert mail["Message-ID"] == messages.message_id(settings, "reply:42:1")
+    assert mail["In-Reply-To"] == mail["References"] == "<thread-7@burg.example>"
+    assert mail["Auto-Submitted"] == "auto-generated"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    https = mail["List-Unsubscribe"].strip(" <>")  # one https link, no mailto nobody reads
+    assert https.startswith("https://burg.example/subscriptions/unsubscribe?token=")
+    assert "Bcc" not in mail and "victim" not in mail["To"]
+    assert mail.get_content_type() == "multipart/alternative"
+    plain = mail.get_body(preferencelist=("plain",))
+    html = mail.get_body(preferencelist=("html",))
+    assert plain is not None and html is not None
+    assert "https://burg.example/a/t#comment-42" in plain.get_content()
+    assert "Agreed & more" in plain.get_content()
+    assert "<p>Agreed &amp; more</p>" in html.get_content()
+
+
+def test_the_unsubscribe_link_holds_a_token_for_this_address(settings: NotifySettings) -> None:
+    delivery, address = reply(settings)
+    mail = parsed(messages.build(settings, Tokens(settings), delivery, address))
+    token = mail["List-Unsubscribe"].split("token=")[1].split(">")[0]
+    assert Tokens(settings).read(Purpose.unsubscribe, token)[:2] == (1, "frank@example.org")
+    with pytest.raises(BadToken):  # one purpose's token never stands in for another's
+        Tokens(settings).read(Purpose.confirm, token)
+
+
+def test_forged_and_expired_tokens_are_refused(settings: NotifySettings) -> None:
+    token = Tokens(settings).make(Purpose.confirm, 1, "frank@example.org")
+    with pytest.raises(BadToken, match="not valid"):
+        Tokens(settings).read(Purpose.confirm, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
+    other = NotifySettings(data_dir=settings.data_dir / "elsewhere", site_url="https://x.example")
+    with pytest.raises(BadToken, match="not valid"):
+        Tokens(other).read(Purpose.confirm, token)  # signed with another key
+    expired = settings.model_copy(update={"confirm_days": -1})
+    with pytest.raises(BadToken, match="expired"):
+        Tokens(expired).read(Purpose.confirm, token)
+
+
+def test_keys_rotate_newest_last(settings: NotifySettings) -> None:
+    old = settings.model_copy(update={"secret_keys": "old-key"})
+    token = Tokens(old).make(Purpose.unsubscribe, 1, "frank@example.org")
+    rotated = settings.model_copy(update={"secret_keys": "old-key,new-key"})
+    assert Tokens(rotated).read(Purpose.unsubscribe, token)[:2] == (1, "frank@example.org")
+
+
+def test_a_huge_reply_is_cut_with_a_link(settings: NotifySettings) -> None:
+    body = "<p>" + "word " * 5000 + "</p><script>x</script>"
+    delivery, address = reply(settings, body_html=body)
+    mail = parsed(messages.build(settings, Tokens(settings), delivery, address))
+    plain = mail.get_body(preferencelist=("plain",))
+    html = mail.get_body(preferencelist=("html",))
+    assert plain is not None and html is not None
+    assert len(plain.get_content()) < settings.max_reply_chars + 2000
+    assert "The rest: https://burg.example/a/t#comment-42" in plain.get_content()
+    assert "Read the rest" in html.get_content() and "<script" not in html.get_content()
+
+
+def test_confirmation_asks_with_a_link_and_no_unsubscribe_headers(
+        settings: NotifySettings) -> None:
+    key = "confirm:1:2026-11-25"
+    delivery = Delivery(key=key, kind="confirm", address_id=1,
+                        message_id=messages.message_id(settings, key))
+    address = Address(id=1, email="frank@example.org")
+    mail = parsed(messages.build(settings, Tokens(settings), delivery, address))
+    plain = mail.get_body(preferencelist=("plain",))
+    assert plain is not None
+    assert "https://burg.example/subscriptions/confirm?token=" in plain.get_content()
+    assert "List-Unsubscribe" not in mail and mail["Subject"].startswith("Confirm")

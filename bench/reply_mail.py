@@ -1,0 +1,169 @@
+"""Reply e-mail: the time from a reply's POST to its e-mail's arrival at the SMTP server, under
+16 concurrent repliers, and the e-mails per second notify sustains.
+
+Sets up 16 commenters who asked for reply e-mail and confirmed their addresses (through the
+confirmation e-mail's link, as a person would), then 16 clients reply to them at once, each to
+its own commenter, `--replies` times. Arrival is when `make run`'s SMTP sink wrote the message
+into its Maildir (the file's time). The hourly limit per address is lifted for the run, so
+every reply is its own e-mail. Starts its own Burg in a temporary folder (on BURG_REDIS_URL if
+set, else an embedded Redis).   Usage: python -m bench.reply_mail [--clients 16] [--replies 25]
+"""
+
+import argparse
+import email
+import email.policy
+import os
+import re
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from bench.publish_latency import percentiles
+from devserver.launch import Launched, launch
+
+COMMENT = re.compile(r"#comment-(\d+)")
+
+
+def thread_url(burg: Launched, article_id: int) -> str:
+    return f"{burg.urls['comments']}/api/comments/articles/{article_id}/comments"
+
+
+def open_article(burg: Launched) -> int:
+    token = burg.create_editor("Bench")
+    editor = httpx.Client(base_url=f"{burg.urls['posts']}/api/posts", timeout=30,
+                          headers={"Authorization": f"Bearer {token}"})
+    with editor:
+        slug = editor.post("/categories", json={"name": "Bench"}).raise_for_status().json()
+        article = editor.post("/articles", json={"title": "Bench", "category": slug["slug"],
+                                                 "body": "Something happened."})
+        article_id = int(article.raise_for_status().json()["id"])
+        editor.post(f"/articles/{article_id}/publish").raise_for_status()
+    deadline = time.monotonic() + 60
+    while httpx.get(thread_url(burg, article_id), timeout=30).status_code != 200:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the comments service never learnt of the article")
+        time.sleep(0.1)
+    return article_id
+
+
+def mails(folder: Path) -> list[tuple[float, email.message.EmailMessage]]:
+    """(arrival time, message) of every message in the sink's Maildir."""
+    found = []
+    for path in (folder / "new").iterdir() if (folder / "new").exists() else []:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        found.append((path.stat().st_mtime, message))
+    return found  # type: ignore[return-value]
+
+
+def wait_until(what: str, check, timeout: float = 300):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"gave up waiting for {what}")
+        time.sleep(0.2)
+    return result
+
+
+def subscribers(burg: Launched, article_id: int, clients: int, folder: Path) -> list[int]:
+    """`clients` comments whose authors asked for reply e-mail and confirmed their address."""
+    run = os.urandom(3).hex()
+    addresses = [f"bench-{run}-{i}@example.org" for i in range(clients)]
+    parents = []
+    for index, address in enumerate(addresses):
+        posted = httpx.post(thread_url(burg, article_id), timeout=30, json={
+            "nic": f"Subscriber {run} {index}", "body": "Tell me.", "email": address,
+            "notify_replies": True})
+        parents.append(int(posted.raise_for_status().json()["comment"]["id"]))
+    for address in addresses:
+        mail = wait_until(f"the confirmation e-mail to {address}", lambda a=address: next(
+            (m for _, m in mails(folder) if m["To"] == a), None))
+        text = mail.get_body(preferencelist=("plain",)).get_content()
+        link = next(w for w in text.split() if "/subscriptions/confirm?" in w)
+        with httpx.Client(timeout=30) as browser:  # the page's button, with its CSRF cookie
+            page = browser.get(link).raise_for_status()
+            fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"',
+                                     page.text))
+            browser.post(link.split("?")[0], data=fields).raise_for_status()
+    return parents
+
+
+def reply_all(burg: Launched, article_id: int, parents: list[int],
+              replies: int) -> tuple[dict[int, float], list[float], float]:
+    """Each client replies `replies` times to its own parent: (comment id → wall time its
+    POST returned, POST durations, seconds the whole run took)."""
+    def client(index: int) -> list[tuple[int, float, float]]:
+        done = []
+        with httpx.Client(timeout=60) as http:
+            token = None
+            for n in range(replies):
+                before = time.perf_counter()
+                response = http.post(
+                    thread_url(burg, article_id),
+                    headers={"X-Commenter-Token": token} if token else {},
+                    json={"nic": f"Replier {index}", "body": f"Reply {n}.",
+                          "parent_id": parents[index]})
+                body = response.raise_for_status().json()
+                token = token or body["commenter_token"]
+                done.append((int(body["comment"]["id"]), time.time(),
+                             time.perf_counter() - before))
+        return done
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(parents)) as pool:
+        results = [row for rows in pool.map(client, range(len(parents))) for row in rows]
+    return ({cid: at for cid, at, _ in results}, [d for _, _, d in results],
+            time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--replies", type=int, default=25, help="per client")
+    args = parser.parse_args()
+    os.environ.update(BURG_COMMENTS_RATE_PER_IP="1000000",
+                      BURG_COMMENTS_RATE_PER_COMMENTER="1000000",
+                      BURG_COMMENTS_PREMODERATION="false", BURG_NOTIFY_MAX_PER_HOUR="1000000")
+    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
+        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
+        try:
+            maildir = Path(folder) / "mail"
+            article_id = open_article(burg)
+            parents = subscribers(burg, article_id, args.clients, maildir)
+            posted, durations, seconds = reply_all(burg, article_id, parents, args.replies)
+            expected = set(posted)
+
+            def arrived() -> dict[int, float] | None:
+                seen = {}
+                for at, message in mails(maildir):
+                    if message["Subject"].startswith("New reply"):
+                        text = message.get_body(preferencelist=("plain",)).get_content()
+                        if match := COMMENT.search(text):
+                            seen[int(match.group(1))] = at
+                return seen if expected <= set(seen) else None
+
+            seen = wait_until("every reply e-mail", arrived, timeout=600)
+        finally:
+            burg.stop()
+    latencies = [seen[cid] - posted[cid] for cid in expected]
+    first_post = min(posted.values()) - seconds / max(1, len(posted))
+    span = max(seen[cid] for cid in expected) - first_post
+    print(f"\nreply e-mail: {args.clients} concurrent repliers, {args.replies} replies each, "
+          "each to a confirmed subscriber\n")
+    rows = [
+        ("replies posted / e-mails arrived", f"{len(posted)} / {len(expected & set(seen))}"),
+        ("reply POST p50 / p95 / max (ms)", percentiles(durations)),
+        ("POST returned -> e-mail at the SMTP server p50 / p95 / max (ms)",
+         percentiles(latencies)),
+        ("replies posted per second", f"{len(posted) / seconds:.1f}"),
+        ("e-mails per second, first POST to last arrival", f"{len(expected) / span:.1f}"),
+    ]
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"  {label:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

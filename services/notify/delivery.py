@@ -1,0 +1,227 @@
+"""Sending e-mail exactly once, as far as SMTP allows.
+
+A delivery is stored (status "waiting") in the same transaction as the event that caused it.
+Right after that commit, a sender claims it ("sending", with a lease and a claim token of its
+own), talks to the SMTP server outside any transaction, and records the outcome, only if its
+claim still stands. Whatever dies on the way, the delivery is found again: a "waiting" one by
+the worker's next round, a "sending" one whose lease ran out (the sender died mid-send)
+likewise, and it goes out with the same Message-ID. The only window for a duplicate is between
+the server's acceptance and the record of it.
+
+Temporary failures (no connection, 4xx) are retried with exponential backoff; a permanent one
+(5xx) fails the delivery, and a refused recipient stops all mail to that address (a bounce).
+"""
+
+import logging
+import smtplib
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col, select
+
+from services.notify import mailer, messages
+from services.notify.models import Address, Consent, Delivery, Status
+from services.notify.settings import NotifySettings
+from services.notify.tokens import Tokens
+from shared.events import utcnow
+
+log = logging.getLogger(__name__)
+
+Sender = Callable[[NotifySettings, EmailMessage], None]
+QUEUED = "burg_notify_queued"  # key in Session.info: delivery keys to send after the commit
+MAX_BACKOFF = 3600.0
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Waiting and its time has come, or claimed by a sender whose lease ran out."""
+    return or_(
+        and_(col(Delivery.status) == Status.waiting,
+             or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now)),
+        and_(col(Delivery.status) == Status.sending, col(Delivery.claimed_until) < now))
+
+
+class Deliveries:
+    """Sends stored deliveries: right after the commit that queued them, and in rounds."""
+
+    def __init__(self, *, settings: NotifySettings, sessions: sessionmaker[Any],
+                 tokens: Tokens, send: Sender = mailer.send) -> None:
+        self.settings, self.sessions, self.tokens, self.send = settings, sessions, tokens, send
+
+    def due(self) -> int:
+        """One round: fold digests that are due, then send what is due; return how many
+        e-mails went out. One bad e-mail does not stop the round."""
+        self.fold_digests()
+        with self.sessions() as session:
+            keys = session.exec(select(Delivery.key).where(_due(utcnow()))
+                                .order_by(col(Delivery.created_at)).limit(200)).all()
+        sent = 0
+        for key in keys:
+            try:
+                sent += self.deliver(key)
+            except Exception:
+                log.exception("e-mail %s: could not be handled", key.split(":")[0])
+        return sent
+
+    def deliver(self, key: str) -> bool:
+        """Send the delivery `key` if it is due and nobody else is sending it; True if sent."""
+        claimed = self._claim(key)
+        if claimed is None:
+            return False
+        delivery, address, claim = claimed
+        try:
+            message = messages.build(self.settings, self.tokens, delivery, address)
+            self.send(self.settings, message)
+        except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as exc:
+            # Our own configuration is wrong, not the address: retry, then keep it for replay.
+            self._retry(delivery, claim, f"SMTP refused us: {exc.smtp_code} {exc.smtp_error!r}")
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            if all(400 <= code < 500 for code in codes):
+                self._retry(delivery, claim, f"recipient refused for now: {codes}")
+            else:
+                self._fail(delivery, claim, f"recipient refused: {codes}", bounced=True)
+        except smtplib.SMTPResponseException as exc:
+            if 400 <= exc.smtp_code < 500:
+                self._retry(delivery, claim, f"SMTP said {exc.smtp_code}: {exc.smtp_error!r}")
+            else:
+                self._fail(delivery, claim, f"SMTP said {exc.smtp_code}: {exc.smtp_error!r}")
+        except (OSError, smtplib.SMTPException) as exc:  # refused, timed out, dropped
+            self._retry(delivery, claim, f"no SMTP conversation: {exc!r}")
+        except Exception as exc:  # our own bug (the content, a header): never loop on it
+            log.exception("e-mail %s could not be built or sent", delivery.key.split(":")[0])
+            self._fail(delivery, claim, f"could not be built or sent: {exc!r}")
+        else:
+            if self._finish(delivery, claim, Status.sent):
+                log.info("e-mail %s sent (%s)", delivery.key.split(":")[0], delivery.message_id)
+            return True
+        return False
+
+    def failed(self) -> list[Delivery]:
+        """The e-mails that failed for good, oldest first."""
+        with self.sessions() as session:
+            return list(session.exec(select(Delivery).where(Delivery.status == Status.failed)
+                                     .order_by(col(Delivery.created_at))).all())
+
+    def retry(self, keys: list[str] | None = None) -> int:
+        """Put failed e-mails (these, or all) up for sending again, attempts counted anew;
+        return how many. The operator mended the cause, so an address that bounced is taken
+        at its word again; one that said stop still gets nothing."""
+        chosen = col(Delivery.status) == Status.failed
+        if keys is not None:
+            chosen = and_(chosen, col(Delivery.key).in_(keys))
+        with self.sessions() as session:
+            addresses = select(Delivery.address_id).where(chosen)
+            session.execute(update(Address).where(
+                col(Address.id).in_(addresses), col(Address.consent) == Consent.bounced)
+                .values(consent=Consent.confirmed, changed_at=utcnow()))
+            count = session.execute(update(Delivery).where(chosen).values(
+                status=Status.waiting, attempts=0, next_attempt_at=None)).rowcount
+            session.commit()
+        return int(count)
+
+    def fold_digests(self) -> None:
+        """Fold the replies held back by the hourly limit into one digest per address, once
+        the oldest of them has waited a whole window. The digest's text is made when it is
+        sent, from the replies still folded into it (a removed comment drops out)."""
+        cutoff = utcnow() - timedelta(seconds=self.settings.window_seconds)
+        with self.sessions() as session:
+            due = session.exec(select(Delivery.address_id, Delivery.key).where(
+                Delivery.status == Status.held, col(Delivery.created_at) <= cutoff)
+                .order_by(col(Delivery.created_at))).all()
+        for address_id in dict.fromkeys(address for address, _ in due):
+            oldest = next(key for address, key in due if address == address_id)
+            key = f"digest:{address_id}:{oldest}"
+            with self.sessions() as session:
+                folded = session.execute(update(Delivery).where(
+                    col(Delivery.address_id) == address_id, col(Delivery.status) == Status.held)
+                    .values(status=Status.folded, digest_key=key)).rowcount
+                if not folded:
+                    continue
+                session.add(Delivery(key=key, kind="digest", address_id=address_id,
+                                     message_id=messages.message_id(self.settings, key)))
+                try:
+                    session.commit()
+                except IntegrityError:  # another worker folded the same replies first
+                    session.rollback()
+
+    def _claim(self, key: str) -> tuple[Delivery, Address, str] | None:
+        now, claim = utcnow(), uuid.uuid4().hex
+        lease = now + timedelta(seconds=self.settings.lease_seconds)
+        with self.sessions() as session:
+            claimed = session.execute(
+                update(Delivery).where(col(Delivery.key) == key, _due(now))
+                .values(status=Status.sending, attempts=col(Delivery.attempts) + 1,
+                        claimed_until=lease, claim=claim)).rowcount
+            if not claimed:
+                return None
+            delivery = session.get_one(Delivery, key)
+            address = session.get_one(Address, delivery.address_id)
+            if delivery.kind == "digest":
+                delivery.content = {"items": [d.content for d in session.exec(
+                    select(Delivery).where(Delivery.digest_key == key,
+                                           Delivery.status == Status.folded)
+                    .order_by(col(Delivery.created_at))).all()]}
+            if delivery.attempts > self.settings.max_attempts:  # a sender died every time
+                reason = f"gave up after {delivery.attempts - 1} attempts"
+            elif address.consent != Consent.confirmed and delivery.kind != "confirm":
+                reason = "the address said stop (or bounced) after this was queued"
+            elif delivery.kind == "digest" and not delivery.content["items"]:
+                reason = "every reply in it was removed"
+            else:
+                session.commit()
+                return delivery, address, claim
+            failed = reason.startswith("gave up")
+            session.execute(update(Delivery).where(col(Delivery.key) == key).values(
+                status=Status.failed if failed else Status.cancelled, claimed_until=None,
+                last_error=reason))
+            session.commit()
+            return None
+
+    def _retry(self, delivery: Delivery, claim: str, error: str) -> None:
+        if delivery.attempts >= self.settings.max_attempts:
+            self._fail(delivery, claim, f"gave up after {delivery.attempts} attempts; {error}")
+            return
+        wait = min(MAX_BACKOFF, self.settings.retry_seconds * 2 ** (delivery.attempts - 1))
+        log.warning("e-mail %s not sent (attempt %s), again in %.0f s: %s",
+                    delivery.key.split(":")[0], delivery.attempts, wait, error)
+        self._finish(delivery, claim, Status.waiting, error=error,
+                     next_attempt_at=utcnow() + timedelta(seconds=wait))
+
+    def _fail(self, delivery: Delivery, claim: str, error: str, *,
+              bounced: bool = False) -> None:
+        log.warning("e-mail %s failed for good: %s", delivery.key.split(":")[0], error)
+        if self._finish(delivery, claim, Status.failed, error=error) and bounced:
+            with self.sessions() as session:
+                address = session.get_one(Address, delivery.address_id)
+                address.consent, address.changed_at = Consent.bounced, utcnow()
+                session.add(address)
+                session.commit()
+
+    def _finish(self, delivery: Delivery, claim: str, status: Status, *,
+                error: str | None = None, **values: Any) -> bool:
+        """Record the outcome, if this sender's claim still stands (a sender whose lease ran
+        out must not overwrite what the next one recorded); True if it did."""
+        sent_at = utcnow() if status == Status.sent else None
+        with self.sessions() as session:
+            recorded = session.execute(update(Delivery).where(
+                col(Delivery.key) == delivery.key, col(Delivery.status) == Status.sending,
+                col(Delivery.claim) == claim).values(
+                status=status, claimed_until=None, last_error=error, sent_at=sent_at,
+                **values)).rowcount
+            session.commit()
+        if not recorded:
+            log.warning("e-mail %s: its lease ran out while it was sent; the outcome (%s) is "
+                        "not recorded", delivery.key.split(":")[0], status)
+        return bool(recorded)
+
+
+def queue(session: Session, delivery: Delivery) -> None:
+    """Store `delivery` in the session's transaction; it is sent right after the commit."""
+    session.add(delivery)
+    session.info.setdefault(QUEUED, []).append(delivery.key)

@@ -1,0 +1,136 @@
+"""The e-mails notify sends, built from a delivery's stored content: a reply (or a new comment
+in a followed thread), a digest of replies over the hourly limit, and a confirmation request.
+
+Every value from outside (nics, titles, addresses) reaches a header only through
+`mailer.header_safe`; the reply's HTML is sanitised again with the site's allowlist.
+"""
+
+import hashlib
+import html
+import re
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import nh3
+
+from services.notify import mailer
+from services.notify.models import Address, Delivery
+from services.notify.settings import NotifySettings
+from services.notify.tokens import Purpose, Tokens
+from shared.markup.sanitise import sanitise
+
+
+def message_id(settings: NotifySettings, key: str) -> str:
+    """A Message-ID derived from the idempotency key: a duplicate send carries the same one."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{host(settings)}>"
+
+
+def host(settings: NotifySettings) -> str:
+    return urlsplit(settings.site_url).hostname or "burg.localhost"
+
+
+def build(settings: NotifySettings, tokens: Tokens, delivery: Delivery,
+          address: Address) -> EmailMessage:
+    """The e-mail `delivery` stands for, to `address`."""
+    assert address.id is not None
+    if delivery.kind == "confirm":
+        link = _link(settings, "confirm", tokens.make(Purpose.confirm, address.id, address.email))
+        return mailer.build_message(
+            settings=settings, to=address.email, message_id=delivery.message_id,
+            subject=f"Confirm your e-mail address for {host(settings)}",
+            text=(f"Someone, hopefully you, asked for e-mail from {host(settings)} when people "
+                  f"reply to their comments, at this address.\n\nTo confirm, open this link and "
+                  f"press the button:\n{link}\n\nIf it was not you, ignore this e-mail: "
+                  "nothing more will come.\n"),
+            html=(f"<p>Someone, hopefully you, asked for e-mail from {html.escape(host(settings))}"
+                  " when people reply to their comments, at this address.</p>"
+                  f'<p><a href="{html.escape(link)}">Confirm this address</a></p>'
+                  "<p>If it was not you, ignore this e-mail: nothing more will come.</p>"))
+    unsubscribe = tokens.make(Purpose.unsubscribe, address.id, address.email)
+    headers = _list_headers(settings, unsubscribe)
+    if delivery.kind == "digest":
+        items = list(delivery.content["items"])
+        replies = "reply" if len(items) == 1 else "replies"
+        subject = f"{len(items)} more {replies} to your comments on {host(settings)}"
+        text = "".join(_reply_text(settings, item) + "\n---\n\n" for item in items)
+        body = "".join(_reply_html(settings, item) + "<hr>" for item in items)
+    else:
+        content = delivery.content
+        thread = f"<thread-{content['article_id']}@{host(settings)}>"
+        headers |= {"In-Reply-To": thread, "References": thread}
+        subject = _subject(content)
+        text, body = _reply_text(settings, content), _reply_html(settings, content)
+    link = _link(settings, "unsubscribe", unsubscribe)
+    return mailer.build_message(
+        settings=settings, to=address.email, subject=subject, message_id=delivery.message_id,
+        headers=headers,
+        text=f"{text}\nNo more of these e-mails: {link}\n",
+        html=f'{body}<p><small><a href="{html.escape(link)}">No more of these e-mails</a>'
+             "</small></p>")
+
+
+def _subject(content: dict[str, Any]) -> str:
+    # The same subject for every e-mail of one thread, so that mail clients keep them together.
+    what = "New comment" if content.get("follows_thread") else "New reply"
+    return f"{what} on \u201c{content['article_title']}\u201d"
+
+
+def _reply_text(settings: NotifySettings, content: dict[str, Any]) -> str:
+    text, cut = _cut(settings, _as_text(content["body_html"]))
+    link = _reply_link(content)
+    more = f"\n[…] The rest: {link}\n" if cut else ""
+    return (f"Hello {content['recipient_nic']},\n\n{_what_happened(content)}:\n\n"
+            f"{text}{more}\n\nRead it on the site: {link}\n")
+
+
+def _reply_html(settings: NotifySettings, content: dict[str, Any]) -> str:
+    text, cut = _cut(settings, _as_text(content["body_html"]))
+    link = html.escape(_reply_link(content))
+    if cut:  # HTML cannot be cut safely: the text instead, and the rest on the site
+        reply = (f"<p>{html.escape(text).replace(chr(10), '<br>')} […]</p>"
+                 f'<p><a href="{link}">Read the rest</a></p>')
+    else:
+        reply = sanitise(content["body_html"])
+    return (f"<p>Hello {html.escape(content['recipient_nic'])},</p>"
+            f"<p>{html.escape(_what_happened(content))}:</p>"
+            f"<blockquote>{reply}</blockquote>"
+            f'<p><a href="{link}">Read it on the site</a></p>')
+
+
+def _what_happened(content: dict[str, Any]) -> str:
+    title = f"\u201c{content['article_title']}\u201d"
+    if content.get("follows_thread"):
+        return f"{content['replier_nic']} commented on {title}"
+    return f"{content['replier_nic']} replied to your comment on {title}"
+
+
+def _reply_link(content: dict[str, Any]) -> str:
+    return f"{content['article_url']}#comment-{content['comment_id']}"
+
+
+def _as_text(body_html: str) -> str:
+    """Sanitised comment HTML as plain text: blocks on their own lines, tags dropped."""
+    spaced = re.sub(r"(?i)<br\s*/?>|</(p|li|blockquote)>", "\n", body_html)
+    text = html.unescape(nh3.clean(spaced, tags=set()))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _cut(settings: NotifySettings, text: str) -> tuple[str, bool]:
+    limit = settings.max_reply_chars
+    if len(text) <= limit:
+        return text, False
+    return text[:limit].rsplit(" ", 1)[0], True
+
+
+def _link(settings: NotifySettings, page: str, token: str) -> str:
+    """A link to the site's confirm or unsubscribe page (`services/web/subscriptions.py`)."""
+    return f"{settings.site_url.rstrip('/')}/subscriptions/{page}?{urlencode({'token': token})}"
+
+
+def _list_headers(settings: NotifySettings, token: str) -> dict[str, str]:
+    """RFC 2369 and RFC 8058: one-click unsubscribe by POST to the https link. No mailto form:
+    nothing here reads mail, and a mail client uses the https one when it is there."""
+    return {"List-Id": f"Replies <replies.{host(settings)}>",
+            "List-Unsubscribe": f"<{_link(settings, 'unsubscribe', token)}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

@@ -1,0 +1,81 @@
+"""Signed, expiring tokens for the links in e-mails: confirm an address, unsubscribe it.
+
+itsdangerous signs `[address id, e-mail]` with a salt per purpose, so a confirmation token
+cannot stand in for an unsubscribe one, and a token stops working if its address row is
+replaced. Keys rotate: the newest signs, every listed key verifies.
+"""
+
+import os
+import secrets
+import time
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+
+from services.notify.settings import NotifySettings
+from shared.errors import BurgError
+
+DAY = 24 * 3600
+
+
+class Purpose(StrEnum):
+    confirm = "confirm"
+    unsubscribe = "unsubscribe"
+
+
+class BadToken(BurgError):
+    """A token that is forged, damaged, for another purpose, or expired (the message says)."""
+
+
+class Tokens:
+    def __init__(self, settings: NotifySettings) -> None:
+        self.settings = settings
+        self._keys: list[str] | None = None
+
+    def make(self, purpose: Purpose, address_id: int, email: str) -> str:
+        return self._serializer(purpose).dumps([address_id, email])
+
+    def read(self, purpose: Purpose, token: str) -> tuple[int, str, datetime]:
+        """The (address id, e-mail, time of signing) a token was made with; BadToken if it is
+        not valid now."""
+        days = (self.settings.confirm_days if purpose == Purpose.confirm
+                else self.settings.unsubscribe_days)
+        try:
+            payload, signed_at = self._serializer(purpose).loads(
+                token, max_age=days * DAY, return_timestamp=True)
+            address_id, email = payload
+        except SignatureExpired:
+            raise BadToken("This link has expired.") from None
+        except (BadData, TypeError, ValueError):
+            raise BadToken("This link is not valid. Was it copied in full?") from None
+        if not isinstance(address_id, int) or not isinstance(email, str):
+            raise BadToken("This link is not valid. Was it copied in full?")
+        return address_id, email, signed_at
+
+    def _serializer(self, purpose: Purpose) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self._secret_keys(), salt=f"burg.notify.{purpose}")
+
+    def _secret_keys(self) -> list[str]:
+        if self._keys is None:
+            configured = [k.strip() for k in self.settings.secret_keys.split(",") if k.strip()]
+            self._keys = configured or [_local_key(self.settings.data_dir / "notify-secret.key")]
+        return self._keys
+
+
+def _local_key(path: Path) -> str:
+    """The key in `path`, made (readable by this user only) by whichever process came first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(100):  # the first process may still be writing it
+            if key := path.read_text().strip():
+                return key
+            time.sleep(0.05)
+        raise RuntimeError(f"{path} stays empty: delete it, or set BURG_NOTIFY_SECRET_KEYS"
+                           ) from None
+    with os.fdopen(descriptor, "w") as out:
+        out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -1,0 +1,112 @@
+"""A real SMTP server (aiosmtpd) that records what it accepts and can be told to refuse or to
+stall, and the notify use cases wired to it and to a real SQLite file."""
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy.orm import sessionmaker
+
+from services.notify.delivery import QUEUED, Deliveries
+from services.notify.settings import NotifySettings
+from services.notify.tokens import Tokens
+from shared.db import after_commit, make_engine, make_session_factory
+from shared.embedded_redis import free_port
+from shared.events import Event
+from tests.databases import database_url, migrated
+
+
+@dataclass
+class Recorder:
+    """An aiosmtpd handler keeping each accepted message, parsed with the modern policy."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    refuse_rcpt: str | None = None  # e.g. "550 5.1.1 no such user"
+    refuse_data: list[str] = field(default_factory=list)  # replies for the next DATAs
+    stall_rcpt: float = 0.0  # seconds to sit on the next RCPT (then 0 again)
+    rcpt_seen: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+        self.rcpt_seen.set()
+        if self.stall_rcpt:
+            stall, self.stall_rcpt = self.stall_rcpt, 0.0
+            await asyncio.sleep(stall)
+        if self.refuse_rcpt:
+            return self.refuse_rcpt
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        if self.refuse_data:
+            return self.refuse_data.pop(0)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+class SMTPServer:
+    def __init__(self, port: int) -> None:
+        self.port, self.recorder = port, Recorder()
+        self.controller: Controller | None = None
+
+    def start(self) -> "SMTPServer":
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp() -> Iterator[SMTPServer]:
+    server = SMTPServer(free_port()).start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Notify:
+    """The notify service's pieces, as its worker wires them, on a temporary database."""
+
+    settings: NotifySettings
+    sessions: sessionmaker[Any]
+    tokens: Tokens
+    deliveries: Deliveries
+
+    def handle(self, handler: Any, event: Event, **kwargs: Any) -> None:
+        """Run an event handler in a transaction, as the inbox would; sends follow the commit."""
+        with self.sessions() as session:
+            handler(session, event, **kwargs)
+            session.commit()
+
+
+def make_notify(tmp_path: Path, smtp_port: int, **settings: Any) -> Notify:
+    engine = make_engine(migrated("notify", database_url(tmp_path, "notify")))
+    sessions = make_session_factory(engine)
+    values = {"site_url": "https://burg.example",
+              "smtp_port": smtp_port, "data_dir": tmp_path, "retry_seconds": 0.2,
+              "smtp_timeout": 5.0} | settings
+    config = NotifySettings(**values)
+    tokens = Tokens(config)
+    deliveries = Deliveries(settings=config, sessions=sessions, tokens=tokens)
+    after_commit(sessions, QUEUED, lambda keys: [deliveries.deliver(key) for key in keys])
+    return Notify(settings=config, sessions=sessions, tokens=tokens, deliveries=deliveries)
+
+
+@pytest.fixture
+def notify(tmp_path: Path, smtp: SMTPServer) -> Notify:
+    return make_notify(tmp_path, smtp.port)
