@@ -5,12 +5,14 @@ import html
 import re
 
 from sqlmodel import Session, col, delete, select
+from sqlmodel.sql.expression import SelectOfScalar
 
-from services.feeds.documents import publish
+from services.feeds import stale
+from services.feeds.documents import publish, remove
 from services.feeds.models import FeedArticle, FeedComment
 from services.feeds.render import Feed, comment_entry
 from services.feeds.settings import FeedsSettings
-from shared.events import CommentCreated, CommentEdited, CommentRemoved
+from shared.events import CommentCreated, CommentEdited, CommentRemoved, as_utc
 
 
 def on_comment_public(session: Session, event: CommentCreated, *,
@@ -20,57 +22,65 @@ def on_comment_public(session: Session, event: CommentCreated, *,
     session.add(FeedComment(
         comment_id=event.comment_id, article_id=event.article_id,
         article_title=event.article_title, article_url=event.article_url, nic=event.nic,
-        summary=_summary(event.body_html), body_html=event.body_html,
+        summary=summary_of(event.body_html), body_html=event.body_html,
         created_at=event.created_at, updated_at=event.created_at))
-    session.flush()
-    rerender(session, settings, article_id=event.article_id)
+    stale.mark(session, f"article:{event.article_id}", "comments")
 
 
 def on_comment_edited(session: Session, event: CommentEdited, *,
                       settings: FeedsSettings) -> None:
     """An edited comment keeps its place and id, with its new text."""
     comment = session.get(FeedComment, event.comment_id)
-    if comment is None:
-        return
-    comment.body_html, comment.summary = event.body_html, _summary(event.body_html)
+    if comment is None or as_utc(comment.updated_at) > as_utc(event.edited_at):
+        return  # removed, or a newer edit is there already
+    comment.body_html, comment.summary = event.body_html, summary_of(event.body_html)
     comment.updated_at = event.edited_at
     session.add(comment)
-    session.flush()
-    rerender(session, settings, article_id=event.article_id)
+    stale.mark(session, f"article:{event.article_id}", "comments")
 
 
 def on_comment_removed(session: Session, event: CommentRemoved, *,
                        settings: FeedsSettings) -> None:
     """A hidden or deleted comment leaves every feed."""
     session.exec(delete(FeedComment).where(col(FeedComment.comment_id) == event.comment_id))
-    session.flush()
-    rerender(session, settings, article_id=event.article_id)
+    stale.mark(session, f"article:{event.article_id}", "comments")
 
 
-def rerender(session: Session, settings: FeedsSettings, *, article_id: int) -> None:
-    """Render the article's comment feed and the site's latest comments again."""
-    newest = select(FeedComment).order_by(col(FeedComment.created_at).desc(),
-                                          col(FeedComment.comment_id).desc())
-    limit = settings.entries_per_feed
+def render_article(session: Session, settings: FeedsSettings, article_id: int) -> None:
+    """Render the article's comment feed again (a retracted article's goes)."""
     article = session.get(FeedArticle, article_id)
-    comments = list(session.exec(newest.where(FeedComment.article_id == article_id)
-                                 .limit(limit)).all())
+    if article is not None and article.retracted:
+        remove(session, f"articles/{article_id}/comments")
+        return
+    comments = list(session.exec(_newest().where(FeedComment.article_id == article_id)
+                                 .limit(settings.entries_per_feed)).all())
     title = article.title if article else (comments[0].article_title if comments else "")
     page = article.url if article else (comments[0].article_url if comments else "")
-    if page:
-        heading = f"Comments on \u201c{title}\u201d"
-        publish(session, settings, Feed(
-            path_stem=f"articles/{article_id}/comments", title=heading, description=heading,
-            page_url=f"{page}#comments",
-            entries=[comment_entry(settings, c) for c in comments]))
+    if not page:
+        return
+    heading = f"Comments on \u201c{title}\u201d"
+    publish(session, settings, Feed(
+        path_stem=f"articles/{article_id}/comments", title=heading, description=heading,
+        page_url=f"{page}#comments", entries=[comment_entry(settings, c) for c in comments]))
+
+
+def render_latest(session: Session, settings: FeedsSettings) -> None:
+    """Render the site's latest comments again."""
+    comments = session.exec(_newest().limit(settings.entries_per_feed)).all()
     publish(session, settings, Feed(
         path_stem="comments", title=f"{settings.site_name}: latest comments",
         description=f"The latest comments on {settings.site_name}",
         page_url=f"{settings.site_url.rstrip('/')}/",
-        entries=[comment_entry(settings, c) for c in session.exec(newest.limit(limit)).all()]))
+        entries=[comment_entry(settings, c) for c in comments]))
 
 
-def _summary(body_html: str, limit: int = 200) -> str:
+def _newest() -> SelectOfScalar[FeedComment]:
+    retracted = select(FeedArticle.article_id).where(col(FeedArticle.retracted))
+    return select(FeedComment).where(col(FeedComment.article_id).not_in(retracted)).order_by(
+        col(FeedComment.created_at).desc(), col(FeedComment.comment_id).desc())
+
+
+def summary_of(body_html: str, limit: int = 200) -> str:
     """The comment as plain text, cut near `limit` characters."""
     text = html.unescape(re.sub(r"<[^>]+>", " ", body_html))
     text = " ".join(text.split())

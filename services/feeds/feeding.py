@@ -1,33 +1,39 @@
-"""Article and category feeds: keep the read model, re-render the documents it touches."""
+"""Article and category feeds: keep the read model, mark the documents it touches stale."""
 
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
+from sqlmodel.sql.expression import SelectOfScalar
 
+from services.feeds import stale
 from services.feeds.documents import publish
 from services.feeds.models import FeedArticle, FeedCategory
 from services.feeds.render import Feed, article_entry
 from services.feeds.settings import FeedsSettings
-from shared.events import ArticlePublished, ArticleRetracted, CategoryCreated
+from shared.events import ArticlePublished, ArticleRetracted, CategoryCreated, as_utc, utcnow
 
 
 def on_category_changed(session: Session, event: CategoryCreated, *,
                         settings: FeedsSettings) -> None:
-    """Keep a new or renamed category; render its feeds (a new category's are empty) and the
-    site's (its entries name their category)."""
+    """Keep a new or renamed category; its feeds (a new category's are empty) and the site's
+    (its entries name their category) are rendered again."""
     category = session.get(FeedCategory, event.slug) or FeedCategory(slug=event.slug, name="")
     category.name, category.description = event.name, event.description
     session.add(category)
     session.exec(update(FeedArticle).where(col(FeedArticle.category_slug) == event.slug)
                  .values(category_name=event.name))
-    session.flush()
-    rerender(session, settings, category_slug=event.slug)
+    stale.mark(session, f"category:{event.slug}", "site")
 
 
 def on_article_published(session: Session, event: ArticlePublished, *,
                          settings: FeedsSettings) -> None:
-    """Add or update the article in the read model; re-render the feeds it is (or was) in."""
+    """Add or update the article in the read model; the feeds it is (or was) in are rendered
+    again, and its comment feed exists from now on (empty until the first comment). An event
+    older than what the read model holds (two workers can finish out of order) changes
+    nothing."""
     previous = session.get(FeedArticle, event.article_id)
-    moved_from = previous.category_slug if previous else None
+    if previous is not None and as_utc(previous.updated_at) > as_utc(event.updated_at):
+        return
+    moved_from = previous.category_slug if previous and not previous.retracted else None
     if session.get(FeedCategory, event.category_slug) is None:  # its event may come later
         session.add(FeedCategory(slug=event.category_slug, name=event.category_name))
     session.exec(delete(FeedArticle).where(col(FeedArticle.article_id) == event.article_id))
@@ -36,40 +42,53 @@ def on_article_published(session: Session, event: ArticlePublished, *,
         category_slug=event.category_slug, category_name=event.category_name,
         posted_by=event.posted_by, summary=event.summary, body_html=event.body_html,
         published_at=event.published_at, updated_at=event.updated_at))
-    session.flush()
-    rerender(session, settings, category_slug=event.category_slug)
+    stale.mark(session, f"category:{event.category_slug}", "site", f"article:{event.article_id}")
     if moved_from and moved_from != event.category_slug:
-        rerender(session, settings, category_slug=moved_from, site=False)
+        stale.mark(session, f"category:{moved_from}")
 
 
 def on_article_retracted(session: Session, event: ArticleRetracted, *,
                          settings: FeedsSettings) -> None:
-    """Take the article out of every feed."""
-    session.exec(delete(FeedArticle).where(col(FeedArticle.article_id) == event.article_id))
-    session.flush()
-    rerender(session, settings, category_slug=event.category_slug)
+    """Take the article out of every feed (its comment feed goes, its comments leave the
+    site's); keep a marker so that an older event arriving later cannot bring it back."""
+    at = as_utc(event.retracted_at) if event.retracted_at else utcnow()
+    article = session.get(FeedArticle, event.article_id)
+    if article is not None and as_utc(article.updated_at) > at:
+        return  # published again after this retraction
+    article = article or FeedArticle(
+        article_id=event.article_id, slug="", url="", title="", category_slug="",
+        category_name="", posted_by="", summary="", body_html="", published_at=at,
+        updated_at=at)
+    article.retracted, article.updated_at = True, at
+    session.add(article)
+    stale.mark(session, f"category:{event.category_slug}", "site",
+               f"article:{event.article_id}", "comments")
 
 
-def rerender(session: Session, settings: FeedsSettings, *, category_slug: str,
-             site: bool = True) -> None:
-    """Render the category's feeds (and the site-wide ones) again, storing what changed."""
-    newest = select(FeedArticle).order_by(col(FeedArticle.published_at).desc(),
-                                          col(FeedArticle.article_id).desc())
-    limit = settings.entries_per_feed
-    home = settings.site_url.rstrip("/")
+def render_category(session: Session, settings: FeedsSettings, category_slug: str) -> None:
+    """Render the category's feeds again, storing what changed."""
     category = session.get(FeedCategory, category_slug)
-    if category is not None:
-        articles = session.exec(newest.where(FeedArticle.category_slug == category_slug)
-                                .limit(limit)).all()
-        publish(session, settings, Feed(
-            path_stem=f"categories/{category_slug}",
-            title=f"{settings.site_name}: {category.name}",
-            description=category.description or f"New articles in {category.name}",
-            page_url=f"{home}/categories/{category_slug}",
-            entries=[article_entry(settings, a) for a in articles]))
-    if site:
-        publish(session, settings, Feed(
-            path_stem="site", title=settings.site_name, page_url=f"{home}/",
-            description=f"New articles on {settings.site_name}",
-            entries=[article_entry(settings, a)
-                     for a in session.exec(newest.limit(limit)).all()]))
+    if category is None:
+        return
+    articles = session.exec(_newest().where(FeedArticle.category_slug == category_slug)
+                            .limit(settings.entries_per_feed)).all()
+    publish(session, settings, Feed(
+        path_stem=f"categories/{category_slug}",
+        title=f"{settings.site_name}: {category.name}",
+        description=category.description or f"New articles in {category.name}",
+        page_url=f"{settings.site_url.rstrip('/')}/categories/{category_slug}",
+        entries=[article_entry(settings, a) for a in articles]))
+
+
+def render_site(session: Session, settings: FeedsSettings) -> None:
+    """Render the site's feeds (the newest articles of every category) again."""
+    articles = session.exec(_newest().limit(settings.entries_per_feed)).all()
+    publish(session, settings, Feed(
+        path_stem="site", title=settings.site_name, page_url=f"{settings.site_url.rstrip('/')}/",
+        description=f"New articles on {settings.site_name}",
+        entries=[article_entry(settings, a) for a in articles]))
+
+
+def _newest() -> SelectOfScalar[FeedArticle]:
+    return select(FeedArticle).where(~col(FeedArticle.retracted)).order_by(
+        col(FeedArticle.published_at).desc(), col(FeedArticle.article_id).desc())

@@ -32,7 +32,8 @@ class FeedArticle(FeedsTable, table=True):
     summary: str
     body_html: str
     published_at: datetime = Field(index=True)
-    updated_at: datetime
+    updated_at: datetime  # of the newest state seen: older events arriving later are ignored
+    retracted: bool = False  # kept as a marker, so that a late older event cannot revive it
 
 
 class FeedComment(FeedsTable, table=True):
@@ -53,7 +54,18 @@ class FeedDocument(FeedsTable, table=True):
     """A rendered feed, served as it is: `path` is its URL below `/feeds/`."""
 
     path: str = Field(primary_key=True, max_length=300)
+    title: str = ""
     content_type: str
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     etag: str
     last_modified: datetime
+    revision: int = 0  # how many times its bytes changed (the coalescing shows here)
+
+
+class FeedStale(FeedsTable, table=True):
+    """A document to render again: its key (e.g. `category:world`), and a version raised by
+    every change that touched it, so a render that raced a change leaves the row behind."""
+
+    key: str = Field(primary_key=True, max_length=300)
+    version: int = 1
+    since: datetime

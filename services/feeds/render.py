@@ -1,10 +1,13 @@
 """Rendering feed documents with feedgen, byte-for-byte stable for unchanged content."""
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from services.feeds.models import FeedArticle, FeedComment
 from services.feeds.settings import FeedsSettings
@@ -13,7 +16,10 @@ from shared.events import as_utc
 CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
     "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
 }
+JSON_FEED = "https://jsonfeed.org/version/1.1"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)  # the "updated" time of a feed with no entries
 
 
@@ -36,7 +42,7 @@ class Entry:
 class Feed:
     """What a document says of itself, and its entries, newest first."""
 
-    path_stem: str  # e.g. "categories/iraq": the documents are <stem>.rss and <stem>.atom
+    path_stem: str  # e.g. "categories/iraq": the documents are <stem>.rss, .atom and .json
     title: str
     description: str
     page_url: str
@@ -74,33 +80,77 @@ def comment_entry(settings: FeedsSettings, comment: FeedComment) -> Entry:
 
 
 def render(settings: FeedsSettings, feed: Feed) -> dict[str, bytes]:
-    """The RSS 2.0 and Atom 1.0 documents of `feed`, keyed by format."""
-    documents = {}
-    for fmt in CONTENT_TYPES:
-        fg = FeedGenerator()
-        fg.load_extension("dc")  # RSS <author> must be an e-mail address: use dc:creator
-        fg.id(tag_uri(settings, f"feeds/{feed.path_stem}"))
-        fg.title(feed.title)
-        fg.description(feed.description)
-        fg.language("en")
-        fg.link(href=feed_url(settings, f"{feed.path_stem}.{fmt}"), rel="self")
-        fg.link(href=feed.page_url, rel="alternate")  # last: RSS <link> is the last one added
-        # Timestamps come from the content, never now(): equal content renders equal bytes.
-        updated = max((entry.updated for entry in feed.entries), default=EPOCH)
-        fg.updated(updated)
-        fg.lastBuildDate(updated)
-        for entry in feed.entries:
-            item = fg.add_entry(order="append")
-            item.guid(entry.id, permalink=False)  # sets atom:id too
-            item.title(entry.title)
-            item.link(href=entry.link, rel="alternate")
-            item.author(name=entry.author)
-            item.dc.dc_creator(entry.author)
-            if entry.category:
-                item.category(term=entry.category[0], label=entry.category[1])
-            item.published(entry.published)
-            item.updated(entry.updated)
-            item.summary(entry.summary)  # atom:summary and RSS <description>
-            item.content(entry.content_html, type="html")
-        documents[fmt] = fg.rss_str(pretty=True) if fmt == "rss" else fg.atom_str(pretty=True)
-    return documents
+    """The RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents of `feed`, keyed by format."""
+    return {"rss": _xml(settings, feed, "rss"), "atom": _xml(settings, feed, "atom"),
+            "json": _json(settings, feed)}
+
+
+def _xml(settings: FeedsSettings, feed: Feed, fmt: str) -> bytes:
+    fg = FeedGenerator()
+    fg.load_extension("dc")  # RSS <author> must be an e-mail address: use dc:creator
+    fg.id(tag_uri(settings, f"feeds/{feed.path_stem}"))
+    fg.title(feed.title)
+    fg.description(feed.description)
+    fg.language("en")
+    fg.link(href=feed_url(settings, f"{feed.path_stem}.{fmt}"), rel="self")
+    if settings.websub_hub:
+        fg.link(href=settings.websub_hub, rel="hub")
+    fg.link(href=feed.page_url, rel="alternate")  # last: RSS <link> is the last one added
+    # Timestamps come from the content, never now(): equal content renders equal bytes.
+    updated = _updated(feed)
+    fg.updated(updated)
+    fg.lastBuildDate(updated)
+    for entry in feed.entries:
+        item = fg.add_entry(order="append")
+        item.guid(entry.id, permalink=False)  # sets atom:id too
+        item.title(entry.title)
+        item.link(href=entry.link, rel="alternate")
+        item.author(name=entry.author)
+        item.dc.dc_creator(entry.author)
+        if entry.category:
+            item.category(term=entry.category[0], label=entry.category[1])
+        item.published(entry.published)
+        item.updated(entry.updated)
+        item.summary(entry.summary)  # atom:summary and RSS <description>
+        item.content(entry.content_html, type="html")
+    if fmt == "atom":
+        return bytes(fg.atom_str(pretty=True))
+    rss = bytes(fg.rss_str(pretty=True))
+    return _with_hub(rss, settings.websub_hub) if settings.websub_hub else rss
+
+
+def _with_hub(rss: bytes, hub: str) -> bytes:
+    """feedgen writes only the self link into RSS: add WebSub's `<atom:link rel="hub">`."""
+    root = etree.fromstring(rss)
+    self_link = root.find(f"channel/{{{ATOM_NS}}}link")
+    assert self_link is not None
+    link = etree.Element(f"{{{ATOM_NS}}}link", href=hub, rel="hub")
+    link.tail = self_link.tail
+    self_link.addnext(link)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
+def _json(settings: FeedsSettings, feed: Feed) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1), keys in a fixed order."""
+    document: dict[str, Any] = {
+        "version": JSON_FEED, "title": feed.title, "home_page_url": feed.page_url,
+        "feed_url": feed_url(settings, f"{feed.path_stem}.json"),
+        "description": feed.description, "language": "en"}
+    if settings.websub_hub:
+        document["hubs"] = [{"type": "WebSub", "url": settings.websub_hub}]
+    document["items"] = [{
+        "id": entry.id, "url": entry.link, "title": entry.title,
+        "content_html": entry.content_html, "summary": entry.summary,
+        "date_published": _rfc3339(entry.published), "date_modified": _rfc3339(entry.updated),
+        "authors": [{"name": entry.author}],
+        **({"tags": [entry.category[1]]} if entry.category else {}),
+    } for entry in feed.entries]
+    return json.dumps(document, ensure_ascii=False, indent=1).encode()
+
+
+def _updated(feed: Feed) -> datetime:
+    return max((entry.updated for entry in feed.entries), default=EPOCH)
+
+
+def _rfc3339(moment: datetime) -> str:
+    return as_utc(moment).isoformat().replace("+00:00", "Z")

@@ -8,4 +8,6 @@ class FeedsSettings(ServiceSettings):
     service = "feeds"
     database_url: str = env("FEEDS_DATABASE_URL", "")
     site_name: str = "Burg"
-    entries_per_feed: int = 50  # feedgen's rendering grows with entries: cap them
+    entries_per_feed: int = env("FEEDS_ENTRIES", 50)  # the newest this many in each feed
+    # WebSub: a hub every feed names, and which is told (POST) when a feed changes. Off if empty.
+    websub_hub: str = env("FEEDS_WEBSUB_HUB", "")

@@ -1,0 +1,138 @@
+"""Coalesced rendering: an event marks the documents it touches as stale, in the same
+transaction as its change to the read model, and one task renders each stale document once,
+however many events touched it meanwhile. Sixteen comments a second on one article render its
+comment feed once per batch, not sixteen times.
+
+Keys: `site`, `category:<slug>`, `comments` (the site's latest comments) and
+`article:<id>` (one article's comments).
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import redis
+from celery import Celery
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col
+
+from services.feeds.models import FeedStale
+from shared.events import as_utc, utcnow
+
+log = logging.getLogger(__name__)
+
+MARKED = "burg_feeds_marked"  # key in Session.info: this transaction marked documents stale
+TASK = "feeds.render_stale"
+PENDING_FOR = 60  # seconds a "render task queued" flag lives, should its task be lost
+# A render round starts at least MIN_GAP seconds after the last one ended, and in a burst it
+# waits behind the events queued before it, at most MAX_DEFER after the oldest change it is
+# to show. An idle worker renders at once.
+MIN_GAP = 0.25
+MAX_DEFER = timedelta(seconds=0.3)
+LEFTOVER = timedelta(seconds=5)  # stale this long: its render task was lost
+RENDER_LOCK = 300  # seconds a round may hold the render lock, should its worker die
+
+
+def mark(session: Session, *keys: str) -> None:
+    """Mark the documents `keys` stale, or raise their version if they already are."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for key in keys:
+        statement = insert(FeedStale).values(key=key, version=1, since=utcnow())
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["key"], set_={"version": FeedStale.version + 1}))
+    session.info[MARKED] = True
+
+
+class StaleRenders:
+    """Queues the render task after a commit that marked documents stale, and runs it."""
+
+    def __init__(self, *, celery: Celery, sessions: sessionmaker[Any], redis_url: str,
+                 flag: str) -> None:
+        self.celery, self.sessions, self.flag = celery, sessions, flag
+        self.redis = redis.Redis.from_url(redis_url)
+
+    def watch(self) -> None:
+        """After each commit that marked documents stale, make sure a render task is queued."""
+
+        @event.listens_for(self.sessions, "after_commit")
+        def _committed(session: Session) -> None:
+            if session.info.pop(MARKED, False):
+                self.schedule()
+
+        @event.listens_for(self.sessions, "after_rollback")
+        def _forget(session: Session) -> None:
+            session.info.pop(MARKED, None)
+
+    def schedule(self, countdown: float | None = None) -> None:
+        """Queue one render task, unless one is queued and has not started yet. It runs at
+        once, or, if a round ended less than MIN_GAP ago, once MIN_GAP has passed: a burst of
+        events then costs a few rounds a second, not one per event."""
+        try:
+            if not self.redis.set(self.flag, 1, nx=True, ex=PENDING_FOR):
+                return
+            if countdown is None:
+                last = float(self.redis.get(f"{self.flag}:last-round") or 0)
+                countdown = max(0.0, last + MIN_GAP - time.time())
+            self.celery.send_task(TASK, queue="feeds", countdown=countdown or None)
+        except Exception as exc:  # the worker's periodic round renders them anyway
+            log.warning("feeds: could not queue a render: %s", exc)
+
+    def defer_behind_queue(self, queue: str = "feeds") -> bool:
+        """Under a burst, let the events already queued be applied first, so that one round
+        renders them all: True if this render task was put back behind them. Never once the
+        oldest stale change is MAX_DEFER old, so a steady stream still sees its feeds."""
+        if not self.redis.llen(queue):
+            return False
+        with self.sessions() as session:
+            oldest = session.execute(select(func.min(FeedStale.since))).scalar_one()
+        if oldest is None or as_utc(oldest) < utcnow() - MAX_DEFER:
+            return False
+        self.celery.send_task(TASK, queue=queue)  # the flag stays set: no other task comes
+        return True
+
+    def render_leftovers(self, render: Callable[[Session, str], None]) -> int:
+        """The worker's periodic safety net: render what a lost render task left stale."""
+        with self.sessions() as session:
+            left = session.execute(select(col(FeedStale.key)).where(
+                col(FeedStale.since) < utcnow() - LEFTOVER).limit(1)).first()
+        return self.render_all(render) if left else 0
+
+    def render_all(self, render: Callable[[Session, str], None], *, wait: float = 0) -> int:
+        """Render every stale document with `render(session, key)`; return how many.
+
+        One round at a time across all workers (a lock in Redis): two rounds at once could
+        store an older rendering after a newer one. A worker that finds the lock taken leaves
+        the work to the round under way, which renders whatever is stale when it reads (or,
+        with `wait`, waits that many seconds for its turn).
+        """
+        lock = self.redis.lock(f"{self.flag}:lock", timeout=RENDER_LOCK, blocking_timeout=wait)
+        if not lock.acquire():
+            # Come back once that round is over: it may have read before the latest changes.
+            self.redis.delete(self.flag)
+            self.schedule(countdown=0.2)
+            return 0
+        try:
+            return self._render_all(render)
+        finally:
+            self.redis.set(f"{self.flag}:last-round", time.time(), ex=PENDING_FOR)
+            lock.release()
+
+    def _render_all(self, render: Callable[[Session, str], None]) -> int:
+        self.redis.delete(self.flag)  # changes from now on queue the next task
+        with self.sessions() as session:
+            stale = session.execute(select(col(FeedStale.key), col(FeedStale.version))
+                                    .order_by(col(FeedStale.since))).all()
+        for key, version in stale:
+            # The version is read before the read model: a change committed later raises it,
+            # the delete below then misses, and the document stays stale for the next round.
+            with self.sessions() as session:
+                render(session, key)
+                session.execute(delete(FeedStale).where(col(FeedStale.key) == key,
+                                                        col(FeedStale.version) == version))
+                session.commit()
+        return len(stale)
