@@ -1,10 +1,19 @@
 """The comments API, under `/api/comments`: threads, posting, own edits, moderation."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Request, Response
 
 from services.comments import identity, moderation, posting, threads
-from services.comments.bootstrap import runtime, settings
-from services.comments.deps import BearerDep, CommenterTokenDep, EditorDep, SessionDep, ViewerDep
+from services.comments.bootstrap import pages, runtime, settings
+from services.comments.deps import (
+    BearerDep,
+    CommenterTokenDep,
+    EditorDep,
+    SessionDep,
+    ViewerDep,
+    get_viewer,
+)
 from services.comments.models import (
     CommentCreate,
     CommentEdit,
@@ -16,37 +25,55 @@ from services.comments.models import (
     PreviewPublic,
     ThreadPublic,
 )
-from shared.api import Id, create_app
-from shared.ratelimit import RateLimiter
+from shared.api import MAX_ID, Id, create_app
+from shared.http import not_modified
+from shared.ratelimit import Limit, RateLimiter
 
 router = APIRouter(prefix="/api/comments")
 outbox = runtime.outbox
-limiter = RateLimiter(runtime.celery.conf.broker_url, prefix="burg:rate:comments")
+# `?article_id=`: the moderation lists of one article.
+OneArticle = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+limiter = RateLimiter(runtime.celery.conf.broker_url, prefix="burg:rate:comments",
+                      window=settings.rate_window_seconds)
 
 
 @router.post("/articles/{article_id}/comments", response_model=CommentPosted, status_code=201)
 def post_comment(article_id: Id, data: CommentCreate, session: SessionDep, request: Request,
                  token: CommenterTokenDep = None):
     """Post a comment or a reply; a first-time commenter gets their commenter token back."""
-    window = settings.rate_window_seconds
     address = request.client.host if request.client else "unknown"
-    limiter.check(f"ip:{address}", limit=settings.rate_per_ip, window=window,
-                  what="from your address")
+    limits = [Limit(f"ip:{address}", settings.rate_per_ip, "from your address")]
     if token:
-        limiter.check(f"commenter:{identity.token_hash(token)}",
-                      limit=settings.rate_per_commenter, window=window, what="from you")
+        limits.append(Limit(f"commenter:{identity.token_hash(token)}",
+                            settings.rate_per_commenter, "from you"))
+    limiter.check(*limits)
     comment, new_token = posting.post_comment(session=session, outbox=outbox, settings=settings,
                                               article_id=article_id, data=data, token=token)
     return CommentPosted(comment=CommentPublic.model_validate(comment), commenter_token=new_token)
 
 
 @router.get("/articles/{article_id}/comments", response_model=ThreadPublic)
-def get_thread(article_id: Id, session: SessionDep, viewer: ViewerDep,
-               cursor: str | None = None, limit: int = Query(default=100, ge=1, le=500)):
+async def get_thread(article_id: Id, request: Request, token: CommenterTokenDep = None,
+                     cursor: str | None = None,
+                     limit: int = Query(default=100, ge=1, le=500)) -> Response:
     """A page of an article's comments in thread order, the count, and whether it is open;
-    pass `next_cursor` back as `cursor` for the next page."""
-    return threads.get_thread(session=session, article_id=article_id, viewer=viewer,
-                              cursor=cursor, limit=limit)
+    pass `next_cursor` back as `cursor` for the next page. Answers 304 to a matching
+    If-None-Match."""
+    # Only under pre-moderation can a commenter see more than anyone (their waiting comments).
+    personal = bool(token) and settings.premoderation
+
+    def build() -> tuple[bytes, float | None]:
+        with runtime.sessions() as session:
+            viewer = get_viewer(session, token) if personal else None
+            thread = threads.get_thread(session=session, article_id=article_id,
+                                        viewer=viewer, cursor=cursor, limit=limit)
+        return thread.model_dump_json().encode(), threads.seconds_until(thread.closes_at)
+
+    page = await pages.get((cursor, limit), article_id, build, shared=not personal)
+    headers = {"ETag": page.etag, "Cache-Control": "no-cache"}
+    if not_modified(request, page.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(page.body, media_type="application/json", headers=headers)
 
 
 @router.get("/comments/{comment_id}", response_model=CommentPublic)
@@ -107,10 +134,18 @@ def approve(comment_id: Id, session: SessionDep, _editor: EditorDep):
 
 
 @router.get("/moderation/waiting", response_model=CommentsPublic)
-def waiting(session: SessionDep, _editor: EditorDep):
-    """Comments waiting for approval, oldest first (editor only)."""
-    return CommentsPublic(data=[CommentPublic.model_validate(c)
-                                for c in moderation.waiting(session=session)])
+def waiting(session: SessionDep, _editor: EditorDep, article_id: OneArticle = None):
+    """Comments waiting for approval, oldest first, on one article or all (editor only)."""
+    return CommentsPublic(data=[CommentPublic.model_validate(c) for c in moderation.waiting(
+        session=session, article_id=article_id)])
+
+
+@router.get("/moderation/hidden", response_model=CommentsPublic)
+def hidden(session: SessionDep, _editor: EditorDep, article_id: OneArticle = None):
+    """Hidden comments, oldest first, on one article or all: what can be restored (editor
+    only)."""
+    return CommentsPublic(data=[CommentPublic.model_validate(c) for c in moderation.hidden(
+        session=session, article_id=article_id)])
 
 
 @router.post("/nics/{nic}/ban", status_code=204)
@@ -128,5 +163,5 @@ def unban(nic: str, session: SessionDep, _editor: EditorDep) -> Response:
 
 
 app = create_app(title="Burg comments", description="Threaded comments under articles.",
-                 max_body_bytes=settings.max_body_bytes)
+                 max_body_bytes=settings.max_body_bytes, runtime=runtime)
 app.include_router(router)

@@ -1,8 +1,14 @@
-"""The comments service's composition root: settings, database, Celery, outbox and inbox."""
+"""The comments service's composition root: settings, database, Celery, outbox, inbox
+and the thread pages."""
 
+from services.comments.migrate import MIGRATIONS
 from services.comments.models import CommentsTable
+from services.comments.pages import ThreadPages
 from services.comments.settings import CommentsSettings
 from shared.runtime import build_runtime
 
 settings = CommentsSettings()
-runtime = build_runtime(settings, CommentsTable.metadata)
+runtime = build_runtime(settings, CommentsTable.metadata, MIGRATIONS)
+# Built thread pages; the API and the worker both drop them when they change a thread.
+pages = ThreadPages(runtime.celery.conf.broker_url, prefix="burg:comments:thread")
+pages.watch(runtime.sessions)

@@ -28,7 +28,8 @@ def make_public(session: Session, outbox: Outbox, comment: Comment, *,
         article_url=article.url, parent_id=comment.parent_id,
         commenter_id=comment.commenter_id, nic=comment.nic, body_html=comment.body_html,
         created_at=comment.created_at,
-        parent_wants_replies=bool(parent and parent.notify_replies)))
+        parent_wants_replies=bool(parent and parent.notify_replies),
+        thread_followed=article.followed))
 
 
 def take_down(session: Session, outbox: Outbox, comment: Comment,

@@ -8,12 +8,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import EmailStr, HttpUrl, UrlConstraints, field_validator
-from sqlalchemy import Index
+from pydantic import EmailStr, HttpUrl, UrlConstraints, field_validator, model_validator
+from sqlalchemy import Index, String
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from shared.api import MAX_ID
+from shared.db import stored_as_text
 from shared.events import utcnow
 from shared.text import one_line, required, text
 
@@ -31,7 +32,11 @@ class ArticleReplica(CommentsTable, table=True):
     url: str
     comments_close_at: datetime | None = None
     retracted: bool = False
+    # The article's updated_at in the newest event applied: with several workers an older
+    # event may arrive later, and is ignored.
+    updated_at: datetime | None = None
     comment_count: int = 0  # public comments, kept as they come and go
+    followed: bool = False  # someone asked for e-mail about every new comment here
 
 
 class EditorReplica(CommentsTable, table=True):
@@ -79,14 +84,17 @@ class Comment(CommentsTable, table=True):
     id: int | None = Field(default=None, primary_key=True)
     article_id: int  # the posts service's id: no foreign key across services
     parent_id: int | None = Field(default=None, foreign_key="comment.id", index=True)
-    path: str = Field(default="", max_length=400)
+    # Compared byte by byte on every database ("C"), whatever PostgreSQL's default collation.
+    path: str = Field(default="", max_length=400, sa_type=String(400).with_variant(
+        String(400, collation="C"), "postgresql"))
     depth: int = 0
     commenter_id: int = Field(foreign_key="commenter.id", index=True)
     nic: str = Field(max_length=40)
     website: str | None = None
     body: str
     body_html: str
-    status: CommentStatus = Field(default=CommentStatus.visible, index=True)
+    status: CommentStatus = Field(default=CommentStatus.visible, index=True,
+                                  sa_type=stored_as_text(CommentStatus))
     # Whether the author asked for reply e-mails (their address went to notify, not here).
     notify_replies: bool = False
     created_at: datetime = Field(default_factory=utcnow)
@@ -101,7 +109,8 @@ class CommentCreate(SQLModel):
     body: str = Field(min_length=1, max_length=MAX_COMMENT)
     email: EmailStr | None = Field(default=None, max_length=254)
     website: Annotated[HttpUrl, UrlConstraints(max_length=2000)] | None = None
-    notify_replies: bool = False
+    notify_replies: bool = False  # e-mail me replies to this comment
+    follow_thread: bool = False  # e-mail me every new comment on this article
     parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     # A field people never see (the form hides it); bots fill it in, and are refused.
     homepage: str = ""
@@ -109,6 +118,12 @@ class CommentCreate(SQLModel):
     _lines = field_validator("nic")(one_line)
     _required = field_validator("nic", "body")(required)
     _text = field_validator("body")(text)
+
+    @model_validator(mode="after")
+    def _mail_needs_address(self) -> "CommentCreate":
+        if (self.notify_replies or self.follow_thread) and not self.email:
+            raise ValueError("email: an address is needed to get e-mail about replies")
+        return self
 
     @field_validator("nic")
     @classmethod
@@ -157,6 +172,7 @@ class CommentPosted(SQLModel):
 class ThreadPublic(SQLModel):
     article_id: int
     open: bool
+    closes_at: datetime | None = None  # when comments close by date, if they do
     count: int
     comments: list[CommentPublic]
     next_cursor: str | None = None

@@ -58,9 +58,24 @@ def approve(*, session: Session, outbox: Outbox, comment_id: int) -> Comment:
     return comment
 
 
-def waiting(*, session: Session, limit: int = 100) -> list[Comment]:
-    """Comments that wait for approval, oldest first."""
-    query = select(Comment).where(Comment.status == CommentStatus.pending)
+def waiting(*, session: Session, article_id: int | None = None, limit: int = 100
+            ) -> list[Comment]:
+    """Comments that wait for approval (on one article, or anywhere), oldest first."""
+    return _with_status(session, CommentStatus.pending, article_id, limit)
+
+
+def hidden(*, session: Session, article_id: int | None = None, limit: int = 100
+           ) -> list[Comment]:
+    """Comments an editor hid (on one article, or anywhere), oldest first: what can be
+    restored."""
+    return _with_status(session, CommentStatus.hidden, article_id, limit)
+
+
+def _with_status(session: Session, status: CommentStatus, article_id: int | None,
+                 limit: int) -> list[Comment]:
+    query = select(Comment).where(Comment.status == status)
+    if article_id is not None:
+        query = query.where(Comment.article_id == article_id)
     return list(session.exec(query.order_by(col(Comment.id)).limit(limit)).all())
 
 

@@ -49,6 +49,7 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
     _check_links(body_html, settings)
     commenter, new_token = identity.commenter_for(session, token, data.nic)
     wants_replies = bool(data.email and data.notify_replies)
+    wants_thread = bool(data.email and data.follow_thread)
     assert commenter.id is not None
     try:
         identity.claim_nic(session, data.nic, commenter)
@@ -62,10 +63,14 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
         session.execute(update(Commenter).where(col(Commenter.id) == commenter.id)
                         .values(comment_count=Commenter.comment_count + 1))
         assert comment.id is not None
-        if wants_replies:
+        if wants_replies or wants_thread:
             outbox.add(session, SubscriptionRequested(
                 comment_id=comment.id, article_id=article_id, commenter_id=commenter.id,
-                nic=comment.nic, email=str(data.email)))
+                nic=comment.nic, email=str(data.email), replies=wants_replies,
+                follow_thread=wants_thread))
+        if wants_thread and not article.followed:
+            article.followed = True
+            session.add(article)
         if commenter.approved or not settings.premoderation:
             make_public(session, outbox, comment)
         session.commit()

@@ -1,27 +1,48 @@
 """What the comments service keeps of other services' data, from their events: each
 article's commentability, and the editors' token hashes."""
 
+from datetime import datetime
+
 from sqlmodel import Session, select
 
 from services.comments.models import ArticleReplica, EditorReplica
-from shared.events import ArticlePublished, ArticleRetracted, EditorAuthorized, EditorRevoked
+from shared.events import (
+    ArticlePublished,
+    ArticleRetracted,
+    EditorAuthorized,
+    EditorRevoked,
+    as_utc,
+)
 
 
 def on_article_published(session: Session, event: ArticlePublished) -> None:
-    """Keep the replica of a published (or updated) article: title, link, closing time."""
+    """Keep the replica of a published (or updated) article: title, link, closing time; unless
+    a newer state of it is already here."""
     article = session.get(ArticleReplica, event.article_id) or ArticleReplica(
         article_id=event.article_id, slug=event.slug, title=event.title, url=event.url)
+    if _older(event.updated_at, article):
+        return
     article.slug, article.title, article.url = event.slug, event.title, event.url
     article.comments_close_at, article.retracted = event.comments_close_at, False
+    article.updated_at = event.updated_at
     session.add(article)
 
 
 def on_article_retracted(session: Session, event: ArticleRetracted) -> None:
-    """A retracted article takes its thread out of public reads and takes no comments."""
-    article = session.get(ArticleReplica, event.article_id)
-    if article is not None:
-        article.retracted = True
-        session.add(article)
+    """A retracted article takes its thread out of public reads and takes no comments. Come
+    before its publication, the retraction is kept (as a bare replica) so that the older
+    publication is ignored when it arrives."""
+    article = session.get(ArticleReplica, event.article_id) or ArticleReplica(
+        article_id=event.article_id, slug="", title="", url="")
+    if event.retracted_at is not None and _older(event.retracted_at, article):
+        return
+    article.retracted, article.updated_at = True, event.retracted_at or article.updated_at
+    session.add(article)
+
+
+def _older(moment: datetime, article: ArticleReplica) -> bool:
+    """Whether an event's state (as of `moment`) is older than what the replica holds."""
+    return article.updated_at is not None and as_utc(moment) < as_utc(article.updated_at)
 
 
 def on_editor_authorized(session: Session, event: EditorAuthorized) -> None:

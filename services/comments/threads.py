@@ -3,6 +3,7 @@
 import base64
 import binascii
 import re
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
@@ -33,7 +34,8 @@ def get_thread(*, session: Session, article_id: int, viewer: Commenter | None,
     page = list(session.exec(query.order_by(col(Comment.path)).limit(limit + 1)).all())
     next_cursor = _encode(page[limit - 1].path) if len(page) > limit else None
     return ThreadPublic(article_id=article_id, open=is_open(article),
-                        count=article.comment_count, next_cursor=next_cursor,
+                        closes_at=article.comments_close_at, count=article.comment_count,
+                        next_cursor=next_cursor,
                         comments=[CommentPublic.model_validate(c) for c in page[:limit]])
 
 
@@ -50,6 +52,11 @@ def is_open(article: ArticleReplica) -> bool:
     """Whether the article takes comments now (not retracted, not past its closing time)."""
     close_at = article.comments_close_at
     return not article.retracted and (close_at is None or as_utc(close_at) > utcnow())
+
+
+def seconds_until(moment: datetime | None) -> float | None:
+    """Seconds from now until `moment` (negative once past); None for no moment."""
+    return None if moment is None else (as_utc(moment) - utcnow()).total_seconds()
 
 
 def _readable_article(session: Session, article_id: int) -> ArticleReplica:

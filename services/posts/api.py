@@ -16,6 +16,7 @@ from services.posts.models import (
     CategoryCreate,
     CategoryPublic,
     CategoryUpdate,
+    EditorPublic,
 )
 from shared.api import Id, create_app
 from shared.http import json_with_etag
@@ -131,6 +132,12 @@ class PreviewPublic(BaseModel):
     body_html: str
 
 
+@router.get("/editors/me", response_model=EditorPublic)
+def who_am_i(editor: EditorDep):
+    """The editor this token belongs to (a frontend checks a token with it)."""
+    return EditorPublic(nic=editor.nic)
+
+
 @router.post("/preview", response_model=PreviewPublic)
 def preview(data: Preview, _editor: EditorDep):
     """Render article markup as it would be published, storing nothing (editor only)."""
@@ -138,5 +145,5 @@ def preview(data: Preview, _editor: EditorDep):
 
 
 app = create_app(title="Burg posts", description="Categories, articles and their editors.",
-                 max_body_bytes=settings.max_body_bytes)
+                 max_body_bytes=settings.max_body_bytes, runtime=runtime)
 app.include_router(router)

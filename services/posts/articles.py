@@ -22,12 +22,12 @@ from services.posts.models import (
     Category,
     Editor,
 )
-from services.posts.reading import article_url, comments_open, get_article
+from services.posts.reading import article_url, comments_open, get_article, summary
 from services.posts.settings import PostsSettings
 from services.posts.slugs import unique_slug
 from shared.errors import Conflict, TooLarge
 from shared.events import ArticlePublished, ArticleRetracted, ArticleUpdated, utcnow
-from shared.markup import render, to_text
+from shared.markup import render
 from shared.outbox import Outbox
 
 
@@ -106,7 +106,8 @@ def retract_article(*, session: Session, outbox: Outbox, article_id: int) -> Art
         session.refresh(article)
         category = session.get_one(Category, article.category_id)
         assert article.id is not None
-        outbox.add(session, ArticleRetracted(article_id=article.id, category_slug=category.slug))
+        outbox.add(session, ArticleRetracted(article_id=article.id, category_slug=category.slug,
+                                             retracted_at=article.updated_at))
     session.commit()
     return article
 
@@ -132,7 +133,7 @@ def article_event(session: Session, article: Article, settings: PostsSettings,
         article_id=article.id, slug=article.slug, url=article_url(settings, article),
         title=article.title, category_slug=category.slug, category_name=category.name,
         posted_by=article.posted_by, dateline=article.dateline or article.published_at.date(),
-        summary=_summary(article.body), body_html=article.body_html,
+        summary=summary(article.body), body_html=article.body_html,
         published_at=article.published_at, updated_at=article.updated_at,
         comments_close_at=article.comments_close_at,
     )
@@ -165,11 +166,3 @@ def _transition(session: Session, article_id: int, from_status: ArticleStatus,
 def _check_size(body: str) -> None:
     if len(body) > MAX_BODY:
         raise TooLarge(f"the body has {len(body)} characters; the limit is {MAX_BODY}")
-
-
-def _summary(body: str, limit: int = 300) -> str:
-    """The first paragraph as plain text, cut at a word boundary near `limit` characters."""
-    first = to_text(body.strip().split("\n\n", 1)[0]).replace("\n", " ").strip()
-    if len(first) <= limit:
-        return first
-    return first[:limit].rsplit(" ", 1)[0] + "…"

@@ -8,6 +8,7 @@ from pydantic import HttpUrl, UrlConstraints, field_validator
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from shared.db import stored_as_text
 from shared.events import utcnow
 from shared.text import one_line, required, text
 
@@ -82,7 +83,8 @@ class Article(PostsTable, ArticleBase, table=True):
     body_html: str
     editor_id: int = Field(foreign_key="editor.id")
     posted_by: str = Field(max_length=40)
-    status: ArticleStatus = Field(default=ArticleStatus.draft, index=True)
+    status: ArticleStatus = Field(default=ArticleStatus.draft, index=True,
+                                  sa_type=stored_as_text(ArticleStatus))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     published_at: datetime | None = Field(default=None, index=True)
@@ -124,6 +126,7 @@ class ArticlePublic(ArticleBase):
     slug: str
     url: str
     category: CategoryPublic
+    summary: str  # the first paragraph as plain text
     body_html: str
     posted_by: str
     status: ArticleStatus

@@ -19,6 +19,7 @@ from services.posts.models import (
 from services.posts.settings import PostsSettings
 from shared.errors import Invalid, NotFound
 from shared.events import as_utc, utcnow
+from shared.markup import to_text
 
 
 def get_article(*, session: Session, article_id: int) -> Article:
@@ -81,10 +82,18 @@ def comments_open(article: Article) -> bool:
             and as_utc(close_at) > utcnow())
 
 
+def summary(body: str, limit: int = 300) -> str:
+    """The first paragraph as plain text, cut at a word boundary near `limit` characters."""
+    first = to_text(body.strip().split("\n\n", 1)[0]).replace("\n", " ").strip()
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0] + "…"
+
+
 def _derived(session: Session, article: Article, settings: PostsSettings) -> dict[str, object]:
     category = session.get_one(Category, article.category_id)
     return {"url": article_url(settings, article), "comments_open": comments_open(article),
-            "category": CategoryPublic.model_validate(category)}
+            "category": CategoryPublic.model_validate(category), "summary": summary(article.body)}
 
 
 def _encode(article: Article) -> str:

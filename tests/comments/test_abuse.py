@@ -33,3 +33,19 @@ def test_honeypot_links_and_size_limits(stack: Stack) -> None:
                          headers={"Content-Type": "application/json"})
     assert huge.status_code == 413 and huge.json()["detail"]
     assert comments.get(url).json()["count"] == 0
+
+
+def test_nul_characters_anywhere_are_refused_or_dropped_never_a_500(stack: Stack) -> None:
+    """PostgreSQL stores no NUL in text; SQLite would. Either way: a 4xx, or the NUL gone."""
+    article, comments = open_article(stack), stack.client("comments")
+    for fields in ({"nic": "Nul\u0000nic", "body": "x"}, {"nic": "Nul body", "body": "a\u0000b"},
+                   {"nic": "Nul site", "body": "x", "website": "https://a.example/\u0000"}):
+        response = comments.post(f"/articles/{article}/comments", json=fields)
+        assert response.status_code < 500, (fields, response.text)
+        if response.status_code == 201:
+            assert "\u0000" not in response.text and "\\u0000" not in response.text
+    assert comments.get(f"/articles/{article}/comments",
+                        params={"cursor": "\u0000"}).status_code < 500
+    posts = stack.editor()
+    assert posts.post("/categories", json={"name": "Nul\u0000cat"}).status_code < 500
+    assert posts.get("/articles/nul%00slug").status_code in (400, 404)

@@ -16,8 +16,15 @@ def test_hide_restore_and_delete_reach_the_thread_count_and_feed(stack: Stack) -
     assert [c["id"] for c in thread["comments"]] == [keep] and thread["count"] == 1
     assert comments.get(f"/comments/{spam}").status_code == 404
     wait_for(lambda: comment_feed(stack, article) == ["<p>Keep</p>"], what="spam out of feed")
+    hidden = editor.get("/moderation/hidden", params={"article_id": article}).json()["data"]
+    assert [c["id"] for c in hidden] == [spam]
+    assert editor.get("/moderation/hidden", params={"article_id": article + 10**6}
+                      ).json()["data"] == []
+    assert comments.get("/moderation/hidden").status_code == 401
+    assert editor.get("/moderation/hidden", params={"article_id": "x"}).status_code == 422
     assert editor.post(f"/comments/{spam}/restore").json()["status"] == "visible"
     assert comments.get(f"/articles/{article}/comments").json()["count"] == 2
+    assert editor.get("/moderation/hidden", params={"article_id": article}).json()["data"] == []
     wait_for(lambda: len(comment_feed(stack, article)) == 2, what="spam back in the feed")
     assert editor.delete(f"/comments/{spam}").status_code == 204
     assert editor.post(f"/comments/{spam}/restore").status_code == 404

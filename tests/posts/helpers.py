@@ -1,14 +1,13 @@
 """Small helpers for the posts tests: make categories and articles over the HTTP API."""
 
 import io
-import json
-import sqlite3
 import uuid
 from typing import Any
 
 import feedparser
 
 from tests.conftest import Stack
+from tests.databases import as_json
 
 
 def new_category(stack: Stack, name: str | None = None) -> dict[str, Any]:
@@ -41,6 +40,5 @@ def feed(stack: Stack, path: str) -> feedparser.FeedParserDict | None:
 
 def events_emitted(stack: Stack, event_type: str, article_id: int) -> int:
     """How many events of this type the posts service wrote for the article (its outbox)."""
-    with sqlite3.connect(stack.data_dir / "posts.db") as db:
-        rows = db.execute("SELECT envelope FROM outbox WHERE type = ?", (event_type,)).fetchall()
-    return sum(1 for (raw,) in rows if json.loads(raw)["data"]["article_id"] == article_id)
+    rows = stack.sql("posts", "SELECT envelope FROM outbox WHERE type = :type", type=event_type)
+    return sum(1 for (raw,) in rows if as_json(raw)["data"]["article_id"] == article_id)

@@ -1,0 +1,121 @@
+"""Thread pages kept ready in memory, so that reading a thread costs no database work.
+
+Each article's thread has a version number in Redis, raised after every commit that wrote one
+of its comments or its replica. A page is kept under the version read *before* it was built,
+so a page built while a change commits is filed under the older number and never served once
+the number has moved on. Every API process keeps its own pages (least recently used go first)
+and all of them see the same numbers; a page also expires after `ttl` seconds, which bounds
+what a lost version bump (a crash between commit and bump, Redis briefly away) can cost.
+"""
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+import redis
+import redis.asyncio
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from services.comments.models import ArticleReplica, Comment
+from shared.http import strong_etag
+
+log = logging.getLogger(__name__)
+
+CHANGED = "burg_threads_changed"  # key in Session.info: article ids whose thread changed
+
+
+@dataclass(frozen=True)
+class Page:
+    """A thread page as sent: JSON bytes, their ETag, and until when they may be sent."""
+
+    body: bytes
+    etag: str
+    fresh_until: float  # time.monotonic()
+
+
+class ThreadPages:
+    """Built thread pages of this process, valid while their thread's version stands."""
+
+    def __init__(self, redis_url: str, *, prefix: str, ttl: float = 60.0,
+                 max_bytes: int = 64 * 2**20) -> None:
+        self.redis_url, self.prefix, self.ttl, self.max_bytes = redis_url, prefix, ttl, max_bytes
+        self._pages: OrderedDict[tuple[Any, ...], Page] = OrderedDict()
+        self._bytes = 0
+        self._sync: redis.Redis | None = None
+        self._async: tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis] | None = None
+
+    def watch(self, sessions: sessionmaker[Any]) -> None:
+        """Raise the version of every thread a committed session of `sessions` wrote to."""
+
+        @event.listens_for(sessions, "after_flush")
+        def _written(session: Session, _context: Any) -> None:
+            changed = session.info.setdefault(CHANGED, set())
+            for obj in chain(session.new, session.dirty, session.deleted):
+                if isinstance(obj, (Comment, ArticleReplica)):
+                    changed.add(obj.article_id)
+
+        @event.listens_for(sessions, "after_commit")
+        def _committed(session: Session) -> None:
+            if changed := session.info.pop(CHANGED, None):
+                self.bump(changed)
+
+        @event.listens_for(sessions, "after_rollback")
+        def _forget(session: Session) -> None:
+            session.info.pop(CHANGED, None)
+
+    def bump(self, article_ids: set[int]) -> None:
+        """New versions for these threads: every process stops serving their pages."""
+        try:
+            if self._sync is None:
+                self._sync = redis.Redis.from_url(self.redis_url)
+            pipe = self._sync.pipeline(transaction=False)
+            for article_id in article_ids:
+                pipe.incr(f"{self.prefix}:{article_id}")
+            pipe.execute()
+        except redis.RedisError as exc:  # the pages expire by themselves within `ttl`
+            log.warning("thread pages: could not raise versions of %s: %s", article_ids, exc)
+
+    async def get(self, key: tuple[Any, ...], article_id: int,
+                  build: Callable[[], tuple[bytes, float | None]], *,
+                  shared: bool = True) -> Page:
+        """The page `key` of the article's thread, built by `build` (in a worker thread) if
+        this process has no current copy. `build` returns the JSON and, if the page must
+        change at a known time (the thread closes), the seconds until then. A page that is
+        not `shared` (one reader's own view) is always built and never kept."""
+        version = await self._version(article_id) if shared else None
+        full_key = (article_id, version, *key)
+        page = self._pages.get(full_key) if shared else None
+        if page is not None and page.fresh_until > time.monotonic():
+            self._pages.move_to_end(full_key)
+            return page
+        body, changes_in = await run_in_threadpool(build)
+        lifetime = self.ttl if changes_in is None else max(0.0, min(self.ttl, changes_in))
+        page = Page(body=body, etag=strong_etag(body), fresh_until=time.monotonic() + lifetime)
+        if version is not None:  # without Redis no version: never keep what cannot be dropped
+            self._keep(full_key, page)
+        return page
+
+    async def _version(self, article_id: int) -> int | None:
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async[0] is not loop:
+            self._async = (loop, redis.asyncio.Redis.from_url(self.redis_url))
+        try:
+            return int(await self._async[1].get(f"{self.prefix}:{article_id}") or 0)
+        except redis.RedisError as exc:
+            log.warning("thread pages: no version for article %s: %s", article_id, exc)
+            return None
+
+    def _keep(self, key: tuple[Any, ...], page: Page) -> None:
+        old = self._pages.pop(key, None)
+        self._bytes += len(page.body) - (len(old.body) if old else 0)
+        self._pages[key] = page
+        while self._bytes > self.max_bytes and self._pages:
+            _, dropped = self._pages.popitem(last=False)
+            self._bytes -= len(dropped.body)
