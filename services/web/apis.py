@@ -1,0 +1,194 @@
+"""The other services' public HTTP APIs, as the web frontend uses them (and as any
+third-party frontend could): articles and categories from posts, threads from comments."""
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from shared.errors import BurgError, NotFound
+from shared.settings import Settings
+
+Json = dict[str, Any]
+UNREACHABLE = "The site is having trouble right now. Try again soon."
+
+
+class ServiceError(BurgError):
+    """A service answered with an error: its status and its own words."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
+class Apis:
+    def __init__(self, settings: Settings) -> None:
+        self.posts = f"{settings.posts_url.rstrip('/')}/api/posts"
+        self.comments = f"{settings.comments_url.rstrip('/')}/api/comments"
+        self.notify = f"{settings.notify_url.rstrip('/')}/notify"
+        self._http: httpx.AsyncClient | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=10)
+        return self._http
+
+    async def front(self, cursor: str | None) -> tuple[Json, list[Json]]:
+        """A page of the newest articles (each with its comment count), and the categories."""
+        articles, categories = await asyncio.gather(
+            self._get(f"{self.posts}/articles", params=_page(cursor, 20)),
+            self._get(f"{self.posts}/categories"))
+        await self._with_counts(articles["data"])
+        return articles, list(categories)  # type: ignore[arg-type]
+
+    async def category(self, slug: str, cursor: str | None) -> tuple[Json, Json]:
+        category, articles = await asyncio.gather(
+            self._get(f"{self.posts}/categories/{slug}"),
+            self._get(f"{self.posts}/articles", params={"category": slug} | _page(cursor, 20)))
+        await self._with_counts(articles["data"])
+        return category, articles
+
+    async def article(self, slug: str, token: str | None,
+                      cursor: str | None) -> tuple[Json, Json | None]:
+        """The article and a page of its thread (with the reader's own waiting comments); no
+        thread if the comments service cannot be reached: the story is still worth reading."""
+        article = await self._get(f"{self.posts}/articles/{slug}")
+        try:
+            thread = await self._get(f"{self.comments}/articles/{article['id']}/comments",
+                                     params=_page(cursor, 200), headers=_token(token))
+        except ServiceError as exc:
+            if exc.status < 500:
+                raise
+            thread = None
+        return article, thread
+
+    async def me(self, token: str | None) -> Json | None:
+        """What the commenter knows of themselves, or None for a reader without a token (or
+        when the comments service cannot say)."""
+        if not token:
+            return None
+        try:
+            response = await self.http.get(f"{self.comments}/commenters/me",
+                                           headers=_token(token))
+        except httpx.HTTPError:
+            return None
+        return response.json() if response.status_code == 200 else None
+
+    async def post_comment(self, article_id: int, fields: Json, token: str | None,
+                           address: str) -> Json:
+        """Post as the reader at `address` (forwarded, so that rate limits count them)."""
+        headers = _token(token) | {"X-Forwarded-For": address}
+        return await self._send("POST", f"{self.comments}/articles/{article_id}/comments",
+                                json=fields, headers=headers)
+
+    async def preview(self, body: bytes) -> httpx.Response:
+        """The comments service's preview of a JSON `{"body": …}`, as it answered."""
+        return await self.http.post(f"{self.comments}/preview", content=body,
+                                    headers={"Content-Type": "application/json"})
+
+    async def categories(self) -> list[Json]:
+        result: list[Json] = await self._send("GET", f"{self.posts}/categories")  # type: ignore[assignment]
+        return result
+
+    async def editor(self, token: str | None) -> Json | None:
+        """The editor a token belongs to, or None if it opens nothing."""
+        try:
+            response = await self.http.get(f"{self.posts}/editors/me", headers=_bearer(token))
+        except httpx.HTTPError as exc:
+            raise ServiceError(503, UNREACHABLE) from exc
+        return response.json() if response.status_code == 200 else None
+
+    async def draft(self, token: str, article_id: int) -> Json:
+        return await self._get(f"{self.posts}/articles/by-id/{article_id}",
+                               headers=_bearer(token))
+
+    async def create_article(self, token: str, fields: Json) -> Json:
+        return await self._send("POST", f"{self.posts}/articles", json=_filled(fields),
+                                headers=_bearer(token))
+
+    async def update_article(self, token: str, article_id: int, fields: Json) -> Json:
+        return await self._send("PATCH", f"{self.posts}/articles/{article_id}",
+                                json=_filled(fields), headers=_bearer(token))
+
+    async def article_action(self, token: str, article_id: int, action: str) -> Json:
+        return await self._send("POST", f"{self.posts}/articles/{article_id}/{action}",
+                                headers=_bearer(token))
+
+    async def preview_article(self, token: str, body: str) -> str:
+        result = await self._send("POST", f"{self.posts}/preview", json={"body": body},
+                                  headers=_bearer(token))
+        return str(result["body_html"])
+
+    async def moderate(self, token: str, comment_id: int, action: str) -> Json:
+        return await self._send("POST", f"{self.comments}/comments/{comment_id}/{action}",
+                                headers=_bearer(token))
+
+    async def held_back(self, token: str, article_id: int) -> list[Json]:
+        """The article's hidden comments and those waiting for approval, for an editor; none
+        when the comments service cannot say (it may not know a new editor yet): the page
+        is still worth showing."""
+        try:
+            lists = await asyncio.gather(*(
+                self._get(f"{self.comments}/moderation/{which}",
+                          params={"article_id": article_id}, headers=_bearer(token))
+                for which in ("hidden", "waiting")))
+        except ServiceError:
+            return []
+        return sorted((c for found in lists for c in found["data"]), key=lambda c: c["id"])
+
+    async def check_token(self, purpose: str, token: str) -> None:
+        """ServiceError unless `token` is a good e-mail link token for `purpose`."""
+        await self._send("POST", f"{self.notify}/check",
+                         json={"purpose": purpose, "token": token}, empty=True)
+
+    async def subscription(self, purpose: str, token: str) -> Json:
+        """Confirm or unsubscribe the address `token` names: the address as it now stands."""
+        return await self._send("POST", f"{self.notify}/{purpose}", json={"token": token})
+
+    async def _with_counts(self, articles: list[Json]) -> None:
+        """Each article's comment count; None where the comments service cannot say."""
+        threads = await asyncio.gather(*(
+            self.http.get(f"{self.comments}/articles/{a['id']}/comments", params={"limit": 1})
+            for a in articles), return_exceptions=True)
+        for article, thread in zip(articles, threads, strict=True):
+            article["comment_count"] = (thread.json()["count"] if isinstance(
+                thread, httpx.Response) and thread.status_code == 200 else None)
+
+    async def _get(self, url: str, **kwargs: Any) -> Json:
+        return await self._send("GET", url, **kwargs)
+
+    async def _send(self, method: str, url: str, *, empty: bool = False, **kwargs: Any) -> Json:
+        try:
+            response = await self.http.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ServiceError(503, UNREACHABLE) from exc
+        if response.status_code == 404:
+            raise NotFound("There is no such page.")
+        if response.status_code >= 400:
+            try:
+                detail = str(response.json()["detail"])
+            except (ValueError, KeyError):
+                detail = "Something went wrong. Try again soon."
+            raise ServiceError(response.status_code, detail)
+        if empty:
+            return {}
+        result: Json = response.json()
+        return result
+
+
+def _page(cursor: str | None, limit: int) -> dict[str, Any]:
+    return {"limit": limit} | ({"cursor": cursor} if cursor else {})
+
+
+def _bearer(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def _filled(fields: Json) -> Json:
+    """The fields given: an empty one is left out (the API keeps or defaults it)."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _token(token: str | None) -> dict[str, str]:
+    return {"X-Commenter-Token": token} if token else {}

@@ -1,0 +1,141 @@
+"""The web frontend (`uvicorn services.web.app:app`): the front page, category pages and
+article pages with their threads and a comment form that works without JavaScript. It owns
+no data: every page is built from the posts, comments and feeds services' public APIs."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from services.web import forms
+from services.web.apis import Apis, ServiceError
+from services.web.editor import EDITOR_COOKIE, editor_router
+from services.web.forms import csrf_ok, csrf_token, keep_csrf
+from services.web.subscriptions import subscriptions_router
+from shared.errors import NotFound
+from shared.settings import Settings
+
+HERE = Path(__file__).parent
+COMMENTER_COOKIE = "burg_commenter"  # the commenter token: HttpOnly, never seen by scripts
+YEARS_2 = 2 * 365 * 24 * 3600
+
+settings = Settings()
+apis = Apis(settings)
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals["feeds"] = f"{settings.feeds_url.rstrip('/')}/feeds"
+app = FastAPI(title="Burg", docs_url=None, redoc_url=None, openapi_url=None)
+app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+
+def _page(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
+    return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def _secure() -> bool:
+    return settings.site_url.startswith("https://")
+
+
+app.include_router(editor_router(apis, _page, _secure()))
+app.include_router(subscriptions_router(apis, _page, _secure()))
+
+
+@app.get("/healthz", include_in_schema=False)
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.get("/", response_class=HTMLResponse)
+async def front(request: Request, cursor: str | None = None) -> Response:
+    """The newest articles across categories, and the categories with their feeds."""
+    articles, categories = await apis.front(cursor)
+    return _page(request, "front.html", articles=articles, categories=categories)
+
+
+@app.get("/categories/{slug}", response_class=HTMLResponse)
+async def category(request: Request, slug: str, cursor: str | None = None) -> Response:
+    """One category's articles, with its feeds named for readers and feed readers."""
+    found, articles = await apis.category(slug, cursor)
+    return _page(request, "category.html", category=found, articles=articles)
+
+
+@app.get("/articles/{slug}", response_class=HTMLResponse)
+async def article(request: Request, slug: str, cursor: str | None = None,
+                  reply_to: int | None = None) -> Response:
+    """The article, its thread and the comment form (or the closed notice)."""
+    return await _article_page(request, slug, cursor=cursor, reply_to=reply_to)
+
+
+@app.post("/articles/{slug}/comments", response_class=HTMLResponse)
+async def post_comment(request: Request, slug: str) -> Response:
+    """The comment form, posted without JavaScript: back to the new comment, or back to the
+    form with the service's words and the commenter's text kept."""
+    form = await forms.posted(request)
+    if not csrf_ok(request, form):
+        return _page(request, "error.html", status=403,
+                     message="This form has expired. Go back, reload the page and try again.")
+    article, _ = await apis.article(slug, None, None)
+    fields: dict[str, Any] = {
+        "nic": form.get("nic", "").strip(), "body": form.get("body", ""),
+        "email": form.get("email", "").strip() or None,
+        "website": form.get("website", "").strip() or None,
+        "notify_replies": form.get("notify_replies") == "on",
+        "homepage": form.get("homepage", "")}
+    if form.get("parent_id", "").isdigit():
+        fields["parent_id"] = int(form["parent_id"])
+    token = request.cookies.get(COMMENTER_COOKIE)
+    address = request.client.host if request.client else "unknown"
+    try:
+        posted = await apis.post_comment(article["id"], fields, token, address)
+    except ServiceError as exc:
+        return await _article_page(request, slug, status=exc.status, error=exc.detail,
+                                   form=form, reply_to=fields.get("parent_id"))
+    response = RedirectResponse(f"/articles/{slug}#comment-{posted['comment']['id']}",
+                                status_code=303)
+    if posted.get("commenter_token"):
+        response.set_cookie(COMMENTER_COOKIE, posted["commenter_token"], max_age=YEARS_2,
+                            httponly=True, samesite="lax", secure=_secure())
+    return response
+
+
+@app.post("/preview")
+async def preview(request: Request) -> Response:
+    """The form's live preview: the comments service renders, nothing is stored."""
+    body = await request.body()
+    if len(body) > 100_000:
+        return Response('{"detail": "too long to preview"}', status_code=413,
+                        media_type="application/json")
+    rendered = await apis.preview(body)
+    return Response(rendered.content, status_code=rendered.status_code,
+                    media_type="application/json")
+
+
+@app.exception_handler(NotFound)
+async def _not_found(request: Request, exc: NotFound) -> Response:
+    return _page(request, "error.html", status=404, message=exc.detail)
+
+
+@app.exception_handler(ServiceError)
+async def _service_error(request: Request, exc: ServiceError) -> Response:
+    return _page(request, "error.html", status=502 if exc.status >= 500 else exc.status,
+                 message=exc.detail)
+
+
+async def _article_page(request: Request, slug: str, *, cursor: str | None = None,
+                        reply_to: int | None = None, status: int = 200, error: str | None = None,
+                        form: dict[str, str] | None = None) -> Response:
+    token = request.cookies.get(COMMENTER_COOKIE)
+    found, thread = await apis.article(slug, token, cursor)
+    me = await apis.me(token)
+    editor_token = request.cookies.get(EDITOR_COOKIE)
+    editor = await apis.editor(editor_token) if editor_token else None
+    held_back = (await apis.held_back(editor_token, found["id"])
+                 if editor and editor_token and thread is not None else [])
+    csrf = csrf_token(request)
+    response = _page(request, "article.html", status=status, article=found, thread=thread,
+                     me=me, editor=editor, held_back=held_back, csrf=csrf, error=error,
+                     form=form or {}, reply_to=reply_to)
+    return keep_csrf(response, csrf, secure=_secure())
+

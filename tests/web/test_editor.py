@@ -1,0 +1,123 @@
+"""The editors' pages over HTTP, and in the browser: sign in with the token, write, preview,
+publish (the article shows on its category page and in its feed), close comments, retract,
+hide and restore a comment."""
+
+import re
+import uuid
+
+import httpx
+from playwright.sync_api import Browser
+
+from tests.comments.helpers import post
+from tests.conftest import Stack, wait_for
+from tests.posts.helpers import new_category
+from tests.web.test_browser import browser, shot  # noqa: F401  (the fixture)
+from tests.web.test_pages import csrf_of
+
+
+def signed_in(stack: Stack) -> httpx.Client:
+    desk = stack.client("site", follow_redirects=False)
+    page = desk.get("/editor")
+    assert page.status_code == 200 and 'name="token"' in page.text
+    wrong = desk.post("/editor/sign-in", data={"csrf": csrf_of(page), "token": "not-a-token"})
+    assert wrong.status_code == 401 and "does not open" in wrong.text
+    right = desk.post("/editor/sign-in", data={"csrf": csrf_of(page), "token": stack.editor_token})
+    assert right.status_code == 303 and "HttpOnly" in right.headers["set-cookie"]
+    return desk
+
+
+def test_an_editor_writes_previews_publishes_closes_and_retracts(stack: Stack) -> None:
+    category = new_category(stack)
+    desk = signed_in(stack)
+    form = desk.get("/editor")
+    assert "New article" in form.text and category["name"] in form.text
+    title = f"Desk {uuid.uuid4().hex[:6]}"
+    fields = {"csrf": csrf_of(form), "title": title, "category": category["slug"],
+              "source_name": "The Courier", "body": "[quote]News.[/quote]\n\n[ed]Quite.[/ed]"}
+    preview = desk.post("/editor/articles", data=fields | {"action": "preview"})
+    assert '<em class="commentary">Quite.</em>' in preview.text
+    published = desk.post("/editor/articles", data=fields | {"action": "publish"})
+    assert published.status_code == 303
+    slug = published.headers["location"].removeprefix("/articles/")
+    page = desk.get(published.headers["location"])
+    assert title in page.text and "Edit</a>" in page.text
+    assert title in desk.get(f"/categories/{category['slug']}").text
+    wait_for(lambda: title in httpx.get(
+        f"{stack.urls['feeds']}/feeds/categories/{category['slug']}.rss", timeout=10).text,
+        what="the article in its feed")
+
+    article_id = re.search(r'href="/editor/articles/(\d+)"', page.text).group(1)  # type: ignore[union-attr]
+    edit = desk.get(f"/editor/articles/{article_id}")
+    closed = desk.post(f"/editor/articles/{article_id}",
+                       data={"csrf": csrf_of(edit), "title": title, "category": category["slug"],
+                             "body": fields["body"], "action": "close"})
+    assert closed.status_code == 303
+    wait_for(lambda: "Comments have been closed" in desk.get(f"/articles/{slug}").text,
+             what="the closed notice")
+    retracted = desk.post(f"/editor/articles/{article_id}",
+                          data={"csrf": csrf_of(edit), "title": title,
+                                "category": category["slug"], "body": fields["body"],
+                                "action": "retract"})
+    assert retracted.status_code == 303
+    assert desk.get(f"/articles/{slug}").status_code == 404
+
+
+def test_an_editor_hides_and_restores_a_comment_from_the_article_page(stack: Stack) -> None:
+    category = new_category(stack)
+    desk = signed_in(stack)
+    form = desk.get("/editor")
+    published = desk.post("/editor/articles", data={
+        "csrf": csrf_of(form), "title": f"Hide {uuid.uuid4().hex[:6]}",
+        "category": category["slug"], "body": "Text.", "action": "publish"})
+    slug = published.headers["location"].removeprefix("/articles/")
+    article = stack.client("posts").get(f"/articles/{slug}").json()
+    comments = stack.client("comments")
+    wait_for(lambda: comments.get(f"/articles/{article['id']}/comments").status_code == 200,
+             what="the article in comments")
+    spam = post(comments, article["id"], "Buy things.")
+    page = desk.get(f"/articles/{slug}")
+    hidden = desk.post(f"/editor/comments/{spam['comment']['id']}/hide",
+                       data={"csrf": csrf_of(page), "back": f"/articles/{slug}#comments"})
+    assert hidden.status_code == 303
+    reader = stack.client("site")
+    assert "Buy things." not in reader.get(f"/articles/{slug}").text
+    # The editor still sees it, set apart, with the button that brings it back.
+    page = desk.get(f"/articles/{slug}")
+    held = page.text.split('class="held-back"')[1]
+    assert "Buy things." in held and f"/editor/comments/{spam['comment']['id']}/restore" in held
+    restored = desk.post(f"/editor/comments/{spam['comment']['id']}/restore",
+                         data={"csrf": csrf_of(page), "back": f"/articles/{slug}#comments"})
+    assert restored.status_code == 303
+    assert "Buy things." in reader.get(f"/articles/{slug}").text
+    assert 'class="held-back"' not in desk.get(f"/articles/{slug}").text
+
+
+def test_the_editor_pages_refuse_a_forged_form(stack: Stack) -> None:
+    desk = stack.client("site", follow_redirects=False)
+    refused = desk.post("/editor/sign-in", data={"csrf": "forged", "token": stack.editor_token})
+    assert refused.status_code == 403 and "burg_editor" not in refused.headers.get(
+        "set-cookie", "")
+
+
+def test_an_editor_publishes_in_the_browser(stack: Stack, browser: Browser) -> None:  # noqa: F811
+    category = new_category(stack)
+    page = browser.new_page()
+    site = stack.urls["site"]
+    page.goto(f"{site}/editor")
+    page.fill("#token", stack.editor_token)
+    page.click("button:text('Sign in')")
+    page.wait_for_selector("#article-form")
+    title = f"Browser desk {uuid.uuid4().hex[:6]}"
+    page.fill("#title", title)
+    page.select_option("#category", category["slug"])
+    page.fill("#body", "[quote]It happened.[/quote]\n\n[ed]We saw it coming.[/ed]")
+    shot(page, "editor-write")
+    page.click("button:text('Publish')")
+    page.wait_for_url(re.compile(r".*/articles/.+"))
+    assert title in page.content()
+    page.goto(f"{site}/categories/{category['slug']}")
+    assert title in page.content()
+    shot(page, "category")
+    wait_for(lambda: title in httpx.get(
+        f"{stack.urls['feeds']}/feeds/categories/{category['slug']}.rss", timeout=10).text,
+        what="the article in its feed")

@@ -1,0 +1,150 @@
+"""The web frontend over HTTP on a running Burg (no browser yet): the front page, a category
+page with its feeds, an article page with its thread, and the comment form posted without
+JavaScript."""
+
+import asyncio
+import re
+import uuid
+
+import httpx
+import pytest
+
+from services.web.apis import Apis
+from shared.settings import Settings
+from tests.comments.helpers import post
+from tests.conftest import Stack, wait_for
+from tests.posts.helpers import new_article, new_category
+
+
+def site(stack: Stack) -> httpx.Client:
+    return stack.client("site", follow_redirects=False)
+
+
+def opened(stack: Stack) -> tuple[dict, dict]:  # type: ignore[type-arg]
+    category = new_category(stack)
+    article = new_article(stack, category["slug"], source_name="The Courier",
+                          body="[quote]What happened.[/quote]\n\n[ed]Our view.[/ed]")
+    comments = stack.client("comments")
+    wait_for(lambda: comments.get(f"/articles/{article['id']}/comments").status_code == 200,
+             what="the article in comments")
+    return category, article
+
+
+def csrf_of(page: httpx.Response) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match, "no CSRF field in the form"
+    return match.group(1)
+
+
+def test_front_and_category_pages_list_articles_and_name_their_feeds(stack: Stack) -> None:
+    category, article = opened(stack)
+    front = site(stack).get("/")
+    assert front.status_code == 200 and front.headers["content-type"].startswith("text/html")
+    assert article["title"] in front.text and f'href="/articles/{article["slug"]}"' in front.text
+    assert f"/categories/{category['slug']}" in front.text
+    page = site(stack).get(f"/categories/{category['slug']}")
+    assert page.status_code == 200 and article["title"] in page.text
+    for kind, fmt in (("rss+xml", "rss"), ("atom+xml", "atom"), ("feed+json", "json")):
+        href = f"{stack.urls['feeds']}/feeds/categories/{category['slug']}.{fmt}"
+        assert f'type="application/{kind}"' in page.text and href in page.text
+        assert httpx.get(href, timeout=10).status_code == 200
+    assert "0 comments" in page.text and "Posted by: Tester" in page.text
+
+
+def test_an_article_page_shows_the_story_and_takes_a_comment_without_javascript(
+        stack: Stack) -> None:
+    _, article = opened(stack)
+    browser = site(stack)
+    page = browser.get(f"/articles/{article['slug']}")
+    assert page.status_code == 200
+    assert '<em class="commentary">Our view.</em>' in page.text  # the editor's words set apart
+    assert "The Courier" in page.text and "Posted by: Tester" in page.text
+    assert 'name="body"' in page.text and '<label for="nic">Your Name</label>' in page.text
+    nic = f"Web {uuid.uuid4().hex[:6]}"
+    sent = browser.post(f"/articles/{article['slug']}/comments", data={
+        "csrf": csrf_of(page), "nic": nic, "body": "[b]Bold[/b] words", "homepage": ""})
+    assert sent.status_code == 303, sent.text
+    assert re.fullmatch(rf"/articles/{article['slug']}#comment-\d+", sent.headers["location"])
+    cookie = sent.headers["set-cookie"]
+    assert "burg_commenter=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    again = browser.get(f"/articles/{article['slug']}")
+    assert "<strong>Bold</strong> words" in again.text and nic in again.text
+    assert "You have commented 1 time." in again.text
+    comment_id = sent.headers["location"].rsplit("-", 1)[1]
+    assert f'id="comment-{comment_id}"' in again.text and f"?reply_to={comment_id}" in again.text
+
+
+def test_a_refused_comment_keeps_its_text_and_says_why(stack: Stack) -> None:
+    _, article = opened(stack)
+    browser = site(stack)
+    page = browser.get(f"/articles/{article['slug']}")
+    owner = post(stack.client("comments"), article["id"], "Mine.")
+    refused = browser.post(f"/articles/{article['slug']}/comments", data={
+        "csrf": csrf_of(page), "nic": owner["comment"]["nic"], "body": "Kept <text> & all"})
+    assert refused.status_code == 409
+    assert "belongs to another commenter" in refused.text
+    assert "Kept &lt;text&gt; &amp; all</textarea>" in refused.text  # kept, and escaped
+    forged = browser.post(f"/articles/{article['slug']}/comments", data={
+        "csrf": "forged", "nic": "N", "body": "x"})
+    assert forged.status_code == 403 and "expired" in forged.text
+
+
+def test_a_closed_article_says_so_instead_of_a_form(stack: Stack) -> None:
+    _, article = opened(stack)
+    stack.editor().post(f"/articles/{article['id']}/close-comments").raise_for_status()
+    wait_for(lambda: "Sorry. Comments have been closed on this article." in site(stack).get(
+        f"/articles/{article['slug']}").text, what="the closed notice")
+    assert "<form" not in site(stack).get(f"/articles/{article['slug']}").text
+
+
+def test_unknown_pages_are_a_plain_404(stack: Stack) -> None:
+    for path in ("/articles/no-such-article", "/categories/no-such"):
+        response = site(stack).get(path)
+        assert response.status_code == 404 and "Sorry" in response.text
+        assert "Traceback" not in response.text
+
+
+def test_category_pages_are_paged_newest_first(stack: Stack) -> None:
+    category = new_category(stack)
+    titles = [new_article(stack, category["slug"], title=f"Paged {n:02d}")["title"]
+              for n in range(23)]
+    first = site(stack).get(f"/categories/{category['slug']}")
+    shown = re.findall(r">(Paged \d\d)</a></h2>", first.text)
+    assert shown == titles[::-1][:20]
+    older = re.search(r'<a rel="next" href="([^"]+)">Older articles</a>', first.text)
+    assert older is not None
+    second = site(stack).get(f"/categories/{category['slug']}" + older.group(1).replace(
+        "&amp;", "&"))
+    assert re.findall(r">(Paged \d\d)</a></h2>", second.text) == titles[::-1][20:]
+    assert "Older articles" not in second.text
+    assert "Older articles" in site(stack).get("/").text  # the whole site has more than 20
+
+
+def test_a_service_that_is_down_is_a_readable_page_not_a_traceback(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site's app in this process, with the comments service's address pointing at
+    nothing (the discard port: connections are refused)."""
+    from services.web import app as web
+
+    dead = Settings(comments_url="http://127.0.0.1:9", posts_url=stack.urls["posts"])
+    monkeypatch.setattr(web, "apis", Apis(dead))
+    category, article = opened(stack)
+
+    async def pages() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web.app),
+                                     base_url="http://site.test") as direct:
+            return [await direct.get(path) for path in (
+                "/", f"/categories/{category['slug']}", f"/articles/{article['slug']}")]
+
+    # Articles are still listed and readable; the comments say they cannot be shown.
+    front, listed, story = asyncio.run(pages())
+    assert front.status_code == listed.status_code == story.status_code == 200
+    assert article["title"] in listed.text and ">Comments</a>" in listed.text
+    assert "What happened." in story.text and "cannot be shown right now" in story.text
+    assert 'id="comment-form"' not in story.text
+    # With the posts service gone too, a page says so plainly.
+    monkeypatch.setattr(web, "apis", Apis(Settings(comments_url="http://127.0.0.1:9",
+                                                   posts_url="http://127.0.0.1:9")))
+    for page in asyncio.run(pages()):
+        assert page.status_code == 502, page.text
+        assert "trouble" in page.text and "Traceback" not in page.text
