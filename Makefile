@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench lock clean
+.PHONY: run test lint bench migrate lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,22 +15,29 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)  ## every service's API and worker, Redis, an SMTP sink, demo content
 	$(BIN)/python -m devserver
 
-test: $(STAMP)  ## lint and type-check, then the whole suite against real Redis, Celery, SMTP
+test: $(STAMP)  ## lint and type-check, then the whole suite on SQLite and on PostgreSQL
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services devserver
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m tests.on_postgresql $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services devserver
 
+migrate: $(STAMP)  ## bring every service's database to its newest schema revision
+	for service in posts comments notify feeds; do \
+		$(BIN)/python -m services.$$service.migrate upgrade || exit 1; done
+
 bench: $(STAMP)  ## publish 200 articles, time each one's way into its category feed
 	$(BIN)/python -m bench.publish_latency
 
-lock: $(STAMP)  ## re-pin every dependency after editing pyproject.toml
+lock: $(STAMP)  ## re-pin every dependency after editing pyproject.toml (both locks)
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 \
 		--no-header -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+		--no-header -o requirements-runtime.lock  # the image's: no test or lint tools
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -1,14 +1,20 @@
 """What every service's FastAPI app shares: JSON errors, a body size cap, a health route."""
 
 import logging
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shared.errors import BurgError
 from shared.http import DeclaredBodyLimit
+from shared.observability import Observed, metrics_page
+
+if TYPE_CHECKING:
+    from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -21,14 +27,24 @@ class _App(FastAPI):
     """FastAPI with a JSON 413 for an oversized Content-Length, checked before anything else
     (FastAPI's own `max_body_size`, inside it, still stops bodies sent without a length)."""
 
+    observed: tuple[str, bool] | None = None  # (service, access log) once create_app set it
+
     def build_middleware_stack(self) -> Any:
-        return DeclaredBodyLimit(super().build_middleware_stack(), self.max_body_size or 0)
+        app = super().build_middleware_stack()
+        app = DeclaredBodyLimit(app, self.max_body_size) if self.max_body_size else app
+        return Observed(app, *self.observed) if self.observed else app
 
 
-def create_app(*, title: str, description: str, max_body_bytes: int) -> FastAPI:
+def create_app(*, title: str, description: str, max_body_bytes: int | None,
+               runtime: "Runtime") -> FastAPI:
     """A FastAPI app whose errors are JSON `{"detail": …}`, whose request bodies are capped at
-    `max_body_bytes` (413), and which answers `/healthz`."""
+    `max_body_bytes` (413; None for an app that reads no bodies), which gives every request an
+    id and counts it, and which answers `/healthz` (the process is up), `/readyz` (its
+    database and Redis answer) and `/metrics` (Prometheus)."""
     app = _App(title=title, description=description, max_body_size=max_body_bytes)
+    app.observed = (runtime.name, runtime.settings.access_log)
+    metrics = metrics_page(runtime.name, runtime.outbox.backlog,
+                           runtime.celery.conf.broker_url)
 
     @app.exception_handler(BurgError)
     async def _burg_error(_request: Request, exc: BurgError) -> JSONResponse:
@@ -36,6 +52,22 @@ def create_app(*, title: str, description: str, max_body_bytes: int) -> FastAPI:
         if exc.status == 401:
             headers["WWW-Authenticate"] = "Bearer"
         return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(_request: Request, _exc: DataError) -> JSONResponse:
+        # The database refused a value the validation let through (PostgreSQL takes no NUL
+        # character in text, say): the transaction is rolled back, nothing is stored.
+        return JSONResponse({"detail": "a value in the request cannot be stored (a NUL "
+                                       "character, or a number out of range?)"},
+                            status_code=400)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
+        # Unreachable, or every connection of this process busy for pool_timeout seconds.
+        log.warning("database unavailable: %s", getattr(exc, "orig", None) or exc)
+        return JSONResponse({"detail": "the database is unavailable; try again soon"},
+                            status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -48,5 +80,17 @@ def create_app(*, title: str, description: str, max_body_bytes: int) -> FastAPI:
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        checks = runtime.health()
+        ready = all(state == "ok" for state in checks.values())
+        return JSONResponse({"status": "ready" if ready else "not ready"} | checks,
+                            status_code=200 if ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        body, content_type = metrics()
+        return Response(body, media_type=content_type)
 
     return app

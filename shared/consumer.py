@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from shared.inbox import Inbox, RetryLater
+from shared.observability import EVENTS, REQUEST_ID
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class EventTask(Task):
                    kwargs: dict[str, Any], einfo: Any) -> None:
         raw = args[0] if args and isinstance(args[0], Mapping) else {"envelope": repr(args)}
         self.inbox.bury(raw, f"{type(exc).__name__}: {exc}")
+        EVENTS.labels(self.name.split(".")[0], str(raw.get("type")), "failed").inc()
 
 
 class DeliveryCounter:
@@ -89,10 +91,18 @@ def register_event_task(celery: Celery, service: str, inbox: Inbox) -> Task:
                  retry_jitter=True, max_retries=MAX_RETRIES, throws=(ValidationError, KeyError))
     def handle_event(envelope: dict[str, Any]) -> None:
         """Apply one event once (the inbox keys on the event id); transient faults retry."""
-        delivered = deliveries.count(str(envelope.get("id")))
-        if delivered > MAX_DELIVERIES:
-            inbox.bury(envelope, f"delivered {delivered} times without finishing: poison")
-            return
-        inbox.handle(envelope)
+        token = REQUEST_ID.set(str(envelope.get("request_id") or envelope.get("id")))
+        kind = str(envelope.get("type"))
+        try:
+            delivered = deliveries.count(str(envelope.get("id")))
+            if delivered > MAX_DELIVERIES:
+                inbox.bury(envelope, f"delivered {delivered} times without finishing: poison")
+                EVENTS.labels(service, kind, "failed").inc()
+                return
+            handled = inbox.handle(envelope)
+            EVENTS.labels(service, kind, "consumed" if handled else "skipped").inc()
+            log.info("%s %s %s", kind, envelope.get("id"), "handled" if handled else "skipped")
+        finally:
+            REQUEST_ID.reset(token)
 
     return handle_event

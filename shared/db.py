@@ -1,13 +1,24 @@
 """Database helpers: one engine per service, SQLite (WAL) by default, PostgreSQL by URL."""
 
+import logging
+import threading
 import time
+from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import Engine, Enum, MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
+
+log = logging.getLogger(__name__)
+
+SQLITE_POOL = 40  # connections kept open per process; AnyIO runs sync routes on 40 threads
+PG_POOL = 3  # connections kept open per process on PostgreSQL (and as many more at peaks)
+SQLITE_WRITE_WAIT = 30  # seconds a writer waits for its turn, as long as the busy timeout
 
 
 def make_engine(url: str) -> Engine:
@@ -18,13 +29,22 @@ def make_engine(url: str) -> Engine:
     writer wait for the lock instead of failing with "database is locked".
     """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        # Timestamps are stored as UTC without a zone, on SQLite and PostgreSQL alike: pin the
+        # session's zone so PostgreSQL converts nothing, whatever the server's own zone.
+        # A small pool per process: a service runs many processes (API replicas, worker
+        # children), and PostgreSQL allows 100 connections by default.
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True,
+                             pool_size=PG_POOL, max_overflow=PG_POOL, pool_timeout=10,
+                             connect_args={"options": "-c timezone=UTC",
+                                           "connect_timeout": 5})
     path = url.split("///", 1)[1] if "///" in url else ""
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     # hide_parameters: error messages and logs must never show values such as e-mail addresses.
+    # A pool as large as the API's thread pool (40): with SQLAlchemy's default of 5, busy
+    # moments opened and closed a connection per request, a quarter of a thread read's time.
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                           hide_parameters=True)
+                           hide_parameters=True, pool_size=SQLITE_POOL, max_overflow=10)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -35,7 +55,54 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    _take_turns_writing(engine)
     return engine
+
+
+def _take_turns_writing(engine: Engine) -> None:
+    """Let this process's writers of a SQLite file queue on a lock instead of polling.
+
+    SQLite has one writer at a time; a writer that finds the file locked sleeps and retries
+    (1, 2, 5 … up to 100 ms), so sixteen threads posting at once spent most of their time
+    asleep while the lock sat free. A thread now takes the lock just before its first write
+    statement (where pysqlite begins the transaction) and hands it on at commit or rollback.
+    Other processes still meet SQLite's own lock and its busy timeout.
+    """
+    lock = threading.Lock()
+    holder: list[Any] = []  # the DBAPI connection holding the lock, if any
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_write(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        connection = cursor.connection
+        if statement.lstrip()[:6].upper() not in _WRITES or (holder and holder[0] is connection):
+            return
+        if not lock.acquire(timeout=SQLITE_WRITE_WAIT):
+            raise TimeoutError(f"no turn to write the database within {SQLITE_WRITE_WAIT} s")
+        holder.append(connection)
+
+    def _hand_on(end: Callable[[Any], None]) -> Callable[[Any], None]:
+        def ended(connection: Any) -> None:
+            try:
+                end(connection)
+            finally:  # SQLAlchemy passes its pool's wrapper, the cursor knew the raw one
+                if holder and holder[0] is getattr(connection, "dbapi_connection", connection):
+                    holder.clear()
+                    lock.release()
+        return ended
+
+    dialect.do_commit = _hand_on(commit)  # type: ignore[method-assign,assignment]
+    dialect.do_rollback = _hand_on(rollback)  # type: ignore[method-assign,assignment]
+
+
+_WRITES = {"INSERT", "UPDATE", "DELETE", "REPLAC"}
+
+
+def stored_as_text(enum: type[StrEnum]) -> Enum:
+    """The column type of an enum field: its names in a VARCHAR on every database, not a
+    PostgreSQL ENUM type, so that a new value needs no migration of a type."""
+    return Enum(enum, native_enum=False, length=32)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -57,3 +124,37 @@ def create_schema(engine: Engine, metadata: MetaData, attempts: int = 5) -> None
             if attempt == attempts - 1:
                 raise
             time.sleep(0.2 * (attempt + 1))
+
+
+def after_commit(sessions: sessionmaker[Any], key: str,
+                 callback: Callable[[list[Any]], object]) -> None:
+    """Call `callback` with what a session collected in `session.info[key]` (a list) once its
+    transaction has committed and given its connection back (the callback may need one of its
+    own); a rollback forgets the collection. A failing callback is logged: the commit stands.
+    """
+    committed = f"{key}:committed"
+
+    @event.listens_for(sessions, "after_commit")
+    def _committed(session: Any) -> None:
+        if key in session.info:
+            session.info.setdefault(committed, []).extend(session.info.pop(key))
+
+    @event.listens_for(sessions, "after_rollback")
+    def _forget(session: Any) -> None:
+        session.info.pop(key, None)
+
+    @event.listens_for(sessions, "after_transaction_end")
+    def _ended(session: Any, transaction: Any) -> None:
+        if transaction.parent is not None or not session.info.get(committed):
+            return
+        try:
+            callback(session.info.pop(committed))
+        except Exception:
+            log.exception("after commit: %s failed", key)
+
+
+def insert_or_ignore(session: Any, model: Any, **values: Any) -> None:
+    """INSERT a row unless one with the same key exists (another worker's, say): no error."""
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    session.execute(statement.values(**values).on_conflict_do_nothing())

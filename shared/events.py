@@ -6,6 +6,7 @@ consumer's own queue, with the envelope (JSON) as its only argument.
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -67,6 +68,8 @@ class ArticleRetracted(Event):
     type: ClassVar[str] = "article.retracted"
     article_id: int
     category_slug: str
+    # When (the article's updated_at): a consumer ignores any older state arriving after it.
+    retracted_at: datetime | None = None
 
 
 class CommentCreated(Event):
@@ -85,6 +88,8 @@ class CommentCreated(Event):
     # The parent's author asked for reply e-mail: notify waits for that subscription to
     # arrive rather than drop the e-mail if this event overtakes it.
     parent_wants_replies: bool = False
+    # Someone asked for e-mail about every new comment on this article.
+    thread_followed: bool = False
 
 
 class CommentRestored(CommentCreated):
@@ -139,6 +144,8 @@ class SubscriptionRequested(Event):
     commenter_id: int
     nic: str
     email: str
+    replies: bool = True  # e-mail me replies to this comment
+    follow_thread: bool = False  # e-mail me every new comment on this article
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -163,6 +170,20 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "editor.revoked": ("comments",),
     "subscription.requested": ("notify",),
 }
+# Consumers that want only some events of a type, by what the event says: notify cares for a
+# new comment only when the comment it answers asked for reply e-mail, or someone follows the
+# article's thread.
+ONLY_IF: dict[tuple[str, str], Callable[[dict[str, Any]], bool]] = {
+    ("comment.created", "notify"): lambda data: bool(data.get("parent_wants_replies")
+                                                     or data.get("thread_followed")),
+}
+
+
+def consumers(envelope: dict[str, Any]) -> list[str]:
+    """The services whose queues this envelope (as JSON) goes to."""
+    kind = envelope["type"]
+    return [consumer for consumer in ROUTES.get(kind, ())
+            if (kind, consumer) not in ONLY_IF or ONLY_IF[kind, consumer](envelope["data"])]
 
 
 def utcnow() -> datetime:
@@ -184,11 +205,13 @@ class Envelope(BaseModel):
     occurred_at: datetime = Field(default_factory=utcnow)
     producer: str
     data: dict[str, Any]
+    request_id: str | None = None  # of the API request that caused it, for the logs
 
     @classmethod
-    def wrap(cls, event: Event, *, producer: str) -> "Envelope":
+    def wrap(cls, event: Event, *, producer: str, request_id: str | None = None) -> "Envelope":
         """Put a typed event in a new envelope."""
-        return cls(type=event.type, producer=producer, data=event.model_dump(mode="json"))
+        return cls(type=event.type, producer=producer, data=event.model_dump(mode="json"),
+                   request_id=request_id)
 
     def event(self) -> Event:
         """The typed event inside; raises KeyError for a type not in the catalogue."""

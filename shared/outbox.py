@@ -20,7 +20,6 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    event,
     func,
     insert,
     or_,
@@ -29,13 +28,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.events import EVENT_TYPES, ROUTES, Envelope, Event, utcnow
+from shared.db import after_commit
+from shared.events import EVENT_TYPES, Envelope, Event, consumers, utcnow
+from shared.observability import EVENTS, REQUEST_ID
 
 log = logging.getLogger(__name__)
 
-PENDING = "burg_outbox_pending"  # keys in Session.info: ids to relay after the commit,
-COMMITTED = "burg_outbox_committed"  # and ids whose transaction committed
-CLAIM = timedelta(seconds=30)  # one relay owns a row this long while sending it
+PENDING = "burg_outbox_pending"  # key in Session.info: envelopes to relay after the commit
+CLAIM = timedelta(seconds=30)  # one sweep owns a row this long while sending it
+GRACE = timedelta(seconds=5)  # the sweep leaves a new row this long to the relay after commit
 KEEP_SENT = timedelta(days=1)  # sent rows are kept a day for inspection, then pruned
 
 
@@ -66,73 +67,50 @@ class Outbox:
 
     def add(self, session: Session, event: Event) -> Envelope:
         """Store `event` in the session's transaction; it is relayed once that commits."""
-        envelope = Envelope.wrap(event, producer=self.producer)
+        envelope = Envelope.wrap(event, producer=self.producer, request_id=REQUEST_ID.get())
+        data = envelope.model_dump(mode="json")
         session.execute(insert(self.table).values(
             event_id=str(envelope.id), type=envelope.type, attempts=0, created_at=utcnow(),
-            envelope=envelope.model_dump(mode="json"),
+            envelope=data,
         ))
-        session.info.setdefault(PENDING, []).append(str(envelope.id))
+        session.info.setdefault(PENDING, []).append(data)
         return envelope
 
     def relay_after_commit(self, sessions: sessionmaker[Any]) -> None:
-        """Relay the events of each committed session of `sessions` right after its commit."""
+        """Relay the events of each committed session of `sessions` right after its commit
+        (once its connection is back: relaying needs one of its own, and holding two per
+        request could drain the pool)."""
+        after_commit(sessions, PENDING, self.relay)
 
-        @event.listens_for(sessions, "after_commit")
-        def _committed(session: Session) -> None:
-            session.info.setdefault(COMMITTED, []).extend(session.info.pop(PENDING, []))
+    def relay(self, envelopes: list[dict[str, Any]]) -> int:
+        """Send these just-committed events to their consumers; return how many were sent.
 
-        @event.listens_for(sessions, "after_rollback")
-        def _forget(session: Session) -> None:
-            session.info.pop(PENDING, None)
-
-        # Relay once the transaction has ended and given its connection back: relaying needs
-        # a connection of its own, and holding two per request could drain the pool.
-        @event.listens_for(sessions, "after_transaction_end")
-        def _relay(session: Session, transaction: Any) -> None:
-            if transaction.parent is not None or not session.info.get(COMMITTED):
-                return
-            try:
-                self.relay(session.info.pop(COMMITTED))
-            except Exception:  # the write is committed; the sweep sends what is left
-                log.exception("outbox: relay after commit failed")
-
-    def relay(self, event_ids: list[str]) -> int:
-        """Send these events to their consumers; return how many were sent.
-
-        Stops at the first failure (the broker is likely down): the sweep retries later.
+        No claim first: the sweep leaves a fresh row alone for GRACE, and should both ever
+        send one, consumers drop the second copy (their inbox knows the event id).
         """
-        sent = 0
-        for event_id in event_ids:
-            envelope = self._claim(event_id)
-            if envelope is None:
-                continue  # already sent, or another relay is sending it
-            try:
-                for consumer in ROUTES.get(envelope["type"], ()):
-                    self.celery.send_task(
-                        f"{consumer}.handle_event", args=[envelope], queue=consumer,
-                        retry=True, retry_policy={"max_retries": 2, "interval_start": 0.1},
-                    )
-            except Exception as exc:  # broker unreachable: leave the row for the sweep
-                log.warning("outbox: could not send %s %s: %s", envelope["type"], event_id, exc)
-                self._release(event_id, error=repr(exc))
-                break
-            self._mark_sent(event_id, envelope)
-            sent += 1
-        return sent
+        return self._send(envelopes)
 
     def sweep(self, limit: int = 500) -> int:
         """Relay whatever is still unsent (oldest first) and prune old sent rows."""
         now = utcnow()
         t = self.table
+        claimable = or_(t.c.claimed_until.is_(None), t.c.claimed_until < now)
         with self.engine.begin() as conn:
             conn.execute(delete(t).where(t.c.sent_at < now - KEEP_SENT))
-            ids = conn.execute(
-                select(t.c.event_id)
-                .where(t.c.sent_at.is_(None),
-                       or_(t.c.claimed_until.is_(None), t.c.claimed_until < now))
+            rows = conn.execute(
+                select(t.c.event_id, t.c.envelope)
+                .where(t.c.sent_at.is_(None), claimable,
+                       or_(t.c.attempts > 0, t.c.created_at < now - GRACE))
                 .order_by(t.c.seq).limit(limit)
-            ).scalars().all()
-        return self.relay(list(ids))
+                # PostgreSQL: rows another replica's sweep is claiming right now are skipped,
+                # not waited for (SQLite has one writer at a time and ignores this).
+                .with_for_update(skip_locked=True)
+            ).all()
+            # One relay owns a row for CLAIM; a row another sweep claimed first is skipped.
+            claimed = [envelope for event_id, envelope in rows if conn.execute(
+                update(t).where(t.c.event_id == event_id, t.c.sent_at.is_(None), claimable)
+                .values(claimed_until=now + CLAIM, attempts=t.c.attempts + 1)).rowcount]
+        return self._send(claimed)
 
     def backlog(self) -> int:
         """How many events wait to be sent."""
@@ -140,32 +118,47 @@ class Outbox:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
-    def _claim(self, event_id: str) -> dict[str, Any] | None:
-        now = utcnow()
-        t = self.table
-        with self.engine.begin() as conn:
-            claimed = conn.execute(
-                update(t)
-                .where(t.c.event_id == event_id, t.c.sent_at.is_(None),
-                       or_(t.c.claimed_until.is_(None), t.c.claimed_until < now))
-                .values(claimed_until=now + CLAIM, attempts=t.c.attempts + 1)
-            ).rowcount
-            if not claimed:
-                return None
-            envelope: dict[str, Any] = conn.execute(
-                select(t.c.envelope).where(t.c.event_id == event_id)).scalar_one()
-            return envelope
+    def _send(self, envelopes: list[dict[str, Any]]) -> int:
+        """Put each event on its consumers' queues, then mark all sent in one transaction.
+
+        Stops at the first failure (the broker is likely down): the sweep retries later.
+        """
+        sent: list[dict[str, Any]] = []
+        for envelope in envelopes:
+            try:
+                for consumer in consumers(envelope):
+                    self.celery.send_task(
+                        f"{consumer}.handle_event", args=[envelope], queue=consumer,
+                        retry=True, retry_policy={"max_retries": 2, "interval_start": 0.1},
+                        # What Celery shows of the arguments: the event, never its data (an
+                        # e-mail address, say); and no repr() of the whole envelope per send.
+                        argsrepr=f"[{envelope['type']} {envelope['id']}]", kwargsrepr="{}",
+                    )
+            except Exception as exc:  # broker unreachable: leave the row for the sweep
+                log.warning("outbox: could not send %s %s: %s", envelope["type"],
+                            envelope["id"], exc)
+                self._release(envelope["id"], error=repr(exc))
+                break
+            sent.append(envelope)
+            EVENTS.labels(self.producer, envelope["type"], "published").inc()
+        if sent:
+            self._mark_sent(sent)
+        return len(sent)
 
     def _release(self, event_id: str, *, error: str) -> None:
+        t = self.table
         with self.engine.begin() as conn:
-            conn.execute(update(self.table).where(self.table.c.event_id == event_id)
-                         .values(claimed_until=None, last_error=error))
+            conn.execute(update(t).where(t.c.event_id == event_id)
+                         .values(claimed_until=None, last_error=error,
+                                 attempts=t.c.attempts + 1))
 
-    def _mark_sent(self, event_id: str, envelope: dict[str, Any]) -> None:
-        values: dict[str, Any] = {"sent_at": utcnow(), "claimed_until": None, "last_error": None}
-        event_type = EVENT_TYPES.get(envelope["type"])
-        if event_type is not None and event_type.personal:
-            values["envelope"] = envelope | {"data": {}}  # the consumer has it now; we forget
+    def _mark_sent(self, envelopes: list[dict[str, Any]]) -> None:
+        now, t = utcnow(), self.table
         with self.engine.begin() as conn:
-            conn.execute(update(self.table).where(self.table.c.event_id == event_id)
-                         .values(**values))
+            for envelope in envelopes:
+                values: dict[str, Any] = {"sent_at": now, "claimed_until": None,
+                                          "last_error": None}
+                event_type = EVENT_TYPES.get(envelope["type"])
+                if event_type is not None and event_type.personal:
+                    values["envelope"] = envelope | {"data": {}}  # the consumer has it; forget
+                conn.execute(update(t).where(t.c.event_id == envelope["id"]).values(**values))

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     # Request bodies over this many bytes get 413 before anything parses them.
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object per line, for a log collector
+    access_log: bool = False  # a log line per HTTP request (with its request id)
+    # A worker serves its processes' metrics on this port (containers); with `make run` the
+    # service's API serves them.
+    worker_metrics_port: int | None = None
 
 class ServiceSettings(Settings):
     """Settings of one service; `database_url` comes from `BURG_<SERVICE>_DATABASE_URL`."""

@@ -4,19 +4,21 @@
 import email
 import email.policy
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 
 from devserver.launch import launch
 from shared.embedded_redis import EmbeddedRedis
+from tests import databases
 
 T = TypeVar("T")
 
@@ -35,6 +37,13 @@ def wait_for(check: Callable[[], T | None], timeout: float = 20.0, what: str = "
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.05)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    """PostgreSQL runs: drop the databases the tests made, once they are done."""
+    yield
+    databases.drop_all()
 
 
 @pytest.fixture(scope="session")
@@ -56,10 +65,15 @@ class Stack:
     env: dict[str, str]
     data_dir: Path
     editor_token: str
+    databases: dict[str, str]  # service name → its database URL
+
+    def sql(self, service: str, statement: str, **params: object) -> list[tuple[Any, ...]]:
+        """Run SQL (`:name` parameters) on a service's own database: the rows, if any."""
+        return databases.sql(self.databases[service], statement, **params)
 
     def client(self, service: str, **kwargs: object) -> httpx.Client:
         prefix = {"posts": "/api/posts", "comments": "/api/comments", "feeds": "/feeds",
-                  "notify": "/notify"}[service]
+                  "notify": "/notify", "site": ""}[service]
         return httpx.Client(base_url=self.urls[service] + prefix, timeout=10, **kwargs)
 
     def editor(self) -> httpx.Client:
@@ -73,15 +87,47 @@ class Stack:
         return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
                 for path in sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)]
 
+    def replies_to(self, address: str) -> list[EmailMessage]:
+        """The e-mails to `address` other than confirmation requests."""
+        return [m for m in self.mails()
+                if m["To"] == address and not m["Subject"].startswith("Confirm")]
+
+    def confirmation_link(self, address: str) -> str:
+        """The link in the confirmation request sent to `address` (waiting for it)."""
+        def request() -> str | None:
+            for mail in self.mails():
+                if mail["To"] == address and mail["Subject"].startswith("Confirm"):
+                    text = mail.get_body(preferencelist=("plain",)).get_content()
+                    return next(w for w in text.split() if "/subscriptions/confirm?" in w)
+            return None
+        link: str = wait_for(request, what=f"the confirmation request to {address}")
+        return link
+
+    def confirm(self, address: str) -> None:
+        """Do what the owner of `address` does: open the link, press the button."""
+        with httpx.Client(timeout=10) as browser:
+            page = browser.get(self.confirmation_link(address))
+            assert page.status_code == 200 and "<form" in page.text, page.text
+            done = browser.post(page.url.copy_with(query=None), data=button_form(page))
+        assert done.status_code == 200 and "Address confirmed" in done.text, done.text
+
+
+def button_form(page: httpx.Response) -> dict[str, str]:
+    """The hidden fields of the form on a confirm or unsubscribe page."""
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))
+
 
 @contextmanager
 def running_stack(data_dir: Path, redis_url: str | None,
                   env: dict[str, str]) -> Iterator[Stack]:
     """A whole Burg in `data_dir`, with an editor the comments service already knows."""
-    launched = launch(data_dir, redis_url, demo=False, env=env)
+    urls = databases.service_databases(data_dir)
+    launched = launch(data_dir, redis_url, demo=False, env=env | urls)
     try:
         stack = Stack(urls=launched.urls, env=launched.env, data_dir=data_dir,
-                      editor_token=launched.create_editor("Tester"))
+                      editor_token=launched.create_editor("Tester"),
+                      databases={name: urls[f"BURG_{name.upper()}_DATABASE_URL"]
+                                 for name in databases.SERVICES})
         # The comments service learns of editors through an event: wait until it has.
         moderation = stack.client("comments", headers={
             "Authorization": f"Bearer {stack.editor_token}"})

@@ -1,8 +1,10 @@
 """A tiny consumer for crash tests (`celery -A tests.shared.crashy_worker worker -Q crashy`):
-its handler kills its own pool child on the "poison" event (article 13)."""
+its handler kills its own pool child on the "poison" event (article 13), and takes its time
+over article 7."""
 
 import os
 import signal
+import time
 
 from sqlalchemy import Column, Integer, MetaData, Table, insert
 from sqlmodel import Session
@@ -12,6 +14,7 @@ from shared.runtime import build_runtime
 from shared.settings import ServiceSettings
 
 POISON = 13
+SLOW = 7  # the article id whose event takes three seconds
 
 
 class CrashySettings(ServiceSettings):
@@ -25,6 +28,8 @@ handled = Table("handled", metadata, Column("article_id", Integer, nullable=Fals
 def handle(session: Session, event: ArticleRetracted) -> None:
     if event.article_id == POISON:
         os.kill(os.getpid(), signal.SIGKILL)  # dies mid-task, as an out-of-memory kill would
+    if event.article_id == SLOW:
+        time.sleep(3)  # long enough to be stopped halfway
     session.execute(insert(handled).values(article_id=event.article_id))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from shared.db import create_schema, make_engine, make_session_factory
 from shared.events import ArticleRetracted, Envelope
 from shared.inbox import Inbox, dead_letter_table, inbox_table
+from tests.databases import database_url
 
 metadata = MetaData()
 effects = Table("effects", metadata, Column("id", Integer, primary_key=True),
@@ -17,7 +18,7 @@ effects = Table("effects", metadata, Column("id", Integer, primary_key=True),
 
 
 def make_inbox(tmp_path: Path) -> tuple[Inbox, object]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'consumer.db'}")
+    engine = make_engine(database_url(tmp_path, "consumer"))
     md = MetaData()
     for table in (effects,):
         table.to_metadata(md)

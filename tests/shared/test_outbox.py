@@ -2,19 +2,23 @@
 
 import base64
 import json
-from datetime import date
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 
+from shared import outbox as outbox_module
 from shared.celery_app import make_celery
 from shared.db import create_schema, make_engine, make_session_factory
 from shared.embedded_redis import EmbeddedRedis, free_port
 from shared.events import ArticlePublished, utcnow
 from shared.outbox import Outbox, outbox_table
 from shared.settings import Settings
+from tests.databases import BACKEND, database_url
 
 
 def published(article_id: int = 1) -> ArticlePublished:
@@ -28,7 +32,7 @@ def published(article_id: int = 1) -> ArticlePublished:
 def make_outbox(tmp_path: Path, port: int) -> tuple[Outbox, object]:
     metadata = MetaData()
     table = outbox_table(metadata)
-    engine = make_engine(f"sqlite:///{tmp_path / 'producer.db'}")
+    engine = make_engine(database_url(tmp_path, "producer"))
     create_schema(engine, metadata)
     sessions = make_session_factory(engine)
     celery = make_celery("posts", Settings(), f"redis://127.0.0.1:{port}/0")
@@ -90,6 +94,57 @@ def test_rolled_back_event_is_never_sent(tmp_path: Path) -> None:
         assert outbox.sweep() == 0
         assert redis.Redis(port=server.port).llen("feeds") == 0
     finally:
+        server.stop()
+
+
+def test_sweeps_of_several_replicas_at_once_send_each_event_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four replicas' sweeps, each with its own engine, race over the same 200 waiting events
+    (on PostgreSQL they skip rows another one has locked)."""
+    monkeypatch.setattr(outbox_module, "GRACE", timedelta(0))  # all 200 are up for sweeping
+    port = free_port()
+    outbox, sessions = make_outbox(tmp_path, port)  # broker down: everything waits
+    with sessions() as session:
+        ids = {str(outbox.add(session, published()).id) for _ in range(200)}
+        session.commit()
+    server = EmbeddedRedis(tmp_path / "redis", port=port).start()
+    try:
+        replicas = [make_outbox(tmp_path, port)[0] for _ in range(4)]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            sent = list(pool.map(lambda replica: replica.sweep(limit=200), replicas))
+        assert sum(sent) == 200 and outbox.backlog() == 0
+        queued = queued_event_ids(redis.Redis(port=port), "feeds")
+        assert sorted(queued) == sorted(ids)  # every event, none twice
+    finally:
+        server.stop()
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="row locks: the PostgreSQL pass")
+@pytest.mark.timeout(30)  # without SKIP LOCKED the sweep would wait here for ever
+def test_a_sweep_skips_rows_another_replica_is_claiming(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While another replica's sweep holds the oldest row, this one sends the rest at once
+    instead of waiting for it (FOR UPDATE SKIP LOCKED)."""
+    monkeypatch.setattr(outbox_module, "GRACE", timedelta(0))
+    port = free_port()
+    outbox, sessions = make_outbox(tmp_path, port)
+    with sessions() as session:
+        held, *rest = [outbox.add(session, published()) for _ in range(3)]
+        session.commit()
+    server = EmbeddedRedis(tmp_path / "redis", port=port).start()
+    other = make_engine(database_url(tmp_path, "producer"))
+    try:
+        with other.begin() as connection:  # the other replica, mid-claim
+            connection.execute(text("SELECT seq FROM outbox WHERE event_id = :id FOR UPDATE"),
+                               {"id": str(held.id)})
+            started = time.monotonic()
+            assert outbox.sweep() == 2
+            assert time.monotonic() - started < 5  # did not wait for the held row
+        queued = queued_event_ids(redis.Redis(port=port), "feeds")
+        assert sorted(queued) == sorted(str(envelope.id) for envelope in rest)
+        assert outbox.sweep() == 1  # once released, the held row goes too
+    finally:
+        other.dispose()
         server.stop()
 
 

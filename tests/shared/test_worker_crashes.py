@@ -2,13 +2,13 @@
 message that kills every child that takes it ends in the dead letters instead of looping."""
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 from redis import Redis
 from sqlalchemy import MetaData
+from sqlalchemy.exc import DBAPIError
 
 from shared.celery_app import make_celery
 from shared.consumer import MAX_DELIVERIES
@@ -18,29 +18,36 @@ from shared.events import ArticleRetracted, Envelope
 from shared.outbox import Outbox, outbox_table
 from shared.settings import Settings
 from tests.conftest import wait_for
+from tests.databases import database_url, sql
 from tests.shared.test_outbox import queued_event_ids
 
 POISON = 13  # the article id whose event kills the worker child (see crashy_worker.py)
+SLOW = 7  # and the one whose event takes three seconds
 
 
-def rows(db: Path, query: str) -> list[tuple]:
-    if not db.exists():
+def rows(db: str, query: str) -> list[tuple]:
+    try:
+        return sql(db, query)
+    except DBAPIError:  # the worker has not created its tables yet
         return []
-    with sqlite3.connect(db) as connection:
-        try:
-            return connection.execute(query).fetchall()
-        except sqlite3.OperationalError:  # the worker has not created its tables yet
-            return []
+
+
+def crashy_worker(tmp_path: Path, redis: EmbeddedRedis, **env: str
+                  ) -> subprocess.Popen[bytes]:
+    """A worker of tests/shared/crashy_worker.py on one pool child, logging to worker.log."""
+    env = dict(os.environ, BURG_DATA_DIR=str(tmp_path), BURG_REDIS_URL=redis.url,
+               BURG_DATABASE_URL=database_url(tmp_path, "crashy")) | env
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tests.shared.crashy_worker", "worker",
+         "-Q", "crashy", "--concurrency", "1", "--without-gossip", "--without-mingle",
+         "--without-heartbeat", "--loglevel", "INFO"],
+        env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("wb"))
 
 
 def test_poison_message_is_dead_lettered_and_the_queue_moves_on(tmp_path: Path) -> None:
     redis = EmbeddedRedis(tmp_path / "redis").start()
-    env = dict(os.environ, BURG_DATA_DIR=str(tmp_path), BURG_REDIS_URL=redis.url)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tests.shared.crashy_worker", "worker",
-         "-Q", "crashy", "--concurrency", "1", "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "--loglevel", "WARNING"],
-        env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("wb"))
+    db = database_url(tmp_path, "crashy")
+    worker = crashy_worker(tmp_path, redis)
     try:
         celery = make_celery("crashy", Settings(), redis.url)
         poison = Envelope.wrap(ArticleRetracted(article_id=POISON, category_slug="c"),
@@ -49,7 +56,6 @@ def test_poison_message_is_dead_lettered_and_the_queue_moves_on(tmp_path: Path) 
                                             producer="test")):
             celery.send_task("crashy.handle_event", args=[event.model_dump(mode="json")],
                              queue="crashy")
-        db = tmp_path / "crashy.db"
         buried = wait_for(lambda: rows(db, "SELECT event_id, error FROM dead_letter"),
                           timeout=120, what="the poison message in the dead letters")
         assert buried[0][0] == str(poison.id)
@@ -67,7 +73,7 @@ def test_a_worker_sweeps_events_its_api_could_not_send(tmp_path: Path) -> None:
     """An event left in the outbox (the broker was away at commit) is sent by the worker."""
     metadata = MetaData()
     table = outbox_table(metadata)
-    engine = make_engine(f"sqlite:///{tmp_path / 'crashy.db'}")
+    engine = make_engine(database_url(tmp_path, "crashy"))
     create_schema(engine, metadata)
     redis = EmbeddedRedis(tmp_path / "redis").start()
     # An outbox with no relay after commit: as if Redis had been down at that moment.
@@ -76,13 +82,7 @@ def test_a_worker_sweeps_events_its_api_could_not_send(tmp_path: Path) -> None:
     with make_session_factory(engine)() as session:
         left = outbox.add(session, ArticleRetracted(article_id=1, category_slug="c"))
         session.commit()
-    env = dict(os.environ, BURG_DATA_DIR=str(tmp_path), BURG_REDIS_URL=redis.url,
-               BURG_OUTBOX_SWEEP_SECONDS="0.5")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tests.shared.crashy_worker", "worker",
-         "-Q", "crashy", "--concurrency", "1", "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "--loglevel", "WARNING"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = crashy_worker(tmp_path, redis, BURG_OUTBOX_SWEEP_SECONDS="0.5")
     try:
         client = Redis.from_url(redis.url)
         wait_for(lambda: client.llen("feeds") == 1, timeout=60, what="the swept event")
@@ -91,4 +91,26 @@ def test_a_worker_sweeps_events_its_api_could_not_send(tmp_path: Path) -> None:
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+        redis.stop()
+
+
+def test_sigterm_lets_the_task_in_flight_finish(tmp_path: Path) -> None:
+    """A worker told to stop (a deploy, a scale-down) finishes what it holds, then exits."""
+    redis = EmbeddedRedis(tmp_path / "redis").start()
+    db = database_url(tmp_path, "crashy")
+    worker = crashy_worker(tmp_path, redis)
+    try:
+        celery = make_celery("crashy", Settings(), redis.url)
+        slow = Envelope.wrap(ArticleRetracted(article_id=SLOW, category_slug="c"),
+                             producer="test")
+        celery.send_task("crashy.handle_event", args=[slow.model_dump(mode="json")],
+                         queue="crashy")
+        wait_for(lambda: "Task crashy.handle_event" in (tmp_path / "worker.log").read_text(),
+                 timeout=60, what="the worker to take the slow task")
+        worker.terminate()  # SIGTERM: Celery's warm shutdown
+        assert worker.wait(timeout=60) == 0
+        assert rows(db, "SELECT article_id FROM handled") == [(SLOW,)]
+    finally:
+        if worker.poll() is None:
+            worker.kill()
         redis.stop()

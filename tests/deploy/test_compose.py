@@ -1,0 +1,148 @@
+"""docker-compose.yml, checked without a Docker engine: every Burg container runs an entry
+point that exists, on the port the gateway and its health check expect, with every setting it
+needs and none the code does not read."""
+
+import ast
+import importlib.util
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic_settings import BaseSettings
+
+from services.comments.settings import CommentsSettings
+from services.feeds.settings import FeedsSettings
+from services.notify.settings import NotifySettings
+from services.posts.settings import PostsSettings
+from shared.settings import Settings
+
+ROOT = Path(__file__).parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
+OURS = {name: spec for name, spec in SERVICES.items()
+        if str(spec.get("image", "")).startswith("${BURG_IMAGE")}
+SETTINGS: dict[str, type[BaseSettings]] = {
+    "posts": PostsSettings, "comments": CommentsSettings, "notify": NotifySettings,
+    "feeds": FeedsSettings, "web": Settings}
+NGINX = (ROOT / "deploy" / "nginx.conf").read_text()
+
+
+def env_names(settings: type[BaseSettings]) -> set[str]:
+    """Every environment variable a settings class reads."""
+    return {field.validation_alias if isinstance(field.validation_alias, str)
+            else f"BURG_{name.upper()}" for name, field in settings.model_fields.items()}
+
+
+def defines(module: str, name: str) -> bool:
+    """Whether `module` exists and assigns `name` at its top level (without importing it:
+    importing a service wires it to its database and Redis)."""
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin, f"no module {module}"
+    tree = ast.parse(Path(spec.origin).read_text())
+    return any(isinstance(node, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id == name for t in node.targets) for node in tree.body)
+
+
+def service_of(container: str) -> str:
+    return container.split("-")[0]
+
+
+def test_there_are_the_containers_the_deployment_needs() -> None:
+    for name in ("redis", "postgres", "gateway", "mailpit", "flower", "migrate", "web"):
+        assert name in SERVICES, name
+    for service in ("posts", "comments", "notify", "feeds"):
+        assert {f"{service}-api", f"{service}-worker"} <= OURS.keys()
+    redis = " ".join(SERVICES["redis"]["command"])
+    assert "--appendonly yes" in redis and "noeviction" in redis
+    assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in SERVICES["gateway"]["volumes"]
+
+
+@pytest.mark.parametrize("container", sorted(OURS))
+def test_each_command_is_an_entry_point_that_exists(container: str) -> None:
+    command = OURS[container]["command"]
+    text = " ".join(command)
+    if command[0] == "uvicorn":
+        module, app = command[1].split(":")
+        assert defines(module, app)
+    elif command[0] == "celery":
+        module = command[command.index("-A") + 1]
+        assert defines(module, "app")
+        assert command[command.index("-Q") + 1] == service_of(container)
+    else:
+        modules = re.findall(r"python -m ([\w.]+)", text)
+        assert modules, text
+        for module in modules:
+            assert importlib.util.find_spec(module), module
+            assert "__main__" in Path(importlib.util.find_spec(module).origin).read_text()
+
+
+@pytest.mark.parametrize("container", sorted(name for name in OURS if name.endswith("-api")
+                                             or name == "web"))
+def test_each_api_listens_where_the_gateway_and_its_health_check_look(container: str) -> None:
+    spec = OURS[container]
+    port = spec["command"][spec["command"].index("--port") + 1]
+    assert f"server {container}:{port};" in NGINX
+    assert f"127.0.0.1:{port}/healthz" in " ".join(spec["healthcheck"]["test"])
+
+
+@pytest.mark.parametrize("container", sorted(OURS))
+def test_each_container_gets_the_settings_it_needs_and_no_unknown_ones(container: str) -> None:
+    env: dict[str, Any] = OURS[container].get("environment", {})
+    service = service_of(container)
+    known = env_names(SETTINGS.get(service, Settings)) | {"PROMETHEUS_MULTIPROC_DIR"}
+    if container == "migrate":
+        known = set().union(*(env_names(s) for s in SETTINGS.values()))
+    unknown = {name for name in env if name not in known}
+    assert not unknown, f"{container} sets variables nothing reads: {unknown}"
+    if container == "migrate":
+        for name in ("posts", "comments", "notify", "feeds"):
+            assert env[f"BURG_{name.upper()}_DATABASE_URL"].endswith(f"@postgres:5432/{name}")
+        return
+    assert env["BURG_REDIS_URL"] == "redis://redis:6379/0"
+    assert env["BURG_SITE_URL"]
+    if service in ("posts", "comments", "notify", "feeds"):
+        url = env[f"BURG_{service.upper()}_DATABASE_URL"]
+        assert url == f"postgresql+psycopg://burg:burg@postgres:5432/{service}"
+    if service == "notify":
+        assert env["BURG_NOTIFY_SECRET_KEYS"].startswith("${BURG_NOTIFY_SECRET_KEYS:?")
+        assert env["BURG_SMTP_HOST"] and env["BURG_SMTP_PORT"]
+    if container.endswith("-worker"):
+        assert env["BURG_WORKER_METRICS_PORT"] and env["PROMETHEUS_MULTIPROC_DIR"] in (
+            OURS[container]["tmpfs"])
+    if container == "web":
+        for name in ("posts", "comments", "notify"):
+            assert env[f"BURG_{name.upper()}_URL"].startswith(f"http://{name}-api:")
+
+
+def test_the_databases_the_services_use_are_created() -> None:
+    created = set(re.findall(r"CREATE DATABASE (\w+);",
+                             (ROOT / "deploy" / "postgres-init.sql").read_text()))
+    assert created == {"posts", "comments", "notify", "feeds"}
+
+
+def test_the_image_is_multi_stage_non_root_and_carries_no_test_tools() -> None:
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert len(re.findall(r"^FROM ", dockerfile, flags=re.M)) == 2
+    assert re.search(r"^USER 10001:10001$", dockerfile, flags=re.M)
+    assert "-r requirements-runtime.lock" in dockerfile
+    pins = dict(re.findall(r"^([\w.-]+)==([\w.]+)", (ROOT / "requirements.lock").read_text(),
+                           flags=re.M))
+    runtime = dict(re.findall(r"^([\w.-]+)==([\w.]+)",
+                              (ROOT / "requirements-runtime.lock").read_text(), flags=re.M))
+    for tool in ("pytest", "playwright", "ruff", "mypy", "hatchling"):
+        assert tool not in runtime
+    # The same versions as the suite ran with: `make lock` writes both locks.
+    assert {name: pins.get(name) for name in runtime} == runtime
+
+
+def test_no_access_log_can_hold_a_link_token() -> None:
+    """Confirm and unsubscribe links carry signed tokens in their query string."""
+    for spec in OURS.values():
+        if spec["command"][0] == "uvicorn":
+            assert "--no-access-log" in spec["command"]  # Burg logs the route, not the URL
+    log_format = NGINX.split("log_format main", 1)[1].split(";", 1)[0]
+    assert "$request " not in log_format and '$request"' not in log_format
+    assert "$request_uri" not in log_format and "$args" not in log_format
+    assert "$http_referer" not in log_format

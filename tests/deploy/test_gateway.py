@@ -1,0 +1,96 @@
+"""deploy/nginx.conf through Debian's nginx: `nginx -t` accepts it, and run in front of a
+running Burg it routes each path prefix to its service. Only the container-specific parts are
+changed for this machine: the upstream host names become 127.0.0.1 (and, for the live run,
+the test stack's ports), the user and log paths local ones."""
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.embedded_redis import free_port
+from tests.conftest import Stack, wait_for
+
+CONFIG = Path(__file__).parents[2] / "deploy" / "nginx.conf"
+UPSTREAMS = {"posts-api": "posts", "comments-api": "comments", "notify-api": "notify",
+             "feeds-api": "feeds", "web": "site"}
+
+
+def nginx() -> str:
+    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    if found is None:
+        if os.environ.get("BURG_CI") == "1":
+            pytest.fail("nginx is missing: .ci/run installs Debian's nginx")
+        pytest.skip("no nginx here (apt-get install nginx)")
+    return found
+
+
+def local_config(folder: Path, listen: int, ports: dict[str, int] | None = None) -> Path:
+    text = CONFIG.read_text()
+    text = re.sub(r"^user .*;$", "", text, flags=re.M)
+    text = text.replace("/var/log/nginx/", f"{folder}/")
+    text = text.replace("listen 80;", f"listen 127.0.0.1:{listen};")
+
+    def upstream(match: re.Match[str]) -> str:
+        host, port = match.group(1), match.group(2)
+        return f"server 127.0.0.1:{ports[host] if ports else port};"
+
+    text = re.sub(r"server ([\w-]+):(\d+);", upstream, text)
+    path = folder / "nginx.conf"
+    path.write_text(text + f"\npid {folder}/nginx.pid;\n")
+    return path
+
+
+def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
+    run = subprocess.run([nginx(), "-t", "-c", str(local_config(tmp_path, free_port())),
+                          "-p", str(tmp_path), "-e", "stderr"],
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    assert "syntax is ok" in run.stderr and "test is successful" in run.stderr
+
+
+@pytest.fixture
+def gateway(stack: Stack, tmp_path: Path) -> Iterator[str]:
+    binary, port = nginx(), free_port()
+    ports = {host: int(stack.urls[name].rsplit(":", 1)[1]) for host, name in UPSTREAMS.items()}
+    config = local_config(tmp_path, port, ports)
+    process = subprocess.Popen([binary, "-c", str(config), "-p", str(tmp_path), "-e", "stderr",
+                                "-g", "daemon off;"], stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{url}/feeds/").status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for(up, what="nginx")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_the_gateway_routes_each_prefix_to_its_service(gateway: str) -> None:
+    categories = httpx.get(f"{gateway}/api/posts/categories")
+    assert categories.status_code == 200 and isinstance(categories.json(), list)
+    assert httpx.get(f"{gateway}/api/comments/comments/999999999").json()["detail"]
+    check = httpx.post(f"{gateway}/notify/check",
+                       json={"purpose": "confirm", "token": "forged.token"})
+    assert check.status_code == 400 and "detail" in check.json()
+    assert httpx.get(f"{gateway}/feeds/index.json").status_code == 200
+    front = httpx.get(f"{gateway}/")
+    assert front.status_code == 200 and "<!doctype html>" in front.text.lower()
+    # One request id per request, the same the service saw, in one header.
+    assert len(categories.headers.get_list("x-request-id")) == 1
+    assert re.fullmatch(r"[0-9a-f]{32}", categories.headers["x-request-id"])
+    # The gateway caps bodies before any service reads them.
+    huge = httpx.post(f"{gateway}/api/comments/preview", content=b"x" * (2 * 1024 * 1024),
+                      headers={"Content-Type": "application/json"})
+    assert huge.status_code == 413

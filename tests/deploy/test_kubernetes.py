@@ -1,0 +1,75 @@
+"""The Kubernetes manifests in deploy/k8s/, read without a cluster: each API and worker runs the
+same command as in docker-compose.yml, APIs are probed on /readyz and /healthz, each worker
+scales on its own queue's length, the ingress routes the prefixes the gateway routes, and every
+config map and secret a pod names exists."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.deploy.test_compose import OURS
+
+FOLDER = Path(__file__).parents[2] / "deploy" / "k8s"
+DOCUMENTS = [doc for path in sorted(FOLDER.glob("*.yaml"))
+             for doc in yaml.safe_load_all(path.read_text()) if doc]
+SERVICES = ("posts", "comments", "notify", "feeds")
+
+
+def find(kind: str, name: str) -> dict[str, Any]:
+    [found] = [d for d in DOCUMENTS if d["kind"] == kind and d["metadata"]["name"] == name]
+    return found
+
+
+def pod(kind: str, name: str) -> dict[str, Any]:
+    spec: dict[str, Any] = find(kind, name)["spec"]["template"]["spec"]
+    return spec
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_apis_and_workers_run_the_compose_commands_and_are_probed(service: str) -> None:
+    [api] = pod("Deployment", f"{service}-api")["containers"]
+    assert api["command"] == OURS[f"{service}-api"]["command"]
+    assert api["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert api["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    worker_pod = pod("Deployment", f"{service}-worker")
+    [worker] = worker_pod["containers"]
+    assert worker["command"] == OURS[f"{service}-worker"]["command"]
+    assert worker_pod["terminationGracePeriodSeconds"] >= 30
+    assert find("HorizontalPodAutoscaler", f"{service}-api")["spec"]["scaleTargetRef"][
+        "name"] == f"{service}-api"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_worker_scales_on_its_own_queue(service: str) -> None:
+    scaled = find("ScaledObject", f"{service}-worker")["spec"]
+    assert scaled["scaleTargetRef"]["name"] == f"{service}-worker"
+    [trigger] = scaled["triggers"]
+    assert trigger["type"] == "redis" and trigger["metadata"]["listName"] == service
+    assert int(trigger["metadata"]["listLength"]) > 0
+    assert scaled["maxReplicaCount"] > scaled["minReplicaCount"] >= 1
+
+
+def test_the_ingress_routes_what_the_gateway_routes() -> None:
+    [rule] = find("Ingress", "burg")["spec"]["rules"]
+    routes = {p["path"]: p["backend"]["service"] for p in rule["http"]["paths"]}
+    assert set(routes) == {"/api/posts/", "/api/comments/", "/notify/", "/feeds/", "/"}
+    for backend in routes.values():
+        service = find("Service", backend["name"])
+        assert backend["port"]["number"] in [p["port"] for p in service["spec"]["ports"]]
+
+
+def test_every_named_config_map_and_secret_exists() -> None:
+    pods = [d["spec"]["template"]["spec"] for d in DOCUMENTS
+            if d["kind"] in ("Deployment", "Job")]
+    names = {(d["kind"], d["metadata"]["name"]) for d in DOCUMENTS}
+    for spec in pods:
+        for container in spec["containers"]:
+            for source in container.get("envFrom", []):
+                if "configMapRef" in source:
+                    assert ("ConfigMap", source["configMapRef"]["name"]) in names
+                else:
+                    assert ("Secret", source["secretRef"]["name"]) in names
+    job = pod("Job", "burg-migrate")
+    assert job["containers"][0]["command"] == OURS["migrate"]["command"]
