@@ -15,6 +15,9 @@ class DevSettings(Settings):
     model_config = SettingsConfigDict(env_prefix="BURG_", extra="ignore")
     smtp_port: int = 8025  # the local SMTP sink listens here (and notify sends here)
     worker_concurrency: int = 1
+    # The comments API takes most of a site's traffic: it runs this many processes.
+    comments_api_processes: int = 2
+    web_processes: int = 2  # the pages: a template render per request
     demo: bool = True  # load the demo content into an empty site
 
 
@@ -24,19 +27,24 @@ def service_url(settings: Settings, service: str) -> str:
 
 
 def commands(settings: DevSettings) -> dict[str, str]:
-    """Process name → shell command, for honcho: an API and a worker per service, the sink."""
+    """Process name → shell command, for honcho: an API and a worker per service, the web
+    frontend, the sink."""
     python = shlex.quote(sys.executable)
     procs = {}
     for service in SERVICES:
         port = urlsplit(service_url(settings, service)).port
+        processes = settings.comments_api_processes if service == "comments" else 1
         procs[f"{service}-api"] = (
             f"{python} -m uvicorn services.{service}.api:app --host 127.0.0.1 --port {port}"
-            " --no-access-log")
+            f" --no-access-log --workers {processes}")
         procs[f"{service}-worker"] = (
             f"{python} -m celery -A services.{service}.worker worker -Q {service}"
             f" -n {service}@%h --concurrency {settings.worker_concurrency} --loglevel INFO"
             # Gossip, mingle and heartbeats only add broker chatter for a single laptop.
             " --without-gossip --without-mingle --without-heartbeat")
+    procs["web"] = (f"{python} -m uvicorn services.web.app:app --host 127.0.0.1"
+                    f" --port {urlsplit(settings.site_url).port} --no-access-log"
+                    f" --workers {settings.web_processes}")
     maildir = shlex.quote(str((settings.data_dir / "mail").resolve()))
     procs["mailsink"] = (f"{python} -m aiosmtpd -n -l 127.0.0.1:{settings.smtp_port}"
                          f" -c aiosmtpd.handlers.Mailbox {maildir}")

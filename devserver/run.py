@@ -1,6 +1,8 @@
 """Start everything (`make run`), stop everything on Ctrl-C or SIGTERM, Redis included."""
 
 import os
+import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -25,9 +27,11 @@ def main() -> int:
         redis = EmbeddedRedis(settings.data_dir / "redis").start()
         env["BURG_REDIS_URL"] = redis.url
         url_file.write_text(redis.url)  # for CLI commands run beside us without the variable
+    if not migrate(env):
+        return 1
     manager = Manager()
     for name, command in commands(settings).items():
-        manager.add_process(name, command, env=env)
+        manager.add_process(name, command, env=env | _metrics_dir(settings, name))
     threading.Thread(target=_when_up, args=(settings, env), daemon=True).start()
     try:
         manager.loop()
@@ -38,10 +42,37 @@ def main() -> int:
     return manager.returncode or 0
 
 
+def _metrics_dir(settings: DevSettings, process: str) -> dict[str, str]:
+    """A service's API and worker processes add up their metrics in one folder, emptied at
+    each start (see `shared/observability.py`)."""
+    service = process.split("-")[0]
+    if service not in SERVICES:
+        return {}
+    folder = (settings.data_dir / "metrics" / service).resolve()
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return {"PROMETHEUS_MULTIPROC_DIR": str(folder)}
+
+
+def migrate(env: dict[str, str]) -> bool:
+    """Bring every service's database to its newest schema revision, all four at once."""
+    runs = [subprocess.Popen(  # noqa: S603  (our own interpreter and module)
+        [sys.executable, "-m", f"services.{service}.migrate", "upgrade"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for service in SERVICES]
+    failed = [(service, run) for service, run in zip(SERVICES, runs, strict=True)
+              if run.wait() != 0]
+    for service, run in failed:
+        assert run.stderr is not None
+        lines = run.stderr.read().strip().splitlines() or ["(no output)"]
+        print(f"!! {service}: migrating its database failed: {lines[-1]}", file=sys.stderr)
+    return not failed
+
+
 def _when_up(settings: DevSettings, env: dict[str, str]) -> None:
     """Wait for every API, load the demo content, print where everything is."""
     deadline = time.monotonic() + 120
-    for service in SERVICES:
+    for service in (*SERVICES, "site"):
         while True:
             try:
                 if httpx.get(f"{service_url(settings, service)}/healthz").status_code == 200:
@@ -53,7 +84,7 @@ def _when_up(settings: DevSettings, env: dict[str, str]) -> None:
                 return
             time.sleep(0.3)
     token = load_demo(settings, env) if settings.demo else None
-    lines = ["", "Burg is running:"]
+    lines = ["", "Burg is running:", f"  front page     {settings.site_url.rstrip('/')}/"]
     for service in SERVICES:
         lines.append(f"  {service:9} API  {service_url(settings, service)}/docs")
     lines += [

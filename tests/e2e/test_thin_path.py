@@ -2,8 +2,6 @@
 the category feed shows the article, readers comment, and the first gets a reply e-mail."""
 
 import io
-import json
-import sqlite3
 import uuid
 
 import feedparser
@@ -12,6 +10,7 @@ import httpx
 from shared.celery_app import make_celery
 from shared.settings import Settings
 from tests.conftest import Stack, wait_for
+from tests.databases import as_json
 
 
 def publish(stack: Stack, category: str, title: str) -> dict:
@@ -36,7 +35,7 @@ def parsed_feed(stack: Stack, path: str) -> feedparser.FeedParserDict | None:
 
 
 def mails_to(stack: Stack, address: str) -> list:
-    return [m for m in stack.mails() if m["To"] == address]
+    return stack.replies_to(address)
 
 
 def test_published_article_reaches_the_category_feed_and_opens_comments(stack: Stack) -> None:
@@ -76,6 +75,7 @@ def test_reply_sends_one_email_to_the_first_commenter(stack: Stack) -> None:
     assert first.status_code == 201, first.text
     assert first.json()["commenter_token"]
     assert address not in first.text  # e-mail addresses never come back out
+    stack.confirm(address)
     reply = comments.post(url, json={"nic": f"Proc {address[6:14]}", "body": "Agreed!",
                                      "parent_id": first.json()["comment"]["id"]}).json()
 
@@ -102,15 +102,15 @@ def test_redelivered_reply_event_sends_no_second_email(stack: Stack) -> None:
     address = f"twice-{uuid.uuid4().hex[:8]}@example.org"
     first = comments.post(url, json={"nic": f"Twice {address[6:14]}", "email": address,
                                      "notify_replies": True, "body": "Good."}).json()
+    stack.confirm(address)
     reply_to = first["comment"]["id"]
     reply = comments.post(url, json={"nic": f"Other {address[6:14]}", "body": "Yes.",
                                      "parent_id": reply_to}).json()
     wait_for(lambda: mails_to(stack, address), what="the first reply e-mail")
 
     # Take the event exactly as it was sent from the comments service's outbox...
-    with sqlite3.connect(stack.data_dir / "comments.db") as db:
-        rows = db.execute("SELECT envelope FROM outbox WHERE type = 'comment.created'").fetchall()
-    envelope = next(e for (raw,) in rows if (e := json.loads(raw))["data"]["comment_id"]
+    rows = stack.sql("comments", "SELECT envelope FROM outbox WHERE type = 'comment.created'")
+    envelope = next(e for (raw,) in rows if (e := as_json(raw))["data"]["comment_id"]
                     == reply["comment"]["id"])
     # ...and deliver it twice more, as a redelivery would.
     celery = make_celery("notify", Settings(), stack.env["BURG_REDIS_URL"])
