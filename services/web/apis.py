@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from shared.errors import BurgError, NotFound
+from shared.errors import BurgError
 from shared.settings import Settings
 
 Json = dict[str, Any]
@@ -54,13 +54,19 @@ class Apis:
         """The article and a page of its thread (with the reader's own waiting comments); no
         thread if the comments service cannot be reached: the story is still worth reading."""
         article = await self._get(f"{self.posts}/articles/{slug}")
+        thread: Json | None
         try:
             thread = await self._get(f"{self.comments}/articles/{article['id']}/comments",
                                      params=_page(cursor, 200), headers=_token(token))
         except ServiceError as exc:
-            if exc.status < 500:
+            if exc.status == 404:  # just published: the comments service hears of it soon
+                thread = {"article_id": article["id"], "open": article["comments_open"],
+                          "closes_at": article["comments_close_at"], "count": 0,
+                          "next_cursor": None, "comments": []}
+            elif exc.status < 500:
                 raise
-            thread = None
+            else:
+                thread = None
         return article, thread
 
     async def me(self, token: str | None) -> Json | None:
@@ -163,8 +169,6 @@ class Apis:
             response = await self.http.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
             raise ServiceError(503, UNREACHABLE) from exc
-        if response.status_code == 404:
-            raise NotFound("There is no such page.")
         if response.status_code >= 400:
             try:
                 detail = str(response.json()["detail"])

@@ -119,6 +119,8 @@ async def _not_found(request: Request, exc: NotFound) -> Response:
 
 @app.exception_handler(ServiceError)
 async def _service_error(request: Request, exc: ServiceError) -> Response:
+    if exc.status == 404:
+        return _page(request, "error.html", status=404, message="There is no such page.")
     return _page(request, "error.html", status=502 if exc.status >= 500 else exc.status,
                  message=exc.detail)
 

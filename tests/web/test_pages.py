@@ -89,6 +89,21 @@ def test_a_refused_comment_keeps_its_text_and_says_why(stack: Stack) -> None:
     assert forged.status_code == 403 and "expired" in forged.text
 
 
+def test_an_article_the_comments_service_has_not_heard_of_yet_is_a_page(stack: Stack) -> None:
+    # Right after publishing, the comments service may not have had the event yet (an editor
+    # is sent straight to the new article): the page shows an empty thread, not a 404.
+    _, article = opened(stack)
+    stack.sql("comments", "DELETE FROM articlereplica WHERE article_id = :id", id=article["id"])
+    browser = site(stack)
+    page = browser.get(f"/articles/{article['slug']}")
+    assert page.status_code == 200 and article["title"] in page.text
+    assert "0 comments" in page.text and 'id="comment-form"' in page.text
+    early = browser.post(f"/articles/{article['slug']}/comments", data={
+        "csrf": csrf_of(page), "nic": "Early Bird", "body": "First, almost."})
+    assert early.status_code == 404 and f"no article {article['id']}" in early.text
+    assert "First, almost.</textarea>" in early.text  # the text is kept for a second try
+
+
 def test_a_closed_article_says_so_instead_of_a_form(stack: Stack) -> None:
     _, article = opened(stack)
     stack.editor().post(f"/articles/{article['id']}/close-comments").raise_for_status()
