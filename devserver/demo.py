@@ -78,7 +78,7 @@ def _demo_thread(settings: DevSettings, article_id: int) -> None:
     """Two readers argue; the first asked for reply e-mails, so the sink gets one."""
     comments = httpx.Client(base_url=f"{settings.comments_url}/api/comments")
     url = f"/articles/{article_id}/comments"
-    for _ in range(100):  # the comments service learns of the article through an event
+    for _ in range(600):  # the comments service learns of the article through an event
         if comments.get(url).status_code == 200:
             break
         time.sleep(0.1)

@@ -27,8 +27,9 @@ T = TypeVar("T")
 STACK_ENV = {"BURG_COMMENTS_RATE_PER_IP": "100000", "BURG_COMMENTS_RATE_PER_COMMENTER": "20"}
 
 
-def wait_for(check: Callable[[], T | None], timeout: float = 20.0, what: str = "it") -> T:
-    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
+def wait_for(check: Callable[[], T | None], timeout: float = 60.0, what: str = "it") -> T:
+    """Poll `check` until it returns something truthy; fail after `timeout` seconds (long:
+    it costs only when something is wrong, and a loaded CI machine can be slow)."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()

@@ -1,6 +1,7 @@
 """A site with pre-moderation on (and a zero-minute edit window, and five comments a minute
 per address): its own Burg, started for this module."""
 
+import itertools
 import uuid
 from collections.abc import Iterator
 
@@ -9,7 +10,9 @@ import pytest
 
 from tests.comments.helpers import moderator, nic, open_article, post
 from tests.conftest import Stack, running_stack, wait_for
+from tests.notify.test_pages import handled_by_notify
 
+HOSTS = itertools.count(1)  # a fresh address per reader: each has its own rate budget
 ENV = {"BURG_COMMENTS_PREMODERATION": "true", "BURG_COMMENTS_EDIT_WINDOW_MINUTES": "0",
        "BURG_COMMENTS_RATE_PER_IP": "5", "BURG_COMMENTS_RATE_PER_COMMENTER": "100"}
 
@@ -24,7 +27,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def reader(site: Stack) -> httpx.Client:
     """A client from an address of its own (the gateway's X-Forwarded-For, trusted from
     127.0.0.1), so each test has its own per-address budget."""
-    address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    address = f"198.51.100.{next(HOSTS)}"
     return site.client("comments", headers={"X-Forwarded-For": address})
 
 
@@ -59,6 +62,7 @@ def test_a_reply_mails_its_parent_only_once_approved(site: Stack) -> None:
     other = post(comments, article, "A reply from a known commenter", nic=first["comment"]["nic"],
                  token=first["commenter_token"], parent_id=first["comment"]["id"])
     assert other["comment"]["status"] == "visible"  # own reply: no e-mail either
+    wait_for(lambda: handled_by_notify(site, other["comment"]["id"]), what="notify")
     assert site.replies_to(address) == []
     moderator(site).post(f"/comments/{reply['comment']['id']}/approve").raise_for_status()
     [mail] = wait_for(lambda: site.replies_to(address),

@@ -173,7 +173,7 @@ def test_a_removed_comment_takes_back_its_waiting_email(
 
 
 def test_over_the_hourly_limit_replies_fold_into_one_digest(tmp_path, smtp: SMTPServer) -> None:  # type: ignore[no-untyped-def]
-    notify = make_notify(tmp_path, smtp.port, max_per_window=2, window_seconds=1.0)
+    notify = make_notify(tmp_path, smtp.port, max_per_window=2, window_seconds=3.0)
     subscribe(notify)
     confirm(notify, smtp)
     for comment_id in range(2, 8):
@@ -181,7 +181,7 @@ def test_over_the_hourly_limit_replies_fold_into_one_digest(tmp_path, smtp: SMTP
     assert len(replies_to(smtp)) == 2
     assert [status(notify, f"reply:{i}:1") for i in range(4, 8)] == [Status.held] * 4
     notify.handle(replies.on_comment_removed, CommentRemoved(comment_id=6, article_id=1))
-    time.sleep(1.1)
+    time.sleep(3.1)
     notify.deliveries.fold_digests()
     # Removed after folding, before the digest went out: it drops out of the digest too.
     notify.handle(replies.on_comment_removed, CommentRemoved(comment_id=7, article_id=1))
@@ -204,6 +204,8 @@ def test_two_workers_mailing_one_address_at_once_keep_to_the_hourly_limit(
     subscribe(notify)
     confirm(notify, smtp)
 
+    counted = threading.Event()
+
     def reply(comment_id: int, linger: float) -> None:
         """A worker handling one reply, its transaction open a while before the commit."""
         with notify.sessions() as session:
@@ -212,12 +214,13 @@ def test_two_workers_mailing_one_address_at_once_keep_to_the_hourly_limit(
                 article_url="https://burg.example/a/ferry", parent_id=1, commenter_id=2,
                 nic="Proc", body_html="<p>Yes</p>", created_at=datetime(2025, 5, 4, tzinfo=UTC),
                 parent_wants_replies=True), settings=notify.settings)
+            counted.set()
             time.sleep(linger)
             session.commit()
 
     first = threading.Thread(target=reply, args=(2, 0.5))
     first.start()
-    time.sleep(0.1)  # the second starts while the first has counted and not yet committed
+    counted.wait(5)  # the second starts while the first has counted and not yet committed
     reply(3, 0)
     first.join()
     assert status(notify, "reply:3:1") == Status.held
@@ -253,7 +256,15 @@ def test_a_sender_whose_lease_ran_out_cannot_overwrite_the_next_ones_record(
     subscribe(notify)
     confirm(notify, smtp)
     smtp.recorder.stall_rcpt = 1.5  # the first send outlasts its lease
-    second = threading.Timer(0.8, notify.deliveries.due)  # the worker's round, meanwhile
+    smtp.recorder.rcpt_seen.clear()
+
+    def round_after_the_lease() -> None:
+        """The worker's next round, once the first send's lease (0.5 s) has run out."""
+        smtp.recorder.rcpt_seen.wait(10)
+        time.sleep(0.6)
+        notify.deliveries.due()
+
+    second = threading.Thread(target=round_after_the_lease)
     second.start()
     comment(notify, comment_id=2)
     second.join()

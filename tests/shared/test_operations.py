@@ -61,9 +61,15 @@ def test_metrics_count_requests_and_events_and_show_backlogs(stack: Stack) -> No
     assert posted.status_code == 201
     page = httpx.get(f"{stack.urls['comments']}/metrics")
     assert page.headers["content-type"].startswith("text/plain")
-    text = page.text
-    assert ('burg_http_requests_total{method="POST",route="/api/comments/articles/{article_id}'
-            '/comments",service="comments",status="201"}') in text
+    # Counted as the response leaves: a moment after the client has it.
+    counted = ('burg_http_requests_total{method="POST",route="/api/comments/articles/{article_id}'
+               '/comments",service="comments",status="201"}')
+
+    def metrics_with_the_request() -> str | None:
+        text = httpx.get(f"{stack.urls['comments']}/metrics").text
+        return text if counted in text else None
+
+    text = wait_for(metrics_with_the_request, what="the request counted")
     assert 'burg_http_request_seconds_bucket{' in text
     assert 'burg_outbox_backlog{service="comments"}' in text
     assert 'burg_queue_length{queue="feeds"}' in text

@@ -85,8 +85,9 @@ def test_a_worker_sweeps_events_its_api_could_not_send(tmp_path: Path) -> None:
     worker = crashy_worker(tmp_path, redis, BURG_OUTBOX_SWEEP_SECONDS="0.5")
     try:
         client = Redis.from_url(redis.url)
-        wait_for(lambda: client.llen("feeds") == 1, timeout=60, what="the swept event")
-        assert outbox.backlog() == 0
+        # The sweep queues the event first and marks its row sent just after.
+        wait_for(lambda: client.llen("feeds") == 1 and outbox.backlog() == 0, timeout=60,
+                 what="the swept event, marked sent")
         assert queued_event_ids(client, "feeds") == [str(left.id)]
     finally:
         worker.terminate()
