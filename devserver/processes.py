@@ -47,5 +47,5 @@ def commands(settings: DevSettings) -> dict[str, str]:
                     f" --workers {settings.web_processes}")
     maildir = shlex.quote(str((settings.data_dir / "mail").resolve()))
     procs["mailsink"] = (f"{python} -m aiosmtpd -n -l 127.0.0.1:{settings.smtp_port}"
-                         f" -c aiosmtpd.handlers.Mailbox {maildir}")
+                         f" -c devserver.mailsink.Sink {maildir}")
     return procs

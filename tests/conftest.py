@@ -113,6 +113,13 @@ class Stack:
         assert done.status_code == 200 and "Address confirmed" in done.text, done.text
 
 
+def unsubscribe_links(mail: EmailMessage) -> tuple[str, str]:
+    """The https and the mailto: link of an e-mail's List-Unsubscribe header, in that order."""
+    https, mailto = re.findall(r"<([^>]+)>", mail["List-Unsubscribe"])
+    assert https.startswith(("https:", "http:")) and mailto.startswith("mailto:"), mail
+    return https, mailto
+
+
 def button_form(page: httpx.Response) -> dict[str, str]:
     """The hidden fields of the form on a confirm or unsubscribe page."""
     return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))

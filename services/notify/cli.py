@@ -1,9 +1,12 @@
-"""Command line of the notify service: `python -m services.notify.cli failed-sends`."""
+"""Command line of the notify service: `python -m services.notify.cli failed-sends`, and
+`unsubscribe-mail`, which a mail server pipes the mailto: unsubscribe messages into."""
 
 import argparse
 import sys
 
-from services.notify.bootstrap import deliveries, runtime
+from services.notify import inbound, subscriptions
+from services.notify.bootstrap import deliveries, runtime, tokens
+from services.notify.tokens import BadToken
 from shared.cli import Command, run_cli
 
 
@@ -22,7 +25,25 @@ def send_commands(commands: argparse._SubParsersAction) -> dict[str, Command]:
     def retry_(args: argparse.Namespace) -> None:
         print(f"{deliveries.retry(args.keys or None)} e-mails will be sent again")
 
-    return {"failed-sends": list_, "retry-sends": retry_}
+    commands.add_parser("unsubscribe-mail", help="unsubscribe by the e-mail on standard input "
+                                                 "(the mailto: form of List-Unsubscribe)")
+
+    def unsubscribe_mail(_args: argparse.Namespace) -> None:
+        # Exit 0 whatever the message holds: a mail server would bounce a failure to the
+        # sender, who may be forged. What happened is printed (never the address).
+        token = inbound.token_in(sys.stdin.buffer.read(inbound.MAX_BYTES + 1))
+        if token is None:
+            print("ignored: no unsubscribe token in the message")
+            return
+        try:
+            with runtime.sessions() as session:
+                address = subscriptions.unsubscribe(session, tokens, token)
+        except BadToken as exc:
+            print(f"ignored: {exc.detail}")
+            return
+        print(f"unsubscribed address {address.id}")
+
+    return {"failed-sends": list_, "retry-sends": retry_, "unsubscribe-mail": unsubscribe_mail}
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import html
 import re
 from email.message import EmailMessage
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import nh3
 
@@ -128,9 +128,16 @@ def _link(settings: NotifySettings, page: str, token: str) -> str:
     return f"{settings.site_url.rstrip('/')}/subscriptions/{page}?{urlencode({'token': token})}"
 
 
+def unsubscribe_address(settings: NotifySettings) -> str:
+    """Where the mailto: form of List-Unsubscribe sends (see `services/notify/inbound.py`)."""
+    return settings.unsubscribe_address or f"unsubscribe@{host(settings)}"
+
+
 def _list_headers(settings: NotifySettings, token: str) -> dict[str, str]:
-    """RFC 2369 and RFC 8058: one-click unsubscribe by POST to the https link. No mailto form:
-    nothing here reads mail, and a mail client uses the https one when it is there."""
+    """RFC 2369 and RFC 8058: one-click unsubscribe by POST to the https link, or by a mail
+    whose subject carries the token, for clients that only know mailto:."""
+    mailto = (f"mailto:{unsubscribe_address(settings)}?"
+              f"{urlencode({'subject': f'unsubscribe {token}'}, quote_via=quote)}")
     return {"List-Id": f"Replies <replies.{host(settings)}>",
-            "List-Unsubscribe": f"<{_link(settings, 'unsubscribe', token)}>",
+            "List-Unsubscribe": f"<{_link(settings, 'unsubscribe', token)}>, <{mailto}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

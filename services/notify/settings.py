@@ -13,6 +13,10 @@ class NotifySettings(ServiceSettings):
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_from: str = "Burg <noreply@burg.localhost>"
+    # The mailto: form of List-Unsubscribe names this address; mail to it must reach
+    # `python -m services.notify.cli unsubscribe-mail` (an MTA alias pipe; `make run`'s sink
+    # does it). Empty: unsubscribe@ the site's host name.
+    unsubscribe_address: str = env("NOTIFY_UNSUBSCRIBE_ADDRESS", "")
     smtp_timeout: float = 30.0
     # Keys that sign confirmation and unsubscribe links, comma-separated, newest last: links
     # signed with an older key keep working while it is listed. Empty: a key made once and

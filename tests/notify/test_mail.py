@@ -5,14 +5,16 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from services.notify import messages
+from services.notify import inbound, messages
 from services.notify.mailer import header_safe
 from services.notify.models import Address, Consent, Delivery
 from services.notify.settings import NotifySettings
 from services.notify.tokens import BadToken, Purpose, Tokens
+from tests.conftest import unsubscribe_links
 
 
 @pytest.fixture
@@ -56,8 +58,11 @@ def test_reply_has_exactly_the_expected_headers(settings: NotifySettings) -> Non
     assert mail["In-Reply-To"] == mail["References"] == "<thread-7@burg.example>"
     assert mail["Auto-Submitted"] == "auto-generated"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    https = mail["List-Unsubscribe"].strip(" <>")  # one https link, no mailto nobody reads
+    https, mailto = unsubscribe_links(mail)  # the link for one-click POSTs, and a mailto:
     assert https.startswith("https://burg.example/subscriptions/unsubscribe?token=")
+    token = parse_qs(urlsplit(https).query)["token"][0]
+    assert urlsplit(mailto).path == "unsubscribe@burg.example"
+    assert parse_qs(urlsplit(mailto).query) == {"subject": [f"unsubscribe {token}"]}
     assert "Bcc" not in mail and "victim" not in mail["To"]
     assert mail.get_content_type() == "multipart/alternative"
     plain = mail.get_body(preferencelist=("plain",))
@@ -75,6 +80,27 @@ def test_the_unsubscribe_link_holds_a_token_for_this_address(settings: NotifySet
     assert Tokens(settings).read(Purpose.unsubscribe, token)[:2] == (1, "frank@example.org")
     with pytest.raises(BadToken):  # one purpose's token never stands in for another's
         Tokens(settings).read(Purpose.confirm, token)
+
+
+def test_an_unsubscribe_mail_yields_the_token_of_its_mailto_link(
+        settings: NotifySettings) -> None:
+    delivery, address = reply(settings)
+    mail = parsed(messages.build(settings, Tokens(settings), delivery, address))
+    _, mailto = unsubscribe_links(mail)
+    subject = parse_qs(urlsplit(mailto).query)["subject"][0]
+    request = EmailMessage()
+    request["From"], request["To"], request["Subject"] = "frank@example.org", "u@x", subject
+    request.set_content("Sent from my phone")
+    token = inbound.token_in(request.as_bytes())
+    assert token is not None
+    assert Tokens(settings).read(Purpose.unsubscribe, token)[:2] == (1, "frank@example.org")
+    # A client that put the words in the body instead; and a message with no token at all.
+    moved = EmailMessage()
+    moved["Subject"] = "Re: your list"
+    moved.set_content(f"Please {subject}\nThanks")
+    assert inbound.token_in(moved.as_bytes()) == token
+    assert inbound.token_in(b"Subject: unsubscribe me please\r\n\r\nstop it") is None
+    assert inbound.token_in(b"\xff\xfe not a message at all") is None
 
 
 def test_forged_and_expired_tokens_are_refused(settings: NotifySettings) -> None:

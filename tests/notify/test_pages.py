@@ -2,13 +2,17 @@
 running Burg, and the whole way from a comment form's "e-mail me" to a one-click
 unsubscribe."""
 
+import smtplib
+import subprocess
+import sys
 import uuid
+from email.message import EmailMessage
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from tests.comments.helpers import open_article, post
-from tests.conftest import Stack, button_form, wait_for
+from tests.conftest import Stack, button_form, unsubscribe_links, wait_for
 from tests.databases import as_json
 
 
@@ -47,7 +51,7 @@ def test_consent_from_the_form_to_a_one_click_unsubscribe(stack: Stack) -> None:
 
     # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" to the https link, with
     # no cookie and so no CSRF field.
-    https = mail["List-Unsubscribe"].strip(" <>")
+    https, _ = unsubscribe_links(mail)
     assert https.startswith(f"{stack.urls['site']}/subscriptions/unsubscribe?token=")
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     done = httpx.post(https, data={"List-Unsubscribe": "One-Click"}, timeout=10)
@@ -69,7 +73,7 @@ def test_the_unsubscribe_page_button_needs_its_csrf_field(stack: Stack) -> None:
     stack.confirm(address)
     reply = post(comments, article, "A reply", parent_id=first["comment"]["id"])
     [mail] = wait_for(lambda: stack.replies_to(address), what="the reply e-mail")
-    link = mail["List-Unsubscribe"].strip(" <>")
+    link, _ = unsubscribe_links(mail)
     with httpx.Client(timeout=10) as browser:
         page = browser.get(link)
         assert page.status_code == 200 and "Unsubscribe</button>" in page.text
@@ -138,3 +142,33 @@ def test_following_a_thread_mails_every_new_comment_but_ones_own(stack: Stack) -
     assert mail["Subject"].startswith("New comment on")
     plain = mail.get_body(preferencelist=("plain",)).get_content()
     assert f"#comment-{other['comment']['id']}" in plain
+
+
+def test_the_mailto_form_of_list_unsubscribe_unsubscribes_by_mail(stack: Stack) -> None:
+    # A mail client that cannot POST sends the mailto: link's message; the sink hands mail for
+    # the unsubscribe address to the notify CLI, as a mail server's alias pipe would.
+    article, comments = open_article(stack), stack.client("comments")
+    address = f"mailto-{uuid.uuid4().hex[:8]}@example.org"
+    first = post(comments, article, "Tell me", email=address, notify_replies=True)
+    stack.confirm(address)
+    post(comments, article, "A reply", parent_id=first["comment"]["id"])
+    [mail] = wait_for(lambda: stack.replies_to(address), what="the reply e-mail")
+    _, mailto = unsubscribe_links(mail)
+    request = EmailMessage()
+    request["From"], request["To"] = address, urlsplit(mailto).path
+    request["Subject"] = parse_qs(urlsplit(mailto).query)["subject"][0]
+    request.set_content("")
+    with smtplib.SMTP("127.0.0.1", int(stack.env["BURG_SMTP_PORT"]), timeout=10) as smtp:
+        smtp.send_message(request)
+    wait_for(lambda: stack.sql("notify", "SELECT consent FROM address WHERE email = :email",
+                               email=address) == [("unsubscribed",)],
+             what="the address unsubscribed by mail")
+
+
+def test_an_unsubscribe_mail_with_a_forged_token_changes_nothing(stack: Stack) -> None:
+    forged = b"From: x@example.org\r\nSubject: unsubscribe " + b"A" * 60 + b".forged\r\n\r\n"
+    done = subprocess.run([sys.executable, "-m", "services.notify.cli", "unsubscribe-mail"],
+                          input=forged, env=stack.env, capture_output=True, timeout=60)
+    # Exit 0 all the same: a mail server would bounce a failure to a sender who may be forged.
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().startswith("ignored: ")
