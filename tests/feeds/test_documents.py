@@ -61,6 +61,7 @@ def check_atom(url: str, body: bytes) -> list[Any]:
     assert [link.get("href") for link in root.findall(f"{ATOM}link")
             if link.get("rel") == "self"] == [url]
     assert root.find(f"{ATOM}updated") is not None and root.find(f"{ATOM}id") is not None
+    assert root.find(f"{ATOM}author/{ATOM}name") is not None  # even with no entries
     check_entries(parsed.entries, updated=True)
     return list(parsed.entries)
 
