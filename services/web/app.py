@@ -82,6 +82,7 @@ async def post_comment(request: Request, slug: str) -> Response:
         "email": form.get("email", "").strip() or None,
         "website": form.get("website", "").strip() or None,
         "notify_replies": form.get("notify_replies") == "on",
+        "follow_thread": form.get("follow_thread") == "on",
         "homepage": form.get("homepage", "")}
     if form.get("parent_id", "").isdigit():
         fields["parent_id"] = int(form["parent_id"])

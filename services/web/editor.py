@@ -104,6 +104,8 @@ def editor_router(apis: Apis, page: Any, secure: bool) -> APIRouter:
             if action in ACTIONS:
                 article = await apis.article_action(token, article["id"], ACTIONS[action])
         except ServiceError as exc:
+            if article is None and article_id is not None:  # an edit refused: still this one
+                article = await apis.draft(token, article_id)
             return render(request, "editor_article.html", status=exc.status, me=me, form=form,
                           article=article, error=exc.detail, categories=await apis.categories())
         if article["status"] == "published":

@@ -54,12 +54,25 @@ def test_an_editor_writes_previews_publishes_closes_and_retracts(stack: Stack) -
     assert closed.status_code == 303
     wait_for(lambda: "Comments have been closed" in desk.get(f"/articles/{slug}").text,
              what="the closed notice")
+    same = {"csrf": csrf_of(edit), "category": category["slug"], "body": fields["body"]}
+    reopened = desk.post(f"/editor/articles/{article_id}",
+                         data=same | {"title": title, "action": "reopen"})
+    assert reopened.status_code == 303
+    wait_for(lambda: 'id="comment-form"' in desk.get(f"/articles/{slug}").text,
+             what="the comment form back")
+    title = f"{title} (updated)"
+    saved = desk.post(f"/editor/articles/{article_id}", data=same | {"title": title})
+    assert saved.status_code == 303 and title in desk.get(f"/articles/{slug}").text
     retracted = desk.post(f"/editor/articles/{article_id}",
-                          data={"csrf": csrf_of(edit), "title": title,
-                                "category": category["slug"], "body": fields["body"],
-                                "action": "retract"})
+                          data=same | {"title": title, "action": "retract"})
     assert retracted.status_code == 303
     assert desk.get(f"/articles/{slug}").status_code == 404
+    # An edit the posts service refuses keeps the editor on this article's form (a new
+    # draft would be made by sending it again otherwise).
+    refused = desk.post(f"/editor/articles/{article_id}", data=same | {"title": "Too late"})
+    assert refused.status_code == 409
+    assert f'action="/editor/articles/{article_id}"' in refused.text
+    assert 'value="Too late"' in refused.text
 
 
 def test_an_editor_hides_and_restores_a_comment_from_the_article_page(stack: Stack) -> None:

@@ -76,6 +76,23 @@ def test_an_article_page_shows_the_story_and_takes_a_comment_without_javascript(
     assert f'id="comment-{comment_id}"' in again.text and f"?reply_to={comment_id}" in again.text
 
 
+def test_the_form_lets_a_commenter_follow_the_whole_thread(stack: Stack) -> None:
+    _, article = opened(stack)
+    browser = site(stack)
+    page = browser.get(f"/articles/{article['slug']}")
+    assert 'name="follow_thread"' in page.text
+    address = f"follower-{uuid.uuid4().hex[:8]}@example.org"
+    sent = browser.post(f"/articles/{article['slug']}/comments", data={
+        "csrf": csrf_of(page), "nic": f"Follower {uuid.uuid4().hex[:6]}", "body": "Watching",
+        "email": address, "follow_thread": "on"})
+    assert sent.status_code == 303, sent.text
+    stack.confirm(address)
+    # Not a reply to the follower: a new comment anywhere in the thread.
+    other = post(stack.client("comments"), article["id"], "A new voice")
+    [mail] = wait_for(lambda: stack.replies_to(address), what="the thread e-mail")
+    assert f"#comment-{other['comment']['id']}" in mail.get_body(("plain",)).get_content()
+
+
 def test_a_refused_comment_keeps_its_text_and_says_why(stack: Stack) -> None:
     _, article = opened(stack)
     browser = site(stack)
@@ -110,10 +127,18 @@ def test_an_article_the_comments_service_has_not_heard_of_yet_is_a_page(
 
 def test_a_closed_article_says_so_instead_of_a_form(stack: Stack) -> None:
     _, article = opened(stack)
+    browser = site(stack)
+    open_page = browser.get(f"/articles/{article['slug']}")
     stack.editor().post(f"/articles/{article['id']}/close-comments").raise_for_status()
     wait_for(lambda: "Sorry. Comments have been closed on this article." in site(stack).get(
         f"/articles/{article['slug']}").text, what="the closed notice")
     assert "<form" not in site(stack).get(f"/articles/{article['slug']}").text
+    # A reader who was still writing when it closed gets the notice and keeps their text.
+    late = browser.post(f"/articles/{article['slug']}/comments", data={
+        "csrf": csrf_of(open_page), "nic": "Too Late", "body": "My <long> reply"})
+    assert late.status_code == 403
+    assert "Sorry. Comments have been closed on this article." in late.text
+    assert "My &lt;long&gt; reply</textarea>" in late.text and "<form" not in late.text
 
 
 def test_unknown_pages_are_a_plain_404(stack: Stack) -> None:
