@@ -85,6 +85,11 @@ def test_each_api_listens_where_the_gateway_and_its_health_check_look(container:
     port = spec["command"][spec["command"].index("--port") + 1]
     assert f"server {container}:{port};" in NGINX
     assert f"127.0.0.1:{port}/healthz" in " ".join(spec["healthcheck"]["test"])
+    # The client's address comes from the gateway's X-Forwarded-For (rate limits count it),
+    # which the gateway sets itself rather than passing on the client's.
+    trusted = spec["command"][spec["command"].index("--forwarded-allow-ips") + 1]
+    assert trusted == "*" and "ports" not in spec
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in NGINX
 
 
 @pytest.mark.parametrize("container", sorted(OURS))

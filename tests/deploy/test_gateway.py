@@ -7,13 +7,16 @@ import os
 import re
 import shutil
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from shared.embedded_redis import free_port
+from tests.comments.helpers import open_article
 from tests.conftest import Stack, wait_for
 
 CONFIG = Path(__file__).parents[2] / "deploy" / "nginx.conf"
@@ -94,3 +97,16 @@ def test_the_gateway_routes_each_prefix_to_its_service(gateway: str) -> None:
     huge = httpx.post(f"{gateway}/api/comments/preview", content=b"x" * (2 * 1024 * 1024),
                       headers={"Content-Type": "application/json"})
     assert huge.status_code == 413
+
+
+def test_a_client_cannot_choose_the_address_its_rate_limit_counts(
+        gateway: str, stack: Stack, redis_url: str) -> None:
+    article = open_article(stack)
+    spoofed = "203.0.113.77"
+    posted = httpx.post(f"{gateway}/api/comments/articles/{article}/comments",
+                        headers={"X-Forwarded-For": spoofed},
+                        json={"nic": f"Gate {uuid.uuid4().hex[:6]}", "body": "Via nginx."})
+    assert posted.status_code == 201, posted.text
+    counted = redis.Redis.from_url(redis_url)
+    assert counted.exists("burg:rate:comments:ip:127.0.0.1")  # nginx saw the test's address
+    assert not counted.exists(f"burg:rate:comments:ip:{spoofed}")
