@@ -4,6 +4,7 @@ failures as SMTP answers, removed comments, unsubscribing, and the hourly limit'
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,7 +14,7 @@ from sqlmodel import select
 from services.notify import replies, subscriptions
 from services.notify.models import Address, Consent, Delivery, Status
 from services.notify.tokens import BadToken, Purpose
-from shared.events import CommentCreated, CommentRemoved, SubscriptionRequested
+from shared.events import CommentCreated, CommentRemoved, SubscriptionRequested, as_utc, utcnow
 from tests.conftest import wait_for
 from tests.notify.conftest import Notify, SMTPServer, make_notify
 
@@ -129,6 +130,41 @@ def test_smtp_down_then_back_sends_exactly_once(notify: Notify, smtp: SMTPServer
     wait_for(lambda: notify.deliveries.due() and True, what="the retry")
     notify.deliveries.due()
     assert len(replies_to(smtp)) == 1
+
+
+def test_temporary_failures_back_off_exponentially_then_give_up(  # type: ignore[no-untyped-def]
+        tmp_path, smtp: SMTPServer) -> None:
+    notify = make_notify(tmp_path, smtp.port, retry_seconds=0.3, max_attempts=3)
+    subscribe(notify)
+    confirm(notify, smtp)
+    smtp.stop()
+
+    def attempt(send: Callable[[], object]) -> tuple[Delivery, float, float]:
+        """Run one attempt: the delivery after it, when its next attempt is due counted from
+        the attempt's start, and how long the attempt took."""
+        began = utcnow()
+        send()
+        took = (utcnow() - began).total_seconds()
+        with notify.sessions() as session:
+            delivery = session.get_one(Delivery, "reply:2:1")
+        due = delivery.next_attempt_at
+        return delivery, (as_utc(due) - began).total_seconds() if due else 0.0, took
+
+    def when_due(delivery: Delivery) -> None:
+        assert delivery.next_attempt_at is not None
+        time.sleep(max(0.0, (as_utc(delivery.next_attempt_at) - utcnow()).total_seconds()))
+
+    first, wait, took = attempt(lambda: comment(notify, comment_id=2))
+    assert first.status == Status.waiting and first.attempts == 1
+    assert 0.29 <= wait <= 0.31 + took, (wait, took)  # retry_seconds
+    when_due(first)
+    second, wait, took = attempt(notify.deliveries.due)
+    assert second.status == Status.waiting and second.attempts == 2
+    assert 0.59 <= wait <= 0.61 + took, (wait, took)  # twice that
+    when_due(second)
+    third, _, _ = attempt(notify.deliveries.due)
+    assert third.status == Status.failed and third.attempts == 3
+    assert "gave up after 3 attempts" in (third.last_error or "")
 
 
 def test_4xx_is_retried_and_5xx_fails_and_stops_mail_to_the_address(
