@@ -100,6 +100,42 @@ def test_a_reader_comments_with_the_toolbar_and_hears_of_a_reply(
     shot(phone, "article-phone")
 
 
+def test_every_toolbar_button_and_both_nic_helpers(stack: Stack, browser: Browser) -> None:
+    _, article = opened(stack)
+    page = browser.new_context().new_page()
+    page.goto(f"{stack.urls['site']}/articles/{article['slug']}")
+
+    def pressed(text: str, tag: str, selected: str) -> str:
+        page.fill("#body", text)
+        select(page, selected)
+        page.click(f".toolbar button[data-tag='{tag}']")
+        return page.input_value("#body")
+
+    for tag in ("b", "i", "u", "s", "quote", "small", "big", "squish", "foto", "photo"):
+        assert pressed("say word", tag, "word") == f"say [{tag}]word[/{tag}]"
+    assert pressed("see https://example.org/x", "url", "https://") == (
+        "see [url]https://example.org/x[/url]")
+    page.once("dialog", lambda dialog: dialog.accept("https://example.org/"))
+    assert pressed("our site", "url", "site") == "our [url=https://example.org/]site[/url]"
+    assert pressed("one\ntwo", "*", "one") == "[*] one\n[*] two"
+
+    # A returning commenter with two nics: "My Original Nic" and "Pic-a-Nic" fill the name.
+    original, other = (f"{word} {uuid.uuid4().hex[:6]}" for word in ("First", "Second"))
+    for nic in (original, other):
+        before = page.url
+        page.fill("#nic", nic)
+        page.fill("#body", f"As {nic}.")
+        page.click("#comment-form button[type=submit]")
+        page.wait_for_url(lambda url, before=before: url != before and "#comment-" in url)
+    page.fill("#nic", "")
+    page.click("#original-nic")
+    assert page.input_value("#nic") == original
+    page.select_option("#pic-a-nic", other)
+    assert page.input_value("#nic") == other
+    assert "You have commented 2 times." in page.content()
+    shot(page, "article-nic-helpers")
+
+
 def test_a_closed_article_shows_its_notice(stack: Stack, browser: Browser) -> None:
     _, article = opened(stack)
     stack.editor().post(f"/articles/{article['id']}/close-comments").raise_for_status()
