@@ -1,6 +1,8 @@
 """Database helpers: one engine per service, SQLite (WAL) by default, PostgreSQL by URL."""
 
+import fcntl
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -55,21 +57,21 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    _take_turns_writing(engine)
+    _take_turns_writing(engine, Path(path) if path and path != ":memory:" else None)
     return engine
 
 
-def _take_turns_writing(engine: Engine) -> None:
-    """Let this process's writers of a SQLite file queue on a lock instead of polling.
+def _take_turns_writing(engine: Engine, database: Path | None) -> None:
+    """Let the writers of a SQLite file queue for their turn instead of polling for it.
 
     SQLite has one writer at a time; a writer that finds the file locked sleeps and retries
     (1, 2, 5 … up to 100 ms), so sixteen threads posting at once spent most of their time
-    asleep while the lock sat free. A thread now takes the lock just before its first write
-    statement (where pysqlite begins the transaction) and hands it on at commit or rollback.
-    Other processes still meet SQLite's own lock and its busy timeout.
+    asleep while the lock sat free. A thread now takes a turn (see `_Turn`) just before its
+    first write statement (where pysqlite begins the transaction) and hands it on at commit
+    or rollback.
     """
-    lock = threading.Lock()
-    holder: list[Any] = []  # the DBAPI connection holding the lock, if any
+    turn = _Turn(database.with_name(f"{database.name}-writer") if database else None)
+    holder: list[Any] = []  # the DBAPI connection holding the turn, if any
     dialect = engine.dialect
     commit, rollback = dialect.do_commit, dialect.do_rollback
 
@@ -78,8 +80,7 @@ def _take_turns_writing(engine: Engine) -> None:
         connection = cursor.connection
         if statement.lstrip()[:6].upper() not in _WRITES or (holder and holder[0] is connection):
             return
-        if not lock.acquire(timeout=SQLITE_WRITE_WAIT):
-            raise TimeoutError(f"no turn to write the database within {SQLITE_WRITE_WAIT} s")
+        turn.take()
         holder.append(connection)
 
     def _hand_on(end: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -89,11 +90,53 @@ def _take_turns_writing(engine: Engine) -> None:
             finally:  # SQLAlchemy passes its pool's wrapper, the cursor knew the raw one
                 if holder and holder[0] is getattr(connection, "dbapi_connection", connection):
                     holder.clear()
-                    lock.release()
+                    turn.give()
         return ended
 
     dialect.do_commit = _hand_on(commit)  # type: ignore[method-assign,assignment]
     dialect.do_rollback = _hand_on(rollback)  # type: ignore[method-assign,assignment]
+
+
+class _Turn:
+    """One writer at a time: first among this process's threads (a lock), then among the
+    processes writing the same file (an flock on a file beside it).
+
+    The API processes, the worker and its children all write a service's file. Between
+    processes SQLite's own lock is polled, and under load a writer slept up to 100 ms per
+    try; the kernel hands an flock to the next waiter at once, and frees it if its holder
+    dies. The thread lock gives up after SQLITE_WRITE_WAIT (a 503); the flock has no
+    timeout, but only one thread per process waits on it, and a holder that hangs would hold
+    SQLite's lock as well.
+    """
+
+    def __init__(self, lock_file: Path | None) -> None:
+        self.threads = threading.Lock()
+        self.lock_file = lock_file
+        self._opened: tuple[int, int] | None = None  # (pid, fd): a forked child opens its own
+
+    def take(self) -> None:
+        if not self.threads.acquire(timeout=SQLITE_WRITE_WAIT):
+            raise TimeoutError(f"no turn to write the database within {SQLITE_WRITE_WAIT} s")
+        try:
+            if self.lock_file is not None:
+                fcntl.flock(self._fd(), fcntl.LOCK_EX)
+        except BaseException:
+            self.threads.release()
+            raise
+
+    def give(self) -> None:
+        try:
+            if self.lock_file is not None:
+                fcntl.flock(self._fd(), fcntl.LOCK_UN)
+        finally:
+            self.threads.release()
+
+    def _fd(self) -> int:
+        # An flock belongs to an open file: a child sharing its parent's would share its turn.
+        if self._opened is None or self._opened[0] != os.getpid():
+            assert self.lock_file is not None
+            self._opened = (os.getpid(), os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o600))
+        return self._opened[1]
 
 
 _WRITES = {"INSERT", "UPDATE", "DELETE", "REPLAC"}
@@ -153,8 +196,9 @@ def after_commit(sessions: sessionmaker[Any], key: str,
             log.exception("after commit: %s failed", key)
 
 
-def insert_or_ignore(session: Any, model: Any, **values: Any) -> None:
-    """INSERT a row unless one with the same key exists (another worker's, say): no error."""
+def insert_or_ignore(session: Any, model: Any, **values: Any) -> bool:
+    """INSERT a row unless one with the same key exists (another worker's, say): no error.
+    True if the row was inserted. `model` is a table or a SQLModel class."""
     dialect = session.get_bind().dialect.name
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
-    session.execute(statement.values(**values).on_conflict_do_nothing())
+    return bool(session.execute(statement.values(**values).on_conflict_do_nothing()).rowcount)
