@@ -39,6 +39,12 @@ class EventTask(Task):
         self.inbox.bury(raw, f"{type(exc).__name__}: {exc}")
         EVENTS.labels(self.name.split(".")[0], str(raw.get("type")), "failed").inc()
 
+    def on_retry(self, exc: Exception, task_id: str, args: tuple[Any, ...],
+                 kwargs: dict[str, Any], einfo: Any) -> None:
+        raw = args[0] if args and isinstance(args[0], Mapping) else {}
+        log.warning("%s %s: will retry after %s: %s", raw.get("type"), raw.get("id"),
+                    type(exc).__name__, exc)
+
 
 class DeliveryCounter:
     """Counts deliveries of each event to one service, in the broker's Redis."""
@@ -83,6 +89,11 @@ def replay_dead_letters(celery: Celery, service: str, inbox: Inbox) -> int:
 
 def register_event_task(celery: Celery, service: str, inbox: Inbox) -> Task:
     """Define the task `<service>.handle_event` that feeds every event through `inbox`."""
+    # Celery's own INFO lines for each task received and succeeded only repeat the line
+    # below, and cost the worker (and whatever collects its logs) more than the event did;
+    # its retries are logged by EventTask.on_retry, at WARNING.
+    for chatty in ("celery.worker.strategy", "celery.app.trace"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     retry_ceiling = min(600, celery.conf.visibility_timeout // 4)  # far below the timeout
     deliveries = DeliveryCounter(celery.conf.broker_url, service)
 

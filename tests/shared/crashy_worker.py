@@ -2,6 +2,7 @@
 its handler kills its own pool child on the "poison" event (article 13), and takes its time
 over article 7."""
 
+import logging
 import os
 import signal
 import time
@@ -15,6 +16,7 @@ from shared.settings import ServiceSettings
 
 POISON = 13
 SLOW = 7  # the article id whose event takes three seconds
+log = logging.getLogger(__name__)
 
 
 class CrashySettings(ServiceSettings):
@@ -29,6 +31,7 @@ def handle(session: Session, event: ArticleRetracted) -> None:
     if event.article_id == POISON:
         os.kill(os.getpid(), signal.SIGKILL)  # dies mid-task, as an out-of-memory kill would
     if event.article_id == SLOW:
+        log.warning("slow event: started")
         time.sleep(3)  # long enough to be stopped halfway
     session.execute(insert(handled).values(article_id=event.article_id))
 

@@ -106,7 +106,7 @@ def test_sigterm_lets_the_task_in_flight_finish(tmp_path: Path) -> None:
                              producer="test")
         celery.send_task("crashy.handle_event", args=[slow.model_dump(mode="json")],
                          queue="crashy")
-        wait_for(lambda: "Task crashy.handle_event" in (tmp_path / "worker.log").read_text(),
+        wait_for(lambda: "slow event: started" in (tmp_path / "worker.log").read_text(),
                  timeout=60, what="the worker to take the slow task")
         worker.terminate()  # SIGTERM: Celery's warm shutdown
         assert worker.wait(timeout=60) == 0
