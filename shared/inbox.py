@@ -21,10 +21,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from shared.db import insert_or_ignore
 from shared.events import Envelope, Event, utcnow
 
 log = logging.getLogger(__name__)
@@ -81,16 +81,11 @@ class Inbox:
             return False
         event: Event = envelope.event()
         with self.sessions() as session:
-            if session.execute(select(self.table.c.event_id)
-                               .where(self.table.c.event_id == str(envelope.id))).first():
-                return False
-            try:
-                # Inserted first, so a concurrent copy of the event fails here and not later.
-                session.execute(insert(self.table).values(
-                    event_id=str(envelope.id), type=envelope.type, handled_at=utcnow()))
-                session.flush()
-            except IntegrityError:
-                session.rollback()
+            # The event's id first, in the transaction of its effects: a copy handled before,
+            # or being handled by another worker right now (its row waits for that commit),
+            # inserts nothing and is skipped.
+            if not insert_or_ignore(session, self.table, event_id=str(envelope.id),
+                                    type=envelope.type, handled_at=utcnow()):
                 return False
             handler(session, event)
             session.commit()
