@@ -4,7 +4,11 @@ periodically until sent — so an accepted write always produces its events, eve
 broker was unreachable at that moment.
 """
 
+import atexit
 import logging
+import os
+import queue
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -38,6 +42,8 @@ PENDING = "burg_outbox_pending"  # key in Session.info: envelopes to relay after
 CLAIM = timedelta(seconds=30)  # one sweep owns a row this long while sending it
 GRACE = timedelta(seconds=5)  # the sweep leaves a new row this long to the relay after commit
 KEEP_SENT = timedelta(days=1)  # sent rows are kept a day for inspection, then pruned
+RELAY_BATCH = 200  # events the relay thread sends and marks sent in one round, at most
+RELAY_EXIT_WAIT = 10  # seconds a process that exits gives its relay thread to finish
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -64,6 +70,8 @@ class Outbox:
         self.engine = engine
         self.celery = celery
         self.producer = producer
+        self._relay_start = threading.Lock()
+        self._relaying: tuple[int, queue.SimpleQueue[list[dict[str, Any]] | None]] | None = None
 
     def add(self, session: Session, event: Event) -> Envelope:
         """Store `event` in the session's transaction; it is relayed once that commits."""
@@ -76,11 +84,14 @@ class Outbox:
         session.info.setdefault(PENDING, []).append(data)
         return envelope
 
-    def relay_after_commit(self, sessions: sessionmaker[Any]) -> None:
-        """Relay the events of each committed session of `sessions` right after its commit
-        (once its connection is back: relaying needs one of its own, and holding two per
-        request could drain the pool)."""
-        after_commit(sessions, PENDING, self.relay)
+    def relay_after_commit(self, sessions: sessionmaker[Any], *, in_thread: bool = True) -> None:
+        """Relay the events of each committed session of `sessions` right after its commit.
+
+        By default a relay thread of this process sends them (see `hand_over`); with
+        `in_thread=False` the committing thread does, once its connection is back (relaying
+        needs one of its own, and holding two per request could drain the pool).
+        """
+        after_commit(sessions, PENDING, self.hand_over if in_thread else self.relay)
 
     def relay(self, envelopes: list[dict[str, Any]]) -> int:
         """Send these just-committed events to their consumers; return how many were sent.
@@ -89,6 +100,48 @@ class Outbox:
         send one, consumers drop the second copy (their inbox knows the event id).
         """
         return self._send(envelopes)
+
+    def hand_over(self, envelopes: list[dict[str, Any]]) -> None:
+        """Give just-committed events to this process's relay thread, and return at once.
+
+        The thread sends whatever has gathered meanwhile and marks it all sent in one
+        transaction: under load, one write for many requests instead of one more per request,
+        and no request waits for the broker. It starts on first use (again in a forked child,
+        which inherits no threads) and is given RELAY_EXIT_WAIT to finish when the process
+        exits; what a killed process had not sent, the sweep sends after GRACE.
+        """
+        with self._relay_start:
+            if self._relaying is None or self._relaying[0] != os.getpid():
+                waiting: queue.SimpleQueue[list[dict[str, Any]] | None] = queue.SimpleQueue()
+                thread = threading.Thread(target=self._relay_loop, args=(waiting,),
+                                          name=f"burg-{self.producer}-relay", daemon=True)
+                thread.start()
+                atexit.register(self._finish_relaying, waiting, thread)
+                self._relaying = (os.getpid(), waiting)
+        self._relaying[1].put(envelopes)
+
+    def _relay_loop(self, waiting: "queue.SimpleQueue[list[dict[str, Any]] | None]") -> None:
+        finished = False
+        while not finished:
+            batch = waiting.get()
+            if batch is None:
+                return
+            while len(batch) < RELAY_BATCH and not waiting.empty():
+                more = waiting.get_nowait()
+                if more is None:
+                    finished = True
+                    break
+                batch = batch + more
+            try:
+                self._send(batch)
+            except Exception:  # the database refused the mark: the sweep resends them
+                log.exception("outbox: relaying %d events failed", len(batch))
+
+    @staticmethod
+    def _finish_relaying(waiting: "queue.SimpleQueue[list[dict[str, Any]] | None]",
+                         thread: threading.Thread) -> None:
+        waiting.put(None)
+        thread.join(timeout=RELAY_EXIT_WAIT)
 
     def sweep(self, limit: int = 500) -> int:
         """Relay whatever is still unsent (oldest first) and prune old sent rows."""

@@ -2,6 +2,8 @@
 
 import base64
 import json
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -18,6 +20,7 @@ from shared.embedded_redis import EmbeddedRedis, free_port
 from shared.events import ArticlePublished, utcnow
 from shared.outbox import Outbox, outbox_table
 from shared.settings import Settings
+from tests.conftest import wait_for
 from tests.databases import BACKEND, database_url
 
 
@@ -29,7 +32,10 @@ def published(article_id: int = 1) -> ArticlePublished:
         published_at=now, updated_at=now, comments_close_at=None)
 
 
-def make_outbox(tmp_path: Path, port: int) -> tuple[Outbox, object]:
+def make_outbox(tmp_path: Path, port: int, *, in_thread: bool = False
+                ) -> tuple[Outbox, object]:
+    """An outbox on a SQLite file (or the PostgreSQL pass's database) and the Redis at `port`;
+    by default relaying in the committing thread, so that a test knows when it has."""
     metadata = MetaData()
     table = outbox_table(metadata)
     engine = make_engine(database_url(tmp_path, "producer"))
@@ -37,7 +43,7 @@ def make_outbox(tmp_path: Path, port: int) -> tuple[Outbox, object]:
     sessions = make_session_factory(engine)
     celery = make_celery("posts", Settings(), f"redis://127.0.0.1:{port}/0")
     outbox = Outbox(table=table, engine=engine, celery=celery, producer="posts")
-    outbox.relay_after_commit(sessions)
+    outbox.relay_after_commit(sessions, in_thread=in_thread)
     return outbox, sessions
 
 
@@ -80,6 +86,47 @@ def test_event_is_sent_right_after_commit(tmp_path: Path) -> None:
             session.commit()
         assert outbox.backlog() == 0
         assert queued_event_ids(redis.Redis(port=server.port), "feeds") == [str(envelope.id)]
+    finally:
+        server.stop()
+
+
+def test_the_relay_thread_sends_every_event_of_a_burst_once(tmp_path: Path) -> None:
+    """What the services run: commits hand their events to a relay thread, which sends
+    whatever has gathered and marks it sent in one transaction."""
+    server = EmbeddedRedis(tmp_path / "redis").start()
+    try:
+        outbox, sessions = make_outbox(tmp_path, server.port, in_thread=True)
+
+        def commit_one(_: int) -> str:
+            with sessions() as session:
+                envelope = outbox.add(session, published())
+                session.commit()
+            return str(envelope.id)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            ids = list(pool.map(commit_one, range(100)))
+        wait_for(lambda: outbox.backlog() == 0, what="every event marked sent")
+        assert sorted(queued_event_ids(redis.Redis(port=server.port), "feeds")) == sorted(ids)
+        assert outbox.sweep() == 0
+    finally:
+        server.stop()
+
+
+def test_a_process_that_exits_right_after_its_commit_still_relays(tmp_path: Path) -> None:
+    """A command-line tool commits and exits at once: its relay thread is given time to send
+    before the process ends, so the event does not wait for a sweep."""
+    server = EmbeddedRedis(tmp_path / "redis").start()
+    try:
+        script = ("import sys; from pathlib import Path; from tests.shared.test_outbox import *\n"
+                  "outbox, sessions = make_outbox(Path(sys.argv[1]), int(sys.argv[2]),"
+                  " in_thread=True)\n"
+                  "with sessions() as session:\n"
+                  "    print(outbox.add(session, published()).id)\n"
+                  "    session.commit()\n")
+        event_id = subprocess.run([sys.executable, "-c", script, str(tmp_path), str(server.port)],
+                                  check=True, capture_output=True, text=True).stdout.strip()
+        assert queued_event_ids(redis.Redis(port=server.port), "feeds") == [event_id]
+        assert make_outbox(tmp_path, server.port)[0].backlog() == 0
     finally:
         server.stop()
 
