@@ -19,6 +19,13 @@ def make_public(session: Session, outbox: Outbox, comment: Comment, *,
         return
     comment.status = CommentStatus.visible
     session.add(comment)
+    announce(session, outbox, comment, event=event)
+
+
+def announce(session: Session, outbox: Outbox, comment: Comment, *,
+             event: type[CommentCreated] = CommentCreated) -> None:
+    """Count a comment that has just become public (a new one may be created visible) and
+    emit `event`."""
     _count(session, comment.article_id, +1)
     article = session.get_one(ArticleReplica, comment.article_id)
     parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
@@ -48,8 +55,10 @@ def take_down(session: Session, outbox: Outbox, comment: Comment,
 
 def _count(session: Session, article_id: int, delta: int) -> None:
     # One UPDATE with the sum in SQL: concurrent posts never lose a count.
+    # Not synchronised into loaded objects: that evaluation cost more than the UPDATE.
     session.execute(update(ArticleReplica).where(col(ArticleReplica.article_id) == article_id)
-                    .values(comment_count=ArticleReplica.comment_count + delta))
+                    .values(comment_count=ArticleReplica.comment_count + delta)
+                    .execution_options(synchronize_session=False))
 
 
 

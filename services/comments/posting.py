@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from services.comments import identity
-from services.comments.changes import make_public, take_down
+from services.comments.changes import announce, take_down
 from services.comments.models import (
     MAX_DEPTH,
     ArticleReplica,
@@ -50,18 +50,21 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
     commenter, new_token = identity.commenter_for(session, token, data.nic)
     wants_replies = bool(data.email and data.notify_replies)
     wants_thread = bool(data.email and data.follow_thread)
+    public = commenter.approved or not settings.premoderation
     assert commenter.id is not None
     try:
         identity.claim_nic(session, data.nic, commenter)
         comment = Comment(article_id=article_id, parent_id=data.parent_id, nic=data.nic,
                           commenter_id=commenter.id, body=data.body, body_html=body_html,
-                          notify_replies=wants_replies, status=CommentStatus.pending,
+                          notify_replies=wants_replies,
+                          status=CommentStatus.visible if public else CommentStatus.pending,
                           website=str(data.website) if data.website else None)
         session.add(comment)
         session.flush()
         _place(comment, parent)
         session.execute(update(Commenter).where(col(Commenter.id) == commenter.id)
-                        .values(comment_count=Commenter.comment_count + 1))
+                        .values(comment_count=Commenter.comment_count + 1)
+                        .execution_options(synchronize_session=False))
         assert comment.id is not None
         if wants_replies or wants_thread:
             outbox.add(session, SubscriptionRequested(
@@ -71,8 +74,8 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
         if wants_thread and not article.followed:
             article.followed = True
             session.add(article)
-        if commenter.approved or not settings.premoderation:
-            make_public(session, outbox, comment)
+        if public:
+            announce(session, outbox, comment)
         session.commit()
     except IntegrityError:  # another commenter took the nic a moment ago
         session.rollback()
