@@ -18,7 +18,8 @@ from shared.events import CommentCreated, CommentEdited, CommentRemoved, as_utc
 def on_comment_public(session: Session, event: CommentCreated, *,
                       settings: FeedsSettings) -> None:
     """A new (or restored) public comment joins its article's feed and the site's."""
-    session.exec(delete(FeedComment).where(col(FeedComment.comment_id) == event.comment_id))
+    session.exec(delete(FeedComment).where(col(FeedComment.comment_id) == event.comment_id)
+                 .execution_options(synchronize_session=False))  # nothing loaded to update
     session.add(FeedComment(
         comment_id=event.comment_id, article_id=event.article_id,
         article_title=event.article_title, article_url=event.article_url, nic=event.nic,

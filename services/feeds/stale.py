@@ -15,7 +15,7 @@ from typing import Any
 
 import redis
 from celery import Celery
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import bindparam, delete, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
@@ -39,15 +39,22 @@ RENDER_LOCK = 300  # seconds a round may hold the render lock, should its worker
 
 def mark(session: Session, *keys: str) -> None:
     """Mark the documents `keys` stale, or raise their version if they already are."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # A Core statement: the ORM's bulk insert path costs several times more per event.
-    table = FeedStale.__table__  # type: ignore[attr-defined]
+    statement = _MARK[session.get_bind().dialect.name]
+    now = utcnow()
     for key in keys:
-        statement = insert(table).values(key=key, version=1, since=utcnow())
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["key"], set_={"version": table.c.version + 1}))
+        session.execute(statement, {"key": key, "since": now})
     session.info[MARKED] = True
+
+
+def _mark_statement(insert: Callable[[Any], Any]) -> Any:
+    # Built once: building it for every event cost more than running it.
+    table = FeedStale.__table__  # type: ignore[attr-defined]
+    statement = insert(table).values(key=bindparam("key"), version=1, since=bindparam("since"))
+    return statement.on_conflict_do_update(index_elements=["key"],
+                                           set_={"version": table.c.version + 1})
+
+
+_MARK = {"sqlite": _mark_statement(sqlite.insert), "postgresql": _mark_statement(postgresql.insert)}
 
 
 class StaleRenders:
