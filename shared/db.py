@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Enum, MetaData, event
+from sqlalchemy import Engine, Enum, MetaData, event, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
@@ -200,5 +200,7 @@ def insert_or_ignore(session: Any, model: Any, **values: Any) -> bool:
     """INSERT a row unless one with the same key exists (another worker's, say): no error.
     True if the row was inserted. `model` is a table or a SQLModel class."""
     dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
-    return bool(session.execute(statement.values(**values).on_conflict_do_nothing()).rowcount)
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    # RETURNING, not rowcount: psycopg's rowcount for this statement is -1 either way.
+    inserted: Any = insert.values(**values).on_conflict_do_nothing().returning(literal_column("1"))
+    return session.execute(inserted).first() is not None
