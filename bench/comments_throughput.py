@@ -11,6 +11,7 @@ lifted.   Usage: python -m bench.comments_throughput [--seconds 5] [--clients 16
 import argparse
 import json
 import os
+import re
 import statistics
 import tempfile
 import time
@@ -112,6 +113,24 @@ def settle(burg: Launched, *, busy_percent: float = 20, timeout: float = 30) -> 
             return
 
 
+def cpu_seconds(burg: Launched) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each kind of Burg process: `comments-api`,
+    `feeds-worker` (its pool children too), `redis`, and so on."""
+    root = psutil.Process(burg.process.pid)
+    used: dict[str, float] = {}
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            command, times = " ".join(process.cmdline()), process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        parts = re.search(r"services\.(\w+)\.(api|app|worker)", command)
+        name = (f"{parts[1]}-{'worker' if parts[2] == 'worker' else 'api'}" if parts
+                else "redis" if "redis-server" in command
+                else "mail sink" if "aiosmtpd" in command else "devserver (logs)")
+        used[name] = used.get(name, 0.0) + times.user + times.system
+    return used
+
+
 def walk_thread(burg: Launched, article_id: int) -> tuple[float, int, int]:
     """Read a whole thread as a client would: (seconds, comments, pages).
 
@@ -158,8 +177,14 @@ def measure_burg(burg: Launched, *, seconds: float, clients: int,
     fill(burg, large, commenters, big)
     figures |= measure_thread(burg, large, "big", seconds=seconds, clients=clients)
     settle(burg)
+    before = cpu_seconds(burg)
     post: Load = hammer(commenters, seconds=seconds, clients=clients)
     figures |= post.figures("post")
+    # Where the CPU of a comment goes: the API, and the fan-out running beside it.
+    for name, seconds_used in cpu_seconds(burg).items():
+        spent = (seconds_used - before.get(name, 0.0)) / max(1, post.ok) * 1000
+        if spent >= 0.05:
+            figures[f"cpu_ms {name}"] = spent
     # The POST run leaves a thread longer still: its first page should cost the same again.
     figures |= measure_thread(burg, posted, "posted", seconds=seconds, clients=clients)
     return figures
@@ -218,6 +243,13 @@ def show(burg: dict[str, float], isso: dict[str, float] | None, *, seconds: floa
     for row in [header, *rows]:
         print("  " + "  ".join(f"{cell:<{widths[0]}}" if i == 0 else f"{cell:>{widths[i]}}"
                                for i, cell in enumerate(row)), flush=True)
+    cpu = sorted(((key.removeprefix("cpu_ms "), value) for key, value in burg.items()
+                  if key.startswith("cpu_ms ")), key=lambda item: -item[1])
+    if cpu:
+        print(f"\n  Burg's CPU per comment POST, by process, during the POST run (ms; 2 cores give"
+              f" {2000 / burg['post_per_s']:.1f} ms per POST at its rate):", flush=True)
+        for name, spent in [*cpu, ("all", sum(value for _, value in cpu))]:
+            print(f"    {name:<18} {spent:6.2f}", flush=True)
     failed = {key: value for figures in (burg, isso or {}) for key, value in figures.items()
               if key.endswith("_errors") and value}
     if failed:
