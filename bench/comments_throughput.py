@@ -115,19 +115,25 @@ def settle(burg: Launched, *, busy_percent: float = 20, timeout: float = 30) -> 
 
 def cpu_seconds(burg: Launched) -> dict[str, float]:
     """CPU seconds (user + system) used so far by each kind of Burg process: `comments-api`,
-    `feeds-worker` (its pool children too), `redis`, and so on."""
+    `feeds-worker`, `redis`, and so on. A process started by another (uvicorn's and Celery's
+    pool processes) counts as its parent's kind."""
     root = psutil.Process(burg.process.pid)
+    kinds: dict[int, str] = {root.pid: "devserver (logs)"}
     used: dict[str, float] = {}
-    for process in [root, *root.children(recursive=True)]:
+    for process in root.children(recursive=True):  # parents come before their children
         try:
             command, times = " ".join(process.cmdline()), process.cpu_times()
+            parent = process.ppid()
         except psutil.NoSuchProcess:
             continue
         parts = re.search(r"services\.(\w+)\.(api|app|worker)", command)
-        name = (f"{parts[1]}-{'worker' if parts[2] == 'worker' else 'api'}" if parts
-                else "redis" if "redis-server" in command
-                else "mail sink" if "aiosmtpd" in command else "devserver (logs)")
-        used[name] = used.get(name, 0.0) + times.user + times.system
+        kinds[process.pid] = (
+            f"{parts[1]}-{'worker' if parts[2] == 'worker' else 'api'}" if parts
+            else "redis" if "redis-server" in command else "mail sink" if "aiosmtpd" in command
+            else kinds.get(parent, "other"))
+        used[kinds[process.pid]] = used.get(kinds[process.pid], 0.0) + times.user + times.system
+    root_times = root.cpu_times()
+    used["devserver (logs)"] = root_times.user + root_times.system
     return used
 
 
