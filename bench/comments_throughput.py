@@ -13,6 +13,8 @@ import json
 import os
 import re
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,9 +22,23 @@ from pathlib import Path
 
 import httpx
 import psutil
+from redis import Redis
 
-from bench.isso_baseline import Load, Target, hammer, load_tool, measure_isso, send_all
+from bench import ceiling_app
+from bench.isso_baseline import (
+    Load,
+    Target,
+    answers,
+    hammer,
+    load_tool,
+    measure_isso,
+    send_all,
+    stop_group,
+)
 from devserver.launch import Launched, launch
+from devserver.processes import DevSettings
+from shared.db import make_engine
+from shared.embedded_redis import EmbeddedRedis, free_port
 
 PAGE = 50  # comments per thread page; the first page is what a reader's browser loads
 TEXT = "A bench comment, number {n}, with [b]some[/b] markup to render."
@@ -196,8 +212,69 @@ def measure_burg(burg: Launched, *, seconds: float, clients: int,
     return figures
 
 
-def show(burg: dict[str, float], isso: dict[str, float] | None, *, seconds: float,
-         clients: int) -> None:
+def measure_ceiling(folder: Path, *, seconds: float, clients: int) -> dict[str, float]:
+    """The same POST load on bench/ceiling_app.py's `comments`: the least a comment POST can
+    cost on this stack. As many API processes and pool children as `make run` gives the
+    comments service, on a Redis of its own (or BURG_REDIS_URL's)."""
+    redis = None if os.environ.get("BURG_REDIS_URL") else EmbeddedRedis(folder / "redis").start()
+    env = dict(os.environ, BENCH_DATABASE_URL=f"sqlite:///{folder / 'ceiling.db'}",
+               BENCH_REDIS_URL=redis.url if redis else os.environ["BURG_REDIS_URL"])
+    ceiling_app.posted.metadata.create_all(make_engine(env["BENCH_DATABASE_URL"]))
+    settings, port = DevSettings(), free_port()
+    commands = {
+        "api": ["uvicorn", "bench.ceiling_app:comments", "--host", "127.0.0.1", "--port",
+                str(port), "--no-access-log", "--log-level", "warning",
+                "--workers", str(settings.comments_api_processes)],
+        "worker": ["celery", "-A", "bench.ceiling_app:consumer", "worker", "-Q", "ceiling",
+                   "--concurrency", str(settings.worker_concurrency), "--loglevel", "WARNING",
+                   "--without-gossip", "--without-mingle", "--without-heartbeat"]}
+    processes = {name: subprocess.Popen([sys.executable, "-m", *command], env=env,
+                                        start_new_session=True)
+                 for name, command in commands.items()}
+    try:
+        deadline = time.monotonic() + 60
+        while not answers(f"http://127.0.0.1:{port}/docs"):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the ceiling app did not come up")
+            time.sleep(0.2)
+        post = Target("POST", f"http://127.0.0.1:{port}/articles/1/comments",
+                      {"Content-Type": "application/json"},
+                      json.dumps({"nic": "Bench", "body": TEXT}))
+        hammer([post], seconds=2, clients=clients)  # warm up: connections, caches, pool
+        time.sleep(2)  # let the worker catch up
+        before = {name: tree_cpu(process) for name, process in processes.items()}
+        load = hammer([post], seconds=seconds, clients=clients)
+        figures = load.figures("post")
+        # The worker may trail the POSTs: what it spends catching up is their cost too.
+        queue = Redis.from_url(env["BENCH_REDIS_URL"])
+        deadline = time.monotonic() + 60
+        while queue.llen("ceiling") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for name, process in processes.items():
+            figures[f"cpu_ms {name}"] = (tree_cpu(process) - before[name]) / max(1, load.ok) * 1000
+        return figures
+    finally:
+        for process in processes.values():
+            stop_group(process)
+        if redis:
+            redis.stop()
+
+
+def tree_cpu(process: subprocess.Popen[bytes]) -> float:
+    """CPU seconds (user + system) of a process and its children."""
+    root = psutil.Process(process.pid)
+    total = 0.0
+    for each in [root, *root.children(recursive=True)]:
+        try:
+            times = each.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def show(burg: dict[str, float], isso: dict[str, float] | None,
+         ceiling: dict[str, float] | None, *, seconds: float, clients: int) -> None:
     """One table: Burg, Isso, Burg/Isso and the issue's goal for that ratio."""
     def rate(figures: dict[str, float] | None, key: str) -> str:
         return f"{figures[key]:,.1f}" if figures and key in figures else "-"
@@ -256,10 +333,30 @@ def show(burg: dict[str, float], isso: dict[str, float] | None, *, seconds: floa
               f" {2000 / burg['post_per_s']:.1f} ms per POST at its rate):", flush=True)
         for name, spent in [*cpu, ("all", sum(value for _, value in cpu))]:
             print(f"    {name:<18} {spent:6.2f}", flush=True)
-    failed = {key: value for figures in (burg, isso or {}) for key, value in figures.items()
-              if key.endswith("_errors") and value}
+    if ceiling:
+        show_ceiling(burg, isso, ceiling)
+    failed = {f"{side} {key}": value
+              for side, figures in (("Burg", burg), ("Isso", isso), ("ceiling", ceiling))
+              for key, value in (figures or {}).items() if key.endswith("_errors") and value}
     if failed:
         print(f"\n  failed requests: {failed}", flush=True)
+
+
+def show_ceiling(burg: dict[str, float], isso: dict[str, float] | None,
+                 ceiling: dict[str, float]) -> None:
+    rate = ceiling["post_per_s"]
+    beside = [f"Burg reaches {burg['post_per_s'] / rate:.2f} of it"]
+    if isso:
+        beside.insert(0, f"{rate / isso['post_per_s']:.2f}x Isso")
+    cpu = ", ".join(f"{key.removeprefix('cpu_ms ')} {value:.2f}"
+                    for key, value in ceiling.items() if key.startswith("cpu_ms "))
+    print("\n  The stack's ceiling for a comment POST (bench/ceiling_app.py: a FastAPI route, one"
+          " SQLite insert,\n  one Celery task that a worker takes and acknowledges; nothing"
+          " else), same load:", flush=True)
+    print(f"    POST/s               {rate:,.1f} ({'; '.join(beside)})", flush=True)
+    print(f"    POST p50 / p95 (ms)  {ceiling['post_p50_ms']:,.1f} /"
+          f" {ceiling['post_p95_ms']:,.1f}", flush=True)
+    print(f"    CPU per POST (ms)    {cpu} (the worker's catching up included)", flush=True)
 
 
 def main() -> None:
@@ -267,7 +364,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--big", type=int, default=2000, help="comments in the long thread")
-    parser.add_argument("--no-isso", action="store_true", help="measure Burg alone")
+    parser.add_argument("--no-isso", action="store_true", help="leave Isso out")
+    parser.add_argument("--no-ceiling", action="store_true",
+                        help="leave out the stack's ceiling (bench/ceiling_app.py)")
     args = parser.parse_args()
     # launch() hands os.environ on to the services: lift the per-address and per-commenter
     # limits (all load comes from one address) and keep every comment public at once.
@@ -287,7 +386,11 @@ def main() -> None:
             # The same thread sizes on both sides, so that the ratios compare like with like.
             isso = measure_isso(Path(folder), seconds=args.seconds, clients=args.clients,
                                 big=args.big)
-    show(figures, isso, seconds=args.seconds, clients=args.clients)
+    ceiling = None
+    if not args.no_ceiling:
+        with tempfile.TemporaryDirectory(prefix="ceiling-bench-") as folder:
+            ceiling = measure_ceiling(Path(folder), seconds=args.seconds, clients=args.clients)
+    show(figures, isso, ceiling, seconds=args.seconds, clients=args.clients)
 
 
 if __name__ == "__main__":

@@ -258,24 +258,24 @@ def serve(venv: Path, work_dir: Path) -> Iterator[tuple[str, list[str]]]:
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
-        while not _answers(f"{base}/info"):
+        while not answers(f"{base}/info"):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Isso did not come up:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
         yield base, command
     finally:
-        _stop_group(process)
+        stop_group(process)
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
     try:
         return httpx.get(url, timeout=2).status_code == 200
     except httpx.TransportError:
         return False
 
 
-def _stop_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM gunicorn's process group (a graceful stop), then SIGKILL whatever is left."""
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM a process group (a graceful stop), then SIGKILL whatever is left."""
     try:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=15)
