@@ -228,14 +228,17 @@ def measure_ceiling(folder: Path, *, seconds: float, clients: int) -> dict[str, 
         "worker": ["celery", "-A", "bench.ceiling_app:consumer", "worker", "-Q", "ceiling",
                    "--concurrency", str(settings.worker_concurrency), "--loglevel", "WARNING",
                    "--without-gossip", "--without-mingle", "--without-heartbeat"]}
-    processes = {name: subprocess.Popen([sys.executable, "-m", *command], env=env,
-                                        start_new_session=True)
-                 for name, command in commands.items()}
+    log = folder / "ceiling.log"
+    with log.open("wb") as out:  # Celery's banner and warnings: shown only if it fails
+        processes = {name: subprocess.Popen([sys.executable, "-m", *command], env=env,
+                                            stdout=out, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+                     for name, command in commands.items()}
     try:
         deadline = time.monotonic() + 60
         while not answers(f"http://127.0.0.1:{port}/docs"):
             if time.monotonic() > deadline:
-                raise RuntimeError("the ceiling app did not come up")
+                raise RuntimeError(f"the ceiling app did not come up:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
         post = Target("POST", f"http://127.0.0.1:{port}/articles/1/comments",
                       {"Content-Type": "application/json"},
