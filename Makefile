@@ -17,13 +17,13 @@ run: $(STAMP)  ## every service's API and worker, Redis, an SMTP sink, demo cont
 
 test: $(STAMP)  ## lint and type-check, then the whole suite on SQLite and on PostgreSQL
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared services devserver
+	$(BIN)/mypy shared services devserver bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(BIN)/python -m tests.on_postgresql $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared services devserver
+	$(BIN)/mypy shared services devserver bench
 
 migrate: $(STAMP)  ## bring every service's database to its newest schema revision
 	for service in posts comments notify feeds; do \

@@ -29,7 +29,7 @@ HEADERS = [(b"content-type", TYPE.encode()), (b"etag", ETAG.encode()),
            (b"cache-control", b"public, max-age=300")]
 
 
-async def bare(scope, receive, send):  # type: ignore[no-untyped-def]
+async def bare(scope: Any, receive: Any, send: Any) -> None:
     """The least an ASGI server can be asked to do for this document."""
     if scope["type"] != "http":
         return

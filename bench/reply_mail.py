@@ -10,14 +10,17 @@ set, else an embedded Redis).   Usage: python -m bench.reply_mail [--clients 16]
 """
 
 import argparse
-import email
 import email.policy
 import os
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -25,6 +28,7 @@ from bench.publish_latency import percentiles
 from devserver.launch import Launched, launch
 
 COMMENT = re.compile(r"#comment-(\d+)")
+T = TypeVar("T")
 
 
 def thread_url(burg: Launched, article_id: int) -> str:
@@ -49,16 +53,14 @@ def open_article(burg: Launched) -> int:
     return article_id
 
 
-def mails(folder: Path) -> list[tuple[float, email.message.EmailMessage]]:
+def mails(folder: Path) -> list[tuple[float, EmailMessage]]:
     """(arrival time, message) of every message in the sink's Maildir."""
-    found = []
-    for path in (folder / "new").iterdir() if (folder / "new").exists() else []:
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        found.append((path.stat().st_mtime, message))
-    return found  # type: ignore[return-value]
+    parser = BytesParser(_class=EmailMessage, policy=email.policy.default)
+    return [(path.stat().st_mtime, parser.parsebytes(path.read_bytes()))
+            for path in ((folder / "new").iterdir() if (folder / "new").exists() else [])]
 
 
-def wait_until(what: str, check, timeout: float = 300):  # type: ignore[no-untyped-def]
+def wait_until(what: str, check: Callable[[], T | None], timeout: float = 300) -> T:
     deadline = time.monotonic() + timeout
     while not (result := check()):
         if time.monotonic() > deadline:
@@ -78,9 +80,12 @@ def subscribers(burg: Launched, article_id: int, clients: int, folder: Path) -> 
             "notify_replies": True})
         parents.append(int(posted.raise_for_status().json()["comment"]["id"]))
     for address in addresses:
-        mail = wait_until(f"the confirmation e-mail to {address}", lambda a=address: next(
-            (m for _, m in mails(folder) if m["To"] == a), None))
-        text = mail.get_body(preferencelist=("plain",)).get_content()
+        def confirmation(to: str = address) -> EmailMessage | None:
+            return next((m for _, m in mails(folder) if m["To"] == to), None)
+
+        plain = wait_until(f"the confirmation e-mail to {address}", confirmation).get_body(
+            preferencelist=("plain",))
+        text = plain.get_content() if plain else ""
         link = next(w for w in text.split() if "/subscriptions/confirm?" in w)
         with httpx.Client(timeout=30) as browser:  # the page's button, with its CSRF cookie
             page = browser.get(link).raise_for_status()
@@ -139,7 +144,8 @@ def main() -> None:
                 seen = {}
                 for at, message in mails(maildir):
                     if message["Subject"].startswith("New reply"):
-                        text = message.get_body(preferencelist=("plain",)).get_content()
+                        plain = message.get_body(preferencelist=("plain",))
+                        text = plain.get_content() if plain else ""
                         if match := COMMENT.search(text):
                             seen[int(match.group(1))] = at
                 return seen if expected <= set(seen) else None
