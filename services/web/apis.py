@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from shared.errors import BurgError
+from shared.observability import REQUEST_ID
 from shared.settings import Settings
 
 Json = dict[str, Any]
@@ -31,7 +32,8 @@ class Apis:
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(timeout=10)
+            self._http = httpx.AsyncClient(timeout=10,
+                                           event_hooks={"request": [_pass_request_id]})
         return self._http
 
     async def front(self, cursor: str | None) -> tuple[Json, list[Json]]:
@@ -196,3 +198,10 @@ def _filled(fields: Json) -> Json:
 
 def _token(token: str | None) -> dict[str, str]:
     return {"X-Commenter-Token": token} if token else {}
+
+
+async def _pass_request_id(request: httpx.Request) -> None:
+    """The page's request id goes with each API call it makes, into the APIs' log lines and
+    the events they emit."""
+    if request_id := REQUEST_ID.get():
+        request.headers["X-Request-ID"] = request_id

@@ -16,6 +16,7 @@ from services.web.editor import EDITOR_COOKIE, editor_router
 from services.web.forms import csrf_ok, csrf_token, keep_csrf
 from services.web.subscriptions import subscriptions_router
 from shared.errors import NotFound
+from shared.observability import Observed, configure_logging
 from shared.settings import Settings
 
 HERE = Path(__file__).parent
@@ -27,6 +28,10 @@ apis = Apis(settings)
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["feeds"] = f"{settings.feeds_url.rstrip('/')}/feeds"
 app = FastAPI(title="Burg", docs_url=None, redoc_url=None, openapi_url=None)
+# Each request gets an id (the gateway's X-Request-ID, else a new one), in the web's log lines
+# and passed on to every API call the page makes (apis.py): one id from gateway to worker.
+app.add_middleware(Observed, service="web", access_log=settings.access_log)
+configure_logging("web", settings.log_level, settings.log_format)
 app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
 

@@ -76,6 +76,28 @@ def test_an_article_page_shows_the_story_and_takes_a_comment_without_javascript(
     assert f'id="comment-{comment_id}"' in again.text and f"?reply_to={comment_id}" in again.text
 
 
+def test_a_request_id_goes_from_the_page_to_the_api_and_into_the_worker_logs(
+        stack: Stack) -> None:
+    _, article = opened(stack)
+    browser = site(stack)
+    page = browser.get(f"/articles/{article['slug']}")
+    request_id = f"web-{uuid.uuid4().hex}"  # as the gateway would send it
+    sent = browser.post(f"/articles/{article['slug']}/comments",
+                        headers={"X-Request-ID": request_id}, data={
+                            "csrf": csrf_of(page), "nic": f"Traced {uuid.uuid4().hex[:6]}",
+                            "body": "Follow me.", "homepage": ""})
+    assert sent.status_code == 303, sent.text
+    assert sent.headers["x-request-id"] == request_id
+    log = stack.data_dir / "devserver.log"
+    line = wait_for(lambda: next((line for line in log.read_text().splitlines()
+                                  if request_id in line and "comment.created" in line
+                                  and "feeds-worker" in line), None),
+                    what="a feeds worker line with the web request's id")
+    assert "handled" in line
+    # A page request without an id gets one of its own.
+    assert re.fullmatch(r"[0-9a-f]{32}", browser.get("/").headers["x-request-id"])
+
+
 def test_the_form_lets_a_commenter_follow_the_whole_thread(stack: Stack) -> None:
     _, article = opened(stack)
     browser = site(stack)
