@@ -12,6 +12,7 @@ class NotifySettings(ServiceSettings):
     smtp_ssl: bool = False
     smtp_user: str = ""
     smtp_password: str = ""
+    smtp_ca_file: str = ""  # CAs to check the server's certificate with; empty: the system's
     smtp_from: str = "Burg <noreply@burg.localhost>"
     # The mailto: form of List-Unsubscribe names this address; mail to it must reach
     # `python -m services.notify.cli unsubscribe-mail` (an MTA alias pipe; `make run`'s sink
