@@ -24,7 +24,7 @@ import httpx
 import psutil
 from redis import Redis
 
-from bench import ceiling_app
+from bench import comment_ceiling
 from bench.isso_baseline import (
     Load,
     Target,
@@ -213,54 +213,69 @@ def measure_burg(burg: Launched, *, seconds: float, clients: int,
 
 
 def measure_ceiling(folder: Path, *, seconds: float, clients: int) -> dict[str, float]:
-    """The same POST load on bench/ceiling_app.py's `comments`: the least a comment POST can
-    cost on this stack. As many API processes and pool children as `make run` gives the
-    comments service, on a Redis of its own (or BURG_REDIS_URL's)."""
-    redis = None if os.environ.get("BURG_REDIS_URL") else EmbeddedRedis(folder / "redis").start()
-    env = dict(os.environ, BENCH_DATABASE_URL=f"sqlite:///{folder / 'ceiling.db'}",
-               BENCH_REDIS_URL=redis.url if redis else os.environ["BURG_REDIS_URL"])
-    ceiling_app.posted.metadata.create_all(make_engine(env["BENCH_DATABASE_URL"]))
+    """The same POST load on bench/comment_ceiling.py: the least a comment POST can cost on
+    this stack. As many API processes and pool children as `make run` gives the comments
+    service, on BURG_REDIS_URL's Redis if set, else on an embedded one of its own."""
     settings, port = DevSettings(), free_port()
     commands = {
-        "api": ["uvicorn", "bench.ceiling_app:comments", "--host", "127.0.0.1", "--port",
+        "api": ["uvicorn", "bench.comment_ceiling:api", "--host", "127.0.0.1", "--port",
                 str(port), "--no-access-log", "--log-level", "warning",
                 "--workers", str(settings.comments_api_processes)],
-        "worker": ["celery", "-A", "bench.ceiling_app:consumer", "worker", "-Q", "ceiling",
-                   "--concurrency", str(settings.worker_concurrency), "--loglevel", "WARNING",
-                   "--without-gossip", "--without-mingle", "--without-heartbeat"]}
-    log = folder / "ceiling.log"
-    with log.open("wb") as out:  # Celery's banner and warnings: shown only if it fails
-        processes = {name: subprocess.Popen([sys.executable, "-m", *command], env=env,
-                                            stdout=out, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
-                     for name, command in commands.items()}
+        "worker": ["celery", "-A", "bench.comment_ceiling:consumer", "worker", "-Q",
+                   comment_ceiling.QUEUE, "--concurrency", str(settings.worker_concurrency),
+                   "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+                   "--without-heartbeat"]}
+    log = folder / "ceiling.log"  # Celery's banner and warnings: shown only if it fails
+    embedded: EmbeddedRedis | None = None
+    processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
+        if not os.environ.get("BURG_REDIS_URL"):
+            embedded = EmbeddedRedis(folder / "redis").start()
+        env = dict(os.environ, BENCH_DATABASE_URL=f"sqlite:///{folder / 'ceiling.db'}",
+                   BENCH_REDIS_URL=embedded.url if embedded else os.environ["BURG_REDIS_URL"])
+        engine = make_engine(env["BENCH_DATABASE_URL"])
+        comment_ceiling.posted.metadata.create_all(engine)
+        engine.dispose()
+        with log.open("wb") as out:
+            for name, command in commands.items():
+                processes[name] = subprocess.Popen([sys.executable, "-m", *command], env=env,
+                                                   stdout=out, stderr=subprocess.STDOUT,
+                                                   start_new_session=True)
+        queue = Redis.from_url(env["BENCH_REDIS_URL"])
+
+        def drain() -> None:
+            """Wait until the worker has taken every task; fail if a process died."""
+            deadline = time.monotonic() + 60
+            while queue.llen(comment_ceiling.QUEUE):
+                if time.monotonic() > deadline or any(p.poll() is not None
+                                                      for p in processes.values()):
+                    raise RuntimeError(f"the ceiling's worker fell over or behind:\n"
+                                       f"{log.read_text()[-3000:]}")
+                time.sleep(0.2)
+
         deadline = time.monotonic() + 60
         while not answers(f"http://127.0.0.1:{port}/docs"):
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or processes["api"].poll() is not None:
                 raise RuntimeError(f"the ceiling app did not come up:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
         post = Target("POST", f"http://127.0.0.1:{port}/articles/1/comments",
                       {"Content-Type": "application/json"},
                       json.dumps({"nic": "Bench", "body": TEXT}))
         hammer([post], seconds=2, clients=clients)  # warm up: connections, caches, pool
-        time.sleep(2)  # let the worker catch up
+        drain()
         before = {name: tree_cpu(process) for name, process in processes.items()}
         load = hammer([post], seconds=seconds, clients=clients)
         figures = load.figures("post")
-        # The worker may trail the POSTs: what it spends catching up is their cost too.
-        queue = Redis.from_url(env["BENCH_REDIS_URL"])
-        deadline = time.monotonic() + 60
-        while queue.llen("ceiling") and time.monotonic() < deadline:
-            time.sleep(0.2)
+        drain()  # the worker may trail the POSTs: what it spends catching up is their cost too
         for name, process in processes.items():
             figures[f"cpu_ms {name}"] = (tree_cpu(process) - before[name]) / max(1, load.ok) * 1000
+        queue.close()
         return figures
     finally:
         for process in processes.values():
             stop_group(process)
-        if redis:
-            redis.stop()
+        if embedded:
+            embedded.stop()
 
 
 def tree_cpu(process: subprocess.Popen[bytes]) -> float:
@@ -353,8 +368,8 @@ def show_ceiling(burg: dict[str, float], isso: dict[str, float] | None,
         beside.insert(0, f"{rate / isso['post_per_s']:.2f}x Isso")
     cpu = ", ".join(f"{key.removeprefix('cpu_ms ')} {value:.2f}"
                     for key, value in ceiling.items() if key.startswith("cpu_ms "))
-    print("\n  The stack's ceiling for a comment POST (bench/ceiling_app.py: a FastAPI route, one"
-          " SQLite insert,\n  one Celery task that a worker takes and acknowledges; nothing"
+    print("\n  The stack's ceiling for a comment POST (bench/comment_ceiling.py: a FastAPI route,"
+          " one SQLite\n  insert, one Celery task that a worker takes and acknowledges; nothing"
           " else), same load:", flush=True)
     print(f"    POST/s               {rate:,.1f} ({'; '.join(beside)})", flush=True)
     print(f"    POST p50 / p95 (ms)  {ceiling['post_p50_ms']:,.1f} /"
@@ -369,7 +384,7 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=2000, help="comments in the long thread")
     parser.add_argument("--no-isso", action="store_true", help="leave Isso out")
     parser.add_argument("--no-ceiling", action="store_true",
-                        help="leave out the stack's ceiling (bench/ceiling_app.py)")
+                        help="leave out the stack's ceiling (bench/comment_ceiling.py)")
     args = parser.parse_args()
     # launch() hands os.environ on to the services: lift the per-address and per-commenter
     # limits (all load comes from one address) and keep every comment public at once.

@@ -23,9 +23,10 @@ MAX_ID = 2**31 - 1  # ids are 32-bit in PostgreSQL; larger ones are simply unkno
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-class _App(FastAPI):
-    """FastAPI with a JSON 413 for an oversized Content-Length, checked before anything else
-    (FastAPI's own `max_body_size`, inside it, still stops bodies sent without a length)."""
+class ObservedApp(FastAPI):
+    """FastAPI whose outermost layers give each request its id and count it (`observed`), and
+    answer an oversized Content-Length with a JSON 413 before anything else (FastAPI's own
+    `max_body_size`, inside it, still stops bodies sent without a length)."""
 
     observed: tuple[str, bool] | None = None  # (service, access log) once create_app set it
 
@@ -41,7 +42,7 @@ def create_app(*, title: str, description: str, max_body_bytes: int | None,
     `max_body_bytes` (413; None for an app that reads no bodies), which gives every request an
     id and counts it, and which answers `/healthz` (the process is up), `/readyz` (its
     database and Redis answer) and `/metrics` (Prometheus)."""
-    app = _App(title=title, description=description, max_body_size=max_body_bytes)
+    app = ObservedApp(title=title, description=description, max_body_size=max_body_bytes)
     app.observed = (runtime.name, runtime.settings.access_log)
     metrics = metrics_page(runtime.name, runtime.outbox.backlog,
                            runtime.celery.conf.broker_url)

@@ -56,5 +56,7 @@ def send(settings: NotifySettings, message: EmailMessage) -> None:
 
 @functools.cache
 def _tls(ca_file: str) -> ssl.SSLContext:
-    # Made once: loading the system's CAs costs more than a whole SMTP conversation.
+    # Made once per process: loading the system's CAs costs more than a whole SMTP
+    # conversation. A changed CA file is read after the worker restarts; a missing one
+    # fails each send (retried, then given up on) and says so in the log.
     return ssl.create_default_context(cafile=ca_file or None)

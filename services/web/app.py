@@ -2,10 +2,11 @@
 article pages with their threads and a comment form that works without JavaScript. It owns
 no data: every page is built from the posts, comments and feeds services' public APIs."""
 
+import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -15,8 +16,9 @@ from services.web.apis import Apis, ServiceError
 from services.web.editor import EDITOR_COOKIE, editor_router
 from services.web.forms import csrf_ok, csrf_token, keep_csrf
 from services.web.subscriptions import subscriptions_router
+from shared.api import ObservedApp
 from shared.errors import NotFound
-from shared.observability import Observed, configure_logging
+from shared.observability import configure_logging
 from shared.settings import Settings
 
 HERE = Path(__file__).parent
@@ -27,11 +29,12 @@ settings = Settings()
 apis = Apis(settings)
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["feeds"] = f"{settings.feeds_url.rstrip('/')}/feeds"
-app = FastAPI(title="Burg", docs_url=None, redoc_url=None, openapi_url=None)
+app = ObservedApp(title="Burg", docs_url=None, redoc_url=None, openapi_url=None)
 # Each request gets an id (the gateway's X-Request-ID, else a new one), in the web's log lines
 # and passed on to every API call the page makes (apis.py): one id from gateway to worker.
-app.add_middleware(Observed, service="web", access_log=settings.access_log)
+app.observed = ("web", settings.access_log)
 configure_logging("web", settings.log_level, settings.log_format)
+logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line for every API call
 app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
 
