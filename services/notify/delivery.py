@@ -10,6 +10,8 @@ the server's acceptance and the record of it.
 
 Temporary failures (no connection, 4xx) are retried with exponential backoff; a permanent one
 (5xx) fails the delivery, and a refused recipient stops all mail to that address (a bounce).
+An e-mail that cannot be built (its content, our bug) fails at once with the reason, never
+retried; whatever happens to one e-mail, the next is sent.
 """
 
 import logging
@@ -60,22 +62,29 @@ class Deliveries:
         with self.sessions() as session:
             keys = session.exec(select(Delivery.key).where(_due(utcnow()))
                                 .order_by(col(Delivery.created_at)).limit(200)).all()
-        sent = 0
-        for key in keys:
-            try:
-                sent += self.deliver(key)
-            except Exception:
-                log.exception("e-mail %s: could not be handled", key.split(":")[0])
-        return sent
+        return sum(self.deliver(key) for key in keys)
 
     def deliver(self, key: str) -> bool:
-        """Send the delivery `key` if it is due and nobody else is sending it; True if sent."""
+        """Send the delivery `key` if it is due and nobody else is sending it; True if sent.
+        Never raises: one e-mail's trouble is logged and recorded, and the next goes on."""
+        try:
+            return self._deliver(key)
+        except Exception:  # the database, say: the lease runs out and a later round retries
+            log.exception("e-mail %s: could not be handled", key.split(":")[0])
+            return False
+
+    def _deliver(self, key: str) -> bool:
         claimed = self._claim(key)
         if claimed is None:
             return False
         delivery, address, claim = claimed
         try:
             message = messages.build(self.settings, self.tokens, delivery, address)
+        except Exception as exc:  # its content (or our bug): the same every time, never retried
+            log.exception("e-mail %s could not be built", delivery.key.split(":")[0])
+            self._fail(delivery, claim, f"could not be built: {exc!r}")
+            return False
+        try:
             self.send(self.settings, message)
         except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as exc:
             # Our own configuration is wrong, not the address: retry, then keep it for replay.
@@ -93,9 +102,9 @@ class Deliveries:
                 self._fail(delivery, claim, f"SMTP said {exc.smtp_code}: {exc.smtp_error!r}")
         except (OSError, smtplib.SMTPException) as exc:  # refused, timed out, dropped
             self._retry(delivery, claim, f"no SMTP conversation: {exc!r}")
-        except Exception as exc:  # our own bug (the content, a header): never loop on it
-            log.exception("e-mail %s could not be built or sent", delivery.key.split(":")[0])
-            self._fail(delivery, claim, f"could not be built or sent: {exc!r}")
+        except Exception as exc:  # our own bug: never loop on it
+            log.exception("e-mail %s could not be sent", delivery.key.split(":")[0])
+            self._fail(delivery, claim, f"could not be sent: {exc!r}")
         else:
             if self._finish(delivery, claim, Status.sent):
                 log.info("e-mail %s sent (%s)", delivery.key.split(":")[0], delivery.message_id)

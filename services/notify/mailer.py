@@ -1,36 +1,34 @@
-"""Building and sending e-mail over SMTP, with header values that cannot inject headers."""
+"""Building and sending e-mail over SMTP. Every header line is written by
+`services/notify/headers.py`: URLs and ids verbatim, text encoded, nothing able to inject one."""
 
 import functools
-import re
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import parseaddr
 
+from services.notify.headers import ascii_address, body_text, mailbox, one_line, verbatim
+from services.notify.headers import text as text_header
 from services.notify.settings import NotifySettings
-
-# Control characters and RFC 2047 encoded words: either could smuggle a header in (CVE-2024-6923).
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f]|=\?[^?]*\?[^?]*\?[^?]*\?=")
-
-
-def header_safe(value: str, limit: int = 200) -> str:
-    """`value` made safe for an e-mail header: no line breaks, controls or encoded words."""
-    return _UNSAFE.sub(" ", value).strip()[:limit]
 
 
 def build_message(*, settings: NotifySettings, to: str, subject: str, text: str, html: str,
                   message_id: str, headers: dict[str, str] | None = None) -> EmailMessage:
-    """A multipart (plain text + HTML) message; every header value is made safe first."""
+    """A multipart (plain text + HTML) message. `subject` and the bodies may hold any text;
+    `message_id` and `headers` (URLs, ids) go out verbatim and must be printable ASCII.
+    Raises ValueError (or UnicodeError) if the message cannot be written: that is for good,
+    never worth a retry, and it shows here rather than in the middle of an SMTP conversation.
+    """
     message = EmailMessage()
-    message["From"] = settings.smtp_from
-    message["To"] = header_safe(parseaddr(to)[1])
-    message["Subject"] = header_safe(subject)
-    message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"
+    message["From"] = mailbox("From", settings.smtp_from)
+    message["To"] = mailbox("To", ascii_address(to))
+    message["Subject"] = text_header("Subject", one_line(subject))
+    message["Message-ID"] = verbatim("Message-ID", message_id)
+    message["Auto-Submitted"] = verbatim("Auto-Submitted", "auto-generated")
     for name, value in (headers or {}).items():
-        message[name] = header_safe(value, limit=1000)
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+        message[name] = verbatim(name, value)
+    message.set_content(body_text(text))
+    message.add_alternative(body_text(html), subtype="html")
+    message.as_bytes()  # what cannot be written fails now, as a build error
     return message
 
 

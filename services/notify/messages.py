@@ -1,8 +1,10 @@
 """The e-mails notify sends, built from a delivery's stored content: a reply (or a new comment
 in a followed thread), a digest of replies over the hourly limit, and a confirmation request.
 
-Every value from outside (nics, titles, addresses) reaches a header only through
-`mailer.header_safe`; the reply's HTML is sanitised again with the site's allowlist.
+Stored content may hold any text (an old event, a title from before input was checked): every
+string of it is made writable first (`headers.body_text`), titles are cut to one line for the
+subject (`headers.one_line`), and `mailer` writes every header line. The reply's HTML is
+sanitised again with the site's allowlist.
 """
 
 import hashlib
@@ -15,10 +17,13 @@ from urllib.parse import quote, urlencode, urlsplit
 import nh3
 
 from services.notify import mailer
+from services.notify.headers import body_text, one_line
 from services.notify.models import Address, Delivery
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Purpose, Tokens
 from shared.markup.sanitise import sanitise
+
+LINE = 150  # characters of a title or nic shown in a subject or sentence (then an ellipsis)
 
 
 def message_id(settings: NotifySettings, key: str) -> str:
@@ -49,14 +54,14 @@ def build(settings: NotifySettings, tokens: Tokens, delivery: Delivery,
                   "<p>If it was not you, ignore this e-mail: nothing more will come.</p>"))
     unsubscribe = tokens.make(Purpose.unsubscribe, address.id, address.email)
     headers = _list_headers(settings, unsubscribe)
+    content = _writable(delivery.content)
     if delivery.kind == "digest":
-        items = list(delivery.content["items"])
+        items = list(content["items"])
         replies = "reply" if len(items) == 1 else "replies"
         subject = f"{len(items)} more {replies} to your comments on {host(settings)}"
         text = "".join(_reply_text(settings, item) + "\n---\n\n" for item in items)
         body = "".join(_reply_html(settings, item) + "<hr>" for item in items)
     else:
-        content = delivery.content
         thread = f"<thread-{content['article_id']}@{host(settings)}>"
         headers |= {"In-Reply-To": thread, "References": thread}
         subject = _subject(content)
@@ -73,14 +78,26 @@ def build(settings: NotifySettings, tokens: Tokens, delivery: Delivery,
 def _subject(content: dict[str, Any]) -> str:
     # The same subject for every e-mail of one thread, so that mail clients keep them together.
     what = "New comment" if content.get("follows_thread") else "New reply"
-    return f"{what} on \u201c{content['article_title']}\u201d"
+    return f"{what} on \u201c{_line(content, 'article_title')}\u201d"
+
+
+def _writable(value: Any) -> Any:
+    """Stored content with every string as a body can carry it (nh3 and the encoders refuse
+    lone surrogates); header text is cut further where it is used."""
+    if isinstance(value, str):
+        return body_text(value)
+    if isinstance(value, dict):
+        return {key: _writable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_writable(item) for item in value]
+    return value
 
 
 def _reply_text(settings: NotifySettings, content: dict[str, Any]) -> str:
     text, cut = _cut(settings, _as_text(content["body_html"]))
     link = _reply_link(content)
     more = f"\n[…] The rest: {link}\n" if cut else ""
-    return (f"Hello {content['recipient_nic']},\n\n{_what_happened(content)}:\n\n"
+    return (f"Hello {_line(content, 'recipient_nic')},\n\n{_what_happened(content)}:\n\n"
             f"{text}{more}\n\nRead it on the site: {link}\n")
 
 
@@ -92,17 +109,22 @@ def _reply_html(settings: NotifySettings, content: dict[str, Any]) -> str:
                  f'<p><a href="{link}">Read the rest</a></p>')
     else:
         reply = sanitise(content["body_html"])
-    return (f"<p>Hello {html.escape(content['recipient_nic'])},</p>"
+    return (f"<p>Hello {html.escape(_line(content, 'recipient_nic'))},</p>"
             f"<p>{html.escape(_what_happened(content))}:</p>"
             f"<blockquote>{reply}</blockquote>"
             f'<p><a href="{link}">Read it on the site</a></p>')
 
 
 def _what_happened(content: dict[str, Any]) -> str:
-    title = f"\u201c{content['article_title']}\u201d"
+    title, nic = f"\u201c{_line(content, 'article_title')}\u201d", _line(content, "replier_nic")
     if content.get("follows_thread"):
-        return f"{content['replier_nic']} commented on {title}"
-    return f"{content['replier_nic']} replied to your comment on {title}"
+        return f"{nic} commented on {title}"
+    return f"{nic} replied to your comment on {title}"
+
+
+def _line(content: dict[str, Any], field: str) -> str:
+    """A title or nic as one line (whatever breaks it up), cut to `LINE` characters."""
+    return one_line(content[field], limit=LINE)
 
 
 def _reply_link(content: dict[str, Any]) -> str:

@@ -25,9 +25,11 @@ from tests.databases import database_url, migrated
 
 @dataclass
 class Recorder:
-    """An aiosmtpd handler keeping each accepted message, parsed with the modern policy."""
+    """An aiosmtpd handler keeping each accepted message, parsed with the modern policy, and
+    its bytes as received (with the envelope's recipients) for the raw checks."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    received: list[tuple[list[str], bytes]] = field(default_factory=list)
     refuse_rcpt: str | None = None  # e.g. "550 5.1.1 no such user"
     refuse_data: list[str] = field(default_factory=list)  # replies for the next DATAs
     stall_rcpt: float = 0.0  # seconds to sit on the next RCPT (then 0 again)
@@ -46,6 +48,7 @@ class Recorder:
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         if self.refuse_data:
             return self.refuse_data.pop(0)
+        self.received.append((list(envelope.rcpt_tos), envelope.original_content))
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
@@ -53,6 +56,10 @@ class Recorder:
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
+
+    def raw_to(self, address: str) -> list[bytes]:
+        """The bytes of each message received for `address` (in the envelope)."""
+        return [raw for rcpts, raw in self.received if address in rcpts]
 
 
 class SMTPServer:

@@ -10,11 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from services.notify import inbound, messages
-from services.notify.mailer import header_safe
+from services.notify.headers import one_line
 from services.notify.models import Address, Consent, Delivery
 from services.notify.settings import NotifySettings
 from services.notify.tokens import BadToken, Purpose, Tokens
 from tests.conftest import unsubscribe_links
+from tests.notify.rawmail import check_raw, sent_bytes
 
 
 @pytest.fixture
@@ -40,15 +41,21 @@ def parsed(message: EmailMessage) -> EmailMessage:
     return result
 
 
-def test_header_values_cannot_carry_new_headers() -> None:
-    assert "\n" not in header_safe("Hi\r\nBcc: victim@example.org")
-    assert "=?" not in header_safe("=?UTF-8?Q?=0A?=Bcc: victim@example.org")
+@pytest.mark.parametrize("evil", [
+    "Hi\r\nBcc: victim@example.org", "=?UTF-8?Q?=0A?=Bcc: victim@example.org",
+    "=?utf-8?q?=0A?=Bcc: x", "Hi\u2028Bcc: x", "Hi\x85Bcc: x", "Hi\x0bBcc: x", "Hi\x1cBcc: x",
+    "Hi\u2029Bcc: x", "=?=?a?b?c?=?b?c?=", "=?x =?utf-8?b?Cg==?= ?y?z?="])
+def test_header_values_cannot_carry_new_headers(evil: str) -> None:
+    safe = one_line(evil)
+    assert len(safe.splitlines()) == 1 and "=?" not in safe
 
 
 def test_reply_has_exactly_the_expected_headers(settings: NotifySettings) -> None:
     evil = "Evil\r\nBcc: victim@example.org =?UTF-8?Q?=0ABcc:_x@example.org?="
     delivery, address = reply(settings, article_title=evil, replier_nic=evil)
-    mail = parsed(messages.build(settings, Tokens(settings), delivery, address))
+    built = messages.build(settings, Tokens(settings), delivery, address)
+    check_raw(sent_bytes(built), subject="New reply on \u201cEvil Bcc: victim@example.org\u201d")
+    mail = parsed(built)
     assert sorted(mail.keys()) == sorted([
         "From", "To", "Subject", "Message-ID", "Auto-Submitted", "In-Reply-To", "References",
         "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "MIME-Version",

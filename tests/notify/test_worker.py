@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -23,6 +24,7 @@ from shared.settings import Settings
 from tests.conftest import wait_for
 from tests.databases import database_url
 from tests.notify.conftest import SMTPServer, make_notify
+from tests.notify.rawmail import check_raw
 
 FRANK = "frank@example.org"
 LEASE = 3  # seconds before a send that never reported back is up again
@@ -61,21 +63,22 @@ def seed(tmp_path: Path, smtp_port: int) -> None:
         session.commit()
 
 
-def send_reply(redis: EmbeddedRedis) -> None:
+def send_reply(redis: EmbeddedRedis, **changes: Any) -> None:
     """comment.created for a reply to comment 1, as the comments service's outbox sends it."""
-    event = CommentCreated(
-        comment_id=2, article_id=1, article_title="Ferry line returns",
-        article_url="https://burg.example/a/ferry", parent_id=1, commenter_id=2, nic="Proc",
-        body_html="<p>Yes</p>", created_at=datetime(2025, 5, 4, tzinfo=UTC),
-        parent_wants_replies=True)
+    values: dict[str, Any] = {
+        "comment_id": 2, "article_id": 1, "article_title": "Ferry line returns",
+        "article_url": "https://burg.example/a/ferry", "parent_id": 1, "commenter_id": 2,
+        "nic": "Proc", "body_html": "<p>Yes</p>", "created_at": datetime(2025, 5, 4, tzinfo=UTC),
+        "parent_wants_replies": True}
+    event = CommentCreated(**values | changes)
     make_celery("notify", Settings(), redis.url).send_task(
         "notify.handle_event", args=[Envelope.wrap(event, producer="test").model_dump(mode="json")],
         queue="notify")
 
 
-def delivery(tmp_path: Path) -> Delivery | None:
+def delivery(tmp_path: Path, key: str = "reply:2:1") -> Delivery | None:
     with make_notify(tmp_path, 0).sessions() as session:
-        return session.get(Delivery, "reply:2:1")
+        return session.get(Delivery, key)
 
 
 def stop(worker: subprocess.Popen) -> None:  # type: ignore[type-arg]
@@ -158,3 +161,36 @@ def test_failed_sends_are_listed_and_sent_again_from_the_command_line(
         assert "0 e-mails failed" in cli("failed-sends")
     finally:
         stop(worker)
+
+
+def test_the_worker_sends_raw_readable_mail_past_one_it_cannot_build(
+        tmp_path: Path, redis: EmbeddedRedis, smtp: SMTPServer) -> None:
+    """A title with U+2028 (and worse) used to fail every reply e-mail of its article; an
+    address only SMTPUTF8 carries was retried for hours. Now: the one that cannot be built
+    fails at once, with the reason, and the next, in the same batch, goes out raw-readable."""
+    joerg = "j\u00f6rg@example.org"
+    with make_notify(tmp_path, smtp.port).sessions() as session:
+        for email, comment_id, follows in ((joerg, 5, True), (FRANK, 1, False)):
+            address = Address(email=email, consent=Consent.confirmed)
+            session.add(address)
+            session.flush()
+            assert address.id is not None
+            session.add(Subscription(comment_id=comment_id, article_id=1, commenter_id=1,
+                                     nic="Fr\u2028ank\x85", address_id=address.id,
+                                     follows_thread=follows))
+        session.commit()
+    worker = start_worker(tmp_path, redis, smtp.port)
+    try:
+        send_reply(redis, article_title="Ferry\u2028line\x85returns\uffff =?utf-8?q?=0A?=Bcc: "
+                   "x@example.org " + "long " * 40, nic="Proc\u2029\uffff",
+                   body_html="<p>Yes\x0b\x1c</p>", thread_followed=True)
+        [raw] = wait_for(lambda: smtp.recorder.raw_to(FRANK), what="Frank's e-mail")
+        title = ("Ferry line returns\ufffd Bcc: x@example.org " + "long " * 40)[:149]
+        check_raw(raw, subject=f"New reply on \u201c{title.rstrip()}\u2026\u201d")
+        failed = wait_for(lambda: (d := delivery(tmp_path, "reply:2:1")) and d.status
+                          == Status.failed and d, what="J\u00f6rg's e-mail to fail")
+        assert failed.attempts == 1 and "SMTPUTF8" in (failed.last_error or "")
+        assert smtp.recorder.raw_to(joerg) == []
+    finally:
+        stop(worker)
+
