@@ -13,7 +13,7 @@ from services.notify import mailer, messages
 from services.notify.models import Address, Consent, Delivery
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
-from tests.notify.rawmail import check_raw, decoded, raw_headers, sent_bytes
+from tests.notify.rawmail import REPLY_HEADERS, check_raw, decoded, raw_headers, sent_bytes
 
 LONG_CJK = "\u6f22" * 300
 # (title or nic, what the subject shows of it)
@@ -94,6 +94,19 @@ def test_any_title_and_nic_build_a_raw_readable_reply(settings: NotifySettings, 
     text = plain_body(raw)
     assert f"Hello {shown}," in text.replace("\r\n", "\n")
     assert all(c not in text for c in "\x00\x0b\x0c\x1c\x1d\x1e\x85\ud800\uffff")
+
+
+def test_a_digest_of_every_nasty_reply_builds(settings: NotifySettings) -> None:
+    items = [reply(settings, comment_id=i, article_title=nasty, replier_nic=nasty,
+                   recipient_nic=nasty, body_html=f"<p>{nasty}</p>")[0].content
+             for i, (nasty, _) in enumerate(NASTY)]
+    digest = Delivery(key="digest:1:x", kind="digest", address_id=1, content={"items": items},
+                      message_id=messages.message_id(settings, "digest:1:x"))
+    raw = sent_bytes(messages.build(settings, Tokens(settings), digest, reply(settings)[1]))
+    check_raw(raw, names=[n for n in REPLY_HEADERS if n not in ("In-Reply-To", "References")],
+              subject=f"{len(NASTY)} more replies to your comments on burg.example")
+    text = plain_body(raw).replace("\r\n", "\n")
+    assert all(f"Hello {shown}," in text for _, shown in NASTY)
 
 
 @pytest.mark.parametrize(("nasty", "shown"), NASTY, ids=[ascii(n)[:40] for n, _ in NASTY])
