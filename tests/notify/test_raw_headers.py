@@ -157,3 +157,26 @@ def test_an_address_that_needs_smtputf8_cannot_be_built(settings: NotifySettings
     with pytest.raises(ValueError, match="SMTPUTF8") as error:
         messages.build(settings, Tokens(settings), delivery, address)
     assert "j\u00f6rg" not in str(error.value)  # the reason is stored and logged
+
+
+def _sweep() -> list[str]:
+    """Titles made of every code point below U+3000 and from U+D700 to U+FFFF (controls,
+    separators, surrogates, noncharacters, specials), and every 61st of the rest."""
+    points = [*range(0x3000), *range(0xD700, 0x10000), *range(0x3000, 0x110000, 61)]
+    text = "".join(chr(point) for point in points)
+    return [text[i:i + 149] for i in range(0, len(text), 149)]
+
+
+FORBIDDEN = set("\x00\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufffe\uffff\ud800\udfff")
+
+
+def test_titles_of_every_kind_of_character_build_and_read_raw(settings: NotifySettings) -> None:
+    tokens = Tokens(settings)
+    for title in _sweep():
+        delivery, address = reply(settings, article_title=title, replier_nic=title)
+        raw = sent_bytes(messages.build(settings, tokens, delivery, address))
+        subject = decoded(raw_headers(raw)["Subject"][0])
+        check_raw(raw, subject=subject)  # and the modern decoder reads the same
+        assert subject.startswith("New reply on \u201c") and subject.endswith("\u201d")
+        assert not FORBIDDEN & set(subject), ascii(subject)
+        assert len(subject) <= len("New reply on \u201c\u201d") + 150
