@@ -67,7 +67,7 @@ def test_a_reply_mails_its_parent_only_once_approved(site: Stack) -> None:
     moderator(site).post(f"/comments/{reply['comment']['id']}/approve").raise_for_status()
     [mail] = wait_for(lambda: site.replies_to(address),
                       what="the reply e-mail after approval")
-    assert f"#comment-{reply['comment']['id']}" in mail.get_body(("plain",)).get_content()
+    assert f"/comments/{reply['comment']['id']}" in mail.get_body(("plain",)).get_content()
 
 
 def test_the_edit_window_closes(site: Stack) -> None:
