@@ -84,41 +84,54 @@ def test_the_pages_of_a_long_thread_link_both_ways(
     second = reader.get(f"/articles/{long_thread.article['slug']}{later}")
     assert link(second, "next") is None and long_thread.ids[-1] in anchors(second)
     assert set(anchors(first)).isdisjoint(anchors(second))
-    assert len(anchors(first)) + len(anchors(second)) == LONG + 1
+    assert len(anchors(first)) == THREAD_PAGE
     earlier = link(second, "prev")
     assert earlier is not None
     back = reader.get(f"/articles/{long_thread.article['slug']}{earlier}")
     assert anchors(back) == anchors(first)
 
 
-def test_reply_keeps_the_page_and_the_posted_reply_opens_it(
+def test_a_comment_posted_with_the_form_opens_the_page_that_holds_it(
         stack: Stack, long_thread: LongThread) -> None:
     reader = browser(stack)
-    second = reader.get(f"/comments/{long_thread.ids[-2]}")
-    reply_link = re.search(rf'id="comment-{long_thread.ids[-2]}".*?<a href="([^"]+)">Reply</a>',
+    first = reader.get(f"/articles/{long_thread.article['slug']}")
+    sent = stack.client("site", cookies=reader.cookies).post(
+        f"/articles/{long_thread.article['slug']}/comments",
+        data={"csrf": csrf_of(first), "nic": nic(), "body": "Posted at the end"})
+    assert sent.status_code == 303, sent.text
+    comment_id = int(re.findall(r"\d+", sent.headers["location"])[-1])
+    landed = reader.get(sent.headers["location"])
+    assert landed.status_code == 200 and comment_id in anchors(landed)
+    assert comment_id not in anchors(first) and "Posted at the end" in landed.text
+    assert sent.headers["location"] == f"/comments/{comment_id}"  # the permalink
+
+
+def test_reply_keeps_the_page_of_the_comment_replied_to(
+        stack: Stack, long_thread: LongThread) -> None:
+    reader = browser(stack)
+    cursor = stack.client("comments").get(f"/articles/{long_thread.article['id']}/comments",
+                                          params={"limit": THREAD_PAGE}).json()["next_cursor"]
+    second = reader.get(f"/articles/{long_thread.article['slug']}", params={"cursor": cursor})
+    target = long_thread.ids[-2]
+    reply_link = re.search(rf'id="comment-{target}".*?<a href="([^"]+)">Reply</a>',
                            second.text, re.S)
     assert reply_link is not None
     href = html.unescape(reply_link.group(1))
-    assert "cursor=" in href and f"reply_to={long_thread.ids[-2]}" in href
+    assert "cursor=" in href and f"reply_to={target}" in href
     form = reader.get(f"/articles/{long_thread.article['slug']}{href}")
-    assert long_thread.ids[-2] in anchors(form)  # the form opens beside the comment
-    assert f'name="parent_id" value="{long_thread.ids[-2]}"' in form.text
+    assert target in anchors(form)  # the form opens beside the comment it answers
+    assert f'name="parent_id" value="{target}"' in form.text
     sent = stack.client("site", cookies=reader.cookies).post(
         f"/articles/{long_thread.article['slug']}/comments",
         data={"csrf": csrf_of(form), "nic": nic(), "body": "A reply on page two",
-              "parent_id": str(long_thread.ids[-2])})
+              "parent_id": str(target)})
     assert sent.status_code == 303, sent.text
-    reply_id = int(sent.headers["location"].rsplit("/", 1)[1])
-    assert sent.headers["location"] == f"/comments/{reply_id}"
     landed = reader.get(sent.headers["location"])
-    assert landed.status_code == 200 and reply_id in anchors(landed)
-    assert "A reply on page two" in landed.text
+    assert "A reply on page two" in landed.text and target in anchors(landed)
 
 
-def test_the_feed_entry_and_the_reply_email_link_to_the_permalink(
-        stack: Stack, long_thread: LongThread) -> None:
+def test_the_feed_entry_links_to_the_permalink(stack: Stack, long_thread: LongThread) -> None:
     target = long_thread.ids[-1]
-    permalink = f"{stack.urls['site']}/comments/{target}"
 
     def entry() -> dict[str, Any] | None:
         response = stack.client("feeds").get(
@@ -126,15 +139,20 @@ def test_the_feed_entry_and_the_reply_email_link_to_the_permalink(
         items = json.loads(response.content)["items"] if response.status_code == 200 else []
         return next((i for i in items if i["id"].endswith(f"comment-{target}")), None)
 
-    assert wait_for(entry, what="the comment in its feed")["url"] == permalink
+    url = wait_for(entry, what="the comment in its feed")["url"]
+    assert url == f"{stack.urls['site']}/comments/{target}"
+    assert target in anchors(httpx.get(url, follow_redirects=True))
+
+
+def test_the_reply_email_links_to_the_permalink(stack: Stack, long_thread: LongThread) -> None:
     stack.confirm(long_thread.subscriber)
     reply = post(stack.client("comments"), long_thread.article["id"], "Answering the last",
-                 parent_id=target)["comment"]["id"]
+                 parent_id=long_thread.ids[-1])["comment"]["id"]
     [mail] = wait_for(lambda: stack.replies_to(long_thread.subscriber), what="the reply e-mail")
     text = mail.get_body(preferencelist=("plain",)).get_content()
-    assert f"{stack.urls['site']}/comments/{reply}\n" in text
-    landed = httpx.get(f"{stack.urls['site']}/comments/{reply}", follow_redirects=True)
-    assert reply in anchors(landed)
+    url = f"{stack.urls['site']}/comments/{reply}"
+    assert f"Read it on the site: {url}\n" in text
+    assert reply in anchors(httpx.get(url, follow_redirects=True))
 
 
 def test_a_removed_comment_with_replies_is_a_placeholder_on_the_page(stack: Stack) -> None:
