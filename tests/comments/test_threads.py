@@ -1,6 +1,8 @@
 """Threads over HTTP: replies at any depth, thread order, counts, pages both ways, where a
 comment is, placeholders for removed comments with replies, one comment."""
 
+import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -161,3 +163,17 @@ def test_a_removed_comment_with_replies_stays_as_a_placeholder(stack: Stack) -> 
     again = comments.get(f"/articles/{article}/comments").json()["comments"]
     assert again[0]["id"] == parent["id"] and again[0]["nic"] == secret
     assert again[0]["removed"] is False
+
+
+def test_a_rebuilt_feed_takes_no_placeholder_for_a_comment(stack: Stack) -> None:
+    article = open_article(stack)
+    comments = stack.client("comments")
+    parent = post(comments, article, "Taken down")["comment"]
+    reply = post(comments, article, "Answer", parent_id=parent["id"])["comment"]
+    moderator(stack).post(f"/comments/{parent['id']}/hide").raise_for_status()
+    assert comments.get(f"/articles/{article}/comments").json()["comments"][0]["removed"]
+    run = subprocess.run([sys.executable, "-m", "services.feeds.cli", "rebuild"],
+                         env=stack.env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    feed = stack.client("feeds").get(f"/articles/{article}/comments.json").json()
+    assert [i["id"].rsplit("-", 1)[1] for i in feed["items"]] == [str(reply["id"])]
