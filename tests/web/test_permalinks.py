@@ -179,3 +179,16 @@ def test_a_removed_comment_with_replies_is_a_placeholder_on_the_page(stack: Stac
     for missing in (str(lone["id"]), "2147483647", "99999999999", "x", "%C2%B2"):
         gone = browser(stack).get(f"/comments/{missing}")
         assert gone.status_code == 404 and "not on the site" in gone.text, missing
+
+
+def test_a_page_emptied_since_its_link_was_made_leads_back(stack: Stack) -> None:
+    _, article = opened(stack)
+    comments = stack.client("comments")
+    post(comments, article["id"], "Stays")
+    last = post(comments, article["id"], "Goes")["comment"]
+    cursor = comments.get(f"/articles/{article['id']}/comments",
+                          params={"limit": 1}).json()["next_cursor"]
+    moderator(stack).post(f"/comments/{last['id']}/hide").raise_for_status()
+    page = browser(stack).get(f"/articles/{article['slug']}", params={"cursor": cursor})
+    assert page.status_code == 200 and anchors(page) == []
+    assert f'<a href="/articles/{article["slug"]}#comments">to the first comments</a>' in page.text
