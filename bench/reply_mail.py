@@ -27,7 +27,7 @@ import httpx
 from bench.publish_latency import percentiles
 from devserver.launch import Launched, launch
 
-COMMENT = re.compile(r"#comment-(\d+)")
+COMMENT = re.compile(r"/comments/(\d+)")
 T = TypeVar("T")
 
 

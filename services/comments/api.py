@@ -19,6 +19,7 @@ from services.comments.models import (
     CommentCreate,
     CommentEdit,
     CommenterPublic,
+    CommentPlace,
     CommentPosted,
     CommentPublic,
     CommentsPublic,
@@ -34,6 +35,7 @@ router = APIRouter(prefix="/api/comments")
 outbox = runtime.outbox
 # `?article_id=`: the moderation lists of one article.
 OneArticle = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+PageLimit = Annotated[int, Query(ge=1, le=500)]  # comments in a page of a thread
 limiter = RateLimiter(runtime.celery.conf.broker_url, prefix="burg:rate:comments",
                       window=settings.rate_window_seconds)
 
@@ -65,11 +67,12 @@ async def post_comment(article_id: Id, data: CommentCreate, request: Request,
 
 @router.get("/articles/{article_id}/comments", response_model=ThreadPublic)
 async def get_thread(article_id: Id, request: Request, token: CommenterTokenDep = None,
-                     cursor: str | None = None,
-                     limit: int = Query(default=100, ge=1, le=500)) -> Response:
+                     cursor: str | None = None, before: str | None = None,
+                     limit: PageLimit = 100) -> Response:
     """A page of an article's comments in thread order, the count, and whether it is open;
-    pass `next_cursor` back as `cursor` for the next page. Answers 304 to a matching
-    If-None-Match."""
+    pass `next_cursor` back as `cursor` for the next page, `previous_cursor` as `before` for
+    the one before. A removed comment with shown replies is a placeholder (`removed`).
+    Answers 304 to a matching If-None-Match."""
     # Only under pre-moderation can a commenter see more than anyone (their waiting comments).
     personal = bool(token) and settings.premoderation
 
@@ -77,10 +80,11 @@ async def get_thread(article_id: Id, request: Request, token: CommenterTokenDep 
         with runtime.sessions() as session:
             viewer = get_viewer(session, token) if personal else None
             thread = threads.get_thread(session=session, article_id=article_id,
-                                        viewer=viewer, cursor=cursor, limit=limit)
+                                        viewer=viewer, cursor=cursor, before=before,
+                                        limit=limit)
         return thread.model_dump_json().encode(), threads.seconds_until(thread.closes_at)
 
-    page = await pages.get((cursor, limit), article_id, build, shared=not personal)
+    page = await pages.get((cursor, before, limit), article_id, build, shared=not personal)
     headers = {"ETag": page.etag, "Cache-Control": "no-cache"}
     if not_modified(request, page.etag):
         return Response(status_code=304, headers=headers)
@@ -91,6 +95,15 @@ async def get_thread(article_id: Id, request: Request, token: CommenterTokenDep 
 def get_comment(comment_id: Id, session: SessionDep, viewer: ViewerDep):
     """One comment."""
     return threads.get_comment(session=session, comment_id=comment_id, viewer=viewer)
+
+
+@router.get("/comments/{comment_id}/place", response_model=CommentPlace)
+def place(comment_id: Id, session: SessionDep, viewer: ViewerDep, limit: PageLimit = 100):
+    """Which page of the thread (read with this `limit`) holds the comment: the `cursor` that
+    opens it, None for the first; 404 for a comment the thread does not show."""
+    # The pages the thread route shows this reader: their own only under pre-moderation.
+    return threads.place(session=session, comment_id=comment_id, limit=limit,
+                         viewer=viewer if settings.premoderation else None)
 
 
 @router.patch("/comments/{comment_id}", response_model=CommentPublic)

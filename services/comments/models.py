@@ -71,6 +71,9 @@ class CommentStatus(StrEnum):
     pending = "pending"  # waits for an editor's approval; only its author sees it
     hidden = "hidden"  # by an editor; can be restored
     deleted = "deleted"  # by its author or an editor; for good
+    # Never stored: what a thread shows in place of a comment its reader cannot see (hidden,
+    # deleted, another's waiting one) that has replies they can, so that those keep their place.
+    removed = "removed"
 
 
 MAX_DEPTH = 40  # replies deeper than this are shown at this depth (their parent is kept)
@@ -159,8 +162,12 @@ class CommentPublic(SQLModel):
     body_html: str
     created_at: datetime
     edited_at: datetime | None
-    # "visible" for everyone; an author sees their own "pending" comment too.
+    # "visible" for everyone; an author sees their own "pending" comment too; in a thread,
+    # "removed" is a placeholder (see `removed`).
     status: CommentStatus
+    # A placeholder, "This comment was removed.", kept because replies below it are shown: it
+    # has its id, place and time, and no nic, website or text (they stay private).
+    removed: bool = False
 
 
 class CommentPosted(SQLModel):
@@ -173,9 +180,24 @@ class ThreadPublic(SQLModel):
     article_id: int
     open: bool
     closes_at: datetime | None = None  # when comments close by date, if they do
-    count: int
+    count: int  # the public comments (placeholders are not counted)
     comments: list[CommentPublic]
-    next_cursor: str | None = None
+    next_cursor: str | None = None  # pass as `cursor` for the next page
+    previous_cursor: str | None = None  # pass as `before` for the page before this one
+
+
+class CommentPlace(SQLModel):
+    """Where a comment stands in its thread: the page of `limit` that holds it."""
+
+    comment_id: int
+    article_id: int
+    article_slug: str
+    article_url: str
+    # Pass as `cursor` (with the same `limit`) for the page that holds the comment; None: the
+    # first page. These are the pages one gets by following `next_cursor` from the first.
+    cursor: str | None
+    limit: int
+    removed: bool = False  # the comment is shown as a placeholder (its replies are not)
 
 
 class CommenterPublic(SQLModel):

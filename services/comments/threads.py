@@ -1,17 +1,21 @@
-"""Reading threads: a page of comments in thread order, and one comment."""
+"""Reading threads: a page of comments in thread order, where a comment is in it, and one
+comment."""
 
 import base64
 import binascii
 import re
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from services.comments.models import (
     ArticleReplica,
     Comment,
     Commenter,
+    CommentPlace,
     CommentPublic,
     CommentStatus,
     ThreadPublic,
@@ -21,22 +25,64 @@ from shared.events import as_utc, utcnow
 
 
 def get_thread(*, session: Session, article_id: int, viewer: Commenter | None,
-               cursor: str | None, limit: int) -> ThreadPublic:
+               cursor: str | None, limit: int, before: str | None = None) -> ThreadPublic:
     """A page of an article's comments in thread order (each reply after its parent).
 
-    A page costs the same however long the thread: it is one range of the (article, path)
-    index. A viewer also sees their own comments that wait for approval.
+    The page after `cursor` (a `next_cursor`), or the one before `before` (a
+    `previous_cursor`), or the first. A page costs the same however long the thread: it is
+    one range of the (article, path) index. A viewer also sees their own comments that wait
+    for approval. A comment the viewer cannot see but with replies they can is a placeholder
+    (`removed`), so that its replies keep their place; one without such replies is left out.
     """
     article = _readable_article(session, article_id)
-    query = select(Comment).where(Comment.article_id == article_id, _visible_to(viewer))
-    if cursor is not None:
-        query = query.where(col(Comment.path) > _decode(cursor))
-    page = list(session.exec(query.order_by(col(Comment.path)).limit(limit + 1)).all())
-    next_cursor = _encode(page[limit - 1].path) if len(page) > limit else None
+    if cursor is not None and before is not None:
+        raise Invalid("cursor, before: give one of them, not both")
+    shown = select(Comment).where(Comment.article_id == article_id, _shown(viewer))
+    if before is not None:
+        rows = list(session.exec(shown.where(col(Comment.path) < _decode(before, "before"))
+                                 .order_by(col(Comment.path).desc()).limit(limit + 1)).all())
+        page, more_before = rows[:limit][::-1], len(rows) > limit
+        more_after = bool(page) and _any(session, shown, col(Comment.path) > page[-1].path)
+    else:
+        query = shown if cursor is None else shown.where(
+            col(Comment.path) > _decode(cursor, "cursor"))
+        rows = list(session.exec(query.order_by(col(Comment.path)).limit(limit + 1)).all())
+        page, more_after = rows[:limit], len(rows) > limit
+        more_before = bool(page) and cursor is not None and _any(
+            session, shown, col(Comment.path) < page[0].path)
     return ThreadPublic(article_id=article_id, open=is_open(article),
                         closes_at=article.comments_close_at, count=article.comment_count,
-                        next_cursor=next_cursor,
-                        comments=[CommentPublic.model_validate(c) for c in page[:limit]])
+                        next_cursor=_encode(page[-1].path) if more_after else None,
+                        previous_cursor=_encode(page[0].path) if more_before else None,
+                        comments=[_public(c, viewer) for c in page])
+
+
+def place(*, session: Session, comment_id: int, viewer: Commenter | None,
+          limit: int) -> CommentPlace:
+    """Which page of `limit` holds the comment: the cursor that opens it (None for the first),
+    the page one reaches by following `next_cursor` from the first. NotFound for a comment
+    that is not shown in its thread (unknown, removed with no visible reply, another's
+    waiting one) or whose article is gone."""
+    comment = session.get(Comment, comment_id)
+    missing = NotFound(f"no comment {comment_id}")
+    if comment is None:
+        raise missing
+    article = _readable_article(session, comment.article_id)
+    shown = _shown(viewer)
+    in_thread = (col(Comment.article_id) == comment.article_id, shown)
+    if session.exec(select(Comment.id).where(col(Comment.id) == comment_id, *in_thread)
+                    ).first() is None:
+        raise missing
+    before = session.exec(select(func.count()).select_from(Comment).where(
+        *in_thread, col(Comment.path) < comment.path)).one()
+    start = before // limit * limit
+    cursor = None
+    if start:  # the page opens after the last comment of the page before it
+        cursor = _encode(session.exec(select(Comment.path).where(*in_thread).order_by(
+            col(Comment.path)).offset(start - 1).limit(1)).one())
+    return CommentPlace(comment_id=comment_id, article_id=comment.article_id,
+                        article_slug=article.slug, article_url=article.url, cursor=cursor,
+                        limit=limit, removed=not _can_see(comment, viewer))
 
 
 def get_comment(*, session: Session, comment_id: int, viewer: Commenter | None) -> Comment:
@@ -66,12 +112,39 @@ def _readable_article(session: Session, article_id: int) -> ArticleReplica:
     return article
 
 
-def _visible_to(viewer: Commenter | None) -> ColumnElement[bool]:
-    public = col(Comment.status) == CommentStatus.visible
+def _visible_to(viewer: Commenter | None, table: Any = Comment) -> ColumnElement[bool]:
+    public = table.status == CommentStatus.visible
     if viewer is None:
         return public
-    return or_(public, and_(col(Comment.status) == CommentStatus.pending,
-                            col(Comment.commenter_id) == viewer.id))
+    return or_(public, and_(table.status == CommentStatus.pending,
+                            table.commenter_id == viewer.id))
+
+
+def _shown(viewer: Commenter | None) -> ColumnElement[bool]:
+    """Comments a thread shows the viewer: those they can see, and placeholders for those
+    they cannot see that have a reply (at any depth) they can."""
+    reply = aliased(Comment)
+    # A comment's replies are the paths below its own: from "<path>/" up to "<path>0"
+    # ("0" follows "/"), one range of the (article, path) index.
+    seen_reply = exists().where(col(reply.article_id) == col(Comment.article_id),
+                                reply.path > col(Comment.path) + "/",
+                                reply.path < col(Comment.path) + "0",
+                                _visible_to(viewer, reply))
+    return or_(_visible_to(viewer), seen_reply)
+
+
+def _any(session: Session, query: Any, condition: ColumnElement[bool]) -> bool:
+    return session.exec(query.where(condition).limit(1)).first() is not None
+
+
+def _public(comment: Comment, viewer: Commenter | None) -> CommentPublic:
+    if _can_see(comment, viewer):
+        return CommentPublic.model_validate(comment)
+    assert comment.id is not None
+    return CommentPublic(id=comment.id, article_id=comment.article_id,
+                         parent_id=comment.parent_id, depth=comment.depth, nic="",
+                         website=None, body_html="", created_at=comment.created_at,
+                         edited_at=None, status=CommentStatus.removed, removed=True)
 
 
 def _can_see(comment: Comment, viewer: Commenter | None) -> bool:
@@ -84,13 +157,13 @@ def _encode(path: str) -> str:
     return base64.urlsafe_b64encode(path.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> str:
+def _decode(cursor: str, name: str) -> str:
     try:
         path = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         path = ""
     if not _PATH.fullmatch(path):
-        raise Invalid("cursor: not a cursor this API handed out")
+        raise Invalid(f"{name}: not a cursor this API handed out")
     return path
 
 

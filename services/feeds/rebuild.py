@@ -31,7 +31,8 @@ def rebuild(*, session: Session, renders: StaleRenders, render: Callable[[Sessio
         comments: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for number, article in enumerate(articles, 1):
             url = f"{comments_url}/api/comments/articles/{article['id']}/comments"
-            comments += [(article, c) for c in _pages(http, url, "comments", 500)]
+            comments += [(article, c) for c in _pages(http, url, "comments", 500)
+                         if not c.get("removed")]  # a placeholder keeps replies in place
             if number % 50 == 0 or number == len(articles):
                 say(f"comments of {number} of {len(articles)} articles: {len(comments)}")
     for table in (FeedComment, FeedArticle, FeedCategory):

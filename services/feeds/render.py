@@ -74,7 +74,7 @@ def comment_entry(settings: FeedsSettings, comment: FeedComment) -> Entry:
     return Entry(
         id=tag_uri(settings, f"comment-{comment.comment_id}"),
         title=f"{comment.nic} on \u201c{comment.article_title}\u201d",
-        link=f"{comment.article_url}#comment-{comment.comment_id}", author=comment.nic,
+        link=f"{settings.site_url.rstrip('/')}/comments/{comment.comment_id}", author=comment.nic,
         published=as_utc(comment.created_at), updated=as_utc(comment.updated_at),
         summary=comment.summary, content_html=comment.body_html)
 

@@ -95,7 +95,7 @@ def _writable(value: Any) -> Any:
 
 def _reply_text(settings: NotifySettings, content: dict[str, Any]) -> str:
     text, cut = _cut(settings, _as_text(content["body_html"]))
-    link = _reply_link(content)
+    link = _reply_link(settings, content)
     more = f"\n[…] The rest: {link}\n" if cut else ""
     return (f"Hello {_line(content, 'recipient_nic')},\n\n{_what_happened(content)}:\n\n"
             f"{text}{more}\n\nRead it on the site: {link}\n")
@@ -103,7 +103,7 @@ def _reply_text(settings: NotifySettings, content: dict[str, Any]) -> str:
 
 def _reply_html(settings: NotifySettings, content: dict[str, Any]) -> str:
     text, cut = _cut(settings, _as_text(content["body_html"]))
-    link = html.escape(_reply_link(content))
+    link = html.escape(_reply_link(settings, content))
     if cut:  # HTML cannot be cut safely: the text instead, and the rest on the site
         reply = (f"<p>{html.escape(text).replace(chr(10), '<br>')} […]</p>"
                  f'<p><a href="{link}">Read the rest</a></p>')
@@ -127,8 +127,9 @@ def _line(content: dict[str, Any], field: str) -> str:
     return one_line(content[field], limit=LINE)
 
 
-def _reply_link(content: dict[str, Any]) -> str:
-    return f"{content['article_url']}#comment-{content['comment_id']}"
+def _reply_link(settings: NotifySettings, content: dict[str, Any]) -> str:
+    """The comment's permalink on the site, which opens the page of its thread holding it."""
+    return f"{settings.site_url.rstrip('/')}/comments/{int(content['comment_id'])}"
 
 
 def _as_text(body_html: str) -> str:

@@ -12,6 +12,7 @@ from shared.settings import Settings
 
 Json = dict[str, Any]
 UNREACHABLE = "The site is having trouble right now. Try again soon."
+THREAD_PAGE = 200  # comments on one page of an article
 
 
 class ServiceError(BurgError):
@@ -51,25 +52,33 @@ class Apis:
         await self._with_counts(articles["data"])
         return category, articles
 
-    async def article(self, slug: str, token: str | None,
-                      cursor: str | None) -> tuple[Json, Json | None]:
-        """The article and a page of its thread (with the reader's own waiting comments); no
-        thread if the comments service cannot be reached: the story is still worth reading."""
+    async def article(self, slug: str, token: str | None, cursor: str | None,
+                      before: str | None = None) -> tuple[Json, Json | None]:
+        """The article and a page of its thread (the page after `cursor`, or before `before`,
+        with the reader's own waiting comments); no thread if the comments service cannot be
+        reached: the story is still worth reading."""
         article = await self._get(f"{self.posts}/articles/{slug}")
         thread: Json | None
+        params = _page(cursor, THREAD_PAGE) | ({"before": before} if before else {})
         try:
             thread = await self._get(f"{self.comments}/articles/{article['id']}/comments",
-                                     params=_page(cursor, 200), headers=_token(token))
+                                     params=params, headers=_token(token))
         except ServiceError as exc:
             if exc.status == 404:  # just published: the comments service hears of it soon
                 thread = {"article_id": article["id"], "open": article["comments_open"],
                           "closes_at": article["comments_close_at"], "count": 0,
-                          "next_cursor": None, "comments": []}
+                          "next_cursor": None, "previous_cursor": None, "comments": []}
             elif exc.status < 500:
                 raise
             else:
                 thread = None
         return article, thread
+
+    async def place(self, comment_id: int, token: str | None) -> Json:
+        """Where a comment is in its thread as the site pages it: its article's slug and the
+        cursor of the page that holds it (ServiceError 404 if the thread does not show it)."""
+        return await self._get(f"{self.comments}/comments/{comment_id}/place",
+                               params={"limit": THREAD_PAGE}, headers=_token(token))
 
     async def me(self, token: str | None) -> Json | None:
         """What the commenter knows of themselves, or None for a reader without a token (or

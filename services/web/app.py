@@ -5,6 +5,7 @@ no data: every page is built from the posts, comments and feeds services' public
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,7 +17,7 @@ from services.web.apis import Apis, ServiceError
 from services.web.editor import EDITOR_COOKIE, editor_router
 from services.web.forms import csrf_ok, csrf_token, keep_csrf
 from services.web.subscriptions import subscriptions_router
-from shared.api import ObservedApp
+from shared.api import MAX_ID, ObservedApp
 from shared.errors import NotFound
 from shared.observability import configure_logging
 from shared.settings import Settings
@@ -24,6 +25,7 @@ from shared.settings import Settings
 HERE = Path(__file__).parent
 COMMENTER_COOKIE = "burg_commenter"  # the commenter token: HttpOnly, never seen by scripts
 YEARS_2 = 2 * 365 * 24 * 3600
+NO_COMMENT = "This comment is not on the site: it was removed, or there never was one."
 
 settings = Settings()
 apis = Apis(settings)
@@ -71,9 +73,30 @@ async def category(request: Request, slug: str, cursor: str | None = None) -> Re
 
 @app.get("/articles/{slug}", response_class=HTMLResponse)
 async def article(request: Request, slug: str, cursor: str | None = None,
-                  reply_to: int | None = None) -> Response:
-    """The article, its thread and the comment form (or the closed notice)."""
-    return await _article_page(request, slug, cursor=cursor, reply_to=reply_to)
+                  before: str | None = None, reply_to: int | None = None) -> Response:
+    """The article, a page of its thread (after `cursor`, or before `before`) and the comment
+    form (or the closed notice)."""
+    return await _article_page(request, slug, cursor=cursor, before=before, reply_to=reply_to)
+
+
+@app.get("/comments/{comment_id}", response_class=HTMLResponse)
+async def permalink(request: Request, comment_id: str) -> Response:
+    """A comment's permanent address (in feeds, e-mail and after posting): a redirect to the
+    page of its thread that holds it, at its anchor. A comment the thread no longer shows
+    (removed with no reply left, unknown, or on a retracted article) is a 404 page."""
+    if not (comment_id.isascii() and comment_id.isdigit() and 1 <= int(comment_id) <= MAX_ID):
+        return _page(request, "error.html", status=404, message=NO_COMMENT)
+    try:
+        where = await apis.place(int(comment_id), request.cookies.get(COMMENTER_COOKIE))
+    except ServiceError as exc:
+        if exc.status == 404:
+            return _page(request, "error.html", status=404, message=NO_COMMENT)
+        raise
+    query = f"?{urlencode({'cursor': where['cursor']})}" if where["cursor"] else ""
+    # 302: where a comment is shown moves as its thread grows; the permalink itself does not.
+    return RedirectResponse(
+        f"/articles/{quote(where['article_slug'])}{query}#comment-{int(comment_id)}",
+        status_code=302)
 
 
 @app.post("/articles/{slug}/comments", response_class=HTMLResponse)
@@ -101,8 +124,9 @@ async def post_comment(request: Request, slug: str) -> Response:
     except ServiceError as exc:
         return await _article_page(request, slug, status=exc.status, error=exc.detail,
                                    form=form, reply_to=fields.get("parent_id"))
-    response = RedirectResponse(f"/articles/{slug}#comment-{posted['comment']['id']}",
-                                status_code=303)
+    # To the new comment's permalink, which opens the page of the thread holding it. A path,
+    # not BURG_SITE_URL: the reader stays on the host (and with the cookies) they used.
+    response = RedirectResponse(f"/comments/{int(posted['comment']['id'])}", status_code=303)
     if posted.get("commenter_token"):
         response.set_cookie(COMMENTER_COOKIE, posted["commenter_token"], max_age=YEARS_2,
                             httponly=True, samesite="lax", secure=_secure())
@@ -135,10 +159,11 @@ async def _service_error(request: Request, exc: ServiceError) -> Response:
 
 
 async def _article_page(request: Request, slug: str, *, cursor: str | None = None,
-                        reply_to: int | None = None, status: int = 200, error: str | None = None,
+                        before: str | None = None, reply_to: int | None = None,
+                        status: int = 200, error: str | None = None,
                         form: dict[str, str] | None = None) -> Response:
     token = request.cookies.get(COMMENTER_COOKIE)
-    found, thread = await apis.article(slug, token, cursor)
+    found, thread = await apis.article(slug, token, cursor, before)
     me = await apis.me(token)
     editor_token = request.cookies.get(EDITOR_COOKIE)
     editor = await apis.editor(editor_token) if editor_token else None
@@ -147,6 +172,9 @@ async def _article_page(request: Request, slug: str, *, cursor: str | None = Non
     csrf = csrf_token(request)
     response = _page(request, "article.html", status=status, article=found, thread=thread,
                      me=me, editor=editor, held_back=held_back, csrf=csrf, error=error,
-                     form=form or {}, reply_to=reply_to)
+                     form=form or {}, reply_to=reply_to,
+                     # This page of the thread, kept by its Reply links and moderation buttons.
+                     at_page={"cursor": cursor} if cursor else {"before": before} if before
+                     else {})
     return keep_csrf(response, csrf, secure=_secure())
 

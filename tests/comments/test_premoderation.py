@@ -11,6 +11,7 @@ import pytest
 from tests.comments.helpers import moderator, nic, open_article, post
 from tests.conftest import Stack, running_stack, wait_for
 from tests.notify.test_pages import handled_by_notify
+from tests.web.test_pages import csrf_of
 
 HOSTS = itertools.count(1)  # a fresh address per reader: each has its own rate budget
 ENV = {"BURG_COMMENTS_PREMODERATION": "true", "BURG_COMMENTS_EDIT_WINDOW_MINUTES": "0",
@@ -67,7 +68,7 @@ def test_a_reply_mails_its_parent_only_once_approved(site: Stack) -> None:
     moderator(site).post(f"/comments/{reply['comment']['id']}/approve").raise_for_status()
     [mail] = wait_for(lambda: site.replies_to(address),
                       what="the reply e-mail after approval")
-    assert f"#comment-{reply['comment']['id']}" in mail.get_body(("plain",)).get_content()
+    assert f"/comments/{reply['comment']['id']}" in mail.get_body(("plain",)).get_content()
 
 
 def test_the_edit_window_closes(site: Stack) -> None:
@@ -86,3 +87,24 @@ def test_an_address_over_its_rate_limit_gets_429(site: Stack) -> None:
     other_address = reader(site).post(f"/articles/{article}/comments",
                                       json={"nic": nic(), "body": "x"})
     assert other_address.status_code == 201
+
+
+def test_a_waiting_comment_s_permalink_opens_it_for_its_author_alone(site: Stack) -> None:
+    article = open_article(site)
+    address = {"X-Forwarded-For": f"198.51.100.{next(HOSTS)}"}
+    author = site.client("site", headers=address, follow_redirects=True)
+    slug = site.editor().get(f"/articles/by-id/{article}").json()["slug"]
+    page = author.get(f"/articles/{slug}")
+    sent = site.client("site", headers=address, cookies=author.cookies).post(
+        f"/articles/{slug}/comments", data={"csrf": csrf_of(page), "nic": nic(),
+                                            "body": "Held back for now"})
+    assert sent.status_code == 303, sent.text
+    author.cookies.update(sent.cookies)
+    comment_id = int(sent.headers["location"].rsplit("/", 1)[1])
+    landed = author.get(sent.headers["location"])  # the author sees it, waiting
+    assert f'id="comment-{comment_id}"' in landed.text and "waiting for approval" in landed.text
+    place = f"/comments/{comment_id}/place"
+    assert site.client("comments").get(place).status_code == 404
+    stranger = site.client("site", follow_redirects=True).get(f"/comments/{comment_id}")
+    assert stranger.status_code == 404 and "not on the site" in stranger.text
+    assert "Held back" not in stranger.text

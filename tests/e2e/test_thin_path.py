@@ -82,7 +82,7 @@ def test_reply_sends_one_email_to_the_first_commenter(stack: Stack) -> None:
     [mail] = wait_for(lambda: mails_to(stack, address), what="the reply e-mail")
     assert "Ferry line returns after repairs" in mail["Subject"]
     text = mail.get_body(preferencelist=("plain",)).get_content()
-    assert f"{article['url']}#comment-{reply['comment']['id']}" in text
+    assert f"{stack.urls['site']}/comments/{reply['comment']['id']}" in text
     assert "Agreed!" in text
     assert mail["Auto-Submitted"] == "auto-generated"
 

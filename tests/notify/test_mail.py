@@ -75,7 +75,7 @@ def test_reply_has_exactly_the_expected_headers(settings: NotifySettings) -> Non
     plain = mail.get_body(preferencelist=("plain",))
     html = mail.get_body(preferencelist=("html",))
     assert plain is not None and html is not None
-    assert "https://burg.example/a/t#comment-42" in plain.get_content()
+    assert "https://burg.example/comments/42" in plain.get_content()
     assert "Agreed & more" in plain.get_content()
     assert "<p>Agreed &amp; more</p>" in html.get_content()
 
@@ -137,7 +137,7 @@ def test_a_huge_reply_is_cut_with_a_link(settings: NotifySettings) -> None:
     html = mail.get_body(preferencelist=("html",))
     assert plain is not None and html is not None
     assert len(plain.get_content()) < settings.max_reply_chars + 2000
-    assert "The rest: https://burg.example/a/t#comment-42" in plain.get_content()
+    assert "The rest: https://burg.example/comments/42" in plain.get_content()
     assert "Read the rest" in html.get_content() and "<script" not in html.get_content()
 
 

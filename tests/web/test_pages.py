@@ -66,13 +66,13 @@ def test_an_article_page_shows_the_story_and_takes_a_comment_without_javascript(
     sent = browser.post(f"/articles/{article['slug']}/comments", data={
         "csrf": csrf_of(page), "nic": nic, "body": "[b]Bold[/b] words", "homepage": ""})
     assert sent.status_code == 303, sent.text
-    assert re.fullmatch(rf"/articles/{article['slug']}#comment-\d+", sent.headers["location"])
+    assert re.fullmatch(r"/comments/\d+", sent.headers["location"])  # the permalink
     cookie = sent.headers["set-cookie"]
     assert "burg_commenter=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     again = browser.get(f"/articles/{article['slug']}")
     assert "<strong>Bold</strong> words" in again.text and nic in again.text
     assert "You have commented 1 time." in again.text
-    comment_id = sent.headers["location"].rsplit("-", 1)[1]
+    comment_id = sent.headers["location"].rsplit("/", 1)[1]
     assert f'id="comment-{comment_id}"' in again.text and f"?reply_to={comment_id}" in again.text
 
 
@@ -112,7 +112,7 @@ def test_the_form_lets_a_commenter_follow_the_whole_thread(stack: Stack) -> None
     # Not a reply to the follower: a new comment anywhere in the thread.
     other = post(stack.client("comments"), article["id"], "A new voice")
     [mail] = wait_for(lambda: stack.replies_to(address), what="the thread e-mail")
-    assert f"#comment-{other['comment']['id']}" in mail.get_body(("plain",)).get_content()
+    assert f"/comments/{other['comment']['id']}" in mail.get_body(("plain",)).get_content()
 
 
 def test_a_refused_comment_keeps_its_text_and_says_why(stack: Stack) -> None:
