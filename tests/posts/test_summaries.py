@@ -27,8 +27,10 @@ def plain(text: str) -> None:
 
 
 def rss_descriptions(stack: Stack, path: str) -> list[str]:
-    body = stack.client("feeds").get(path).content
-    channel = ElementTree.fromstring(body).find("channel")  # strict: no recovery
+    response = stack.client("feeds").get(path)
+    if response.status_code == 404:  # not rendered yet
+        return []
+    channel = ElementTree.fromstring(response.content).find("channel")  # strict: no recovery
     assert channel is not None
     return [item.findtext("description") or "" for item in channel.iter("item")]
 
