@@ -14,7 +14,9 @@ from fastapi.templating import Jinja2Templates
 from services.web import forms
 from services.web.apis import Apis, ServiceError
 from services.web.editor import EDITOR_COOKIE, editor_router
+from services.web.feed_list import feed_list_router
 from services.web.forms import csrf_ok, csrf_token, keep_csrf
+from services.web.sentences import Refusal, comment_refusal, page_problem
 from services.web.subscriptions import subscriptions_router
 from shared.api import ObservedApp
 from shared.errors import NotFound
@@ -48,6 +50,7 @@ def _secure() -> bool:
 
 app.include_router(editor_router(apis, _page, _secure()))
 app.include_router(subscriptions_router(apis, _page, _secure()))
+app.include_router(feed_list_router(apis, _page))
 
 
 @app.get("/healthz", include_in_schema=False)
@@ -76,10 +79,12 @@ async def article(request: Request, slug: str, cursor: str | None = None,
     return await _article_page(request, slug, cursor=cursor, reply_to=reply_to)
 
 
-@app.post("/articles/{slug}/comments", response_class=HTMLResponse)
+@app.post("/articles/{slug}", response_class=HTMLResponse)
+@app.post("/articles/{slug}/comments", response_class=HTMLResponse, include_in_schema=False)
 async def post_comment(request: Request, slug: str) -> Response:
-    """The comment form, posted without JavaScript: back to the new comment, or back to the
-    form with the service's words and the commenter's text kept."""
+    """The comment form, posted without JavaScript to the article's own address (the old
+    `/comments` one still takes forms of pages opened before): back to the new comment, or
+    the article again at its form, which says what to change and keeps what was typed."""
     form = await forms.posted(request)
     if not csrf_ok(request, form):
         return _page(request, "error.html", status=403,
@@ -99,8 +104,13 @@ async def post_comment(request: Request, slug: str) -> Response:
     try:
         posted = await apis.post_comment(article["id"], fields, token, address)
     except ServiceError as exc:
-        return await _article_page(request, slug, status=exc.status, error=exc.detail,
-                                   form=form, reply_to=fields.get("parent_id"))
+        forget = exc.status == 401  # a commenter token the service no longer knows
+        response = await _article_page(
+            request, slug, status=exc.status, refusal=comment_refusal(exc), form=form,
+            reply_to=fields.get("parent_id"), forget_commenter=forget)
+        if forget:
+            response.delete_cookie(COMMENTER_COOKIE)
+        return response
     response = RedirectResponse(f"/articles/{slug}#comment-{posted['comment']['id']}",
                                 status_code=303)
     if posted.get("commenter_token"):
@@ -128,16 +138,17 @@ async def _not_found(request: Request, exc: NotFound) -> Response:
 
 @app.exception_handler(ServiceError)
 async def _service_error(request: Request, exc: ServiceError) -> Response:
-    if exc.status == 404:
-        return _page(request, "error.html", status=404, message="There is no such page.")
-    return _page(request, "error.html", status=502 if exc.status >= 500 else exc.status,
-                 message=exc.detail)
+    status, message = page_problem(exc)
+    # A damaged address (a cursor we never gave out): offer the page without its query.
+    first = request.url.path if status == 400 and request.url.query else None
+    return _page(request, "error.html", status=status, message=message, first_page=first)
 
 
 async def _article_page(request: Request, slug: str, *, cursor: str | None = None,
-                        reply_to: int | None = None, status: int = 200, error: str | None = None,
-                        form: dict[str, str] | None = None) -> Response:
-    token = request.cookies.get(COMMENTER_COOKIE)
+                        reply_to: int | None = None, status: int = 200,
+                        refusal: Refusal | None = None, form: dict[str, str] | None = None,
+                        forget_commenter: bool = False) -> Response:
+    token = None if forget_commenter else request.cookies.get(COMMENTER_COOKIE)
     found, thread = await apis.article(slug, token, cursor)
     me = await apis.me(token)
     editor_token = request.cookies.get(EDITOR_COOKIE)
@@ -146,7 +157,7 @@ async def _article_page(request: Request, slug: str, *, cursor: str | None = Non
                  if editor and editor_token and thread is not None else [])
     csrf = csrf_token(request)
     response = _page(request, "article.html", status=status, article=found, thread=thread,
-                     me=me, editor=editor, held_back=held_back, csrf=csrf, error=error,
+                     me=me, editor=editor, held_back=held_back, csrf=csrf, refusal=refusal,
                      form=form or {}, reply_to=reply_to)
     return keep_csrf(response, csrf, secure=_secure())
 
