@@ -203,7 +203,9 @@ def _problems(exc: ServiceError) -> Iterator[tuple[str, str, str | None]]:
     if not listed:
         listed = [([], "", part) for part in exc.detail.split("; ")]
     for loc, type_, message in listed:
-        names = [str(p) for p in loc if p not in ("body", "query", "path")]
+        # FastAPI's `loc` starts with where the value was ("body", "query"…), then its name.
+        where = 1 if loc and loc[0] in ("body", "query", "path", "header", "cookie") else 0
+        names = [str(part) for part in loc[where:]]
         # A check of the whole form names its field in the message ("email: an address…").
         message = re.sub(r"^(Value|Assertion) error, ", "", message)
         named = re.match(r"^(\w+): (.*)$", message, re.DOTALL)

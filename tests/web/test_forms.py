@@ -90,6 +90,9 @@ def test_a_refused_comment_comes_back_to_the_article_with_sentences_beside_its_f
     assert beside(taken.text, "nic") == (
         "This name belongs to another commenter. Please choose another one.")
     no_api_words(taken.text)
+    # The article's address takes a form only with the page's CSRF token.
+    forged = client.post(action.split("#")[0], data={"csrf": "forged", "nic": "N", "body": "x"})
+    assert forged.status_code == 403 and "expired" in forged.text
 
 
 def test_a_damaged_cursor_is_a_plain_400_page(stack: Stack) -> None:
