@@ -14,7 +14,7 @@ from shared.markup.lexer import tokenize
 from shared.markup.nodes import Block
 from shared.markup.parser import parse
 from shared.markup.sanitise import sanitise
-from shared.markup.summary import blocks_words, cut
+from shared.markup.summary import cut, token_words
 from shared.markup.text_writer import blocks_text
 
 __all__ = ["render", "summary", "to_text"]
@@ -45,12 +45,16 @@ def to_text(text: str) -> str:
 
 
 def summary(text: str, limit: int, *, commentary: bool = False) -> str:
-    """Site markup to a summary: the parsed document's words on one line (no tags, no quote
-    marks), cut at a word boundary near `limit` characters with an ellipsis."""
+    """Site markup to a summary: its words on one line, read from the lexer's tokens (no tag
+    of the markup, no quote marks, no line breaks), cut at a word boundary near `limit`
+    characters with an ellipsis."""
     tags = _WITH_COMMENTARY if commentary else _FORMATTING
-    return cut(blocks_words(_blocks(text, tags)), limit)
+    return cut(token_words(tokenize(_clean(text), tags), limit), limit)
 
 
 def _blocks(text: str, tags: frozenset[str]) -> list[Block]:
-    text = _ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return blocks(parse(tokenize(text, tags)))
+    return blocks(parse(tokenize(_clean(text), tags)))
+
+
+def _clean(text: str) -> str:
+    return _ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))

@@ -1,23 +1,44 @@
 """Summaries: the words of a parsed document on one line, cut at a word boundary.
 
 A summary is read where no markup is: a teaser, a feed's `<description>`. So it is made from
-the parsed blocks (or from rendered HTML, for a reader that only has that), never from the
-text as typed: no tag of the site markup, no `> ` of a quote, no line break survives.
+the markup's tokens (or from rendered HTML, for a reader that only has that), never from the
+text as typed: no tag of the site markup, no `> ` of a quote, no line break survives. Only
+the tokens the summary needs are read, however long the text.
 """
 
+from collections.abc import Iterable
 from html.parser import HTMLParser
 
-from shared.markup.nodes import Block, BulletList, Image, Link, Mark, Node, Paragraph
+from shared.markup.nodes import Link, Mark, Token
 
 ELLIPSIS = "\u2026"
 # Trailing characters that read badly right before an ellipsis ("word, …").
 _DANGLING = " \t,;:-\u2013\u2014(["
 
 
-def blocks_words(blocks: list[Block]) -> str:
-    """The words of `blocks` in reading order, on one line: quotes and lists flattened,
-    links by their label (a bare link by its address), pictures left out."""
-    return _squeeze(" ".join(_block(block) for block in blocks))
+def token_words(tokens: Iterable[Token], limit: int) -> str:
+    """The words of a markup's tokens on one line, read only until there are more than
+    `limit` characters of them: every tag of the site markup left out (matched or not: a
+    summary shows no `[quote]`), line ends and list items as spaces, links by their label (a
+    bare link by its address), pictures left out."""
+    parts: list[str] = []
+    size, check_at = 0, limit
+    for token in tokens:
+        if isinstance(token, str):
+            parts.append(token)
+        elif isinstance(token, Mark):
+            parts.append(" ")
+        elif isinstance(token, Link):
+            parts.append(token.label if token.named else token.href)
+        else:  # Open, Close, Image
+            continue
+        size += len(parts[-1])
+        if size > check_at:  # squeezed, is it long enough? (checked at doubling sizes)
+            words = _squeeze("".join(parts))
+            if len(words) > limit:
+                return words
+            check_at = 2 * size
+    return _squeeze("".join(parts))
 
 
 def html_words(html: str) -> str:
@@ -42,30 +63,6 @@ def cut(text: str, limit: int) -> str:
 
 def _squeeze(text: str) -> str:
     return " ".join(text.split())
-
-
-def _block(block: Block) -> str:
-    if isinstance(block, Paragraph):
-        return _inlines(block.inlines)
-    if isinstance(block, BulletList):
-        return " ".join(_inlines(item) for item in block.items)
-    return blocks_words(block.blocks)
-
-
-def _inlines(nodes: list[Node]) -> str:
-    return "".join(_inline(node) for node in nodes)
-
-
-def _inline(node: Node) -> str:
-    if isinstance(node, str):
-        return node
-    if isinstance(node, Mark):
-        return " "
-    if isinstance(node, Link):
-        return node.label if node.named else node.href
-    if isinstance(node, Image):
-        return ""
-    return _inlines(node.children)
 
 
 # Where a browser would start a new line: a space in the words.

@@ -7,6 +7,8 @@ import json
 import re
 from xml.etree import ElementTree
 
+from services.feeds.comment_feeds import summary_of
+from shared.markup import summary as markup_summary
 from tests.comments.helpers import post
 from tests.conftest import Stack, wait_for
 from tests.posts.helpers import new_article, new_category
@@ -78,3 +80,20 @@ def test_a_comment_summary_in_the_feeds_is_its_text_without_markup(stack: Stack)
     latest = wait_for(lambda: [d for d in rss_descriptions(stack, "/comments.rss")
                                if d.startswith("MILLBROOK said:")], what="the latest comments")
     assert latest == [description]
+
+
+def test_the_summary_rules_in_process() -> None:
+    assert markup_summary("[quote]a\r\n\r\n[quote]b[/quote][/quote]\r\nc", 300) == "a b c"
+    # A tag never closed shows on the page as typed, but a summary holds no tag at all.
+    assert markup_summary("[quote]MILLBROOK [b]said", 300) == "MILLBROOK said"
+    assert markup_summary("[*] one\n[*] two", 300) == "one two"
+    assert markup_summary("[url=https://example.org/]the report[/url] and "
+                          "https://example.org/x [foto]https://example.org/p.png[/foto]",
+                          300) == "the report and https://example.org/x"
+    cut = markup_summary("Seven words, then more words than fit.", 20)
+    assert cut == "Seven words, then\u2026"
+    assert markup_summary("x" * 50, 20) == "x" * 20 + "\u2026"
+    assert markup_summary("[ed]Commentary[/ed]", 300, commentary=True) == "Commentary"
+    assert markup_summary("[ed]Commentary[/ed]", 300) == "[ed]Commentary[/ed]"  # a comment's
+    assert summary_of("<p><strong>Im</strong>portant &amp; <em>true</em></p><p>Next</p>"
+                      ) == "Important & true Next"
