@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.web import forms
 from services.web.apis import Apis, ServiceError
@@ -40,8 +42,10 @@ logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line for every API
 app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
 
-def _page(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
-    return templates.TemplateResponse(request, template, context, status_code=status)
+def _page(request: Request, template: str, *, status: int = 200,
+          headers: dict[str, str] | None = None, **context: Any) -> Response:
+    return templates.TemplateResponse(request, template, context, status_code=status,
+                                      headers=headers)
 
 
 def _secure() -> bool:
@@ -134,6 +138,20 @@ async def preview(request: Request) -> Response:
 @app.exception_handler(NotFound)
 async def _not_found(request: Request, exc: NotFound) -> Response:
     return _page(request, "error.html", status=404, message=exc.detail)
+
+
+@app.exception_handler(RequestValidationError)
+async def _bad_address(request: Request, exc: RequestValidationError) -> Response:
+    # A hand-made query (`?reply_to=abc`) or path: a page that says so, not FastAPI's JSON.
+    return await _service_error(request, ServiceError(400, str(exc)))
+
+
+@app.exception_handler(StarletteHTTPException)
+async def _no_route(request: Request, exc: StarletteHTTPException) -> Response:
+    # No such route (404) or method (405): a plain page like every other answer.
+    status = exc.status_code if exc.status_code in (404, 405) else 400
+    return _page(request, "error.html", status=status, message="There is no such page.",
+                 headers=getattr(exc, "headers", None) or {})
 
 
 @app.exception_handler(ServiceError)

@@ -103,6 +103,15 @@ def test_a_damaged_cursor_is_a_plain_400_page(stack: Stack) -> None:
         assert "This address does not lead to a page" in page.text
         assert f'href="{path}"' in page.text  # the first page, without the damaged part
         no_api_words(page.text)
+    # The site's own checks of an address: a page too, not JSON.
+    reply_to = site(stack).get(f"/articles/{article['slug']}", params={"reply_to": "abc"})
+    assert reply_to.status_code == 400 and reply_to.headers["content-type"].startswith(
+        "text/html")
+    no_api_words(reply_to.text)
+    for path in ("/no/such/page", f"/articles/{article['slug']}/comments"):
+        nowhere = site(stack).get(path)
+        assert nowhere.status_code in (404, 405), path
+        assert "There is no such page." in nowhere.text
 
 
 def test_a_refused_article_form_says_so_beside_its_fields(stack: Stack) -> None:
