@@ -166,3 +166,23 @@ def test_in_chromium_the_refused_form_keeps_the_address_and_shows_the_sentence(
     reader.click("#comment-form button[type=submit]")
     reader.wait_for_url(re.compile(r".*#comment-\d+$"))
     assert reader.url.startswith(url + "#comment-")
+
+
+def test_a_commenter_cookie_the_service_no_longer_knows_is_dropped_with_a_sentence(
+        stack: Stack) -> None:
+    _, article = opened(stack)
+    client = site(stack)
+    client.cookies.set("burg_commenter", "a-token-nobody-was-given")
+    page = client.get(f"/articles/{article['slug']}")
+    refused = client.post(f"/articles/{article['slug']}", data={
+        "csrf": csrf_of(page), "nic": f"Lost {uuid.uuid4().hex[:6]}", "body": "Kept."})
+    assert refused.status_code == 401
+    assert "commenter key is no longer valid. Post it again" in summary_of(
+        refused.text, "comment-form")
+    assert 'burg_commenter=""' in refused.headers["set-cookie"]
+    assert "Kept.</textarea>" in refused.text
+    no_api_words(refused.text)
+    client.cookies.delete("burg_commenter")
+    again = client.post(f"/articles/{article['slug']}", data={
+        "csrf": csrf_of(page), "nic": f"Found {uuid.uuid4().hex[:6]}", "body": "Kept."})
+    assert again.status_code == 303, again.text
