@@ -148,9 +148,12 @@ async def _bad_address(request: Request, exc: RequestValidationError) -> Respons
 
 @app.exception_handler(StarletteHTTPException)
 async def _no_route(request: Request, exc: StarletteHTTPException) -> Response:
-    # No such route (404) or method (405): a plain page like every other answer.
-    status = exc.status_code if exc.status_code in (404, 405) else 400
-    return _page(request, "error.html", status=status, message="There is no such page.",
+    # No such route (404) or method (405), or a request the framework could not read: a
+    # plain page like every other answer.
+    nowhere = exc.status_code in (404, 405)
+    return _page(request, "error.html", status=exc.status_code,
+                 message="There is no such page." if nowhere else
+                 "This request could not be read. Go back and try again.",
                  headers=getattr(exc, "headers", None) or {})
 
 
