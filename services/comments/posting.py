@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from services.comments import identity
 from services.comments.changes import announce, take_down
@@ -50,7 +50,7 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
     commenter, new_token = identity.commenter_for(session, token, data.nic)
     wants_replies = bool(data.email and data.notify_replies)
     wants_thread = bool(data.email and data.follow_thread)
-    public = commenter.approved or not settings.premoderation
+    public = not settings.premoderation or _known(session, commenter)
     assert commenter.id is not None
     try:
         identity.claim_nic(session, data.nic, commenter)
@@ -81,6 +81,23 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
         session.rollback()
         raise Conflict(f"the nic {data.nic!r} belongs to another commenter") from None
     return comment, new_token
+
+
+def _known(session: Session, commenter: Commenter) -> bool:
+    """Whether pre-moderation lets the commenter through: approved by an editor, or with a
+    comment that is public now. The second counts comments posted while pre-moderation was
+    off (nothing marks those commenters approved); a comment an editor hid or deleted does
+    not count. The answer is kept in `approved`, so it is looked up once."""
+    if commenter.approved:
+        return True
+    public = session.exec(select(Comment.id).where(
+        Comment.commenter_id == commenter.id, Comment.status == CommentStatus.visible)
+        .limit(1)).first()
+    if public is None:
+        return False
+    commenter.approved = True
+    session.add(commenter)
+    return True
 
 
 def preview(body: str) -> str:

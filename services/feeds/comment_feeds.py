@@ -1,9 +1,6 @@
 """Comment feeds — one per article, and the site's latest comments — kept from the comments
 service's events; removed comments leave them."""
 
-import html
-import re
-
 from sqlmodel import Session, col, delete, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -13,6 +10,7 @@ from services.feeds.models import FeedArticle, FeedComment
 from services.feeds.render import Feed, comment_entry
 from services.feeds.settings import FeedsSettings
 from shared.events import CommentCreated, CommentEdited, CommentRemoved, as_utc
+from shared.markup.summary import cut, html_words
 
 
 def on_comment_public(session: Session, event: CommentCreated, *,
@@ -83,6 +81,4 @@ def _newest() -> SelectOfScalar[FeedComment]:
 
 def summary_of(body_html: str, limit: int = 200) -> str:
     """The comment as plain text, cut near `limit` characters."""
-    text = html.unescape(re.sub(r"<[^>]+>", " ", body_html))
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+    return cut(html_words(body_html), limit)

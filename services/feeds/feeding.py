@@ -15,13 +15,14 @@ from shared.events import ArticlePublished, ArticleRetracted, CategoryCreated, a
 def on_category_changed(session: Session, event: CategoryCreated, *,
                         settings: FeedsSettings) -> None:
     """Keep a new or renamed category; its feeds (a new category's are empty) and the site's
-    (its entries name their category) are rendered again."""
+    (its entries name their category) are rendered again, and the latest comments' (so that
+    it exists, empty, as soon as the site has a category: every page names it)."""
     category = session.get(FeedCategory, event.slug) or FeedCategory(slug=event.slug, name="")
     category.name, category.description = event.name, event.description
     session.add(category)
     session.exec(update(FeedArticle).where(col(FeedArticle.category_slug) == event.slug)
                  .values(category_name=event.name))
-    stale.mark(session, f"category:{event.slug}", "site")
+    stale.mark(session, f"category:{event.slug}", "site", "comments")
 
 
 def on_article_published(session: Session, event: ArticlePublished, *,

@@ -126,7 +126,7 @@ class ArticlePublic(ArticleBase):
     slug: str
     url: str
     category: CategoryPublic
-    summary: str  # the first paragraph as plain text
+    summary: str  # the opening words as plain text, without markup
     body_html: str
     posted_by: str
     status: ArticleStatus

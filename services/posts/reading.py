@@ -19,7 +19,7 @@ from services.posts.models import (
 from services.posts.settings import PostsSettings
 from shared.errors import Invalid, NotFound
 from shared.events import as_utc, utcnow
-from shared.markup import to_text
+from shared.markup import summary as markup_summary
 
 
 def get_article(*, session: Session, article_id: int) -> Article:
@@ -83,11 +83,9 @@ def comments_open(article: Article) -> bool:
 
 
 def summary(body: str, limit: int = 300) -> str:
-    """The first paragraph as plain text, cut at a word boundary near `limit` characters."""
-    first = to_text(body.strip().split("\n\n", 1)[0]).replace("\n", " ").strip()
-    if len(first) <= limit:
-        return first
-    return first[:limit].rsplit(" ", 1)[0] + "…"
+    """The article's opening words as plain text (from the parsed body: no markup, no quote
+    marks, one line), cut at a word boundary near `limit` characters."""
+    return markup_summary(body, limit, commentary=True)
 
 
 def _derived(session: Session, article: Article, settings: PostsSettings) -> dict[str, object]:

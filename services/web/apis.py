@@ -16,11 +16,14 @@ THREAD_PAGE = 200  # comments on one page of an article
 
 
 class ServiceError(BurgError):
-    """A service answered with an error: its status and its own words."""
+    """A service answered with an error: its status, its own words, and for a 422 from
+    validation the structured list of what was wrong (`loc`, `msg`, `type` each); the pages
+    show sentences of their own instead (`sentences.py`)."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, errors: list[Json] | None = None) -> None:
         super().__init__(detail)
         self.status = status
+        self.errors = errors or []
 
 
 class Apis:
@@ -28,6 +31,7 @@ class Apis:
         self.posts = f"{settings.posts_url.rstrip('/')}/api/posts"
         self.comments = f"{settings.comments_url.rstrip('/')}/api/comments"
         self.notify = f"{settings.notify_url.rstrip('/')}/notify"
+        self.feeds = f"{settings.feeds_url.rstrip('/')}/feeds"
         self._http: httpx.AsyncClient | None = None
 
     @property
@@ -163,6 +167,11 @@ class Apis:
         """Confirm or unsubscribe the address `token` names: the address as it now stands."""
         return await self._send("POST", f"{self.notify}/{purpose}", json={"token": token})
 
+    async def feed_index(self) -> list[Json]:
+        """Every feed the feeds service serves: its `path`, `title` and a URL per format."""
+        index = await self._get(f"{self.feeds}/index.json")
+        return [feed for feed in index.get("feeds", []) if isinstance(feed, dict)]
+
     async def _with_counts(self, articles: list[Json]) -> None:
         """Each article's comment count; None where the comments service cannot say."""
         threads = await asyncio.gather(*(
@@ -182,10 +191,12 @@ class Apis:
             raise ServiceError(503, UNREACHABLE) from exc
         if response.status_code >= 400:
             try:
-                detail = str(response.json()["detail"])
-            except (ValueError, KeyError):
-                detail = "Something went wrong. Try again soon."
-            raise ServiceError(response.status_code, detail)
+                answer = response.json()
+                detail, errors = str(answer["detail"]), answer.get("errors")
+            except (ValueError, KeyError, TypeError, AttributeError):
+                detail, errors = "Something went wrong. Try again soon.", None
+            raise ServiceError(response.status_code, detail,
+                               errors if isinstance(errors, list) else None)
         if empty:
             return {}
         result: Json = response.json()

@@ -8,14 +8,18 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.web import forms
 from services.web.apis import Apis, ServiceError
 from services.web.editor import EDITOR_COOKIE, editor_router
+from services.web.feed_list import feed_list_router
 from services.web.forms import csrf_ok, csrf_token, keep_csrf
+from services.web.sentences import Refusal, comment_refusal, page_problem
 from services.web.subscriptions import subscriptions_router
 from shared.api import MAX_ID, ObservedApp
 from shared.errors import NotFound
@@ -40,8 +44,10 @@ logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line for every API
 app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
 
-def _page(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
-    return templates.TemplateResponse(request, template, context, status_code=status)
+def _page(request: Request, template: str, *, status: int = 200,
+          headers: dict[str, str] | None = None, **context: Any) -> Response:
+    return templates.TemplateResponse(request, template, context, status_code=status,
+                                      headers=headers)
 
 
 def _secure() -> bool:
@@ -50,6 +56,7 @@ def _secure() -> bool:
 
 app.include_router(editor_router(apis, _page, _secure()))
 app.include_router(subscriptions_router(apis, _page, _secure()))
+app.include_router(feed_list_router(apis, _page))
 
 
 @app.get("/healthz", include_in_schema=False)
@@ -99,10 +106,12 @@ async def permalink(request: Request, comment_id: str) -> Response:
         status_code=302)
 
 
-@app.post("/articles/{slug}/comments", response_class=HTMLResponse)
+@app.post("/articles/{slug}", response_class=HTMLResponse)
+@app.post("/articles/{slug}/comments", response_class=HTMLResponse, include_in_schema=False)
 async def post_comment(request: Request, slug: str) -> Response:
-    """The comment form, posted without JavaScript: back to the new comment, or back to the
-    form with the service's words and the commenter's text kept."""
+    """The comment form, posted without JavaScript to the article's own address (the old
+    `/comments` one still takes forms of pages opened before): back to the new comment, or
+    the article again at its form, which says what to change and keeps what was typed."""
     form = await forms.posted(request)
     if not csrf_ok(request, form):
         return _page(request, "error.html", status=403,
@@ -122,8 +131,16 @@ async def post_comment(request: Request, slug: str) -> Response:
     try:
         posted = await apis.post_comment(article["id"], fields, token, address)
     except ServiceError as exc:
-        return await _article_page(request, slug, status=exc.status, error=exc.detail,
-                                   form=form, reply_to=fields.get("parent_id"))
+        forget = exc.status == 401  # a commenter token the service no longer knows
+        # The form came from a page of the thread (its action keeps it): show that page again.
+        response = await _article_page(
+            request, slug, cursor=request.query_params.get("cursor"),
+            before=request.query_params.get("before"), status=exc.status,
+            refusal=comment_refusal(exc), form=form, reply_to=fields.get("parent_id"),
+            forget_commenter=forget)
+        if forget:
+            response.delete_cookie(COMMENTER_COOKIE)
+        return response
     # To the new comment's permalink, which opens the page of the thread holding it. A path,
     # not BURG_SITE_URL: the reader stays on the host (and with the cookies) they used.
     response = RedirectResponse(f"/comments/{int(posted['comment']['id'])}", status_code=303)
@@ -150,19 +167,37 @@ async def _not_found(request: Request, exc: NotFound) -> Response:
     return _page(request, "error.html", status=404, message=exc.detail)
 
 
+@app.exception_handler(RequestValidationError)
+async def _bad_address(request: Request, exc: RequestValidationError) -> Response:
+    # A hand-made query (`?reply_to=abc`) or path: a page that says so, not FastAPI's JSON.
+    return await _service_error(request, ServiceError(400, str(exc)))
+
+
+@app.exception_handler(StarletteHTTPException)
+async def _no_route(request: Request, exc: StarletteHTTPException) -> Response:
+    # No such route (404) or method (405), or a request the framework could not read: a
+    # plain page like every other answer.
+    nowhere = exc.status_code in (404, 405)
+    return _page(request, "error.html", status=exc.status_code,
+                 message="There is no such page." if nowhere else
+                 "This request could not be read. Go back and try again.",
+                 headers=getattr(exc, "headers", None) or {})
+
+
 @app.exception_handler(ServiceError)
 async def _service_error(request: Request, exc: ServiceError) -> Response:
-    if exc.status == 404:
-        return _page(request, "error.html", status=404, message="There is no such page.")
-    return _page(request, "error.html", status=502 if exc.status >= 500 else exc.status,
-                 message=exc.detail)
+    status, message = page_problem(exc)
+    # A damaged address (a cursor we never gave out): offer the page without its query.
+    first = request.url.path if status == 400 and request.url.query else None
+    return _page(request, "error.html", status=status, message=message, first_page=first)
 
 
 async def _article_page(request: Request, slug: str, *, cursor: str | None = None,
                         before: str | None = None, reply_to: int | None = None,
-                        status: int = 200, error: str | None = None,
-                        form: dict[str, str] | None = None) -> Response:
-    token = request.cookies.get(COMMENTER_COOKIE)
+                        status: int = 200, refusal: Refusal | None = None,
+                        form: dict[str, str] | None = None,
+                        forget_commenter: bool = False) -> Response:
+    token = None if forget_commenter else request.cookies.get(COMMENTER_COOKIE)
     found, thread = await apis.article(slug, token, cursor, before)
     me = await apis.me(token)
     editor_token = request.cookies.get(EDITOR_COOKIE)
@@ -171,7 +206,7 @@ async def _article_page(request: Request, slug: str, *, cursor: str | None = Non
                  if editor and editor_token and thread is not None else [])
     csrf = csrf_token(request)
     response = _page(request, "article.html", status=status, article=found, thread=thread,
-                     me=me, editor=editor, held_back=held_back, csrf=csrf, error=error,
+                     me=me, editor=editor, held_back=held_back, csrf=csrf, refusal=refusal,
                      form=form or {}, reply_to=reply_to,
                      # This page of the thread, kept by its Reply links and moderation buttons.
                      at_page={"cursor": cursor} if cursor else {"before": before} if before

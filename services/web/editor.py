@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.web.apis import Apis, Json, ServiceError
 from services.web.forms import csrf_ok, csrf_token, keep_csrf, posted
+from services.web.sentences import article_refusal
 
 EDITOR_COOKIE = "burg_editor"
 ARTICLE_FIELDS = ("title", "category", "source_name", "source_url", "source_note", "body")
@@ -77,11 +78,13 @@ def editor_router(apis: Apis, page: Any, secure: bool) -> APIRouter:
         return render(request, "editor_article.html", me=me, article=article,
                       form=_as_form(article), categories=await apis.categories())
 
+    @router.post("")
     @router.post("/articles")
     @router.post("/articles/{article_id}")
     async def save(request: Request, article_id: int | None = None) -> Response:
         """Save the form (a new draft, or changes), then do what the pressed button says:
-        preview, publish, retract, close or reopen comments."""
+        preview, publish, retract, close or reopen comments. A form is posted to its page's
+        own address, so a refused one comes back there, saying what to change."""
         form = await form_of(request)
         if form is None:
             return expired(request)
@@ -107,7 +110,8 @@ def editor_router(apis: Apis, page: Any, secure: bool) -> APIRouter:
             if article is None and article_id is not None:  # an edit refused: still this one
                 article = await apis.draft(token, article_id)
             return render(request, "editor_article.html", status=exc.status, me=me, form=form,
-                          article=article, error=exc.detail, categories=await apis.categories())
+                          article=article, refusal=article_refusal(exc),
+                          categories=await apis.categories())
         if article["status"] == "published":
             return RedirectResponse(f"/articles/{article['slug']}", status_code=303)
         return RedirectResponse(f"/editor/articles/{article['id']}", status_code=303)

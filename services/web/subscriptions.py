@@ -10,8 +10,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from services.web.apis import Apis, ServiceError
+from services.web.apis import UNREACHABLE, Apis, ServiceError
 from services.web.forms import csrf_ok, csrf_token, keep_csrf, posted
+from services.web.sentences import link_problem
 from shared.errors import NotFound
 
 ASK = {
@@ -38,10 +39,9 @@ def subscriptions_router(apis: Apis, page: Any, secure: bool) -> APIRouter:
     def broken(request: Request, exc: ServiceError) -> Response:
         """Notify refused the token (400 says why; 422 means it is cut or empty), or is down."""
         if exc.status >= 500:
-            return show(request, status=502, title="Please try again soon", text=exc.detail)
-        why = exc.detail if exc.status == 400 else (
-            "The link is incomplete. Copy all of it from the e-mail, or ask for e-mail again.")
-        return show(request, status=400, title="This link does not work", text=why)
+            return show(request, status=502, title="Please try again soon", text=UNREACHABLE)
+        return show(request, status=400, title="This link does not work",
+                    text=link_problem(exc))
 
     @router.get("/{purpose}")
     async def ask(request: Request, purpose: str, token: str = "") -> Response:

@@ -2,7 +2,8 @@
 
 The text goes through small steps, each in its own module: `lexer` (tokens), `parser` (a tree
 matched with a stack; unmatched tags turn back into text), `blocks` (paragraphs, lists and
-quotes), then `html_writer` and `sanitise` (nh3) for `render`, or `text_writer` for `to_text`.
+quotes), then `html_writer` and `sanitise` (nh3) for `render`, `text_writer` for `to_text`, or
+`summary` for `summary`.
 """
 
 import re
@@ -13,9 +14,10 @@ from shared.markup.lexer import tokenize
 from shared.markup.nodes import Block
 from shared.markup.parser import parse
 from shared.markup.sanitise import sanitise
+from shared.markup.summary import cut, token_words
 from shared.markup.text_writer import blocks_text
 
-__all__ = ["render", "to_text"]
+__all__ = ["render", "summary", "to_text"]
 
 _FORMATTING = frozenset({"b", "i", "u", "s", "small", "big", "quote"})
 _WITH_COMMENTARY = _FORMATTING | {"ed"}
@@ -42,6 +44,17 @@ def to_text(text: str) -> str:
     return blocks_text(_blocks(text, _WITH_COMMENTARY))
 
 
+def summary(text: str, limit: int, *, commentary: bool = False) -> str:
+    """Site markup to a summary: its words on one line, read from the lexer's tokens (no tag
+    of the markup, no quote marks, no line breaks), cut at a word boundary near `limit`
+    characters with an ellipsis."""
+    tags = _WITH_COMMENTARY if commentary else _FORMATTING
+    return cut(token_words(tokenize(_clean(text), tags), limit), limit)
+
+
 def _blocks(text: str, tags: frozenset[str]) -> list[Block]:
-    text = _ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return blocks(parse(tokenize(text, tags)))
+    return blocks(parse(tokenize(_clean(text), tags)))
+
+
+def _clean(text: str) -> str:
+    return _ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))

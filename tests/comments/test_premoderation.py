@@ -4,6 +4,7 @@ per address): its own Burg, started for this module."""
 import itertools
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -69,6 +70,35 @@ def test_a_reply_mails_its_parent_only_once_approved(site: Stack) -> None:
     [mail] = wait_for(lambda: site.replies_to(address),
                       what="the reply e-mail after approval")
     assert f"/comments/{reply['comment']['id']}" in mail.get_body(("plain",)).get_content()
+
+
+def test_turning_it_on_holds_newcomers_not_regulars(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A site that ran without pre-moderation, restarted with it on: a commenter with a
+    public comment from before posts at once; a newcomer, and a commenter whose only comment
+    an editor hid, wait."""
+    data_dir = tmp_path_factory.mktemp("premoderation-later")
+    with running_stack(data_dir, None, ENV | {"BURG_COMMENTS_PREMODERATION": "false"}) as before:
+        article, comments = open_article(before), reader(before)
+        regular = post(comments, article, "I was here before")
+        hidden = post(comments, article, "Spam, spam")
+        assert regular["comment"]["status"] == hidden["comment"]["status"] == "visible"
+        moderator(before).post(f"/comments/{hidden['comment']['id']}/hide").raise_for_status()
+    with running_stack(data_dir, None, ENV) as after:
+        comments = reader(after)
+
+        def again(earlier: dict[str, Any]) -> str:
+            status: str = post(comments, article, "Back again", token=earlier["commenter_token"],
+                               nic=earlier["comment"]["nic"])["comment"]["status"]
+            return status
+
+        assert again(regular) == "visible"
+        assert again(hidden) == "pending"
+        assert post(comments, article, "New here")["comment"]["status"] == "pending"
+        assert again(regular) == "visible"  # and so on: the commenter is approved now
+        approved = after.sql("comments", "SELECT approved FROM commenter WHERE original_nic = "
+                                         ":nic", nic=regular["comment"]["nic"])
+        assert approved == [(True,)]
 
 
 def test_the_edit_window_closes(site: Stack) -> None:

@@ -71,7 +71,8 @@ def test_an_editor_writes_previews_publishes_closes_and_retracts(stack: Stack) -
     # draft would be made by sending it again otherwise).
     refused = desk.post(f"/editor/articles/{article_id}", data=same | {"title": "Too late"})
     assert refused.status_code == 409
-    assert f'action="/editor/articles/{article_id}"' in refused.text
+    assert f'action="/editor/articles/{article_id}#article-form"' in refused.text
+    assert "This article was retracted: it cannot be changed" in refused.text
     assert 'value="Too late"' in refused.text
 
 
