@@ -130,6 +130,24 @@ def test_reply_keeps_the_page_of_the_comment_replied_to(
     assert "A reply on page two" in landed.text and target in anchors(landed)
 
 
+def test_a_refused_reply_comes_back_on_its_page_of_the_thread(
+        stack: Stack, long_thread: LongThread) -> None:
+    reader = browser(stack)
+    target = long_thread.ids[-2]  # on the second page
+    page = reader.get(f"/comments/{target}")
+    form = reader.get(page.url.copy_with(fragment=None).copy_merge_params({"reply_to": target}))
+    action = re.search(r'<form id="comment-form" method="post" action="([^"]+)"', form.text)
+    assert action is not None
+    action_url = html.unescape(action.group(1)).split("#")[0]
+    assert "cursor=" in action_url  # the form says which page it came from
+    refused = stack.client("site", cookies=reader.cookies).post(
+        action_url, data={"csrf": csrf_of(form), "nic": nic(), "body": "   ",
+                          "parent_id": str(target)})
+    assert refused.status_code == 422, refused.text
+    assert target in anchors(refused)  # the page of the comment answered, not page 1
+    assert long_thread.ids[0] not in anchors(refused)
+
+
 def test_the_feed_entry_links_to_the_permalink(stack: Stack, long_thread: LongThread) -> None:
     target = long_thread.ids[-1]
 
