@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import EmailStr, HttpUrl, UrlConstraints, field_validator, model_validator
 from sqlalchemy import Index, String
 from sqlalchemy.orm import registry
@@ -16,7 +17,7 @@ from sqlmodel import Field, SQLModel
 from shared.api import MAX_ID
 from shared.db import stored_as_text
 from shared.events import utcnow
-from shared.text import one_line, required, text
+from shared.text import OneLine, mail_address, one_line, required, text
 
 
 class CommentsTable(SQLModel, registry=registry()):
@@ -116,6 +117,7 @@ class CommentCreate(SQLModel):
     homepage: str = ""
 
     _lines = field_validator("nic")(one_line)
+    _address = field_validator("email")(mail_address)
     _required = field_validator("nic", "body")(required)
     _text = field_validator("body")(text)
 
@@ -143,6 +145,12 @@ class CommentEdit(SQLModel):
 
 class Preview(SQLModel):
     body: str = Field(min_length=1, max_length=MAX_COMMENT)
+
+    _text = field_validator("body")(text)
+
+
+# A nic in a URL (moderation): what a nic in a comment may be, else a 422 naming it.
+NicPath = Annotated[OneLine, Path(min_length=1, max_length=40)]
 
 
 class PreviewPublic(SQLModel):
