@@ -12,7 +12,8 @@ answer with a 422 naming the field. The README lists the same rules for readers.
 
 import re
 import unicodedata
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator
@@ -70,6 +71,17 @@ def mail_address(value: str | None) -> str | None:
         return validate_email(value, check_deliverability=False, allow_smtputf8=False).ascii_email
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from None
+
+
+def fits(limit: int) -> Callable[[Any], Any]:
+    """A validator for a link: `limit` characters at most as it is stored, percent-encoded
+    (a link typed within the limit can grow past it: "é" is stored as "%C3%A9")."""
+    def check(value: Any) -> Any:
+        if value is not None and len(str(value)) > limit:
+            raise ValueError(f"must be at most {limit} characters once percent-encoded, "
+                             f"not {len(str(value))}")
+        return value
+    return check
 
 
 # For parameters that are not in a pydantic model, e.g. a nic in a URL path.

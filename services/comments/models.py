@@ -9,7 +9,14 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import EmailStr, HttpUrl, UrlConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    EmailStr,
+    HttpUrl,
+    UrlConstraints,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import Index, String
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -17,7 +24,7 @@ from sqlmodel import Field, SQLModel
 from shared.api import MAX_ID
 from shared.db import stored_as_text
 from shared.events import utcnow
-from shared.text import OneLine, mail_address, one_line, required, text
+from shared.text import OneLine, fits, mail_address, one_line, required, text
 
 
 class CommentsTable(SQLModel, registry=registry()):
@@ -109,7 +116,8 @@ class CommentCreate(SQLModel):
     nic: str = Field(min_length=1, max_length=40)
     body: str = Field(min_length=1, max_length=MAX_COMMENT)
     email: EmailStr | None = Field(default=None, max_length=254)
-    website: Annotated[HttpUrl, UrlConstraints(max_length=2000)] | None = None
+    website: Annotated[HttpUrl, UrlConstraints(max_length=2000),
+                       AfterValidator(fits(2000))] | None = None
     notify_replies: bool = False  # e-mail me replies to this comment
     follow_thread: bool = False  # e-mail me every new comment on this article
     parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)

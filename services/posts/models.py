@@ -4,13 +4,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import HttpUrl, UrlConstraints, field_validator
+from pydantic import AfterValidator, HttpUrl, UrlConstraints, field_validator
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from shared.db import stored_as_text
 from shared.events import utcnow
-from shared.text import one_line, required, text
+from shared.text import fits, one_line, required, text
 
 
 class PostsTable(SQLModel, registry=registry()):
@@ -91,7 +91,8 @@ class Article(PostsTable, ArticleBase, table=True):
 
 
 # Links longer than this are refused (the column's size; browsers cope with about as much).
-SourceUrl = Annotated[HttpUrl, UrlConstraints(max_length=2000, allowed_schemes=["http", "https"])]
+SourceUrl = Annotated[HttpUrl, UrlConstraints(max_length=2000, allowed_schemes=["http", "https"]),
+                      AfterValidator(fits(2000))]
 
 
 class ArticleCreate(ArticleBase):

@@ -73,6 +73,13 @@ def test_what_no_one_line_field_takes(value: str) -> None:
         one_line(value)
 
 
+def test_a_link_must_fit_once_percent_encoded() -> None:
+    # 360 characters typed, 2,060 stored: it was stored, and then every read of it was a 500.
+    with pytest.raises(ValidationError, match="percent-encoded"):
+        ArticleCreate(title="T", category="c", body="B",
+                      source_url="https://example.com/" + "\u00bf" * 340)  # type: ignore[arg-type]
+
+
 def test_an_editors_nic_follows_the_same_rules() -> None:
     assert editor_nic("  Ed ") == "Ed"
     for nic in ("Poison\uffffNic", "two\nlines", "", "x" * 41):
@@ -134,5 +141,6 @@ def test_every_text_field_is_refused_by_name_or_kept_carriable(
         stored = str(kept)
         stored.encode("ascii")  # links are percent-encoded, host names and domains IDNA
         assert not uncarriable(stored, one_line=True) and " " not in stored
+        assert len(stored) <= 2000  # what the column and the public shapes hold
     else:
         assert kept.isoformat()  # a date
