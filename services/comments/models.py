@@ -157,12 +157,12 @@ class Preview(SQLModel):
     _text = field_validator("body")(text)
 
 
-# A nic in a URL (moderation): what a nic in a comment may be, else a 422 naming it.
-NicPath = Annotated[OneLine, Path(min_length=1, max_length=40)]
-
-
 class PreviewPublic(SQLModel):
     body_html: str
+
+
+# A nic in a URL (moderation): what a nic in a comment may be, else a 422 naming it.
+NicPath = Annotated[OneLine, Path(min_length=1, max_length=40)]
 
 
 class CommentPublic(SQLModel):
