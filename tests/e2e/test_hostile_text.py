@@ -111,6 +111,7 @@ def test_edits_of_a_published_article(stack: Stack, target: Target, field: str,
 
     @bounded(EXAMPLES)
     @given(value=hostile())
+    @example("One\r\nTwo\rThree\u2029Four")  # a browser's CRLF, and more: LF in a body
     def attempt(value: str) -> None:
         response = editor.patch(f"/articles/{target.article_id}",
                                 content=as_json({field: value}), headers=JSON)
@@ -200,6 +201,7 @@ def test_comment_edits_and_previews(stack: Stack, target: Target, tmp_path: Path
 
     @bounded(EXAMPLES)
     @given(value=hostile(), where=st.sampled_from(["edit", "preview", "article preview"]))
+    @example("A\r\nbrowser's\r\n\r\nform", "edit")
     def attempt(value: str, where: str) -> None:
         body = as_json({"body": value})
         response = {"edit": lambda: mine.patch(f"/comments/{comment_id}", content=body,
