@@ -23,6 +23,7 @@ from services.comments.models import (
     CommentPosted,
     CommentPublic,
     CommentsPublic,
+    NicPath,
     Preview,
     PreviewPublic,
     ThreadPublic,
@@ -173,14 +174,14 @@ def hidden(session: SessionDep, _editor: EditorDep, article_id: OneArticle = Non
 
 
 @router.post("/nics/{nic}/ban", status_code=204)
-def ban(nic: str, session: SessionDep, _editor: EditorDep) -> Response:
+def ban(nic: NicPath, session: SessionDep, _editor: EditorDep) -> Response:
     """Ban the commenter who owns this nic, under every nic they use (editor only)."""
     moderation.set_banned(session=session, nic=nic, banned=True)
     return Response(status_code=204)
 
 
 @router.post("/nics/{nic}/unban", status_code=204)
-def unban(nic: str, session: SessionDep, _editor: EditorDep) -> Response:
+def unban(nic: NicPath, session: SessionDep, _editor: EditorDep) -> Response:
     """Lift a ban (editor only)."""
     moderation.set_banned(session=session, nic=nic, banned=False)
     return Response(status_code=204)

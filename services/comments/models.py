@@ -8,7 +8,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import EmailStr, HttpUrl, UrlConstraints, field_validator, model_validator
+from fastapi import Path
+from pydantic import (
+    AfterValidator,
+    EmailStr,
+    HttpUrl,
+    UrlConstraints,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import Index, String
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -16,7 +24,7 @@ from sqlmodel import Field, SQLModel
 from shared.api import MAX_ID
 from shared.db import stored_as_text
 from shared.events import utcnow
-from shared.text import one_line, required, text
+from shared.text import OneLine, fits, mail_address, one_line, required, text
 
 
 class CommentsTable(SQLModel, registry=registry()):
@@ -111,7 +119,8 @@ class CommentCreate(SQLModel):
     nic: str = Field(min_length=1, max_length=40)
     body: str = Field(min_length=1, max_length=MAX_COMMENT)
     email: EmailStr | None = Field(default=None, max_length=254)
-    website: Annotated[HttpUrl, UrlConstraints(max_length=2000)] | None = None
+    website: Annotated[HttpUrl, UrlConstraints(max_length=2000),
+                       AfterValidator(fits(2000))] | None = None
     notify_replies: bool = False  # e-mail me replies to this comment
     follow_thread: bool = False  # e-mail me every new comment on this article
     parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
@@ -119,6 +128,7 @@ class CommentCreate(SQLModel):
     homepage: str = ""
 
     _lines = field_validator("nic")(one_line)
+    _address = field_validator("email")(mail_address)
     _required = field_validator("nic", "body")(required)
     _text = field_validator("body")(text)
 
@@ -147,9 +157,15 @@ class CommentEdit(SQLModel):
 class Preview(SQLModel):
     body: str = Field(min_length=1, max_length=MAX_COMMENT)
 
+    _text = field_validator("body")(text)
+
 
 class PreviewPublic(SQLModel):
     body_html: str
+
+
+# A nic in a URL (moderation): what a nic in a comment may be, else a 422 naming it.
+NicPath = Annotated[OneLine, Path(min_length=1, max_length=40)]
 
 
 class CommentPublic(SQLModel):

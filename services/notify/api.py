@@ -3,19 +3,22 @@ with the signed token from an e-mail link. A bad token is a 400 whose `detail` s
 (forged, expired, for the other purpose, older than the address's last change)."""
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from services.notify import subscriptions
 from services.notify.bootstrap import runtime, settings, tokens
 from services.notify.models import Consent
 from services.notify.tokens import Purpose
 from shared.api import create_app
+from shared.text import one_line
 
 router = APIRouter(prefix="/notify")
 
 
 class TokenIn(BaseModel):
     token: str = Field(min_length=1, max_length=2000)
+
+    _lines = field_validator("token")(one_line)
 
 
 class TokenCheck(TokenIn):

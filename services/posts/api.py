@@ -1,13 +1,11 @@
 """The posts API, under `/api/posts`: editorial writes (editor token) and public reads."""
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
 
 from services.posts import articles, categories, reading
 from services.posts.bootstrap import runtime, settings
 from services.posts.deps import EditorDep, SessionDep
 from services.posts.models import (
-    MAX_BODY,
     ArticleCreate,
     ArticleDraft,
     ArticlePublic,
@@ -17,6 +15,8 @@ from services.posts.models import (
     CategoryPublic,
     CategoryUpdate,
     EditorPublic,
+    Preview,
+    PreviewPublic,
 )
 from shared.api import Id, create_app
 from shared.http import json_with_etag
@@ -122,14 +122,6 @@ def reopen_comments(article_id: Id, session: SessionDep, _editor: EditorDep):
     article = articles.reopen_comments(session=session, outbox=outbox, settings=settings,
                                        article_id=article_id)
     return reading.to_draft(session, article, settings)
-
-
-class Preview(BaseModel):
-    body: str = Field(min_length=1, max_length=MAX_BODY)
-
-
-class PreviewPublic(BaseModel):
-    body_html: str
 
 
 @router.get("/editors/me", response_model=EditorPublic)

@@ -3,10 +3,11 @@
 import hashlib
 import secrets
 
+from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from services.posts.models import Editor
-from shared.errors import Conflict, NotFound, Unauthorized
+from services.posts.models import Editor, EditorCreate
+from shared.errors import Conflict, Invalid, NotFound, Unauthorized
 from shared.events import EditorAuthorized, EditorRevoked, utcnow
 from shared.outbox import Outbox
 
@@ -20,7 +21,9 @@ def create_editor(*, session: Session, outbox: Outbox, nic: str, rotate: bool = 
     """Create the editor `nic` and return its new API token (shown once).
 
     With `rotate`, an existing editor gets a fresh token instead (the old one stops working).
+    A nic no commenter could use (a control character, two lines…) is Invalid.
     """
+    nic = editor_nic(nic)
     editor = session.exec(select(Editor).where(Editor.nic == nic)).first()
     if editor is not None and not rotate:
         raise Conflict(f"editor {nic!r} exists; pass --rotate for a new token")
@@ -31,6 +34,14 @@ def create_editor(*, session: Session, outbox: Outbox, nic: str, rotate: bool = 
     outbox.add(session, EditorAuthorized(nic=nic, token_hash=editor.token_hash))
     session.commit()
     return token
+
+
+def editor_nic(nic: str) -> str:
+    """`nic` as an editor's nic is stored (trimmed), or Invalid saying what is wrong with it."""
+    try:
+        return EditorCreate(nic=nic).nic
+    except ValidationError as exc:
+        raise Invalid("; ".join(f"nic: {e['msg']}" for e in exc.errors())) from None
 
 
 def revoke_editor(*, session: Session, outbox: Outbox, nic: str) -> None:

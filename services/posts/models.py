@@ -4,13 +4,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import HttpUrl, UrlConstraints, field_validator
+from pydantic import AfterValidator, HttpUrl, UrlConstraints, field_validator
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from shared.db import stored_as_text
 from shared.events import utcnow
-from shared.text import one_line, required, text
+from shared.text import fits, one_line, required, text
 
 
 class PostsTable(SQLModel, registry=registry()):
@@ -29,10 +29,6 @@ class CategoryBase(SQLModel):
     name: str = Field(min_length=1, max_length=80)
     description: str = Field(default="", max_length=500)
 
-    _lines = field_validator("name")(one_line)
-    _required = field_validator("name")(required)
-    _text = field_validator("description")(text)
-
 
 class Category(PostsTable, CategoryBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
@@ -40,7 +36,10 @@ class Category(PostsTable, CategoryBase, table=True):
 
 
 class CategoryCreate(CategoryBase):
-    pass
+    # On what comes in only: a category stored before a rule was added can still be read.
+    _lines = field_validator("name")(one_line)
+    _required = field_validator("name")(required)
+    _text = field_validator("description")(text)
 
 
 class CategoryUpdate(SQLModel):
@@ -92,7 +91,8 @@ class Article(PostsTable, ArticleBase, table=True):
 
 
 # Links longer than this are refused (the column's size; browsers cope with about as much).
-SourceUrl = Annotated[HttpUrl, UrlConstraints(max_length=2000, allowed_schemes=["http", "https"])]
+SourceUrl = Annotated[HttpUrl, UrlConstraints(max_length=2000, allowed_schemes=["http", "https"]),
+                      AfterValidator(fits(2000))]
 
 
 class ArticleCreate(ArticleBase):
@@ -100,7 +100,7 @@ class ArticleCreate(ArticleBase):
     body: str = Field(min_length=1, description=f"site markup, at most {MAX_BODY} characters")
     source_url: SourceUrl | None = None  # type: ignore[assignment]
 
-    _lines = field_validator("title", "source_name", "source_note")(one_line)
+    _lines = field_validator("title", "source_name", "source_note", "category")(one_line)
     _required = field_validator("title", "body")(required)
     _text = field_validator("body")(text)
 
@@ -116,7 +116,7 @@ class ArticleUpdate(SQLModel):
     source_url: SourceUrl | None = None
     source_note: str | None = Field(default=None, max_length=300)
 
-    _lines = field_validator("title", "source_name", "source_note")(one_line)
+    _lines = field_validator("title", "source_name", "source_note", "category")(one_line)
     _required = field_validator("title", "body")(required)
     _text = field_validator("body")(text)
 
@@ -149,3 +149,22 @@ class ArticlesPublic(SQLModel):
 
 class EditorPublic(SQLModel):
     nic: str
+
+
+class EditorCreate(SQLModel):
+    """An editor's nic, as the command line takes it: one line, like every other nic."""
+
+    nic: str = Field(min_length=1, max_length=40)
+
+    _lines = field_validator("nic")(one_line)
+    _required = field_validator("nic")(required)
+
+
+class Preview(SQLModel):
+    body: str = Field(min_length=1, max_length=MAX_BODY)
+
+    _text = field_validator("body")(text)
+
+
+class PreviewPublic(SQLModel):
+    body_html: str
