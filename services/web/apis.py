@@ -37,7 +37,10 @@ class Apis:
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(timeout=10,
+            # An idle connection is dropped here before the API's uvicorn drops it (after 5 s):
+            # with equal timeouts, a request could go out on a connection the server is
+            # closing at that instant, and fail as a reset (a 502 page for the reader).
+            self._http = httpx.AsyncClient(timeout=10, limits=httpx.Limits(keepalive_expiry=2),
                                            event_hooks={"request": [_pass_request_id]})
         return self._http
 
