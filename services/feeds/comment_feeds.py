@@ -62,17 +62,28 @@ def render_article(session: Session, settings: FeedsSettings, article_id: int) -
     heading = f"Comments on \u201c{title}\u201d"
     publish(session, settings, Feed(
         path_stem=f"articles/{article_id}/comments", title=heading, description=heading,
-        page_url=f"{page}#comments", entries=[comment_entry(settings, c) for c in comments]))
+        page_url=f"{page}#comments",
+        entries=[comment_entry(settings, c, title, page) for c in comments]))
 
 
 def render_latest(session: Session, settings: FeedsSettings) -> None:
     """Render the site's latest comments again."""
     comments = session.exec(_newest().limit(settings.entries_per_feed)).all()
+    articles = _titles(session, {c.article_id for c in comments})
     publish(session, settings, Feed(
         path_stem="comments", title=f"{settings.site_name}: latest comments",
         description=f"The latest comments on {settings.site_name}",
         page_url=f"{settings.site_url.rstrip('/')}/",
-        entries=[comment_entry(settings, c) for c in comments]))
+        entries=[comment_entry(settings, c, *articles.get(c.article_id, ("", "")))
+                 for c in comments]))
+
+
+def _titles(session: Session, article_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """The current title and page of these articles: a comment may have come (with its
+    article's title then) before or after an edit."""
+    rows = session.exec(select(FeedArticle.article_id, FeedArticle.title, FeedArticle.url)
+                        .where(col(FeedArticle.article_id).in_(article_ids))).all()
+    return {article_id: (title, url) for article_id, title, url in rows}
 
 
 def _newest() -> SelectOfScalar[FeedComment]:
