@@ -1,0 +1,56 @@
+"""Details of feed entries that readers notice, on a running Burg: a comment entry names its
+article by its current title, and an Atom entry names its author once."""
+
+from lxml import etree
+
+from tests.comments.helpers import open_article, post
+from tests.conftest import Stack, wait_for
+from tests.feeds.helpers import shows
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+
+
+def document(stack: Stack, path: str) -> etree._Element:
+    response = stack.client("feeds").get(path)
+    assert response.status_code == 200, path
+    return etree.fromstring(response.content, etree.XMLParser(recover=False))
+
+
+def test_comment_entries_follow_their_articles_title(stack: Stack) -> None:
+    article = open_article(stack)
+    note = post(stack.client("comments"), article, "Named after the article.")["comment"]["id"]
+    stems = (f"articles/{article}/comments", "comments")
+    for stem in stems:
+        wait_for(lambda s=stem: shows(stack, s, f"#comment-{note}"), what=f"the comment in {stem}")
+    stack.editor().patch(f"/articles/{article}", json={"title": "Renamed"}).raise_for_status()
+    entry = "on \u201cRenamed\u201d"
+    for stem in stems:
+        wait_for(lambda s=stem: shows(stack, s, entry), what=f"the new title in {stem}")
+        rss = document(stack, f"{stem}.rss")
+        [title] = [item.findtext("title") for item in rss.iter("item")
+                   if (item.findtext("link") or "").endswith(f"#comment-{note}")]
+        assert title is not None and title.endswith(entry)
+        atom = document(stack, f"{stem}.atom")
+        [title] = [e.findtext(f"{ATOM}title") for e in atom.iter(f"{ATOM}entry")
+                   if e.findtext(f"{ATOM}id", "").endswith(f"comment-{note}")]
+        assert title is not None and title.endswith(entry)
+    heading = document(stack, f"articles/{article}/comments.atom").findtext(f"{ATOM}title")
+    assert heading == "Comments on \u201cRenamed\u201d"
+
+
+def test_atom_names_each_author_once_and_rss_in_dc_creator(stack: Stack) -> None:
+    article = open_article(stack)
+    note = post(stack.client("comments"), article, "Who wrote this?", nic="Once Only")
+    stem = f"articles/{article}/comments"
+    wait_for(lambda: shows(stack, stem, f"#comment-{note['comment']['id']}"),
+             what="the comment in its feed")
+    atom = document(stack, f"{stem}.atom")
+    [entry] = atom.findall(f"{ATOM}entry")
+    assert [name.text for name in entry.iter(f"{ATOM}name")] == ["Once Only"]
+    assert not list(atom.iter(f"{DC}creator"))
+    assert "purl.org/dc" not in etree.tostring(atom).decode()  # no unused namespace either
+    rss = document(stack, f"{stem}.rss")
+    [item] = rss.iter("item")
+    assert [creator.text for creator in item.iter(f"{DC}creator")] == ["Once Only"]
+    assert item.find("author") is None  # RSS <author> is an e-mail address; none is published
