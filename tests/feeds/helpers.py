@@ -15,6 +15,12 @@ def feed_json(stack: Stack, stem: str) -> dict[str, Any] | None:
     return json.loads(response.content) if response.status_code == 200 else None
 
 
+def entry_id(comment_id: int) -> str:
+    """What a comment's entry id ends with, quoted as in JSON (`tag:<host>,2025:comment-7`):
+    unlike its link, it never changes."""
+    return f':comment-{comment_id}"'
+
+
 def shows(stack: Stack, stem: str, marker: str) -> bool:
     document = feed_json(stack, stem)
     return bool(document) and marker in json.dumps(document, ensure_ascii=False)

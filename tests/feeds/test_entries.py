@@ -5,7 +5,7 @@ from lxml import etree
 
 from tests.comments.helpers import open_article, post
 from tests.conftest import Stack, wait_for
-from tests.feeds.helpers import shows
+from tests.feeds.helpers import entry_id, feed_json, shows
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -17,24 +17,32 @@ def document(stack: Stack, path: str) -> etree._Element:
     return etree.fromstring(response.content, etree.XMLParser(recover=False))
 
 
+def comment_title(stack: Stack, stem: str, comment_id: int) -> str | None:
+    """The title of a comment's entry in the JSON Feed at `stem`, if it is there."""
+    document = feed_json(stack, stem) or {"items": []}
+    return next((item["title"] for item in document["items"]
+                 if item["id"].endswith(f":comment-{comment_id}")), None)
+
+
 def test_comment_entries_follow_their_articles_title(stack: Stack) -> None:
     article = open_article(stack)
-    note = post(stack.client("comments"), article, "Named after the article.")["comment"]["id"]
+    note = post(stack.client("comments"), article, "Named after the article.",
+                nic="Titled")["comment"]["id"]
     stems = (f"articles/{article}/comments", "comments")
     for stem in stems:
-        wait_for(lambda s=stem: shows(stack, s, f"#comment-{note}"), what=f"the comment in {stem}")
+        wait_for(lambda s=stem: comment_title(stack, s, note) == "Titled on \u201cOpen\u201d",
+                 what=f"the comment in {stem}")
     stack.editor().patch(f"/articles/{article}", json={"title": "Renamed"}).raise_for_status()
-    entry = "on \u201cRenamed\u201d"
+    entry = "Titled on \u201cRenamed\u201d"
     for stem in stems:
-        wait_for(lambda s=stem: shows(stack, s, entry), what=f"the new title in {stem}")
+        wait_for(lambda s=stem: comment_title(stack, s, note) == entry,
+                 what=f"the new title in {stem}")
         rss = document(stack, f"{stem}.rss")
-        [title] = [item.findtext("title") for item in rss.iter("item")
-                   if (item.findtext("link") or "").endswith(f"#comment-{note}")]
-        assert title is not None and title.endswith(entry)
+        assert [item.findtext("title") for item in rss.iter("item")
+                if (item.findtext("guid") or "").endswith(f":comment-{note}")] == [entry]
         atom = document(stack, f"{stem}.atom")
-        [title] = [e.findtext(f"{ATOM}title") for e in atom.iter(f"{ATOM}entry")
-                   if e.findtext(f"{ATOM}id", "").endswith(f"comment-{note}")]
-        assert title is not None and title.endswith(entry)
+        assert [e.findtext(f"{ATOM}title") for e in atom.iter(f"{ATOM}entry")
+                if e.findtext(f"{ATOM}id", "").endswith(f"comment-{note}")] == [entry]
     heading = document(stack, f"articles/{article}/comments.atom").findtext(f"{ATOM}title")
     assert heading == "Comments on \u201cRenamed\u201d"
 
@@ -43,7 +51,7 @@ def test_atom_names_each_author_once_and_rss_in_dc_creator(stack: Stack) -> None
     article = open_article(stack)
     note = post(stack.client("comments"), article, "Who wrote this?", nic="Once Only")
     stem = f"articles/{article}/comments"
-    wait_for(lambda: shows(stack, stem, f"#comment-{note['comment']['id']}"),
+    wait_for(lambda: shows(stack, stem, entry_id(note["comment"]["id"])),
              what="the comment in its feed")
     atom = document(stack, f"{stem}.atom")
     [entry] = atom.findall(f"{ATOM}entry")

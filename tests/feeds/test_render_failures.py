@@ -9,7 +9,7 @@ from services.feeds.settings import FeedsSettings
 from tests.comments.helpers import open_article, post
 from tests.conftest import Stack, wait_for
 from tests.databases import as_json
-from tests.feeds.helpers import feed_json, shows, stamp, store_comment
+from tests.feeds.helpers import entry_id, feed_json, shows, stamp, store_comment
 from tests.feeds.strict import assert_strict
 from tests.posts.helpers import new_article, new_category
 
@@ -28,11 +28,11 @@ def test_stored_text_xml_forbids_still_renders(stack: Stack) -> None:
                                      "\U0010ffff end</p>")
     real = post(stack.client("comments"), article, "After the poison.")["comment"]["id"]
     for stem in (f"articles/{article}/comments", "comments"):
-        wait_for(lambda s=stem: shows(stack, s, f"#comment-{real}"),
+        wait_for(lambda s=stem: shows(stack, s, entry_id(real)),
                  what=f"the new comment in {stem}")
         document = feed_json(stack, stem)
         assert document is not None
-        [item] = [i for i in document["items"] if i["url"].endswith(f"#comment-{poison}")]
+        [item] = [i for i in document["items"] if i["id"].endswith(f":comment-{poison}")]
         assert item["authors"] == [{"name": "Poison\ufffdNic"}]
         assert item["content_html"] == ("<p>bell\ufffd tab\t vt\ufffd c1\ufffd nonchar\ufffd "
                                         "\ufffd end</p>")
@@ -79,17 +79,17 @@ def test_a_feed_that_fails_to_render_is_set_aside_and_the_others_render(stack: S
         note = post(stack.client("comments"), other, "Elsewhere.")["comment"]["id"]
         for stem, marker in ((f"categories/{category['slug']}", fresh["title"]),
                              ("site", fresh["title"]),
-                             (f"articles/{other}/comments", f"#comment-{note}")):
+                             (f"articles/{other}/comments", entry_id(note))):
             wait_for(lambda s=stem, m=marker: shows(stack, s, m), what=f"{marker} in {stem}")
-        assert not shows(stack, broken, f"#comment-{real}")  # its last good copy stays
+        assert not shows(stack, broken, entry_id(real))  # its last good copy stays
         assert feed_json(stack, broken) is not None
     finally:
         stack.sql("feeds", "DELETE FROM feedcomment WHERE comment_id = :id", id=poison)
         retried = cli(stack, "retry-render", "--all")
     assert retried.returncode == 0, retried.stderr
     assert f"article:{article}: queued to render again" in retried.stdout
-    wait_for(lambda: shows(stack, broken, f"#comment-{real}"), what="the mended feed")
-    wait_for(lambda: shows(stack, "comments", f"#comment-{note}"),
+    wait_for(lambda: shows(stack, broken, entry_id(real)), what="the mended feed")
+    wait_for(lambda: shows(stack, "comments", entry_id(note)),
              what="the latest comments rendered again")
     wait_for(lambda: "0 feeds set aside" in listed(stack), what="nothing set aside")
     assert cli(stack, "retry-render", "article:1").returncode == 1  # nothing of that name

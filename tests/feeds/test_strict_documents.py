@@ -11,7 +11,7 @@ import httpx
 
 from tests.comments.helpers import moderator, post
 from tests.conftest import Stack, wait_for
-from tests.feeds.helpers import shows, store_comment
+from tests.feeds.helpers import entry_id, shows, store_comment
 from tests.feeds.strict import assert_strict
 from tests.posts.helpers import new_article, new_category
 
@@ -80,7 +80,7 @@ def build_everything(stack: Stack) -> str:
     wait_for(lambda: shows(stack, f"categories/{slug}", "After the edit")
              and not shows(stack, f"categories/{slug}", retracted["title"]),
              what="the edit and the retraction in the category feed")
-    return f"#comment-{last['comment']['id']}"
+    return entry_id(last["comment"]["id"])
 
 
 def test_every_listed_document_is_strictly_valid(stack: Stack) -> None:
