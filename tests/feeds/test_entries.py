@@ -24,6 +24,16 @@ def comment_title(stack: Stack, stem: str, comment_id: int) -> str | None:
                  if item["id"].endswith(f":comment-{comment_id}")), None)
 
 
+def xml_titles(stack: Stack, path: str, comment_id: int) -> list[str | None]:
+    """The titles of a comment's entries in an RSS or Atom document (by the entry's id)."""
+    root = document(stack, path)
+    if path.endswith(".rss"):
+        return [item.findtext("title") for item in root.iter("item")
+                if (item.findtext("guid") or "").endswith(f":comment-{comment_id}")]
+    return [entry.findtext(f"{ATOM}title") for entry in root.iter(f"{ATOM}entry")
+            if (entry.findtext(f"{ATOM}id") or "").endswith(f":comment-{comment_id}")]
+
+
 def test_comment_entries_follow_their_articles_title(stack: Stack) -> None:
     article = open_article(stack)
     note = post(stack.client("comments"), article, "Named after the article.",
@@ -37,14 +47,14 @@ def test_comment_entries_follow_their_articles_title(stack: Stack) -> None:
     for stem in stems:
         wait_for(lambda s=stem: comment_title(stack, s, note) == entry,
                  what=f"the new title in {stem}")
-        rss = document(stack, f"{stem}.rss")
-        assert [item.findtext("title") for item in rss.iter("item")
-                if (item.findtext("guid") or "").endswith(f":comment-{note}")] == [entry]
-        atom = document(stack, f"{stem}.atom")
-        assert [e.findtext(f"{ATOM}title") for e in atom.iter(f"{ATOM}entry")
-                if e.findtext(f"{ATOM}id", "").endswith(f"comment-{note}")] == [entry]
-    heading = document(stack, f"articles/{article}/comments.atom").findtext(f"{ATOM}title")
-    assert heading == "Comments on \u201cRenamed\u201d"
+        # Each format is its own document, which may be read a moment after the JSON one.
+        wait_for(lambda s=stem: xml_titles(stack, f"{s}.rss", note) == [entry],
+                 what=f"the new title in {stem}.rss")
+        wait_for(lambda s=stem: xml_titles(stack, f"{s}.atom", note) == [entry],
+                 what=f"the new title in {stem}.atom")
+    wait_for(lambda: document(stack, f"articles/{article}/comments.atom")
+             .findtext(f"{ATOM}title") == "Comments on \u201cRenamed\u201d",
+             what="the comment feed's own title")
 
 
 def test_atom_names_each_author_once_and_rss_in_dc_creator(stack: Stack) -> None:
@@ -53,12 +63,15 @@ def test_atom_names_each_author_once_and_rss_in_dc_creator(stack: Stack) -> None
     stem = f"articles/{article}/comments"
     wait_for(lambda: shows(stack, stem, entry_id(note["comment"]["id"])),
              what="the comment in its feed")
-    atom = document(stack, f"{stem}.atom")
+    # (In a tuple: an lxml element's truth value is its number of children, and deprecated.)
+    [atom] = wait_for(lambda: (root := document(stack, f"{stem}.atom")).find(f"{ATOM}entry")
+                      is not None and (root,), what="the comment in the Atom document")
     [entry] = atom.findall(f"{ATOM}entry")
     assert [name.text for name in entry.iter(f"{ATOM}name")] == ["Once Only"]
     assert not list(atom.iter(f"{DC}creator"))
     assert "purl.org/dc" not in etree.tostring(atom).decode()  # no unused namespace either
-    rss = document(stack, f"{stem}.rss")
+    [rss] = wait_for(lambda: (root := document(stack, f"{stem}.rss")).find("channel/item")
+                     is not None and (root,), what="the comment in the RSS document")
     [item] = rss.iter("item")
     assert [creator.text for creator in item.iter(f"{DC}creator")] == ["Once Only"]
     assert item.find("author") is None  # RSS <author> is an e-mail address; none is published

@@ -49,6 +49,7 @@ def listed(stack: Stack) -> str:
 def test_a_feed_that_fails_to_render_is_set_aside_and_the_others_render(stack: Stack) -> None:
     article = open_article(stack)
     broken = f"articles/{article}/comments"
+    wait_for(lambda: feed_json(stack, broken), what="the article's comment feed")
     # A date Python cannot hold (year 10000): reading the row fails, on either database.
     poison = store_comment(stack, article, nic="Ten Thousand", body_html="<p>x</p>",
                            updated_at=stamp("10000-01-01 00:00:00.000000"))
