@@ -17,12 +17,17 @@ from shared.events import CommentCreated, CommentEdited, CommentRemoved, as_utc
 
 def on_comment_public(session: Session, event: CommentCreated, *,
                       settings: FeedsSettings) -> None:
-    """A new (or restored) public comment joins its article's feed and the site's."""
+    """A new (or restored) public comment joins its article's feed and the site's. Its entry
+    names the article as the read model has it: the comments service may have sent the title
+    it knew before an edit that reached this service first (a later edit updates it)."""
     session.exec(delete(FeedComment).where(col(FeedComment.comment_id) == event.comment_id)
                  .execution_options(synchronize_session=False))  # nothing loaded to update
+    article = session.get(FeedArticle, event.article_id)
+    title, url = (article.title, article.url) if article and article.url else (
+        event.article_title, event.article_url)
     session.add(FeedComment(
         comment_id=event.comment_id, article_id=event.article_id,
-        article_title=event.article_title, article_url=event.article_url, nic=event.nic,
+        article_title=title, article_url=url, nic=event.nic,
         summary=summary_of(event.body_html), body_html=event.body_html,
         created_at=event.created_at, updated_at=event.created_at))
     stale.mark(session, f"article:{event.article_id}", "comments")
@@ -62,28 +67,17 @@ def render_article(session: Session, settings: FeedsSettings, article_id: int) -
     heading = f"Comments on \u201c{title}\u201d"
     publish(session, settings, Feed(
         path_stem=f"articles/{article_id}/comments", title=heading, description=heading,
-        page_url=f"{page}#comments",
-        entries=[comment_entry(settings, c, title, page) for c in comments]))
+        page_url=f"{page}#comments", entries=[comment_entry(settings, c) for c in comments]))
 
 
 def render_latest(session: Session, settings: FeedsSettings) -> None:
     """Render the site's latest comments again."""
     comments = session.exec(_newest().limit(settings.entries_per_feed)).all()
-    articles = _titles(session, {c.article_id for c in comments})
     publish(session, settings, Feed(
         path_stem="comments", title=f"{settings.site_name}: latest comments",
         description=f"The latest comments on {settings.site_name}",
         page_url=f"{settings.site_url.rstrip('/')}/",
-        entries=[comment_entry(settings, c, *articles.get(c.article_id, ("", "")))
-                 for c in comments]))
-
-
-def _titles(session: Session, article_ids: set[int]) -> dict[int, tuple[str, str]]:
-    """The current title and page of these articles: a comment may have come (with its
-    article's title then) before or after an edit."""
-    rows = session.exec(select(FeedArticle.article_id, FeedArticle.title, FeedArticle.url)
-                        .where(col(FeedArticle.article_id).in_(article_ids))).all()
-    return {article_id: (title, url) for article_id, title, url in rows}
+        entries=[comment_entry(settings, c) for c in comments]))
 
 
 def _newest() -> SelectOfScalar[FeedComment]:

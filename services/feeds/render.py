@@ -86,15 +86,12 @@ def article_entry(settings: FeedsSettings, article: FeedArticle) -> Entry:
         content_html=article.body_html, category=(article.category_slug, article.category_name))
 
 
-def comment_entry(settings: FeedsSettings, comment: FeedComment, article_title: str = "",
-                  article_url: str = "") -> Entry:
-    """The feed entry of a comment, linking straight to it on its article's page; with the
-    article's current title and page when given (else those the comment came with)."""
-    title, page = article_title or comment.article_title, article_url or comment.article_url
+def comment_entry(settings: FeedsSettings, comment: FeedComment) -> Entry:
+    """The feed entry of a comment, linking straight to it on its article's page."""
     return Entry(
         id=tag_uri(settings, f"comment-{comment.comment_id}"),
-        title=f"{comment.nic} on \u201c{title}\u201d",
-        link=f"{page}#comment-{comment.comment_id}", author=comment.nic,
+        title=f"{comment.nic} on \u201c{comment.article_title}\u201d",
+        link=f"{comment.article_url}#comment-{comment.comment_id}", author=comment.nic,
         published=as_utc(comment.created_at), updated=as_utc(comment.updated_at),
         summary=comment.summary, content_html=comment.body_html)
 
