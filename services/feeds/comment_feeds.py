@@ -22,9 +22,9 @@ def on_comment_public(session: Session, event: CommentCreated, *,
     it knew before an edit that reached this service first (a later edit updates it)."""
     session.exec(delete(FeedComment).where(col(FeedComment.comment_id) == event.comment_id)
                  .execution_options(synchronize_session=False))  # nothing loaded to update
-    article = session.get(FeedArticle, event.article_id)
-    title, url = (article.title, article.url) if article and article.url else (
-        event.article_title, event.article_url)
+    known = session.exec(select(FeedArticle.title, FeedArticle.url).where(  # not its body
+        FeedArticle.article_id == event.article_id, col(FeedArticle.url) != "")).first()
+    title, url = known or (event.article_title, event.article_url)
     session.add(FeedComment(
         comment_id=event.comment_id, article_id=event.article_id,
         article_title=title, article_url=url, nic=event.nic,
