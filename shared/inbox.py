@@ -30,6 +30,9 @@ from shared.events import Envelope, Event, utcnow
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, Any], None]
+# Key in Session.info: (id, type) of the event a handler is applying, for whatever it records
+# that should name its cause.
+HANDLING = "burg_handling_event"
 
 
 class RetryLater(Exception):
@@ -87,6 +90,7 @@ class Inbox:
             if not insert_or_ignore(session, self.table, event_id=str(envelope.id),
                                     type=envelope.type, handled_at=utcnow()):
                 return False
+            session.info[HANDLING] = (str(envelope.id), envelope.type)
             handler(session, event)
             session.commit()
         return True

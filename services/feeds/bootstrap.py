@@ -12,6 +12,7 @@ from shared.runtime import build_runtime
 settings = FeedsSettings()
 runtime = build_runtime(settings, FeedsTable.metadata, MIGRATIONS)
 renders = StaleRenders(celery=runtime.celery, sessions=runtime.sessions,
-                       redis_url=runtime.celery.conf.broker_url, flag="burg:feeds:render-queued")
+                       redis_url=runtime.celery.conf.broker_url, flag="burg:feeds:render-queued",
+                       attempts=settings.render_attempts)
 if settings.websub_hub:
     after_commit(runtime.sessions, CHANGED, Hub(settings.websub_hub).ping)

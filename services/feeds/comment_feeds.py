@@ -15,12 +15,17 @@ from shared.markup.summary import cut, html_words
 
 def on_comment_public(session: Session, event: CommentCreated, *,
                       settings: FeedsSettings) -> None:
-    """A new (or restored) public comment joins its article's feed and the site's."""
+    """A new (or restored) public comment joins its article's feed and the site's. Its entry
+    names the article as the read model has it: the comments service may have sent the title
+    it knew before an edit that reached this service first (a later edit updates it)."""
     session.exec(delete(FeedComment).where(col(FeedComment.comment_id) == event.comment_id)
                  .execution_options(synchronize_session=False))  # nothing loaded to update
+    known = session.exec(select(FeedArticle.title, FeedArticle.url).where(  # not its body
+        FeedArticle.article_id == event.article_id, col(FeedArticle.url) != "")).first()
+    title, url = known or (event.article_title, event.article_url)
     session.add(FeedComment(
         comment_id=event.comment_id, article_id=event.article_id,
-        article_title=event.article_title, article_url=event.article_url, nic=event.nic,
+        article_title=title, article_url=url, nic=event.nic,
         summary=summary_of(event.body_html), body_html=event.body_html,
         created_at=event.created_at, updated_at=event.created_at))
     stale.mark(session, f"article:{event.article_id}", "comments")

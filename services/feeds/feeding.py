@@ -6,7 +6,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from services.feeds import stale
 from services.feeds.documents import publish
-from services.feeds.models import FeedArticle, FeedCategory
+from services.feeds.models import FeedArticle, FeedCategory, FeedComment
 from services.feeds.render import Feed, article_entry
 from services.feeds.settings import FeedsSettings
 from shared.events import ArticlePublished, ArticleRetracted, CategoryCreated, as_utc, utcnow
@@ -46,6 +46,14 @@ def on_article_published(session: Session, event: ArticlePublished, *,
     stale.mark(session, f"category:{event.category_slug}", "site", f"article:{event.article_id}")
     if moved_from and moved_from != event.category_slug:
         stale.mark(session, f"category:{moved_from}")
+    # Comment entries name their article: an edited title shows in the latest comments too.
+    changed = ((col(FeedComment.article_title) != event.title)
+               | (col(FeedComment.article_url) != event.url))
+    renamed = session.exec(update(FeedComment).where(
+        col(FeedComment.article_id) == event.article_id, changed,
+    ).values(article_title=event.title, article_url=event.url))
+    if renamed.rowcount:
+        stale.mark(session, "comments")
 
 
 def on_article_retracted(session: Session, event: ArticleRetracted, *,

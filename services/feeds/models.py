@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import LargeBinary
+from sqlalchemy import LargeBinary, Text
 from sqlalchemy.orm import registry
 from sqlmodel import Column, Field, SQLModel
 
@@ -69,3 +69,22 @@ class FeedStale(FeedsTable, table=True):
     key: str = Field(primary_key=True, max_length=300)
     version: int = 1
     since: datetime
+    # The latest event that marked it (empty when no event did: a rebuild, a retry), so that
+    # a failed render names what it was showing.
+    event_id: str = Field(default="", max_length=64)
+    event_type: str = Field(default="", max_length=64)
+    attempts: int = 0  # renders of it that failed, in a row
+    retry_at: datetime | None = None  # after a failure: not tried again before
+
+
+class FeedRenderFailure(FeedsTable, table=True):
+    """A document whose render failed `BURG_FEEDS_RENDER_ATTEMPTS` times in a row, set aside
+    so that the rounds stop trying it; the feeds CLI lists it and can put it back. A change
+    to what it shows tries it again too; a render that succeeds clears the row."""
+
+    key: str = Field(primary_key=True, max_length=300)
+    event_id: str = Field(max_length=64)
+    event_type: str = Field(max_length=64)
+    attempts: int
+    error: str = Field(sa_type=Text)
+    failed_at: datetime

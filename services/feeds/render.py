@@ -1,7 +1,7 @@
 """Rendering feed documents with feedgen, byte-for-byte stable for unchanged content."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,6 +11,7 @@ from lxml import etree
 
 from services.feeds.models import FeedArticle, FeedComment
 from services.feeds.settings import FeedsSettings
+from services.feeds.xmltext import xml_text
 from shared.events import as_utc
 
 CONTENT_TYPES = {
@@ -37,6 +38,9 @@ class Entry:
     content_html: str
     category: tuple[str, str] | None = None  # (term, label)
 
+    def __post_init__(self) -> None:
+        _clean(self)
+
 
 @dataclass(frozen=True)
 class Feed:
@@ -47,6 +51,19 @@ class Feed:
     description: str
     page_url: str
     entries: list[Entry]
+
+    def __post_init__(self) -> None:
+        _clean(self)
+
+
+def _clean(record: Entry | Feed) -> None:
+    """Make every text of `record` fit for XML: no stored text can stop a render."""
+    for field in fields(record):
+        value = getattr(record, field.name)
+        if isinstance(value, str):
+            object.__setattr__(record, field.name, xml_text(value))
+        elif isinstance(value, tuple):
+            object.__setattr__(record, field.name, tuple(xml_text(v) for v in value))
 
 
 def feed_url(settings: FeedsSettings, path: str) -> str:
@@ -87,7 +104,9 @@ def render(settings: FeedsSettings, feed: Feed) -> dict[str, bytes]:
 
 def _xml(settings: FeedsSettings, feed: Feed, fmt: str) -> bytes:
     fg = FeedGenerator()
-    fg.load_extension("dc")  # RSS <author> must be an e-mail address: use dc:creator
+    # RSS <author> must be an e-mail address: dc:creator names the author there. Not in
+    # Atom, whose <author><name> already does (readers would show the name twice).
+    fg.load_extension("dc", atom=False)
     fg.id(tag_uri(settings, f"feeds/{feed.path_stem}"))
     fg.title(feed.title)
     fg.description(feed.description)

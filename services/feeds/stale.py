@@ -15,13 +15,16 @@ from typing import Any
 
 import redis
 from celery import Celery
-from sqlalchemy import bindparam, delete, event, func, select
+from sqlalchemy import ColumnElement, bindparam, delete, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
-from services.feeds.models import FeedStale
+from services.feeds import failures
+from services.feeds.models import FeedRenderFailure, FeedStale
 from shared.events import as_utc, utcnow
+from shared.inbox import HANDLING
 
 log = logging.getLogger(__name__)
 
@@ -37,32 +40,61 @@ LEFTOVER = timedelta(seconds=5)  # stale this long: its render task was lost
 RENDER_LOCK = 300  # seconds a round may hold the render lock, should its worker die
 
 
-def mark(session: Session, *keys: str) -> None:
-    """Mark the documents `keys` stale, or raise their version if they already are."""
+def mark(session: Session, *keys: str, cause: tuple[str, str] | None = None) -> None:
+    """Mark the documents `keys` stale, or raise their version if they already are, noting
+    the event that changed them: `cause` (id, type), else the one being handled."""
     statement = _MARK[session.get_bind().dialect.name]
+    event_id, event_type = cause or session.info.get(HANDLING, ("", ""))
     now = utcnow()
     for key in keys:
-        session.execute(statement, {"key": key, "since": now})
+        session.execute(statement, {"key": key, "since": now, "event_id": event_id,
+                                    "event_type": event_type})
     session.info[MARKED] = True
 
 
 def _mark_statement(insert: Callable[[Any], Any]) -> Any:
     # Built once: building it for every event cost more than running it.
     table = FeedStale.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(key=bindparam("key"), version=1, since=bindparam("since"))
-    return statement.on_conflict_do_update(index_elements=["key"],
-                                           set_={"version": table.c.version + 1})
+    statement = insert(table).values(key=bindparam("key"), version=1, since=bindparam("since"),
+                                      event_id=bindparam("event_id"),
+                                      event_type=bindparam("event_type"))
+    # A new change is tried at once, even after a failed render (it may mend what failed).
+    return statement.on_conflict_do_update(index_elements=["key"], set_={
+        "version": table.c.version + 1, "event_id": statement.excluded.event_id,
+        "event_type": statement.excluded.event_type, "retry_at": None})
 
 
 _MARK = {"sqlite": _mark_statement(sqlite.insert), "postgresql": _mark_statement(postgresql.insert)}
+
+
+def put_back(session: Session, keys: list[str] | None = None) -> list[str]:
+    """Mark the documents set aside after failed renders (those of `keys`, or all) stale
+    again, their count of failures from zero; return their keys. The caller commits and
+    queues a render (`StaleRenders.schedule`)."""
+    query = select(col(FeedRenderFailure.key))
+    if keys is not None:
+        query = query.where(col(FeedRenderFailure.key).in_(keys))
+    back = list(session.execute(query).scalars())
+    if back:
+        session.execute(delete(FeedRenderFailure).where(col(FeedRenderFailure.key).in_(back)))
+        mark(session, *back, cause=("", "retry-render"))
+        session.execute(update(FeedStale).where(col(FeedStale.key).in_(back))
+                        .values(attempts=0, retry_at=None))
+    return back
+
+
+def _due(now: Any) -> ColumnElement[bool]:
+    """A stale row that may be tried now: none of its renders failed, or its wait is over."""
+    return col(FeedStale.retry_at).is_(None) | (col(FeedStale.retry_at) <= now)
 
 
 class StaleRenders:
     """Queues the render task after a commit that marked documents stale, and runs it."""
 
     def __init__(self, *, celery: Celery, sessions: sessionmaker[Any], redis_url: str,
-                 flag: str) -> None:
+                 flag: str, attempts: int = 5) -> None:
         self.celery, self.sessions, self.flag = celery, sessions, flag
+        self.attempts = attempts  # failed renders of a document before it is set aside
         self.redis = redis.Redis.from_url(redis_url)
 
     def watch(self) -> None:
@@ -98,7 +130,9 @@ class StaleRenders:
         if not self.redis.llen(queue):
             return False
         with self.sessions() as session:
-            oldest = session.execute(select(func.min(FeedStale.since))).scalar_one()
+            # A document whose renders fail waits on its own (retry_at), not as a change.
+            oldest = session.execute(select(func.min(FeedStale.since))
+                                     .where(col(FeedStale.attempts) == 0)).scalar_one()
         if oldest is None or as_utc(oldest) < utcnow() - MAX_DEFER:
             return False
         self.celery.send_task(TASK, queue=queue)  # the flag stays set: no other task comes
@@ -106,9 +140,10 @@ class StaleRenders:
 
     def render_leftovers(self, render: Callable[[Session, str], None]) -> int:
         """The worker's periodic safety net: render what a lost render task left stale."""
+        now = utcnow()
         with self.sessions() as session:
             left = session.execute(select(col(FeedStale.key)).where(
-                col(FeedStale.since) < utcnow() - LEFTOVER).limit(1)).first()
+                col(FeedStale.since) < now - LEFTOVER, _due(now)).limit(1)).first()
         return self.render_all(render) if left else 0
 
     def render_all(self, render: Callable[[Session, str], None], *, wait: float = 0) -> int:
@@ -135,13 +170,22 @@ class StaleRenders:
         self.redis.delete(self.flag)  # changes from now on queue the next task
         with self.sessions() as session:
             stale = session.execute(select(col(FeedStale.key), col(FeedStale.version))
+                                    .where(_due(utcnow()))
                                     .order_by(col(FeedStale.since))).all()
+        done = 0
         for key, version in stale:
             # The version is read before the read model: a change committed later raises it,
             # the delete below then misses, and the document stays stale for the next round.
-            with self.sessions() as session:
-                render(session, key)
-                session.execute(delete(FeedStale).where(col(FeedStale.key) == key,
-                                                        col(FeedStale.version) == version))
-                session.commit()
-        return len(stale)
+            try:
+                with self.sessions() as session:
+                    render(session, key)
+                    session.execute(delete(FeedStale).where(col(FeedStale.key) == key,
+                                                            col(FeedStale.version) == version))
+                    failures.rendered(session, key)
+                    session.commit()
+                done += 1
+            except OperationalError:
+                raise  # the database is away or locked: not this document's fault
+            except Exception as exc:  # this document only: the others still render
+                failures.record(self.sessions, key, version, exc, self.attempts)
+        return done
