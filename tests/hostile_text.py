@@ -7,7 +7,6 @@ checks below are written from the standards (XML 1.0's Char production, Unicode'
 noncharacters), not from `shared/text.py`, so that they judge it rather than repeat it.
 """
 
-import io
 import json
 import unicodedata
 from email import policy
@@ -17,7 +16,6 @@ from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from lxml import etree
 
 
 # Examples are derived from the test's name (no database, no randomness): CI sees the same
@@ -95,19 +93,6 @@ def names_field(response: Any, field: str) -> bool:
     body = response.json()
     located = any(field in map(str, error.get("loc", [])) for error in body.get("errors", []))
     return located or field in str(body.get("detail", ""))
-
-
-def parse_feed_strictly(body: bytes, fmt: str) -> None:
-    """Parse a feed document the way a strict client does: XML without recovery (RSS, Atom),
-    JSON (JSON Feed); and no character XML 1.0 forbids or discourages in its text."""
-    if fmt == "json":
-        text = json.dumps(json.loads(body), ensure_ascii=False)
-    else:
-        parser = etree.XMLParser(recover=False, resolve_entities=False, no_network=True)
-        etree.parse(io.BytesIO(body), parser)
-        text = body.decode("utf-8")
-    bad = [f"U+{ord(c):04X}" for c in text if xml_forbids_or_discourages(c)]
-    assert not bad, f"{fmt} document holds {bad[:5]}"
 
 
 def parse_mail_raw(message: EmailMessage) -> Message:

@@ -14,7 +14,8 @@ from services.notify.models import Address, Consent, Delivery
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
 from tests.conftest import Stack, wait_for
-from tests.hostile_text import parse_feed_strictly, parse_mail_raw
+from tests.feeds.strict import assert_strict
+from tests.hostile_text import parse_mail_raw
 
 FORMATS = ("rss", "atom", "json")
 
@@ -47,7 +48,7 @@ def check_downstream(stack: Stack, target: Target, stored: Stored, tmp_path: Pat
         for fmt in FORMATS:
             response = stack.client("feeds").get(f"/{stem}.{fmt}")
             assert response.status_code == 200, (stem, fmt, response.text)
-            parse_feed_strictly(response.content, fmt)
+            assert_strict(f"{stem}.{fmt}", response.content)
     site = stack.client("site")
     for path in stored.pages | {"/", f"/articles/{target.slug}"}:
         page = site.get(path)
