@@ -11,3 +11,4 @@ class FeedsSettings(ServiceSettings):
     entries_per_feed: int = env("FEEDS_ENTRIES", 50)  # the newest this many in each feed
     # WebSub: a hub every feed names, and which is told (POST) when a feed changes. Off if empty.
     websub_hub: str = env("FEEDS_WEBSUB_HUB", "")
+    websub_timeout: float = env("FEEDS_WEBSUB_TIMEOUT", 10.0)  # seconds a ping waits for the hub
