@@ -70,6 +70,16 @@ def test_removing_the_newest_entry_moves_the_feeds_time_forward(session: Session
         assert stored(session, fmt).last_modified.replace(tzinfo=UTC) == later
 
 
+def test_a_feeds_time_never_goes_back_when_an_entry_leaves(session: Session) -> None:
+    older, newer = entry(1, T0 - timedelta(days=2)), entry(2, T0 - timedelta(days=1))
+    publish(session, SETTINGS, feed(newer, older))
+    session.commit()
+    before = datetime.fromisoformat(feed_times(session)[0])
+    publish(session, SETTINGS, feed(older))
+    session.commit()
+    assert datetime.fromisoformat(feed_times(session)[0]) >= before
+
+
 def test_equal_content_keeps_its_bytes_and_time(session: Session) -> None:
     content = feed(entry(1, T0 - timedelta(days=1)))
     publish(session, SETTINGS, content, now=T0)
