@@ -98,8 +98,10 @@ class _HubHandler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         before = hub.stored(ping.topic)
-        ping.fetched = httpx.get(ping.topic, timeout=30).content
+        fetched = httpx.get(ping.topic, timeout=30).content
+        # Noted together, fetched last: the test reads them while pings come in.
         ping.stored = (before, hub.stored(ping.topic))
+        ping.fetched = fetched
         ping.status = 204
         self.send_response(204)
         self.end_headers()
