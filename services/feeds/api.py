@@ -15,7 +15,7 @@ from shared.api import create_app
 from shared.http import not_modified, strong_etag
 
 router = APIRouter(prefix="/feeds")
-INDEX_CACHE_CONTROL = "public, max-age=60"
+INDEX_CACHE_CONTROL = "public, no-cache"  # built per request: revalidate (304) every time
 
 
 class FeedIndex(BaseModel):

@@ -67,6 +67,8 @@ def test_the_index_answers_head_and_conditional_gets(stack: Stack) -> None:
         assert head.headers["content-length"] == full.headers["content-length"]
         assert feeds.get(path, headers={"If-None-Match": etag}).status_code == 304
         assert feeds.head(path, headers={"If-None-Match": etag}).status_code == 304
+    described = httpx.get(f"{stack.urls['feeds']}/openapi.json", timeout=10).json()
+    assert "FeedIndex" in described["components"]["schemas"]
 
 
 def test_the_index_sorts_numbers_by_value(stack: Stack) -> None:
