@@ -24,6 +24,9 @@ from services.feeds.models import FeedDocument
 from shared.events import as_utc
 
 KEPT_FOR = 0.1  # seconds: the longest an API process serves a copy after its read began
+# A copy past KEPT_FOR only spares a re-read the bytes when the ETag is the same; one nobody
+# asked for in this long is dropped, so that a process holds the feeds in use, not all.
+IDLE = 300.0
 CACHE_CONTROL = "public, max-age=300"
 VARY = "Accept-Encoding"
 
@@ -58,6 +61,7 @@ class _Read:
 
 _copies: dict[str, Copy] = {}  # path → the newest copy; bounded by the number of documents
 _reads: dict[str, _Read] = {}  # path → the newest read under way
+_swept = [0.0]  # when idle copies were last dropped
 # Reads a document in a thread: (path, the copy in hand, when the read began) → its copy.
 Load = Callable[[str, "Copy | None", float], Copy]
 
@@ -90,6 +94,10 @@ def _keep(path: str, read: _Read, done: "asyncio.Future[Copy]") -> None:
     held = _copies.get(path)
     if held is None or held.read_at < copy.read_at:  # a slow older read never wins
         _copies[path] = copy
+    if copy.read_at - _swept[0] > IDLE:
+        _swept[0] = copy.read_at
+        for idle in [p for p, c in _copies.items() if copy.read_at - c.read_at > IDLE]:
+            del _copies[idle]
 
 
 def read(session: Session, path: str, copy: Copy | None, started: float) -> Copy:

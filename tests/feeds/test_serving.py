@@ -101,3 +101,16 @@ def test_concurrent_requests_share_one_read() -> None:
 ])
 def test_accept_encoding(header: str, gzip: bool) -> None:
     assert accepts_gzip(header) is gzip
+
+
+def test_copies_nobody_asked_for_are_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store()
+    monkeypatch.setattr(serving, "IDLE", 0.2)
+
+    async def scenario() -> None:
+        await serving.current("cold.rss", store.load)
+        wait_past(time.monotonic() + 0.25)
+        await serving.current("hot.rss", store.load)
+        assert set(serving._copies) == {"hot.rss"}
+
+    asyncio.run(scenario())
