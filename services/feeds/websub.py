@@ -51,6 +51,9 @@ class Pings:
             self.celery.send_task(TASK, args=[topic], queue=QUEUE, countdown=PING_AFTER)
 
     def _attempt(self, task: Task, topic: str) -> None:
+        if not self.hub:  # queued before the hub was unset: nobody to tell
+            log.info("websub: no hub any more, %s not pinged", topic)
+            return
         try:
             self.ping(topic)
         except httpx.HTTPError as exc:
