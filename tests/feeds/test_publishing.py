@@ -9,14 +9,18 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from alembic import command
 from sqlmodel import Session
 
 from services.feeds.documents import publish
-from services.feeds.models import FeedDocument
+from services.feeds.migrate import MIGRATIONS
+from services.feeds.models import FeedDocument, FeedsTable
 from services.feeds.render import Entry, Feed
 from services.feeds.settings import FeedsSettings
 from shared.db import make_engine
-from tests.databases import database_url, migrated
+from shared.migrations import config
+from shared.runtime import with_event_tables
+from tests.databases import database_url, migrated, sql
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -115,3 +119,15 @@ def test_each_document_keeps_its_gzip_form(session: Session) -> None:
         document = stored(session, fmt)
         assert gzip.decompress(document.body_gzip) == document.body
         assert len(document.body_gzip) < len(document.body)
+
+
+def test_documents_stored_before_the_gzip_column_get_theirs(tmp_path: Path) -> None:
+    url = database_url(tmp_path, "feeds")
+    metadata = with_event_tables(FeedsTable.metadata)
+    command.upgrade(config(url, metadata, MIGRATIONS), "7c6355b166a0")
+    sql(url, "INSERT INTO feeddocument (path, title, content_type, body, etag, last_modified, "
+             "revision) VALUES ('site.rss', 'Burg', 'application/rss+xml', :body, '\"e\"', "
+             ":at, 3)", body=b"<rss>" * 100, at=datetime(2026, 1, 1))
+    migrated("feeds", url)
+    [(body, packed)] = sql(url, "SELECT body, body_gzip FROM feeddocument")
+    assert gzip.decompress(bytes(packed)) == bytes(body) == b"<rss>" * 100
