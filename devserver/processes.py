@@ -19,6 +19,7 @@ class DevSettings(Settings):
     comments_api_processes: int = 2
     web_processes: int = 2  # the pages: a template render per request
     demo: bool = True  # load the demo content into an empty site
+    feeds_websub_hub: str = ""  # with a hub, the feeds service runs its WebSub pinger too
 
 
 def service_url(settings: Settings, service: str) -> str:
@@ -41,6 +42,12 @@ def commands(settings: DevSettings) -> dict[str, str]:
             f"{python} -m celery -A services.{service}.worker worker -Q {service}"
             f" -n {service}@%h --concurrency {settings.worker_concurrency} --loglevel INFO"
             # Gossip, mingle and heartbeats only add broker chatter for a single laptop.
+            " --without-gossip --without-mingle --without-heartbeat")
+    if settings.feeds_websub_hub:
+        # Pings wait on the hub: threads of their own, never the feeds worker's renders.
+        procs["feeds-websub"] = (
+            f"{python} -m celery -A services.feeds.websub_worker worker -Q feeds-websub"
+            " -n feeds-websub@%h -P threads --concurrency 8 --loglevel INFO"
             " --without-gossip --without-mingle --without-heartbeat")
     procs["web"] = (f"{python} -m uvicorn services.web.app:app --host 127.0.0.1"
                     f" --port {urlsplit(settings.site_url).port} --no-access-log"

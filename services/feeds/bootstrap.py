@@ -1,11 +1,12 @@
 """The feeds service's composition root: settings, database, Celery, outbox, inbox, the
-coalesced renders and the WebSub hub."""
+coalesced renders and the WebSub pings."""
 
+from services.feeds.documents import CHANGED
 from services.feeds.migrate import MIGRATIONS
 from services.feeds.models import FeedsTable
 from services.feeds.settings import FeedsSettings
 from services.feeds.stale import StaleRenders
-from services.feeds.websub import CHANGED, Hub
+from services.feeds.websub import Pings
 from shared.db import after_commit
 from shared.runtime import build_runtime
 
@@ -14,5 +15,9 @@ runtime = build_runtime(settings, FeedsTable.metadata, MIGRATIONS)
 renders = StaleRenders(celery=runtime.celery, sessions=runtime.sessions,
                        redis_url=runtime.celery.conf.broker_url, flag="burg:feeds:render-queued",
                        attempts=settings.render_attempts)
+# The ping task and its queue exist even with no hub, so that the pinger starts (idle) anyway.
+pings = Pings(celery=runtime.celery, hub=settings.websub_hub, timeout=settings.websub_timeout,
+              retry_ceiling=settings.visibility_timeout / 4)
 if settings.websub_hub:
-    after_commit(runtime.sessions, CHANGED, Hub(settings.websub_hub).ping)
+    # Queued once the render has committed; a broker that is away costs these pings only.
+    after_commit(runtime.sessions, CHANGED, pings.schedule)

@@ -1,5 +1,11 @@
-"""The stored feed documents: written when content changes, read as they are."""
+"""The stored feed documents: written when content changes, read as they are.
 
+A feed's own time (Atom `updated`, RSS `lastBuildDate`, and the document's `Last-Modified`) is
+the time its content last changed: a removed entry moves it forward, never back, and content
+that did not change renders, with the time it already had, the bytes already stored.
+"""
+
+import gzip
 import re
 from datetime import UTC, datetime
 
@@ -8,17 +14,44 @@ from sqlmodel import Session, col, select
 from services.feeds.models import FeedDocument
 from services.feeds.render import CONTENT_TYPES, Feed, feed_url, render
 from services.feeds.settings import FeedsSettings
-from services.feeds.websub import CHANGED
 from shared.errors import NotFound
+from shared.events import as_utc
 from shared.http import strong_etag
 
+CHANGED = "burg_feeds_changed"  # key in Session.info: URLs of documents stored anew (WebSub)
+GZIP_LEVEL = 9  # compressed once per change, served many times: the smallest form is worth it
 
-def publish(session: Session, settings: FeedsSettings, feed: Feed) -> None:
-    """Render `feed` in every format and store what changed (noting its URL for WebSub)."""
-    for fmt, body in render(settings, feed).items():
+
+def publish(session: Session, settings: FeedsSettings, feed: Feed, *,
+            now: datetime | None = None) -> None:
+    """Render `feed` in every format and store what changed (noting its URL for WebSub).
+    `now` (by default the clock's) becomes the time of every document whose content changed."""
+    now = (now or datetime.now(UTC)).replace(microsecond=0)  # HTTP dates have whole seconds
+    stored = {fmt: session.get(FeedDocument, f"{feed.path_stem}.{fmt}") for fmt in CONTENT_TYPES}
+    for fmt, (body, when) in _bodies(settings, feed, stored, now).items():
         path = f"{feed.path_stem}.{fmt}"
-        if _store(session, path, CONTENT_TYPES[fmt], feed.title, body):
+        if _store(session, stored[fmt], path, CONTENT_TYPES[fmt], feed.title, body, when):
             session.info.setdefault(CHANGED, []).append(feed_url(settings, path))
+
+
+def _bodies(settings: FeedsSettings, feed: Feed, stored: dict[str, FeedDocument | None],
+            now: datetime) -> dict[str, tuple[bytes, datetime]]:
+    """Each format's bytes and time: rendered with the time its stored document has, which
+    gives the stored bytes if its content is the same; else rendered anew with `now`."""
+    times = {fmt: as_utc(doc.last_modified) for fmt, doc in stored.items() if doc is not None}
+    bodies: dict[str, tuple[bytes, datetime]] = {}
+    for when in set(times.values()):  # one time for all formats, unless one changed alone
+        for fmt, body in render(settings, feed, updated=when).items():
+            if times.get(fmt) == when:
+                bodies[fmt] = (body, when)
+    changed = [fmt for fmt, document in stored.items()
+               if document is None or bodies[fmt][0] != document.body]
+    if changed:
+        # Never before a stored time: another worker's clock may be a little ahead of ours.
+        when = max([now, *(times[fmt] for fmt in changed if fmt in times)])
+        fresh = render(settings, feed, updated=when)
+        bodies.update({fmt: (fresh[fmt], when) for fmt in changed})
+    return bodies
 
 
 def remove(session: Session, path_stem: str) -> None:
@@ -42,6 +75,21 @@ def get_document(*, session: Session, path: str) -> FeedDocument:
     return document
 
 
+def stored_etag(*, session: Session, path: str) -> str:
+    """The ETag of the document at `path`, without reading its bytes; NotFound if none."""
+    etag = session.exec(select(FeedDocument.etag).where(col(FeedDocument.path) == path)
+                        ).first() if FEED_PATH.fullmatch(path) else None
+    if etag is None:
+        raise NotFound(f"no feed at /feeds/{path}")
+    return etag
+
+
+def gzip_etag(etag: str) -> str:
+    """The strong ETag of a document's gzip form: another representation, another tag (RFC
+    9110 §8.8.3), which changes exactly when the document's does."""
+    return etag[:-1] + '-gzip"'
+
+
 def list_documents(*, session: Session) -> list[tuple[str, str]]:
     """(path, feed title) of every stored document, by path."""
     rows = session.exec(select(FeedDocument.path, FeedDocument.title)
@@ -49,18 +97,18 @@ def list_documents(*, session: Session) -> list[tuple[str, str]]:
     return [(path, title) for path, title in rows]
 
 
-def _store(session: Session, path: str, content_type: str, title: str, body: bytes) -> bool:
-    """Keep `body` at `path`; the ETag and Last-Modified change exactly when the bytes do.
-    True if they did."""
+def _store(session: Session, document: FeedDocument | None, path: str, content_type: str,
+           title: str, body: bytes, when: datetime) -> bool:
+    """Keep `body` (and its gzip form) at `path` with the time `when`; the ETag changes
+    exactly when the bytes do. True if they did."""
     etag = strong_etag(body)
-    document = session.get(FeedDocument, path)
     if document is not None and document.etag == etag:
         return False
-    now = datetime.now(UTC).replace(microsecond=0)  # HTTP dates have no finer resolution
+    packed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)  # no time: stable bytes
     document = document or FeedDocument(path=path, content_type=content_type, body=body,
-                                        etag=etag, last_modified=now)
-    document.body, document.etag, document.content_type = body, etag, content_type
-    document.title, document.last_modified = title, now
+                                        body_gzip=packed, etag=etag, last_modified=when)
+    document.body, document.body_gzip, document.etag = body, packed, etag
+    document.content_type, document.title, document.last_modified = content_type, title, when
     document.revision += 1
     session.add(document)
     return True

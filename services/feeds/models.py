@@ -57,7 +57,10 @@ class FeedDocument(FeedsTable, table=True):
     title: str = ""
     content_type: str
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    etag: str
+    # The same bytes gzipped once, when stored: served to clients that accept gzip, so a GET
+    # never compresses.
+    body_gzip: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    etag: str  # of `body`; the gzip form's is derived from it (see documents.gzip_etag)
     last_modified: datetime
     revision: int = 0  # how many times its bytes changed (the coalescing shows here)
 

@@ -96,13 +96,17 @@ def comment_entry(settings: FeedsSettings, comment: FeedComment) -> Entry:
         summary=comment.summary, content_html=comment.body_html)
 
 
-def render(settings: FeedsSettings, feed: Feed) -> dict[str, bytes]:
-    """The RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents of `feed`, keyed by format."""
-    return {"rss": _xml(settings, feed, "rss"), "atom": _xml(settings, feed, "atom"),
-            "json": _json(settings, feed)}
+def render(settings: FeedsSettings, feed: Feed,
+           updated: datetime | None = None) -> dict[str, bytes]:
+    """The RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents of `feed`, keyed by format.
+    `updated` is the feed's own time (Atom `updated`, RSS `lastBuildDate`): the time its
+    content last changed, which the caller knows (by default its newest entry's)."""
+    updated = updated or _updated(feed)
+    return {"rss": _xml(settings, feed, "rss", updated),
+            "atom": _xml(settings, feed, "atom", updated), "json": _json(settings, feed)}
 
 
-def _xml(settings: FeedsSettings, feed: Feed, fmt: str) -> bytes:
+def _xml(settings: FeedsSettings, feed: Feed, fmt: str, updated: datetime) -> bytes:
     fg = FeedGenerator()
     # RSS <author> must be an e-mail address: dc:creator names the author there. Not in
     # Atom, whose <author><name> already does (readers would show the name twice).
@@ -119,8 +123,8 @@ def _xml(settings: FeedsSettings, feed: Feed, fmt: str) -> bytes:
     if settings.websub_hub:
         fg.link(href=settings.websub_hub, rel="hub")
     fg.link(href=feed.page_url, rel="alternate")  # last: RSS <link> is the last one added
-    # Timestamps come from the content, never now(): equal content renders equal bytes.
-    updated = _updated(feed)
+    # Timestamps come from the content and the caller, never now(): equal content renders
+    # equal bytes.
     fg.updated(updated)
     fg.lastBuildDate(updated)
     for entry in feed.entries:

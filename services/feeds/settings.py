@@ -14,3 +14,4 @@ class FeedsSettings(ServiceSettings):
     render_attempts: int = env("FEEDS_RENDER_ATTEMPTS", 5)
     # WebSub: a hub every feed names, and which is told (POST) when a feed changes. Off if empty.
     websub_hub: str = env("FEEDS_WEBSUB_HUB", "")
+    websub_timeout: float = env("FEEDS_WEBSUB_TIMEOUT", 10.0)  # seconds a ping waits for the hub

@@ -3,6 +3,7 @@ running Burg it routes each path prefix to its service. Only the container-speci
 changed for this machine: the upstream host names become 127.0.0.1 (and, for the live run,
 the test stack's ports), the user and log paths local ones."""
 
+import gzip
 import os
 import re
 import shutil
@@ -110,3 +111,15 @@ def test_a_client_cannot_choose_the_address_its_rate_limit_counts(
     counted = redis.Redis.from_url(redis_url)
     assert counted.exists("burg:rate:comments:ip:127.0.0.1")  # nginx saw the test's address
     assert not counted.exists(f"burg:rate:comments:ip:{spoofed}")
+
+
+def test_feeds_pass_the_gateway_compressed_once(gateway: str) -> None:
+    url = f"{gateway}/feeds/site.rss"
+    plain = httpx.get(url, headers={"Accept-Encoding": "identity"})
+    with httpx.stream("GET", url, headers={"Accept-Encoding": "gzip"}) as packed:
+        wire = b"".join(packed.iter_raw())
+        assert packed.headers.get_list("content-encoding") == ["gzip"]
+        assert packed.headers["etag"] != plain.headers["etag"]  # nginx kept ours, strong
+        assert not packed.headers["etag"].startswith("W/")
+    assert "content-encoding" not in plain.headers
+    assert gzip.decompress(wire) == plain.content

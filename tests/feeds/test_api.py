@@ -1,6 +1,10 @@
 """The feeds API over HTTP: stored documents with ETag, Last-Modified and 304s."""
 
+import gzip
 import uuid
+from datetime import datetime
+
+import httpx
 
 from tests.conftest import Stack, wait_for
 
@@ -47,3 +51,76 @@ def test_unknown_feed_gets_404_json(stack: Stack) -> None:
         response = feeds.get(path)
         assert response.status_code == 404, path
         assert "no feed" in response.json()["detail"]
+
+
+def test_the_index_answers_head_and_conditional_gets(stack: Stack) -> None:
+    published_category(stack)
+    feeds = stack.client("feeds")
+    for path in ("/", "/index.json"):
+        full = feeds.get(path)
+        assert full.status_code == 200 and full.headers["content-type"] == "application/json"
+        etag = full.headers["etag"]
+        assert etag.startswith('"') and full.headers["vary"] == "Accept-Encoding"
+        head = feeds.head(path)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["etag"] == etag
+        assert head.headers["content-length"] == full.headers["content-length"]
+        assert feeds.get(path, headers={"If-None-Match": etag}).status_code == 304
+        assert feeds.head(path, headers={"If-None-Match": etag}).status_code == 304
+    described = httpx.get(f"{stack.urls['feeds']}/openapi.json", timeout=10).json()
+    assert "FeedIndex" in described["components"]["schemas"]
+
+
+def test_the_index_sorts_numbers_by_value(stack: Stack) -> None:
+    # Two comment feeds of articles far beyond any real id: 10000000 sorts after 9999999.
+    for number in (10000000, 9999999):
+        stack.sql("feeds", "INSERT INTO feeddocument (path, title, content_type, body, "
+                           "body_gzip, etag, last_modified, revision) VALUES (:path, 'T', "
+                           "'application/feed+json', :body, :body, '\"x\"', :at, 1)",
+                  path=f"articles/{number}/comments.json", body=b"{}",
+                  at=datetime(2026, 1, 1))
+    try:
+        listed = [f["path"] for f in stack.client("feeds").get("/index.json").json()["feeds"]]
+        ids = [int(path.split("/")[1]) for path in listed if path.startswith("articles/")]
+        assert ids == sorted(ids) and ids[-2:] == [9999999, 10000000]
+    finally:
+        stack.sql("feeds", "DELETE FROM feeddocument WHERE path IN (:one, :other)",
+                  one="articles/10000000/comments.json", other="articles/9999999/comments.json")
+
+
+def test_feeds_are_served_gzipped_to_clients_that_take_it(stack: Stack) -> None:
+    slug = published_category(stack)
+    path = f"/categories/{slug}.rss"
+    # Raw bytes, as a feed reader sees them: no client-side decoding.
+    with httpx.Client(base_url=f"{stack.urls['feeds']}/feeds", timeout=10) as raw:
+        plain = raw.get(path, headers={"Accept-Encoding": "identity"})
+        packed = raw.get(path, headers={"Accept-Encoding": "gzip, deflate, br"})
+        with raw.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as stream:
+            wire = b"".join(stream.iter_raw())
+        for response in (plain, packed):
+            assert response.status_code == 200
+            assert response.headers["vary"] == "Accept-Encoding"
+            assert response.headers["content-type"] == "application/rss+xml; charset=utf-8"
+        assert "content-encoding" not in plain.headers
+        assert packed.headers["content-encoding"] == "gzip"
+        assert gzip.decompress(wire) == plain.content  # one gzip layer, not two
+        assert int(packed.headers["content-length"]) == len(wire) < len(plain.content)
+        # Two representations, two strong ETags; each revalidates in its own encoding.
+        assert packed.headers["etag"] != plain.headers["etag"]
+        for accept, response in (("identity", plain), ("gzip", packed)):
+            again = raw.get(path, headers={"Accept-Encoding": accept,
+                                           "If-None-Match": response.headers["etag"]})
+            assert again.status_code == 304 and again.headers["vary"] == "Accept-Encoding"
+            assert again.headers["etag"] == response.headers["etag"]
+        # The other encoding's ETag is not this representation's: the full document.
+        crossed = raw.get(path, headers={"Accept-Encoding": "gzip",
+                                         "If-None-Match": plain.headers["etag"]})
+        assert crossed.status_code == 200 and crossed.headers["content-encoding"] == "gzip"
+        head = raw.head(path, headers={"Accept-Encoding": "gzip"})
+        assert head.headers["content-encoding"] == "gzip" and head.content == b""
+        assert head.headers["content-length"] == packed.headers["content-length"]
+        # If-Modified-Since works whatever the encoding.
+        modified = plain.headers["last-modified"]
+        for accept in ("identity", "gzip"):
+            assert raw.get(path, headers={"Accept-Encoding": accept,
+                                          "If-Modified-Since": modified}).status_code == 304

@@ -1,0 +1,146 @@
+"""How the feeds API serves stored documents: each process keeps a copy of a document it read,
+for at most KEPT_FOR seconds from the moment its read began, then reads again before it answers.
+
+That is the freshness bound: once a render has committed, a request that arrives more than
+KEPT_FOR seconds later is answered with the new document (or a newer one), by every API
+process; WebSub pings wait that long too (see websub.py). While the copy is fresh, requests
+cost no database read; a re-read first compares the ETag, and loads the bytes only if it
+changed. A request never waits for, nor is answered from, a read that began longer ago.
+"""
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from email.utils import format_datetime
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from services.feeds import documents
+from services.feeds.models import FeedDocument
+from shared.events import as_utc
+
+KEPT_FOR = 0.1  # seconds: the longest an API process serves a copy after its read began
+# A copy past KEPT_FOR only spares a re-read the bytes when the ETag is the same; one nobody
+# asked for in this long is dropped, so that a process holds the feeds in use, not all.
+IDLE = 300.0
+CACHE_CONTROL = "public, max-age=300"
+VARY = "Accept-Encoding"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One representation of a document as it goes out: its bytes and headers for a 200, and
+    the headers of a 304."""
+
+    body: bytes
+    etag: str
+    headers: dict[str, str]
+    not_modified_headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A document as this process holds it: both forms, and when its read began."""
+
+    etag: str  # of the plain bytes, as stored
+    last_modified: datetime
+    plain: Variant
+    gzipped: Variant
+    read_at: float  # time.monotonic() when the read that gave it began
+
+
+@dataclass
+class _Read:
+    started: float
+    future: "asyncio.Future[Copy]"
+
+
+_copies: dict[str, Copy] = {}  # path → the newest copy; bounded by the number of documents
+_reads: dict[str, _Read] = {}  # path → the newest read under way
+_swept = [0.0]  # when idle copies were last dropped
+# Reads a document in a thread: (path, the copy in hand, when the read began) → its copy.
+Load = Callable[[str, "Copy | None", float], Copy]
+
+
+async def current(path: str, load: Load) -> Copy:
+    """The document at `path`, from a read that began at most KEPT_FOR seconds ago: the copy
+    in hand if it is that young, else the read under way if it is, else a new one with
+    `load`. Concurrent requests share one read. NotFound if there is no such document."""
+    now = time.monotonic()
+    copy = _copies.get(path)
+    if copy is not None and now - copy.read_at <= KEPT_FOR:
+        return copy
+    under_way = _reads.get(path)
+    if under_way is None or now - under_way.started > KEPT_FOR:
+        under_way = _Read(started=now, future=asyncio.ensure_future(
+            run_in_threadpool(load, path, copy, now)))
+        _reads[path] = under_way
+        under_way.future.add_done_callback(functools.partial(_keep, path, under_way))
+    # Shielded: a client that hangs up must not cancel the read the others wait for.
+    return await asyncio.shield(under_way.future)
+
+
+def _keep(path: str, read: _Read, done: "asyncio.Future[Copy]") -> None:
+    if _reads.get(path) is read:
+        del _reads[path]
+    if done.cancelled() or done.exception() is not None:
+        _copies.pop(path, None)  # gone (404) or unreadable: nobody gets the old copy
+        return
+    copy = done.result()
+    held = _copies.get(path)
+    if held is None or held.read_at < copy.read_at:  # a slow older read never wins
+        _copies[path] = copy
+    if copy.read_at - _swept[0] > IDLE:
+        _swept[0] = copy.read_at
+        for idle in [p for p, c in _copies.items() if copy.read_at - c.read_at > IDLE]:
+            del _copies[idle]
+
+
+def read(session: Session, path: str, copy: Copy | None, started: float) -> Copy:
+    """The document at `path` as a copy begun at `started`; if `copy` has the ETag stored,
+    only that is read (not the bytes) and `copy` is kept."""
+    if copy is not None and documents.stored_etag(session=session, path=path) == copy.etag:
+        return replace(copy, read_at=started)
+    return as_copy(documents.get_document(session=session, path=path), started)
+
+
+def as_copy(document: FeedDocument, read_at: float) -> Copy:
+    """A stored document in the form the API sends it, headers made once."""
+    last_modified = as_utc(document.last_modified)
+    common = {"Cache-Control": CACHE_CONTROL, "Vary": VARY,
+              "Last-Modified": format_datetime(last_modified, usegmt=True)}
+
+    def variant(body: bytes, etag: str, encoding: dict[str, str]) -> Variant:
+        return Variant(body=body, etag=etag,
+                       headers=common | {"ETag": etag, "Content-Type": document.content_type}
+                       | encoding, not_modified_headers=common | {"ETag": etag})
+
+    return Copy(etag=document.etag, last_modified=last_modified, read_at=read_at,
+                plain=variant(document.body, document.etag, {}),
+                gzipped=variant(document.body_gzip, documents.gzip_etag(document.etag),
+                                {"Content-Encoding": "gzip"}))
+
+
+@functools.lru_cache(maxsize=256)  # clients send few distinct headers
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether a request's Accept-Encoding lets us send gzip (RFC 9110 §12.5.3): gzip (or
+    x-gzip, or `*`) with a weight above 0, and not weighed below identity."""
+    weights: dict[str, float] = {}
+    for item in accept_encoding.lower().split(","):
+        coding, _, params = item.partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0  # a weight we cannot read accepts nothing
+        if coding.strip():
+            weights.setdefault(coding.strip(), weight)
+    gzip = weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0)))
+    return gzip > 0 and gzip >= weights.get("identity", 0.0)
