@@ -10,6 +10,7 @@ from services.feeds.models import FeedArticle, FeedComment
 from services.feeds.render import Feed, comment_entry
 from services.feeds.settings import FeedsSettings
 from shared.events import CommentCreated, CommentEdited, CommentRemoved, as_utc
+from shared.markup.sanitise import sanitise
 from shared.markup.summary import cut, html_words
 
 
@@ -85,5 +86,7 @@ def _newest() -> SelectOfScalar[FeedComment]:
 
 
 def summary_of(body_html: str, limit: int = 200) -> str:
-    """The comment as plain text, cut near `limit` characters."""
-    return cut(html_words(body_html), limit)
+    """The comment as plain text, cut near `limit` characters (text: entities decoded, so
+    whoever shows it as HTML escapes it). The HTML is sanitised first, as the entry's body
+    will be: a script's or a style's text is no word of the comment."""
+    return cut(html_words(sanitise(body_html)), limit)

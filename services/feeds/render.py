@@ -1,8 +1,15 @@
-"""Rendering feed documents with feedgen, byte-for-byte stable for unchanged content."""
+"""Rendering feed documents with feedgen, byte-for-byte stable for unchanged content.
+
+What a feed reader may render as HTML is sanitised HTML or escaped text: readers render RSS
+`<title>` and `<description>` as HTML once they have unescaped the XML, so text goes there
+HTML-escaped; Atom says what each text is (`type="text"`, or `type="html"` for the body); an
+entry's body is sanitised again here, whatever the read model holds. JSON Feed's `title` and
+`summary` are plain text by its spec, and stay so."""
 
 import json
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,6 +20,7 @@ from services.feeds.models import FeedArticle, FeedComment
 from services.feeds.settings import FeedsSettings
 from services.feeds.xmltext import xml_text
 from shared.events import as_utc
+from shared.markup.sanitise import sanitise
 
 CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
@@ -34,12 +42,14 @@ class Entry:
     author: str
     published: datetime
     updated: datetime
-    summary: str
-    content_html: str
+    summary: str  # plain text
+    content_html: str  # sanitised again here: stored HTML is not trusted
     category: tuple[str, str] | None = None  # (term, label)
 
     def __post_init__(self) -> None:
-        _clean(self)
+        _clean(self)  # first: nh3 cannot take a lone surrogate
+        # Cleaned again: nh3 turns character references (`&#1;`) into the characters.
+        object.__setattr__(self, "content_html", xml_text(sanitise(self.content_html)))
 
 
 @dataclass(frozen=True)
@@ -107,13 +117,15 @@ def render(settings: FeedsSettings, feed: Feed,
 
 
 def _xml(settings: FeedsSettings, feed: Feed, fmt: str, updated: datetime) -> bytes:
+    # In RSS a reader renders titles and descriptions as HTML: text goes there escaped.
+    shown = _as_html if fmt == "rss" else _as_is
     fg = FeedGenerator()
     # RSS <author> must be an e-mail address: dc:creator names the author there. Not in
     # Atom, whose <author><name> already does (readers would show the name twice).
     fg.load_extension("dc", atom=False)
     fg.id(tag_uri(settings, f"feeds/{feed.path_stem}"))
-    fg.title(feed.title)
-    fg.description(feed.description)
+    fg.title(shown(feed.title))
+    fg.description(shown(feed.description))  # and Atom's subtitle
     fg.language("en")
     # Atom wants an author for the feed when an entry may lack one, and an empty feed has no
     # entries to lend theirs (the W3C validator's "MissingElement author"). A name alone adds
@@ -130,7 +142,7 @@ def _xml(settings: FeedsSettings, feed: Feed, fmt: str, updated: datetime) -> by
     for entry in feed.entries:
         item = fg.add_entry(order="append")
         item.guid(entry.id, permalink=False)  # sets atom:id too
-        item.title(entry.title)
+        item.title(shown(entry.title))
         item.link(href=entry.link, rel="alternate")
         item.author(name=entry.author)
         item.dc.dc_creator(entry.author)
@@ -138,12 +150,30 @@ def _xml(settings: FeedsSettings, feed: Feed, fmt: str, updated: datetime) -> by
             item.category(term=entry.category[0], label=entry.category[1])
         item.published(entry.published)
         item.updated(entry.updated)
-        item.summary(entry.summary)  # atom:summary and RSS <description>
+        item.summary(shown(entry.summary), type="text")  # atom:summary and RSS <description>
         item.content(entry.content_html, type="html")
     if fmt == "atom":
-        return bytes(fg.atom_str(pretty=True))
+        return _text_typed(bytes(fg.atom_str(pretty=True)))
     rss = bytes(fg.rss_str(pretty=True))
     return _with_hub(rss, settings.websub_hub) if settings.websub_hub else rss
+
+
+def _as_html(text: str) -> str:
+    return escape(text, quote=False)
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def _text_typed(atom: bytes) -> bytes:
+    """feedgen gives Atom titles and the subtitle no `type`: say `text`, which RFC 4287
+    implies but readers guess at, so that none renders a title as HTML."""
+    root = etree.fromstring(atom)
+    for element in root.xpath("a:title | a:subtitle | a:entry/a:title",
+                              namespaces={"a": ATOM_NS}):
+        element.set("type", "text")
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
 def _with_hub(rss: bytes, hub: str) -> bytes:
