@@ -8,8 +8,10 @@ from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
 from shared.db import after_commit
 from shared.runtime import build_runtime
+from shared.sealing import local_private_keys
 
 settings = NotifySettings()
+settings.private_keys = settings.private_keys or ",".join(local_private_keys(settings.data_dir))
 runtime = build_runtime(settings, NotifyTable.metadata, MIGRATIONS)
 tokens = Tokens(settings)
 deliveries = Deliveries(settings=settings, sessions=runtime.sessions, tokens=tokens)
