@@ -115,3 +115,9 @@ def _decode(key: str) -> bytes:
 
 def _encode(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+if __name__ == "__main__":
+    # A new key pair, as settings: the private key for notify, the public one for comments.
+    private = new_private_key()
+    print(f"BURG_NOTIFY_PRIVATE_KEYS={private}\nBURG_NOTIFY_PUBLIC_KEY={public_key_of(private)}")
