@@ -13,6 +13,7 @@ from honcho.manager import Manager
 from devserver.demo import load_demo
 from devserver.processes import SERVICES, DevSettings, commands, service_url
 from shared.embedded_redis import URL_FILE, EmbeddedRedis
+from shared.sealing import key_list, local_key_pair, public_key_of
 
 
 def main() -> int:
@@ -21,6 +22,7 @@ def main() -> int:
     env = dict(os.environ, BURG_DATA_DIR=str(settings.data_dir.resolve()),
                BURG_SMTP_HOST=os.environ.get("BURG_SMTP_HOST", "127.0.0.1"),
                BURG_SMTP_PORT=str(settings.smtp_port), PYTHONUNBUFFERED="1")
+    _address_keys(settings, env)
     redis = None
     url_file = settings.data_dir / URL_FILE
     if not settings.redis_url:
@@ -40,6 +42,17 @@ def main() -> int:
             url_file.unlink(missing_ok=True)
             redis.stop()
     return manager.returncode or 0
+
+
+def _address_keys(settings: DevSettings, env: dict[str, str]) -> None:
+    """The key pair that seals e-mail addresses for notify: made under the data folder on
+    the first start (notify reads the private key there, the comments service only the
+    public one), unless keys are configured."""
+    configured = key_list(env.get("BURG_NOTIFY_PRIVATE_KEYS", ""))
+    if not configured:
+        local_key_pair(settings.data_dir)
+    elif not env.get("BURG_NOTIFY_PUBLIC_KEY"):
+        env["BURG_NOTIFY_PUBLIC_KEY"] = public_key_of(configured[-1])
 
 
 def _metrics_dir(settings: DevSettings, process: str) -> dict[str, str]:

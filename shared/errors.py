@@ -40,3 +40,9 @@ class TooMany(BurgError):
     """Too many requests: carries a Retry-After header."""
 
     status = 429
+
+
+class Unavailable(BurgError):
+    """A part of the service is not set up or not reachable (say, no key to seal with)."""
+
+    status = 503

@@ -143,9 +143,17 @@ class SubscriptionRequested(Event):
     article_id: int
     commenter_id: int
     nic: str
-    email: str
+    # The address, sealed to notify's public key (`shared/sealing.py`) with `context()`:
+    # only notify can open it; no store it passes through can read it.
+    sealed: str = ""
+    email: str | None = None  # in the clear: only in events from before addresses were sealed
     replies: bool = True  # e-mail me replies to this comment
     follow_thread: bool = False  # e-mail me every new comment on this article
+
+    @staticmethod
+    def context(comment_id: int) -> str:
+        """What the sealed address is bound to: this event type and comment."""
+        return f"burg {SubscriptionRequested.type} {comment_id}"
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

@@ -13,6 +13,7 @@ answer with a 422 naming the field. The README lists the same rules for readers.
 import re
 import unicodedata
 from collections.abc import Callable
+from email.utils import getaddresses
 from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -68,9 +69,30 @@ def mail_address(value: str | None) -> str | None:
     if value is None:
         return None
     try:
-        return validate_email(value, check_deliverability=False, allow_smtputf8=False).ascii_email
+        address = validate_email(value, check_deliverability=False,
+                                 allow_smtputf8=False).ascii_email
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from None
+    assert address is not None  # without SMTPUTF8, an accepted address is ASCII
+    # An address must reach the mail server exactly as typed: a header writer breaks up (or
+    # refuses) what reads as an RFC 2047 encoded word, and a mail library that reads the To:
+    # header back for the envelope must find this address, not a shorter one. Otherwise
+    # `=?a?b?c?=frank@example.org` would be a new address that mails frank@example.org.
+    if "=?" in address:
+        raise ValueError("must not contain '=?' (mail headers read it as an encoded word)")
+    if getaddresses([address]) != [("", address)]:
+        raise ValueError("mail software would not read this address back as it is")
+    return address
+
+
+def mail_key(address: str) -> str:
+    """The form under which an address is stored and compared: `mail_address`'s, lower-cased
+    whole. Domains are case-insensitive; local parts may be case-sensitive by RFC 5321, but
+    no mail provider in use treats `Frank@` and `frank@` as two mailboxes, and one row per
+    mailbox is what lets a limit per mailbox hold. ValueError if it is no address."""
+    checked = mail_address(address)
+    assert checked is not None
+    return checked.lower()
 
 
 def fits(limit: int) -> Callable[[Any], Any]:

@@ -24,7 +24,8 @@ T = TypeVar("T")
 
 # Every test comes from 127.0.0.1: the per-address limit is out of the way; the per-commenter
 # one stays low enough for a test to reach it.
-STACK_ENV = {"BURG_COMMENTS_RATE_PER_IP": "100000", "BURG_COMMENTS_RATE_PER_COMMENTER": "20"}
+STACK_ENV = {"BURG_COMMENTS_RATE_PER_IP": "100000", "BURG_COMMENTS_RATE_PER_COMMENTER": "20",
+             "BURG_COMMENTS_MAIL_REQUESTS_PER_IP": "100000"}
 
 
 def wait_for(check: Callable[[], T | None], timeout: float = 60.0, what: str = "it") -> T:

@@ -39,6 +39,10 @@ OneArticle = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 PageLimit = Annotated[int, Query(ge=1, le=500)]  # comments in a page of a thread
 limiter = RateLimiter(runtime.celery.conf.broker_url, prefix="burg:rate:comments",
                       window=settings.rate_window_seconds)
+# Comments asking for e-mail, per client address: notify sends a new address one confirmation
+# request a day, and this bounds how many addresses one client can have asked.
+mail_limiter = RateLimiter(runtime.celery.conf.broker_url, prefix="burg:rate:comments-mail",
+                           window=settings.mail_requests_window_seconds)
 
 
 @router.post("/articles/{article_id}/comments", response_model=CommentPosted, status_code=201)
@@ -53,6 +57,9 @@ async def post_comment(article_id: Id, data: CommentCreate, request: Request,
 
     def post() -> CommentPosted:
         limiter.check(*limits)
+        if data.email and (data.notify_replies or data.follow_thread):
+            mail_limiter.check(Limit(f"ip:{address}", settings.mail_requests_per_ip,
+                                     "asking for e-mail from your address"))
         with runtime.sessions() as session:
             comment, new_token = posting.post_comment(
                 session=session, outbox=outbox, settings=settings, article_id=article_id,

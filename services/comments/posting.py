@@ -19,10 +19,11 @@ from services.comments.models import (
 )
 from services.comments.settings import CommentsSettings
 from services.comments.threads import is_open
-from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from shared.events import CommentEdited, SubscriptionRequested, as_utc, utcnow
 from shared.markup import render
 from shared.outbox import Outbox
+from shared.sealing import seal
 
 CLOSED = "Comments have been closed on this article."
 
@@ -35,7 +36,8 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
     Returns the comment and, for a new commenter, their secret token (shown once). A public
     comment emits `comment.created`; with pre-moderation on, a new commenter's first comment
     waits (status "pending") and emits it when approved. An e-mail address given with a
-    request for reply e-mail leaves in `subscription.requested`, and is kept nowhere here.
+    request for reply e-mail leaves sealed for notify in `subscription.requested`, and is
+    kept nowhere here.
     """
     if data.homepage:
         raise Invalid("homepage: this field must stay empty")
@@ -69,8 +71,8 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
         if wants_replies or wants_thread:
             outbox.add(session, SubscriptionRequested(
                 comment_id=comment.id, article_id=article_id, commenter_id=commenter.id,
-                nic=comment.nic, email=str(data.email), replies=wants_replies,
-                follow_thread=wants_thread))
+                nic=comment.nic, sealed=_sealed(settings, str(data.email), comment.id),
+                replies=wants_replies, follow_thread=wants_thread))
         if wants_thread and not article.followed:
             article.followed = True
             session.add(article)
@@ -81,6 +83,16 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
         session.rollback()
         raise Conflict(f"the nic {data.nic!r} belongs to another commenter") from None
     return comment, new_token
+
+
+def _sealed(settings: CommentsSettings, email: str, comment_id: int) -> str:
+    """The address sealed for notify alone: the outbox row, the broker and their files
+    hold only this."""
+    if not settings.notify_public_key:
+        raise Unavailable("reply e-mail is not set up here (no public key of the notify "
+                          "service, BURG_NOTIFY_PUBLIC_KEY)")
+    return seal(settings.notify_public_key, {"email": email},
+                SubscriptionRequested.context(comment_id))
 
 
 def _known(session: Session, commenter: Commenter) -> bool:

@@ -16,3 +16,10 @@ class CommentsSettings(ServiceSettings):
     rate_per_commenter: int = env("COMMENTS_RATE_PER_COMMENTER", 10)
     rate_window_seconds: int = env("COMMENTS_RATE_WINDOW_SECONDS", 60)
     max_links: int = env("COMMENTS_MAX_LINKS", 10)
+    # Comments asking for e-mail (each can send a confirmation request to a new address) per
+    # client address per window: one sender cannot have many mailboxes asked.
+    mail_requests_per_ip: int = env("COMMENTS_MAIL_REQUESTS_PER_IP", 10)
+    mail_requests_window_seconds: int = env("COMMENTS_MAIL_REQUESTS_WINDOW_SECONDS", 3600)
+    # Notify's public key: an e-mail address leaves sealed to it, readable by notify alone
+    # (`shared/sealing.py`). Empty: the one `make run` keeps in the data folder.
+    notify_public_key: str = env("NOTIFY_PUBLIC_KEY", "")

@@ -1,6 +1,8 @@
 """The notify service's composition root: settings, database, Celery, outbox, inbox, the
 link tokens and the deliveries (sent right after the commit that queued them)."""
 
+import logging
+
 from services.notify.delivery import QUEUED, Deliveries
 from services.notify.migrate import MIGRATIONS
 from services.notify.models import NotifyTable
@@ -8,9 +10,15 @@ from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
 from shared.db import after_commit
 from shared.runtime import build_runtime
+from shared.sealing import local_private_keys
 
 settings = NotifySettings()
+settings.private_keys = settings.private_keys or ",".join(local_private_keys(settings.data_dir))
 runtime = build_runtime(settings, NotifyTable.metadata, MIGRATIONS)
+if not settings.private_keys:
+    logging.getLogger(__name__).warning(
+        "no BURG_NOTIFY_PRIVATE_KEYS: requests for e-mail cannot be opened and will wait in "
+        "the dead letters")
 tokens = Tokens(settings)
 deliveries = Deliveries(settings=settings, sessions=runtime.sessions, tokens=tokens)
 after_commit(runtime.sessions, QUEUED, lambda keys: [deliveries.deliver(key) for key in keys])

@@ -28,7 +28,7 @@ class Address(NotifyTable, table=True):
     """An e-mail address and its owner's consent (double opt-in)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(unique=True, max_length=254)  # lower-cased
+    email: str = Field(unique=True, max_length=254)  # as `shared.text.mail_key` writes it
     consent: Consent = Field(default=Consent.unconfirmed, sa_type=stored_as_text(Consent))
     confirmation_sent_at: datetime | None = None
     changed_at: datetime = Field(default_factory=utcnow)

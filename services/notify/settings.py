@@ -23,6 +23,11 @@ class NotifySettings(ServiceSettings):
     # signed with an older key keep working while it is listed. Empty: a key made once and
     # kept in `<data_dir>/notify-secret.key` (fine on one machine; set this in production).
     secret_keys: str = env("NOTIFY_SECRET_KEYS", "")
+    # Private keys that open the e-mail addresses the comments service seals for notify
+    # (`shared/sealing.py`), comma-separated, newest last (give the comments service the
+    # newest one's public key; keep older ones while events sealed to them may be queued).
+    # Empty: the key pair `make run` keeps in `<data_dir>/notify-private.key`.
+    private_keys: str = env("NOTIFY_PRIVATE_KEYS", "")
     confirm_days: int = env("NOTIFY_CONFIRM_DAYS", 7)  # a confirmation link works this long
     unsubscribe_days: int = env("NOTIFY_UNSUBSCRIBE_DAYS", 730)  # and an unsubscribe link
     # Flood control: at most this many reply e-mails per address per window; the rest wait

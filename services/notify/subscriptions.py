@@ -12,6 +12,8 @@ from services.notify.settings import NotifySettings
 from services.notify.tokens import BadToken, Purpose, Tokens
 from shared.db import insert_or_ignore
 from shared.events import SubscriptionRequested, as_utc, utcnow
+from shared.sealing import key_list, unseal
+from shared.text import mail_key
 
 # Someone may type another person's address: at most one confirmation request a day to it.
 CONFIRM_AGAIN_AFTER = timedelta(days=1)
@@ -20,8 +22,9 @@ CONFIRM_AGAIN_AFTER = timedelta(days=1)
 def on_subscription_requested(session: Session, event: SubscriptionRequested, *,
                               settings: NotifySettings) -> None:
     """Remember what the commenter asked for; ask a new (or unsubscribed) address to
-    confirm first."""
-    address = address_for(session, event.email)
+    confirm first. The address comes sealed for notify (Unsealable if no key of ours opens
+    it: the event goes to the dead letters, which the key can open once it is listed)."""
+    address = address_for(session, _email(event, settings))
     assert address.id is not None
     wanted = []
     if event.replies:
@@ -40,9 +43,20 @@ def on_subscription_requested(session: Session, event: SubscriptionRequested, *,
         _ask_to_confirm(session, settings, address)
 
 
+def _email(event: SubscriptionRequested, settings: NotifySettings) -> str:
+    if event.sealed or event.email is None:
+        opened = unseal(key_list(settings.private_keys), event.sealed,
+                        SubscriptionRequested.context(event.comment_id))
+        return str(opened["email"])
+    return event.email  # an event from before addresses were sealed
+
+
 def address_for(session: Session, email: str) -> Address:
-    """The address row for `email` (compared lower-cased), made if new."""
-    email = email.strip().lower()
+    """The address row for `email`, made if new. Every spelling of one address is one row:
+    it is stored as `mail_key` writes it (lower-cased, the domain in its ASCII form), so the
+    limit of one confirmation request a day holds for the mailbox, however it is typed.
+    ValueError for what is no address we send to (the reason never names it)."""
+    email = mail_key(email)
     # Two workers may meet the same new address at once: whoever inserts second inserts nothing.
     insert_or_ignore(session, Address, email=email, consent=Consent.unconfirmed,
                      changed_at=utcnow())

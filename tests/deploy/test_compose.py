@@ -152,3 +152,16 @@ def test_no_access_log_can_hold_a_link_token() -> None:
     assert "$request " not in log_format and '$request"' not in log_format
     assert "$request_uri" not in log_format and "$args" not in log_format
     assert "$http_referer" not in log_format
+
+
+def test_only_notify_gets_the_key_that_opens_addresses() -> None:
+    """The comments API seals e-mail addresses with notify's public key; the private key
+    that opens them is in notify's containers and no other."""
+    for name, spec in OURS.items():
+        env = spec.get("environment", {})
+        if service_of(name) == "notify" or name == "migrate":
+            assert ("BURG_NOTIFY_PRIVATE_KEYS" in env) == (name != "migrate"), name
+        else:
+            assert "BURG_NOTIFY_PRIVATE_KEYS" not in env, name
+    key = OURS["comments-api"]["environment"]["BURG_NOTIFY_PUBLIC_KEY"]
+    assert key.startswith("${BURG_NOTIFY_PUBLIC_KEY:?")

@@ -73,3 +73,20 @@ def test_every_named_config_map_and_secret_exists() -> None:
                     assert ("Secret", source["secretRef"]["name"]) in names
     job = pod("Job", "burg-migrate")
     assert job["containers"][0]["command"] == OURS["migrate"]["command"]
+
+
+def test_only_notify_pods_get_the_key_that_opens_addresses() -> None:
+    [keys] = [d for d in DOCUMENTS if d["kind"] == "Secret"
+              and "BURG_NOTIFY_PRIVATE_KEYS" in d.get("stringData", {})]
+    for document in DOCUMENTS:
+        if document["kind"] not in ("Deployment", "Job"):
+            continue
+        for container in document["spec"]["template"]["spec"]["containers"]:
+            secrets = {s["secretRef"]["name"] for s in container.get("envFrom", [])
+                       if "secretRef" in s}
+            notify = document["metadata"]["name"].startswith("notify-")
+            assert (keys["metadata"]["name"] in secrets) == notify, document["metadata"]["name"]
+    [api] = pod("Deployment", "comments-api")["containers"]
+    maps = [find("ConfigMap", s["configMapRef"]["name"])["data"] for s in api["envFrom"]
+            if "configMapRef" in s]
+    assert any("BURG_NOTIFY_PUBLIC_KEY" in data for data in maps)

@@ -19,7 +19,8 @@ from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
 from shared.db import after_commit, make_engine, make_session_factory
 from shared.embedded_redis import free_port
-from shared.events import Event
+from shared.events import Event, SubscriptionRequested
+from shared.sealing import key_list, new_private_key, public_key_of, seal
 from tests.databases import database_url, migrated
 
 
@@ -94,6 +95,11 @@ class Notify:
     tokens: Tokens
     deliveries: Deliveries
 
+    def sealed(self, email: str, comment_id: int) -> str:
+        """`email` sealed for this notify, as the comments service seals it."""
+        public = public_key_of(key_list(self.settings.private_keys)[-1])
+        return seal(public, {"email": email}, SubscriptionRequested.context(comment_id))
+
     def handle(self, handler: Any, event: Event, **kwargs: Any) -> None:
         """Run an event handler in a transaction, as the inbox would; sends follow the commit."""
         with self.sessions() as session:
@@ -106,7 +112,7 @@ def make_notify(tmp_path: Path, smtp_port: int, **settings: Any) -> Notify:
     sessions = make_session_factory(engine)
     values = {"site_url": "https://burg.example",
               "smtp_port": smtp_port, "data_dir": tmp_path, "retry_seconds": 0.2,
-              "smtp_timeout": 5.0} | settings
+              "smtp_timeout": 5.0, "private_keys": new_private_key()} | settings
     config = NotifySettings(**values)
     tokens = Tokens(config)
     deliveries = Deliveries(settings=config, sessions=sessions, tokens=tokens)

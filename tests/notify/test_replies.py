@@ -25,7 +25,8 @@ def subscribe(notify: Notify, *, email: str = FRANK, comment_id: int = 1,
               commenter_id: int = 1, replies_: bool = True, follow: bool = False) -> None:
     notify.handle(subscriptions.on_subscription_requested, SubscriptionRequested(
         comment_id=comment_id, article_id=1, commenter_id=commenter_id, nic="Frank",
-        email=email, replies=replies_, follow_thread=follow), settings=notify.settings)
+        sealed=notify.sealed(email, comment_id), replies=replies_, follow_thread=follow),
+        settings=notify.settings)
 
 
 def confirm(notify: Notify, smtp: SMTPServer, email: str = FRANK) -> None:
