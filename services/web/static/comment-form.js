@@ -50,8 +50,10 @@
     clearTimeout(timer);
     timer = setTimeout(function () {
       if (!body.value.trim()) { preview.innerHTML = ""; return; }
-      fetch("/preview", {method: "POST", headers: {"Content-Type": "application/json"},
-                         body: JSON.stringify({body: body.value})})
+      // The form's CSRF token goes along: the site previews for its own pages only.
+      fetch("/preview", {method: "POST", body: JSON.stringify({body: body.value}),
+                         headers: {"Content-Type": "application/json",
+                                   "X-CSRF-Token": form.elements.csrf.value}})
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (r) { if (r) preview.innerHTML = r.body_html; });  // sanitised by the service
     }, 300);
