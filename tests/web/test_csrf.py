@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.comments.helpers import post
-from tests.conftest import Stack, wait_for
+from tests.conftest import Stack, unsubscribe_links, wait_for
 from tests.notify.test_pages import handled_by_notify
 from tests.posts.helpers import new_category
 from tests.web.test_pages import csrf_of, opened, site
@@ -113,7 +113,7 @@ def test_every_editor_form_needs_this_browsers_token(stack: Stack, form: str) ->
     assert editor.post(path, data=fields | {"csrf": token}).status_code == 303
 
 
-def test_the_confirm_button_needs_this_browsers_token(stack: Stack) -> None:
+def test_the_confirm_and_unsubscribe_buttons_need_this_browsers_token(stack: Stack) -> None:
     _, article = opened(stack)
     comments = stack.client("comments")
     address = f"csrf-{uuid.uuid4().hex[:8]}@example.org"
@@ -134,6 +134,21 @@ def test_the_confirm_button_needs_this_browsers_token(stack: Stack) -> None:
     done = owner.post(f"{stack.urls['site']}/subscriptions/confirm",
                       data={"token": token, "csrf": csrf_of(page)})
     assert done.status_code == 200 and "Address confirmed" in done.text
+
+    # The unsubscribe button likewise; the mail client's one-click POST (its link's signed
+    # token, no cookie) is the one form that needs none.
+    post(comments, article["id"], "Another reply", parent_id=first["comment"]["id"])
+    [mail] = wait_for(lambda: stack.replies_to(address), what="the reply e-mail")
+    link, _ = unsubscribe_links(mail)
+    unsubscribe = f"{stack.urls['site']}/subscriptions/unsubscribe"
+    token = httpx.URL(link).params["token"]
+    for csrf in ("x", ""):
+        refused(httpx.post(unsubscribe, data={"token": token, "csrf": csrf}, timeout=10))
+        refused(httpx.post(link, data={"csrf": csrf}, timeout=10))
+    post(comments, article["id"], "Still subscribed", parent_id=first["comment"]["id"])
+    wait_for(lambda: len(stack.replies_to(address)) == 2, what="the second reply e-mail")
+    one_click = httpx.post(link, data={"List-Unsubscribe": "One-Click"}, timeout=10)
+    assert one_click.status_code == 200 and "Unsubscribed" in one_click.text
 
 
 def test_the_preview_needs_this_browsers_token_in_its_header(stack: Stack) -> None:
