@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -18,20 +18,26 @@ from services.web import forms
 from services.web.apis import Apis, ServiceError
 from services.web.editor import EDITOR_COOKIE, editor_router
 from services.web.feed_list import feed_list_router
-from services.web.forms import csrf_ok, csrf_token, keep_csrf
+from services.web.forms import HEADER, Csrf
+from services.web.guards import BodyLimit, SecurityHeaders, read_at_most
+from services.web.keys import secret_keys
 from services.web.sentences import Refusal, comment_refusal, page_problem
+from services.web.settings import WebSettings
 from services.web.subscriptions import subscriptions_router
 from shared.api import MAX_ID, ObservedApp
 from shared.errors import NotFound
 from shared.observability import configure_logging
-from shared.settings import Settings
 
 HERE = Path(__file__).parent
 COMMENTER_COOKIE = "burg_commenter"  # the commenter token: HttpOnly, never seen by scripts
 YEARS_2 = 2 * 365 * 24 * 3600
 NO_COMMENT = "This comment is not on the site: it was removed, or there never was one."
+EXPIRED = "This form has expired. Go back, reload the page and try again."
+TOO_LARGE = ("This was too large to send, so nothing was sent. Go back, shorten the text and "
+             "send it again.")
+PREVIEW_MAX_BYTES = 100_000  # a comment's 10,000 characters as JSON, with room to spare
 
-settings = Settings()
+settings = WebSettings()
 apis = Apis(settings)
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["feeds"] = f"{settings.feeds_url.rstrip('/')}/feeds"
@@ -54,8 +60,13 @@ def _secure() -> bool:
     return settings.site_url.startswith("https://")
 
 
-app.include_router(editor_router(apis, _page, _secure()))
-app.include_router(subscriptions_router(apis, _page, _secure()))
+# Outermost last: every answer, the 413 page included, carries the security headers.
+app.add_middleware(BodyLimit, limit=settings.max_body_bytes, too_large=lambda request: _page(
+    request, "error.html", status=413, message=TOO_LARGE))
+app.add_middleware(SecurityHeaders)
+csrf = Csrf(secret_keys(settings), secure=_secure())
+app.include_router(editor_router(apis, _page, csrf))
+app.include_router(subscriptions_router(apis, _page, csrf))
 app.include_router(feed_list_router(apis, _page))
 
 
@@ -113,9 +124,8 @@ async def post_comment(request: Request, slug: str) -> Response:
     `/comments` one still takes forms of pages opened before): back to the new comment, or
     the article again at its form, which says what to change and keeps what was typed."""
     form = await forms.posted(request)
-    if not csrf_ok(request, form):
-        return _page(request, "error.html", status=403,
-                     message="This form has expired. Go back, reload the page and try again.")
+    if not csrf.form_ok(request, form):
+        return _page(request, "error.html", status=403, message=EXPIRED)
     article, _ = await apis.article(slug, None, None)
     fields: dict[str, Any] = {
         "nic": form.get("nic", "").strip(), "body": form.get("body", ""),
@@ -152,11 +162,15 @@ async def post_comment(request: Request, slug: str) -> Response:
 
 @app.post("/preview")
 async def preview(request: Request) -> Response:
-    """The form's live preview: the comments service renders, nothing is stored."""
-    body = await request.body()
-    if len(body) > 100_000:
-        return Response('{"detail": "too long to preview"}', status_code=413,
-                        media_type="application/json")
+    """The form's live preview: the comments service renders, nothing is stored. The
+    script sends the form's CSRF token in a header (which no other site's page can send
+    here without our consent), so the preview serves this site's pages only."""
+    if not csrf.ok(request, request.headers.get(HEADER, "")):
+        return JSONResponse({"detail": "no valid CSRF token: reload the page"}, status_code=403)
+    body = await read_at_most(request, PREVIEW_MAX_BYTES)
+    if body is None:
+        return JSONResponse({"detail": "too long to preview"}, status_code=413,
+                            headers={"Connection": "close"})
     rendered = await apis.preview(body)
     return Response(rendered.content, status_code=rendered.status_code,
                     media_type="application/json")
@@ -179,7 +193,8 @@ async def _no_route(request: Request, exc: StarletteHTTPException) -> Response:
     # plain page like every other answer.
     nowhere = exc.status_code in (404, 405)
     return _page(request, "error.html", status=exc.status_code,
-                 message="There is no such page." if nowhere else
+                 message="There is no such page." if nowhere else TOO_LARGE
+                 if exc.status_code == 413 else
                  "This request could not be read. Go back and try again.",
                  headers=getattr(exc, "headers", None) or {})
 
@@ -204,12 +219,11 @@ async def _article_page(request: Request, slug: str, *, cursor: str | None = Non
     editor = await apis.editor(editor_token) if editor_token else None
     held_back = (await apis.held_back(editor_token, found["id"])
                  if editor and editor_token and thread is not None else [])
-    csrf = csrf_token(request)
     response = _page(request, "article.html", status=status, article=found, thread=thread,
-                     me=me, editor=editor, held_back=held_back, csrf=csrf, refusal=refusal,
-                     form=form or {}, reply_to=reply_to,
+                     me=me, editor=editor, held_back=held_back, csrf=csrf.token(request),
+                     refusal=refusal, form=form or {}, reply_to=reply_to,
                      # This page of the thread, kept by its Reply links and moderation buttons.
                      at_page={"cursor": cursor} if cursor else {"before": before} if before
                      else {})
-    return keep_csrf(response, csrf, secure=_secure())
+    return csrf.keep(request, response)
 

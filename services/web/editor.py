@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.web.apis import Apis, Json, ServiceError
-from services.web.forms import csrf_ok, csrf_token, keep_csrf, posted
+from services.web.forms import Csrf, posted
 from services.web.sentences import article_refusal
 
 EDITOR_COOKIE = "burg_editor"
@@ -18,23 +18,22 @@ ACTIONS = {"publish": "publish", "retract": "retract", "close": "close-comments"
            "reopen": "reopen-comments"}
 
 
-def editor_router(apis: Apis, page: Any, secure: bool) -> APIRouter:
-    """The routes, given the site's APIs and its page renderer."""
+def editor_router(apis: Apis, page: Any, csrf: Csrf) -> APIRouter:
+    """The routes, given the site's APIs, its page renderer and its CSRF tokens."""
     router = APIRouter(prefix="/editor")
 
     async def form_of(request: Request) -> dict[str, str] | None:
-        """The posted form, or None if its CSRF token does not match the cookie."""
+        """The posted form, or None if it carries no good CSRF token for this browser."""
         form = await posted(request)
-        return form if csrf_ok(request, form) else None
+        return form if csrf.form_ok(request, form) else None
 
     def expired(request: Request) -> Response:
         return page(request, "error.html", status=403,
                     message="This form has expired. Go back, reload the page and try again.")
 
     def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-        csrf = csrf_token(request)
-        return keep_csrf(page(request, template, status=status, csrf=csrf, **context), csrf,
-                         secure=secure)
+        return csrf.keep(request, page(request, template, status=status,
+                                       csrf=csrf.token(request), **context))
 
     @router.get("")
     async def desk(request: Request) -> Response:
@@ -57,7 +56,7 @@ def editor_router(apis: Apis, page: Any, secure: bool) -> APIRouter:
                           error="That token does not open the editors' desk.")
         response = RedirectResponse("/editor", status_code=303)
         response.set_cookie(EDITOR_COOKIE, token, httponly=True, samesite="strict",
-                            secure=secure, max_age=30 * 24 * 3600)
+                            secure=csrf.secure, max_age=30 * 24 * 3600)
         return response
 
     @router.post("/sign-out")

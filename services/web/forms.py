@@ -1,15 +1,29 @@
 """Posted forms and their CSRF protection, the same on every page.
 
-Double submit: a page with a form sets a random token in the `burg_csrf` cookie (HttpOnly,
-SameSite=Lax) and in the form's hidden `csrf` field; a POST whose field does not match the
-cookie is refused. Another site can make a browser POST, but can neither read nor set the
-cookie."""
+Every page with a form sets a random browser id in a cookie (HttpOnly, SameSite=Lax; named
+`__Host-burg_csrf` on an https site, so that no other host or plain-http page can plant one)
+and puts a token in the form's hidden `csrf` field: a fresh nonce with an HMAC, under the
+site's secret key, of that nonce and the browser id. A POST is taken only if its token was
+made for the id in the cookie it carries. Another site can make a browser POST but cannot
+read the page, so it has no token for that browser; a token it fetched for itself fails
+with the victim's cookie; no cookie at all fails. A cross-site POST is also refused on the
+browser's own word (`Sec-Fetch-Site`) before the token is looked at.
 
+The nonce makes each page's token different (nothing secret repeats in compressed pages
+that also echo what a visitor typed), and the browser id never appears in a page."""
+
+import hashlib
 import secrets
 
 from fastapi import Request, Response
+from itsdangerous import Signer
 
-CSRF_COOKIE = "burg_csrf"
+FIELD = "csrf"
+HEADER = "X-CSRF-Token"  # the preview's fetch sends the form's token here
+# Browsers say where a request comes from; a form of another site is "cross-site" (another
+# host name) or "same-site" (another port or subdomain of ours). None of our pages posts
+# across origins, so only these pass (absent: an old browser, or not a browser).
+SAME_ORIGIN = {None, "same-origin", "none"}
 
 
 async def posted(request: Request) -> dict[str, str]:
@@ -21,17 +35,50 @@ async def posted(request: Request) -> dict[str, str]:
     return fields
 
 
-def csrf_ok(request: Request, form: dict[str, str]) -> bool:
-    """Whether the form's CSRF field matches the cookie."""
-    return secrets.compare_digest(form.get("csrf", ""), request.cookies.get(CSRF_COOKIE, "x"))
+class Csrf:
+    """Makes and checks the forms' tokens, with the site's keys (newest last)."""
 
+    def __init__(self, keys: list[str], *, secure: bool) -> None:
+        self.secure = secure
+        self.cookie = "__Host-burg_csrf" if secure else "burg_csrf"
+        self._signer = Signer(keys, salt="burg.web.csrf", key_derivation="hmac",
+                              digest_method=hashlib.sha256)
 
-def csrf_token(request: Request) -> str:
-    """The token for the page's forms: the cookie's, or a new one."""
-    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    def token(self, request: Request) -> str:
+        """A token for the page's forms, made for the browser's id (a new id if it has
+        none; `keep` then sets it)."""
+        browser = self._browser(request) or secrets.token_urlsafe(32)
+        request.state.csrf_browser = browser
+        nonce = secrets.token_urlsafe(16)
+        return f"{nonce}.{self._signature(browser, nonce)}"
 
+    def ok(self, request: Request, token: str) -> bool:
+        """Whether `token` was made by us for the browser id in the request's cookie, and
+        the browser does not say the request comes from another site."""
+        if request.headers.get("sec-fetch-site") not in SAME_ORIGIN:
+            return False
+        browser = self._browser(request)
+        nonce, _, signature = token.partition(".")
+        return bool(browser and nonce and signature) and self._signer.verify_signature(
+            f"{browser}:{nonce}", signature)
 
-def keep_csrf(response: Response, token: str, *, secure: bool) -> Response:
-    """Set (or renew) the cookie a page's forms are checked against."""
-    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=secure)
-    return response
+    def form_ok(self, request: Request, form: dict[str, str]) -> bool:
+        """Whether the posted form carries a good token (`ok`)."""
+        return self.ok(request, form.get(FIELD, ""))
+
+    def keep(self, request: Request, response: Response) -> Response:
+        """Set (or renew) the cookie the page's tokens were made for."""
+        browser = getattr(request.state, "csrf_browser", None)
+        if browser:
+            response.set_cookie(self.cookie, browser, httponly=True, samesite="lax",
+                                secure=self.secure, path="/")
+        return response
+
+    def _browser(self, request: Request) -> str | None:
+        value = request.cookies.get(self.cookie, "")
+        # Ours are 43 URL-safe characters; anything else was not set by us.
+        return value if len(value) == 43 and value.replace("-", "").replace(
+            "_", "").isalnum() and value.isascii() else None
+
+    def _signature(self, browser: str, nonce: str) -> str:
+        return self._signer.get_signature(f"{browser}:{nonce}").decode()

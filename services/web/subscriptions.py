@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from services.web.apis import UNREACHABLE, Apis, ServiceError
-from services.web.forms import csrf_ok, csrf_token, keep_csrf, posted
+from services.web.forms import Csrf, posted
 from services.web.sentences import link_problem
 from shared.errors import NotFound
 
@@ -27,8 +27,8 @@ ASK = {
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
-def subscriptions_router(apis: Apis, page: Any, secure: bool) -> APIRouter:
-    """The routes, given the site's APIs and its page renderer."""
+def subscriptions_router(apis: Apis, page: Any, csrf: Csrf) -> APIRouter:
+    """The routes, given the site's APIs, its page renderer and its CSRF tokens."""
     router = APIRouter(prefix="/subscriptions")
 
     def show(request: Request, status: int = 200, **context: Any) -> Response:
@@ -51,9 +51,8 @@ def subscriptions_router(apis: Apis, page: Any, secure: bool) -> APIRouter:
             await apis.check_token(purpose, token)
         except ServiceError as exc:
             return broken(request, exc)
-        csrf = csrf_token(request)
-        return keep_csrf(show(request, title=title, text=text, button=button, purpose=purpose,
-                              token=token, csrf=csrf), csrf, secure=secure)
+        return csrf.keep(request, show(request, title=title, text=text, button=button,
+                                       purpose=purpose, token=token, csrf=csrf.token(request)))
 
     @router.post("/{purpose}")
     async def act(request: Request, purpose: str, token: str = "") -> Response:
@@ -63,7 +62,7 @@ def subscriptions_router(apis: Apis, page: Any, secure: bool) -> APIRouter:
         one_click = (purpose == "unsubscribe" and token
                      and form.get("List-Unsubscribe") == "One-Click")
         if not one_click:
-            if not csrf_ok(request, form):
+            if not csrf.form_ok(request, form):
                 return show(request, status=403, title="This form has expired",
                             text="Open the link from the e-mail again and press the button.")
             token = form.get("token", "")

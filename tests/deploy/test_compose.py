@@ -16,6 +16,7 @@ from services.comments.settings import CommentsSettings
 from services.feeds.settings import FeedsSettings
 from services.notify.settings import NotifySettings
 from services.posts.settings import PostsSettings
+from services.web.settings import WebSettings
 from shared.settings import Settings
 
 ROOT = Path(__file__).parents[2]
@@ -25,7 +26,7 @@ OURS = {name: spec for name, spec in SERVICES.items()
         if str(spec.get("image", "")).startswith("${BURG_IMAGE")}
 SETTINGS: dict[str, type[BaseSettings]] = {
     "posts": PostsSettings, "comments": CommentsSettings, "notify": NotifySettings,
-    "feeds": FeedsSettings, "web": Settings}
+    "feeds": FeedsSettings, "web": WebSettings}
 NGINX = (ROOT / "deploy" / "nginx.conf").read_text()
 
 
@@ -120,6 +121,8 @@ def test_each_container_gets_the_settings_it_needs_and_no_unknown_ones(container
     if container == "web":
         for name in ("posts", "comments", "notify"):
             assert env[f"BURG_{name.upper()}_URL"].startswith(f"http://{name}-api:")
+        # Its replicas share one key, which is never a constant of ours.
+        assert env["BURG_WEB_SECRET_KEYS"].startswith("${BURG_WEB_SECRET_KEYS:?")
 
 
 def test_the_databases_the_services_use_are_created() -> None:

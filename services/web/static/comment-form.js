@@ -45,15 +45,20 @@
   });
   form.querySelector(".toolbar").hidden = false;
 
-  var timer = null;
+  var timer = null, asked = 0;
   body.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(function () {
+      var mine = ++asked;  // answers can come back out of order: only the last one counts
       if (!body.value.trim()) { preview.innerHTML = ""; return; }
-      fetch("/preview", {method: "POST", headers: {"Content-Type": "application/json"},
-                         body: JSON.stringify({body: body.value})})
+      // The form's CSRF token goes along: the site previews for its own pages only.
+      fetch("/preview", {method: "POST", body: JSON.stringify({body: body.value}),
+                         headers: {"Content-Type": "application/json",
+                                   "X-CSRF-Token": form.elements.csrf.value}})
         .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (r) { if (r) preview.innerHTML = r.body_html; });  // sanitised by the service
+        .then(function (r) {
+          if (r && mine === asked) preview.innerHTML = r.body_html;  // sanitised by the service
+        });
     }, 300);
   });
 
