@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from shared.errors import BurgError
 from shared.http import DeclaredBodyLimit
 from shared.observability import Observed, metrics_page
+from shared.proxies import TrustedProxies
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime
@@ -29,11 +30,14 @@ class ObservedApp(FastAPI):
     `max_body_size`, inside it, still stops bodies sent without a length)."""
 
     observed: tuple[str, bool] | None = None  # (service, access log) once create_app set it
+    # BURG_TRUSTED_PROXIES: whose X-Forwarded-For names the client (shared/proxies.py).
+    trusted_proxies: str = ""
 
     def build_middleware_stack(self) -> Any:
         app = super().build_middleware_stack()
         app = DeclaredBodyLimit(app, self.max_body_size) if self.max_body_size else app
-        return Observed(app, *self.observed) if self.observed else app
+        observed = Observed(app, *self.observed) if self.observed else app
+        return TrustedProxies(observed, self.trusted_proxies)
 
 
 def create_app(*, title: str, description: str, max_body_bytes: int | None,
@@ -44,6 +48,7 @@ def create_app(*, title: str, description: str, max_body_bytes: int | None,
     database and Redis answer) and `/metrics` (Prometheus)."""
     app = ObservedApp(title=title, description=description, max_body_size=max_body_bytes)
     app.observed = (runtime.name, runtime.settings.access_log)
+    app.trusted_proxies = runtime.settings.trusted_proxies
     metrics = metrics_page(runtime.name, runtime.outbox.backlog,
                            runtime.celery.conf.broker_url)
 

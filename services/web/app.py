@@ -39,6 +39,7 @@ app = ObservedApp(title="Burg", docs_url=None, redoc_url=None, openapi_url=None)
 # Each request gets an id (the gateway's X-Request-ID, else a new one), in the web's log lines
 # and passed on to every API call the page makes (apis.py): one id from gateway to worker.
 app.observed = ("web", settings.access_log)
+app.trusted_proxies = settings.trusted_proxies  # the gateway's X-Forwarded-For, nobody else's
 configure_logging("web", settings.log_level, settings.log_format)
 logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line for every API call
 app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
