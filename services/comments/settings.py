@@ -16,3 +16,5 @@ class CommentsSettings(ServiceSettings):
     rate_per_commenter: int = env("COMMENTS_RATE_PER_COMMENTER", 10)
     rate_window_seconds: int = env("COMMENTS_RATE_WINDOW_SECONDS", 60)
     max_links: int = env("COMMENTS_MAX_LINKS", 10)
+    # Each API process keeps built thread pages up to this many bytes (keys and bodies).
+    page_cache_bytes: int = env("COMMENTS_PAGE_CACHE_BYTES", 64 * 2**20)
