@@ -82,7 +82,7 @@ def api_memory(stack: Stack) -> int:
                and f"--port {port}" in " ".join(p.info["cmdline"] or [])]
     assert started, "no comments API process"
     # uvicorn and its worker processes (and the shell honcho started it with).
-    every = {p.pid: p for p in started for p in [p, *p.children(recursive=True)]}
+    every = {p.pid: p for top in started for p in [top, *top.children(recursive=True)]}
     return sum(p.memory_info().rss for p in every.values())
 
 
