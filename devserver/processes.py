@@ -29,7 +29,8 @@ def service_url(settings: Settings, service: str) -> str:
 
 def commands(settings: DevSettings) -> dict[str, str]:
     """Process name → shell command, for honcho: an API and a worker per service, the web
-    frontend, the sink."""
+    frontend, the sink. uvicorn's X-Forwarded-For handling is off (it trusts loopback, which
+    here is every client): the apps trust BURG_TRUSTED_PROXIES only (shared/proxies.py)."""
     python = shlex.quote(sys.executable)
     procs = {}
     for service in SERVICES:
@@ -37,7 +38,7 @@ def commands(settings: DevSettings) -> dict[str, str]:
         processes = settings.comments_api_processes if service == "comments" else 1
         procs[f"{service}-api"] = (
             f"{python} -m uvicorn services.{service}.api:app --host 127.0.0.1 --port {port}"
-            f" --no-access-log --workers {processes}")
+            f" --no-access-log --no-proxy-headers --workers {processes}")
         procs[f"{service}-worker"] = (
             f"{python} -m celery -A services.{service}.worker worker -Q {service}"
             f" -n {service}@%h --concurrency {settings.worker_concurrency} --loglevel INFO"
@@ -50,7 +51,7 @@ def commands(settings: DevSettings) -> dict[str, str]:
             " -n feeds-websub@%h -P threads --concurrency 8 --loglevel INFO"
             " --without-gossip --without-mingle --without-heartbeat")
     procs["web"] = (f"{python} -m uvicorn services.web.app:app --host 127.0.0.1"
-                    f" --port {urlsplit(settings.site_url).port} --no-access-log"
+                    f" --port {urlsplit(settings.site_url).port} --no-access-log --no-proxy-headers"
                     f" --workers {settings.web_processes}")
     maildir = shlex.quote(str((settings.data_dir / "mail").resolve()))
     procs["mailsink"] = (f"{python} -m aiosmtpd -n -l 127.0.0.1:{settings.smtp_port}"

@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from shared.errors import BurgError
 from shared.http import DeclaredBodyLimit
 from shared.observability import Observed, metrics_page
+from shared.proxies import TrustedProxies
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime
@@ -23,17 +24,30 @@ MAX_ID = 2**31 - 1  # ids are 32-bit in PostgreSQL; larger ones are simply unkno
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
+# The body of every 422 (see `_invalid` in create_app), as the OpenAPI documents show it.
+VALIDATION_ERROR: dict[str, Any] = {
+    "title": "HTTPValidationError", "type": "object", "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "title": "Detail",
+                   "description": "each invalid field and what is wrong with it, in words"},
+        "errors": {"type": "array", "title": "Errors",
+                   "items": {"$ref": "#/components/schemas/ValidationError"}}}}
+
+
 class ObservedApp(FastAPI):
     """FastAPI whose outermost layers give each request its id and count it (`observed`), and
     answer an oversized Content-Length with a JSON 413 before anything else (FastAPI's own
     `max_body_size`, inside it, still stops bodies sent without a length)."""
 
     observed: tuple[str, bool] | None = None  # (service, access log) once create_app set it
+    # BURG_TRUSTED_PROXIES: whose X-Forwarded-For names the client (shared/proxies.py).
+    trusted_proxies: str = ""
 
     def build_middleware_stack(self) -> Any:
         app = super().build_middleware_stack()
         app = DeclaredBodyLimit(app, self.max_body_size) if self.max_body_size else app
-        return Observed(app, *self.observed) if self.observed else app
+        observed = Observed(app, *self.observed) if self.observed else app
+        return TrustedProxies(observed, self.trusted_proxies)
 
 
 def create_app(*, title: str, description: str, max_body_bytes: int | None,
@@ -44,6 +58,7 @@ def create_app(*, title: str, description: str, max_body_bytes: int | None,
     database and Redis answer) and `/metrics` (Prometheus)."""
     app = ObservedApp(title=title, description=description, max_body_size=max_body_bytes)
     app.observed = (runtime.name, runtime.settings.access_log)
+    app.trusted_proxies = runtime.settings.trusted_proxies
     metrics = metrics_page(runtime.name, runtime.outbox.backlog,
                            runtime.celery.conf.broker_url)
 
@@ -77,6 +92,19 @@ def create_app(*, title: str, description: str, max_body_bytes: int | None,
                     for e in exc.errors()]
         errors = [{k: e[k] for k in ("loc", "msg", "type")} for e in exc.errors()]
         return JSONResponse({"detail": "; ".join(problems), "errors": errors}, status_code=422)
+
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        # Say what a 422 really is (`_invalid` above), not FastAPI's list in `detail`: clients
+        # generated from the document, and schemathesis, read this.
+        if app.openapi_schema is None:
+            schemas = default_openapi().get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = VALIDATION_ERROR
+        return app.openapi_schema or default_openapi()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

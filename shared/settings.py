@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     notify_url: str = "http://127.0.0.1:8003"
     feeds_url: str = "http://127.0.0.1:8004"
     outbox_sweep_seconds: float = 5.0
+    # Peers whose X-Forwarded-For names the client (comma-separated addresses, networks or
+    # host names: the gateway, and the web for the comments it posts); empty: nobody's, and
+    # a request's address is its peer's (shared/proxies.py).
+    trusted_proxies: str = ""
     # Request bodies over this many bytes get 413 before anything parses them.
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"

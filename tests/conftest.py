@@ -23,9 +23,12 @@ from tests import databases
 T = TypeVar("T")
 
 # Every test comes from 127.0.0.1: the per-address limit is out of the way; the per-commenter
-# one stays low enough for a test to reach it.
+# one stays low enough for a test to reach it. The gateway test's nginx talks to the services
+# from 127.0.0.2, the one peer whose X-Forwarded-For they trust.
+GATEWAY_ADDRESS = "127.0.0.2"
 STACK_ENV = {"BURG_COMMENTS_RATE_PER_IP": "100000", "BURG_COMMENTS_RATE_PER_COMMENTER": "20",
-             "BURG_COMMENTS_MAIL_REQUESTS_PER_IP": "100000"}
+             "BURG_COMMENTS_MAIL_REQUESTS_PER_IP": "100000",
+             "BURG_TRUSTED_PROXIES": GATEWAY_ADDRESS}
 
 
 def wait_for(check: Callable[[], T | None], timeout: float = 60.0, what: str = "it") -> T:

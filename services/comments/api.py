@@ -37,6 +37,9 @@ outbox = runtime.outbox
 # `?article_id=`: the moderation lists of one article.
 OneArticle = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 PageLimit = Annotated[int, Query(ge=1, le=500)]  # comments in a page of a thread
+# A cursor names a comment's path (at most 400 characters, 536 in base64): a longer one is
+# refused before anything decodes it (threads.py checks the rest: a place in that thread).
+Cursor = Annotated[str | None, Query(max_length=540)]
 limiter = RateLimiter(runtime.celery.conf.broker_url, prefix="burg:rate:comments",
                       window=settings.rate_window_seconds)
 # Comments asking for e-mail, per client address: notify sends a new address one confirmation
@@ -75,7 +78,7 @@ async def post_comment(article_id: Id, data: CommentCreate, request: Request,
 
 @router.get("/articles/{article_id}/comments", response_model=ThreadPublic)
 async def get_thread(article_id: Id, request: Request, token: CommenterTokenDep = None,
-                     cursor: str | None = None, before: str | None = None,
+                     cursor: Cursor = None, before: Cursor = None,
                      limit: PageLimit = 100) -> Response:
     """A page of an article's comments in thread order, the count, and whether it is open;
     pass `next_cursor` back as `cursor` for the next page, `previous_cursor` as `before` for

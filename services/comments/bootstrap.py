@@ -12,5 +12,6 @@ settings = CommentsSettings()
 settings.notify_public_key = settings.notify_public_key or local_public_key(settings.data_dir)
 runtime = build_runtime(settings, CommentsTable.metadata, MIGRATIONS)
 # Built thread pages; the API and the worker both drop them when they change a thread.
-pages = ThreadPages(runtime.celery.conf.broker_url, prefix="burg:comments:thread")
+pages = ThreadPages(runtime.celery.conf.broker_url, prefix="burg:comments:thread",
+                   max_bytes=settings.page_cache_bytes)
 pages.watch(runtime.sessions)

@@ -6,10 +6,17 @@ so a page built while a change commits is filed under the older number and never
 the number has moved on. Every API process keeps its own pages (least recently used go first)
 and all of them see the same numbers; a page also expires after `ttl` seconds, which bounds
 what a lost version bump (a crash between commit and bump, Redis briefly away) can cost.
+
+What a process keeps is bounded by `max_bytes`, counting each page's key (its cursors) as
+well as its body and bookkeeping: a reader chooses the key, so the key must cost too. Least
+recently used pages go first, and expired ones are swept out every `ttl / 4` seconds, so
+pages of versions that moved on do not wait for the bound. The API refuses a cursor that
+is not a place in its thread before a page is built (threads.py), so keys are real pages.
 """
 
 import asyncio
 import logging
+import sys
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -27,6 +34,9 @@ from services.comments.models import ArticleReplica, Comment
 from shared.http import strong_etag
 
 log = logging.getLogger(__name__)
+# What one kept page costs besides its key's and its body's objects: the Page, the ETag, and
+# the OrderedDict's entry and links (measured near 350 bytes with CPython 3.11; rounded up).
+ENTRY_BYTES = 512
 
 CHANGED = "burg_threads_changed"  # key in Session.info: article ids whose thread changed
 
@@ -37,17 +47,20 @@ class Page:
 
     body: bytes
     etag: str
-    fresh_until: float  # time.monotonic()
+    fresh_until: float  # ThreadPages.clock(), time.monotonic() but in tests
 
 
 class ThreadPages:
     """Built thread pages of this process, valid while their thread's version stands."""
 
     def __init__(self, redis_url: str, *, prefix: str, ttl: float = 60.0,
-                 max_bytes: int = 64 * 2**20) -> None:
+                 max_bytes: int = 64 * 2**20,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.redis_url, self.prefix, self.ttl, self.max_bytes = redis_url, prefix, ttl, max_bytes
+        self.clock = clock
         self._pages: OrderedDict[tuple[Any, ...], Page] = OrderedDict()
-        self._bytes = 0
+        self._bytes = 0  # what the kept pages cost, as `cost` counts it
+        self._next_sweep = 0.0
         self._sync: redis.Redis | None = None
         self._async: tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis] | None = None
 
@@ -92,12 +105,14 @@ class ThreadPages:
         version = await self._version(article_id) if shared else None
         full_key = (article_id, version, *key)
         page = self._pages.get(full_key) if shared else None
-        if page is not None and page.fresh_until > time.monotonic():
-            self._pages.move_to_end(full_key)
-            return page
+        if page is not None:
+            if page.fresh_until > self.clock():
+                self._pages.move_to_end(full_key)
+                return page
+            self._drop(full_key)
         body, changes_in = await run_in_threadpool(build)
         lifetime = self.ttl if changes_in is None else max(0.0, min(self.ttl, changes_in))
-        page = Page(body=body, etag=strong_etag(body), fresh_until=time.monotonic() + lifetime)
+        page = Page(body=body, etag=strong_etag(body), fresh_until=self.clock() + lifetime)
         if version is not None:  # without Redis no version: never keep what cannot be dropped
             self._keep(full_key, page)
         return page
@@ -112,10 +127,40 @@ class ThreadPages:
             log.warning("thread pages: no version for article %s: %s", article_id, exc)
             return None
 
+    @property
+    def size(self) -> int:
+        """Bytes the kept pages cost (keys, bodies and bookkeeping); at most `max_bytes`."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
     def _keep(self, key: tuple[Any, ...], page: Page) -> None:
-        old = self._pages.pop(key, None)
-        self._bytes += len(page.body) - (len(old.body) if old else 0)
+        now = self.clock()
+        if now >= self._next_sweep:
+            self._sweep(now)
+        self._drop(key)
+        cost = page_cost(key, page)
+        if cost > self.max_bytes or page.fresh_until <= now:  # no room, or stale already
+            return
         self._pages[key] = page
-        while self._bytes > self.max_bytes and self._pages:
-            _, dropped = self._pages.popitem(last=False)
-            self._bytes -= len(dropped.body)
+        self._bytes += cost
+        while self._bytes > self.max_bytes:
+            old_key, old = self._pages.popitem(last=False)
+            self._bytes -= page_cost(old_key, old)
+
+    def _drop(self, key: tuple[Any, ...]) -> None:
+        if (old := self._pages.pop(key, None)) is not None:
+            self._bytes -= page_cost(key, old)
+
+    def _sweep(self, now: float) -> None:
+        """Drop every expired page (a page of a version that moved on expires like any)."""
+        for key in [k for k, page in self._pages.items() if page.fresh_until <= now]:
+            self._drop(key)
+        self._next_sweep = now + self.ttl / 4
+
+
+def page_cost(key: tuple[Any, ...], page: Page) -> int:
+    """What keeping `page` under `key` costs in memory, in bytes (a safe overestimate)."""
+    return (ENTRY_BYTES + sys.getsizeof(key) + sum(sys.getsizeof(part) for part in key)
+            + sys.getsizeof(page.body) + sys.getsizeof(page.etag))

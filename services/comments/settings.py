@@ -23,3 +23,5 @@ class CommentsSettings(ServiceSettings):
     # Notify's public key: an e-mail address leaves sealed to it, readable by notify alone
     # (`shared/sealing.py`). Empty: the one `make run` keeps in the data folder.
     notify_public_key: str = env("NOTIFY_PUBLIC_KEY", "")
+    # Each API process keeps built thread pages up to this many bytes (keys and bodies).
+    page_cache_bytes: int = env("COMMENTS_PAGE_CACHE_BYTES", 64 * 2**20)

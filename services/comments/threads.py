@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from services.comments.models import (
+    MAX_DEPTH,
     ArticleReplica,
     Comment,
     Commenter,
@@ -39,13 +40,14 @@ def get_thread(*, session: Session, article_id: int, viewer: Commenter | None,
         raise Invalid("cursor, before: give one of them, not both")
     shown = select(Comment).where(Comment.article_id == article_id, _shown(viewer))
     if before is not None:
-        rows = list(session.exec(shown.where(col(Comment.path) < _decode(before, "before"))
+        start = _position(session, article_id, before, "before")
+        rows = list(session.exec(shown.where(col(Comment.path) < start)
                                  .order_by(col(Comment.path).desc()).limit(limit + 1)).all())
         page, more_before = rows[:limit][::-1], len(rows) > limit
         more_after = bool(page) and _any(session, shown, col(Comment.path) > page[-1].path)
     else:
         query = shown if cursor is None else shown.where(
-            col(Comment.path) > _decode(cursor, "cursor"))
+            col(Comment.path) > _position(session, article_id, cursor, "cursor"))
         rows = list(session.exec(query.order_by(col(Comment.path)).limit(limit + 1)).all())
         page, more_after = rows[:limit], len(rows) > limit
         more_before = bool(page) and cursor is not None and _any(
@@ -157,14 +159,18 @@ def _encode(path: str) -> str:
     return base64.urlsafe_b64encode(path.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, name: str) -> str:
+def _position(session: Session, article_id: int, cursor: str, name: str) -> str:
+    """The path a cursor names, if it is a comment's place in this article's thread (any
+    comment: one removed since keeps its place). Anything else is refused, so that the pages
+    a reader can ask for, and the API processes keep (pages.py), are pages that exist."""
     try:
         path = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         path = ""
-    if not _PATH.fullmatch(path):
-        raise Invalid(f"{name}: not a cursor this API handed out")
+    if not _PATH.fullmatch(path) or session.exec(select(Comment.id).where(
+            Comment.article_id == article_id, Comment.path == path).limit(1)).first() is None:
+        raise Invalid(f"{name}: not a cursor this API handed out for this thread")
     return path
 
 
-_PATH = re.compile(r"[0-9a-f]{8}(/[0-9a-f]{8})*")
+_PATH = re.compile(rf"[0-9a-f]{{8}}(/[0-9a-f]{{8}}){{0,{MAX_DEPTH}}}")

@@ -1,6 +1,8 @@
 """The posts API, under `/api/posts`: editorial writes (editor token) and public reads."""
 
-from fastapi import APIRouter, Query, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.posts import articles, categories, reading
 from services.posts.bootstrap import runtime, settings
@@ -23,6 +25,13 @@ from shared.http import json_with_etag
 from shared.markup import render
 
 router = APIRouter(prefix="/api/posts")
+# A slug is what slugs.slugify makes (plus "-2"…): anything else names nothing, and is a 422
+# naming the parameter before it reaches the database (a NUL there is a driver error).
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SlugPath = Annotated[str, Path(pattern=SLUG, max_length=120)]
+CategoryQuery = Annotated[str | None, Query(pattern=SLUG, max_length=120)]
+# A cursor is what this API handed out (about 50 characters); a longer one is none of them.
+Cursor = Annotated[str | None, Query(max_length=200)]
 outbox = runtime.outbox
 
 
@@ -39,13 +48,13 @@ def list_categories(session: SessionDep):
 
 
 @router.get("/categories/{slug}", response_model=CategoryPublic)
-def get_category(slug: str, session: SessionDep):
+def get_category(slug: SlugPath, session: SessionDep):
     """One category."""
     return categories.get_category(session=session, slug=slug)
 
 
 @router.patch("/categories/{slug}", response_model=CategoryPublic)
-def update_category(slug: str, data: CategoryUpdate, session: SessionDep, _editor: EditorDep):
+def update_category(slug: SlugPath, data: CategoryUpdate, session: SessionDep, _editor: EditorDep):
     """Rename or describe a category (editor only); the slug stays."""
     return categories.update_category(session=session, outbox=outbox, slug=slug, data=data)
 
@@ -58,7 +67,7 @@ def create_article(data: ArticleCreate, session: SessionDep, editor: EditorDep):
 
 
 @router.get("/articles", response_model=ArticlesPublic)
-def list_articles(session: SessionDep, category: str | None = None, cursor: str | None = None,
+def list_articles(session: SessionDep, category: CategoryQuery = None, cursor: Cursor = None,
                   limit: int = Query(default=20, ge=1, le=100)):
     """Published articles, newest first, site-wide or of one category; pass `next_cursor`
     back as `cursor` for the next page."""
@@ -70,7 +79,7 @@ def list_articles(session: SessionDep, category: str | None = None, cursor: str 
 
 @router.get("/articles/{slug}", response_model=ArticlePublic,
             responses={304: {"description": "the client's copy (If-None-Match) is current"}})
-def get_article(slug: str, session: SessionDep, request: Request) -> Response:
+def get_article(slug: SlugPath, session: SessionDep, request: Request) -> Response:
     """A published article by its slug, with a strong ETag."""
     article = reading.get_published_article(session=session, slug=slug)
     return json_with_etag(request, reading.to_public(session, article, settings),

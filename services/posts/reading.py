@@ -2,7 +2,8 @@
 
 import base64
 import binascii
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
@@ -17,6 +18,7 @@ from services.posts.models import (
     CategoryPublic,
 )
 from services.posts.settings import PostsSettings
+from shared.api import MAX_ID
 from shared.errors import Invalid, NotFound
 from shared.events import as_utc, utcnow
 from shared.markup import summary as markup_summary
@@ -101,9 +103,18 @@ def _encode(article: Article) -> str:
 
 
 def _decode(cursor: str) -> tuple[datetime, int]:
+    # Only what _encode makes gets through: an id the database can hold (a larger one made
+    # the driver raise OverflowError, a 500) and a moment with its offset.
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         moment, article_id = raw.split("|")
-        return as_utc(datetime.fromisoformat(moment)), int(article_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise Invalid("cursor: not a cursor this API handed out") from None
+        if _ID.fullmatch(article_id) and 1 <= int(article_id) <= MAX_ID:
+            # In UTC, as stored: another offset near year 1 or 9999 overflows here, not in
+            # the database driver.
+            return as_utc(datetime.fromisoformat(moment)).astimezone(UTC), int(article_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
+        pass
+    raise Invalid("cursor: not a cursor this API handed out")
+
+
+_ID = re.compile(r"[0-9]{1,10}")

@@ -2,7 +2,9 @@
 third-party frontend could): articles and categories from posts, threads from comments."""
 
 import asyncio
+import re
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -54,7 +56,7 @@ class Apis:
 
     async def category(self, slug: str, cursor: str | None) -> tuple[Json, Json]:
         category, articles = await asyncio.gather(
-            self._get(f"{self.posts}/categories/{slug}"),
+            self._get(f"{self.posts}/categories/{_segment(slug)}"),
             self._get(f"{self.posts}/articles", params={"category": slug} | _page(cursor, 20)))
         await self._with_counts(articles["data"])
         return category, articles
@@ -64,11 +66,11 @@ class Apis:
         """The article and a page of its thread (the page after `cursor`, or before `before`,
         with the reader's own waiting comments); no thread if the comments service cannot be
         reached: the story is still worth reading."""
-        article = await self._get(f"{self.posts}/articles/{slug}")
+        article = await self._get(f"{self.posts}/articles/{_segment(slug)}")
         thread: Json | None
         params = _page(cursor, THREAD_PAGE) | ({"before": before} if before else {})
         try:
-            thread = await self._get(f"{self.comments}/articles/{article['id']}/comments",
+            thread = await self._get(f"{self.comments}/articles/{int(article['id'])}/comments",
                                      params=params, headers=_token(token))
         except ServiceError as exc:
             if exc.status == 404:  # just published: the comments service hears of it soon
@@ -84,7 +86,7 @@ class Apis:
     async def place(self, comment_id: int, token: str | None) -> Json:
         """Where a comment is in its thread as the site pages it: its article's slug and the
         cursor of the page that holds it (ServiceError 404 if the thread does not show it)."""
-        return await self._get(f"{self.comments}/comments/{comment_id}/place",
+        return await self._get(f"{self.comments}/comments/{int(comment_id)}/place",
                                params={"limit": THREAD_PAGE}, headers=_token(token))
 
     async def me(self, token: str | None) -> Json | None:
@@ -103,7 +105,7 @@ class Apis:
                            address: str) -> Json:
         """Post as the reader at `address` (forwarded, so that rate limits count them)."""
         headers = _token(token) | {"X-Forwarded-For": address}
-        return await self._send("POST", f"{self.comments}/articles/{article_id}/comments",
+        return await self._send("POST", f"{self.comments}/articles/{int(article_id)}/comments",
                                 json=fields, headers=headers)
 
     async def preview(self, body: bytes) -> httpx.Response:
@@ -124,7 +126,7 @@ class Apis:
         return response.json() if response.status_code == 200 else None
 
     async def draft(self, token: str, article_id: int) -> Json:
-        return await self._get(f"{self.posts}/articles/by-id/{article_id}",
+        return await self._get(f"{self.posts}/articles/by-id/{int(article_id)}",
                                headers=_bearer(token))
 
     async def create_article(self, token: str, fields: Json) -> Json:
@@ -132,12 +134,12 @@ class Apis:
                                 headers=_bearer(token))
 
     async def update_article(self, token: str, article_id: int, fields: Json) -> Json:
-        return await self._send("PATCH", f"{self.posts}/articles/{article_id}",
+        return await self._send("PATCH", f"{self.posts}/articles/{int(article_id)}",
                                 json=_filled(fields), headers=_bearer(token))
 
     async def article_action(self, token: str, article_id: int, action: str) -> Json:
-        return await self._send("POST", f"{self.posts}/articles/{article_id}/{action}",
-                                headers=_bearer(token))
+        url = f"{self.posts}/articles/{int(article_id)}/{_segment(action)}"
+        return await self._send("POST", url, headers=_bearer(token))
 
     async def preview_article(self, token: str, body: str) -> str:
         result = await self._send("POST", f"{self.posts}/preview", json={"body": body},
@@ -145,8 +147,8 @@ class Apis:
         return str(result["body_html"])
 
     async def moderate(self, token: str, comment_id: int, action: str) -> Json:
-        return await self._send("POST", f"{self.comments}/comments/{comment_id}/{action}",
-                                headers=_bearer(token))
+        url = f"{self.comments}/comments/{int(comment_id)}/{_segment(action)}"
+        return await self._send("POST", url, headers=_bearer(token))
 
     async def held_back(self, token: str, article_id: int) -> list[Json]:
         """The article's hidden comments and those waiting for approval, for an editor; none
@@ -154,7 +156,7 @@ class Apis:
         is still worth showing."""
         try:
             lists = await asyncio.gather(*(
-                self._get(f"{self.comments}/moderation/{which}",
+                self._get(f"{self.comments}/moderation/{_segment(which)}",
                           params={"article_id": article_id}, headers=_bearer(token))
                 for which in ("hidden", "waiting")))
         except ServiceError:
@@ -168,7 +170,7 @@ class Apis:
 
     async def subscription(self, purpose: str, token: str) -> Json:
         """Confirm or unsubscribe the address `token` names: the address as it now stands."""
-        return await self._send("POST", f"{self.notify}/{purpose}", json={"token": token})
+        return await self._send("POST", f"{self.notify}/{_segment(purpose)}", json={"token": token})
 
     async def feed_index(self) -> list[Json]:
         """Every feed the feeds service serves: its `path`, `title` and a URL per format."""
@@ -178,7 +180,8 @@ class Apis:
     async def _with_counts(self, articles: list[Json]) -> None:
         """Each article's comment count; None where the comments service cannot say."""
         threads = await asyncio.gather(*(
-            self.http.get(f"{self.comments}/articles/{a['id']}/comments", params={"limit": 1})
+            self.http.get(f"{self.comments}/articles/{int(a['id'])}/comments",
+                          params={"limit": 1})
             for a in articles), return_exceptions=True)
         for article, thread in zip(articles, threads, strict=True):
             article["comment_count"] = (thread.json()["count"] if isinstance(
@@ -206,12 +209,18 @@ class Apis:
         return result
 
 
+def _segment(value: str) -> str:
+    """A value as one path segment of an API's URL: `?`, `#`, `/`, `%` and controls quoted,
+    so that a page's slug can never become another path or a query (nor an invalid URL)."""
+    return quote(value, safe="")
+
+
 def _page(cursor: str | None, limit: int) -> dict[str, Any]:
     return {"limit": limit} | ({"cursor": cursor} if cursor else {})
 
 
 def _bearer(token: str | None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"} if token else {}
+    return {"Authorization": f"Bearer {token}"} if token and _sane(token) else {}
 
 
 def _filled(fields: Json) -> Json:
@@ -220,7 +229,16 @@ def _filled(fields: Json) -> Json:
 
 
 def _token(token: str | None) -> dict[str, str]:
-    return {"X-Commenter-Token": token} if token else {}
+    return {"X-Commenter-Token": token} if token and _sane(token) else {}
+
+
+def _sane(token: str) -> bool:
+    """Whether a token from a cookie can be a token at all (URL-safe text of sane length): a
+    hand-made cookie with controls or spaces must not become a header the client refuses."""
+    return _TOKEN.fullmatch(token) is not None
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{1,500}")
 
 
 async def _pass_request_id(request: httpx.Request) -> None:

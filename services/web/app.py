@@ -3,6 +3,7 @@ article pages with their threads and a comment form that works without JavaScrip
 no data: every page is built from the posts, comments and feeds services' public APIs."""
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -45,6 +46,7 @@ app = ObservedApp(title="Burg", docs_url=None, redoc_url=None, openapi_url=None)
 # Each request gets an id (the gateway's X-Request-ID, else a new one), in the web's log lines
 # and passed on to every API call the page makes (apis.py): one id from gateway to worker.
 app.observed = ("web", settings.access_log)
+app.trusted_proxies = settings.trusted_proxies  # the gateway's X-Forwarded-For, nobody else's
 configure_logging("web", settings.log_level, settings.log_format)
 logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line for every API call
 app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -82,9 +84,20 @@ async def front(request: Request, cursor: str | None = None) -> Response:
     return _page(request, "front.html", articles=articles, categories=categories)
 
 
+# What a slug can be (as the posts service makes them): any other is no page, and is not
+# sent on to an API.
+SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def _no_page(request: Request) -> Response:
+    return _page(request, "error.html", status=404, message="There is no such page.")
+
+
 @app.get("/categories/{slug}", response_class=HTMLResponse)
 async def category(request: Request, slug: str, cursor: str | None = None) -> Response:
     """One category's articles, with its feeds named for readers and feed readers."""
+    if not SLUG.fullmatch(slug):
+        return _no_page(request)
     found, articles = await apis.category(slug, cursor)
     return _page(request, "category.html", category=found, articles=articles)
 
@@ -94,6 +107,8 @@ async def article(request: Request, slug: str, cursor: str | None = None,
                   before: str | None = None, reply_to: int | None = None) -> Response:
     """The article, a page of its thread (after `cursor`, or before `before`) and the comment
     form (or the closed notice)."""
+    if not SLUG.fullmatch(slug):
+        return _no_page(request)
     return await _article_page(request, slug, cursor=cursor, before=before, reply_to=reply_to)
 
 
@@ -123,6 +138,8 @@ async def post_comment(request: Request, slug: str) -> Response:
     """The comment form, posted without JavaScript to the article's own address (the old
     `/comments` one still takes forms of pages opened before): back to the new comment, or
     the article again at its form, which says what to change and keeps what was typed."""
+    if not SLUG.fullmatch(slug):
+        return _no_page(request)
     form = await forms.posted(request)
     if not csrf.form_ok(request, form):
         return _page(request, "error.html", status=403, message=EXPIRED)

@@ -16,7 +16,10 @@ from tests.web.test_pages import csrf_of
 
 HOSTS = itertools.count(1)  # a fresh address per reader: each has its own rate budget
 ENV = {"BURG_COMMENTS_PREMODERATION": "true", "BURG_COMMENTS_EDIT_WINDOW_MINUTES": "0",
-       "BURG_COMMENTS_RATE_PER_IP": "5", "BURG_COMMENTS_RATE_PER_COMMENTER": "100"}
+       "BURG_COMMENTS_RATE_PER_IP": "5", "BURG_COMMENTS_RATE_PER_COMMENTER": "100",
+       # This site's tests play the gateway: their X-Forwarded-For gives each reader an
+       # address of their own.
+       "BURG_TRUSTED_PROXIES": "127.0.0.1"}
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +31,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 def reader(site: Stack) -> httpx.Client:
     """A client from an address of its own (the gateway's X-Forwarded-For, trusted from
-    127.0.0.1), so each test has its own per-address budget."""
+    127.0.0.1 on this site), so each test has its own per-address budget."""
     address = f"198.51.100.{next(HOSTS)}"
     return site.client("comments", headers={"X-Forwarded-For": address})
 

@@ -88,9 +88,13 @@ def test_each_api_listens_where_the_gateway_and_its_health_check_look(container:
     assert f"server {container}:{port};" in NGINX
     assert f"127.0.0.1:{port}/healthz" in " ".join(spec["healthcheck"]["test"])
     # The client's address comes from the gateway's X-Forwarded-For (rate limits count it),
-    # which the gateway sets itself rather than passing on the client's.
-    trusted = spec["command"][spec["command"].index("--forwarded-allow-ips") + 1]
-    assert trusted == "*" and "ports" not in spec
+    # which the gateway sets itself rather than passing on the client's; the app trusts it
+    # from the gateway (and the web) only, never uvicorn from whoever connects.
+    assert "--no-proxy-headers" in spec["command"] and "ports" not in spec
+    assert not any("forwarded-allow-ips" in part for part in spec["command"])
+    assert spec["environment"]["BURG_TRUSTED_PROXIES"] == "gateway,web"
+    assert "gateway" in COMPOSE["services"] and "*" not in spec["environment"][
+        "BURG_TRUSTED_PROXIES"]
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in NGINX
 
 

@@ -18,7 +18,8 @@ import redis
 
 from shared.embedded_redis import free_port
 from tests.comments.helpers import open_article
-from tests.conftest import Stack, wait_for
+from tests.conftest import GATEWAY_ADDRESS, Stack, wait_for
+from tests.web.test_pages import csrf_of
 
 CONFIG = Path(__file__).parents[2] / "deploy" / "nginx.conf"
 UPSTREAMS = {"posts-api": "posts", "comments-api": "comments", "notify-api": "notify",
@@ -45,6 +46,9 @@ def local_config(folder: Path, listen: int, ports: dict[str, int] | None = None)
         return f"server 127.0.0.1:{ports[host] if ports else port};"
 
     text = re.sub(r"server ([\w-]+):(\d+);", upstream, text)
+    # From the one address the test stack trusts as its gateway (BURG_TRUSTED_PROXIES).
+    text = text.replace("proxy_http_version 1.1;",
+                        f"proxy_http_version 1.1;\n        proxy_bind {GATEWAY_ADDRESS};")
     path = folder / "nginx.conf"
     path.write_text(text + f"\npid {folder}/nginx.pid;\n")
     return path
@@ -103,14 +107,19 @@ def test_the_gateway_routes_each_prefix_to_its_service(gateway: str) -> None:
 def test_a_client_cannot_choose_the_address_its_rate_limit_counts(
         gateway: str, stack: Stack, redis_url: str) -> None:
     article = open_article(stack)
-    spoofed = "203.0.113.77"
-    posted = httpx.post(f"{gateway}/api/comments/articles/{article}/comments",
-                        headers={"X-Forwarded-For": spoofed},
-                        json={"nic": f"Gate {uuid.uuid4().hex[:6]}", "body": "Via nginx."})
+    spoofed, client = "203.0.113.77", "127.0.0.21"
+    # A client of its own address, so that its bucket is its alone.
+    with httpx.Client(transport=httpx.HTTPTransport(local_address=client)) as http:
+        posted = http.post(f"{gateway}/api/comments/articles/{article}/comments",
+                           headers={"X-Forwarded-For": spoofed},
+                           json={"nic": f"Gate {uuid.uuid4().hex[:6]}", "body": "Via nginx."})
     assert posted.status_code == 201, posted.text
     counted = redis.Redis.from_url(redis_url)
-    assert counted.exists("burg:rate:comments:ip:127.0.0.1")  # nginx saw the test's address
+    # The API trusts the gateway's header, which names the address nginx saw; not the
+    # client's own header, nor the gateway's address.
+    assert counted.exists(f"burg:rate:comments:ip:{client}")
     assert not counted.exists(f"burg:rate:comments:ip:{spoofed}")
+    assert not counted.exists(f"burg:rate:comments:ip:{GATEWAY_ADDRESS}")
 
 
 def test_feeds_pass_the_gateway_compressed_once(gateway: str) -> None:
@@ -123,3 +132,24 @@ def test_feeds_pass_the_gateway_compressed_once(gateway: str) -> None:
         assert not packed.headers["etag"].startswith("W/")
     assert "content-encoding" not in plain.headers
     assert gzip.decompress(wire) == plain.content
+
+
+def test_a_comment_sent_with_the_site_s_form_counts_the_reader_s_address(
+        gateway: str, stack: Stack, redis_url: str) -> None:
+    """Gateway → web → comments API: the web passes on the reader's address (trusted in
+    compose and Kubernetes as a proxy); here the web is on 127.0.0.1, trusted by nobody, so
+    the API must count the web's own address, never what the reader wrote."""
+    article = open_article(stack)
+    slug = stack.editor().get(f"/articles/by-id/{article}").json()["slug"]
+    spoofed, client = "203.0.113.78", "127.0.0.22"
+    transport = httpx.HTTPTransport(local_address=client)
+    with httpx.Client(transport=transport, base_url=gateway,
+                      headers={"X-Forwarded-For": spoofed}) as reader:
+        page = reader.get(f"/articles/{slug}")
+        assert page.status_code == 200, page.text
+        sent = reader.post(f"/articles/{slug}", data={
+            "csrf": csrf_of(page), "nic": f"Form {uuid.uuid4().hex[:6]}", "body": "Hello"})
+    assert sent.status_code == 303, sent.text
+    counted = redis.Redis.from_url(redis_url)
+    assert not counted.exists(f"burg:rate:comments:ip:{spoofed}")
+    assert counted.exists("burg:rate:comments:ip:127.0.0.1")

@@ -90,3 +90,18 @@ def test_only_notify_pods_get_the_key_that_opens_addresses() -> None:
     maps = [find("ConfigMap", s["configMapRef"]["name"])["data"] for s in api["envFrom"]
             if "configMapRef" in s]
     assert any("BURG_NOTIFY_PUBLIC_KEY" in data for data in maps)
+
+
+def test_the_apis_trust_the_forwarded_address_of_the_ingress_and_the_web_only() -> None:
+    trusted = find("ConfigMap", "burg")["data"]["BURG_TRUSTED_PROXIES"].split(",")
+    assert "*" not in trusted and len(trusted) == 2
+    for name in trusted:  # headless services: their names resolve to their pods' addresses
+        service, _, namespace = name.partition(".svc")[0].partition(".")
+        found = find("Service", service)
+        assert found["spec"]["clusterIP"] == "None"
+        assert found["metadata"].get("namespace", "") == namespace
+    web = find("Deployment", "web")["spec"]["selector"]["matchLabels"]
+    assert find("Service", "web-pods")["spec"]["selector"] == web
+    for spec in (pod("Deployment", f"{s}-api") for s in SERVICES):
+        assert "--no-proxy-headers" in spec["containers"][0]["command"]
+    assert "--no-proxy-headers" in pod("Deployment", "web")["containers"][0]["command"]
