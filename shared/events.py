@@ -124,6 +124,9 @@ class EditorAuthorized(Event):
     type: ClassVar[str] = "editor.authorized"
     nic: str
     token_hash: str
+    # One more with each change of this editor's token (authorized, rotated, revoked): a
+    # consumer ignores a change older than one it has applied. 0: sent before versions.
+    version: int = 0
 
 
 class EditorRevoked(Event):
@@ -131,6 +134,7 @@ class EditorRevoked(Event):
 
     type: ClassVar[str] = "editor.revoked"
     nic: str
+    version: int = 0  # as in `editor.authorized`
 
 
 class SubscriptionRequested(Event):

@@ -17,10 +17,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from services.comments.nics import nic_keys
 from shared.api import MAX_ID
 from shared.db import stored_as_text
 from shared.events import utcnow
@@ -48,11 +49,15 @@ class ArticleReplica(CommentsTable, table=True):
 
 
 class EditorReplica(CommentsTable, table=True):
-    """An editor's token hash, from the posts service's events: the same token moderates."""
+    """An editor as the posts service's events tell of them: their token's hash (the same
+    token moderates here), and the version of the newest event applied."""
 
-    token_hash: str = Field(primary_key=True, max_length=64)
-    nic: str = Field(index=True)
+    nic: str = Field(primary_key=True, max_length=40)
+    token_hash: str | None = Field(default=None, unique=True, max_length=64)
     revoked: bool = False
+    # Set by the posts service, one more with each change of the editor's token: with several
+    # workers (or a retry) an older event may come after a newer one, and is ignored.
+    version: int = 0
 
 
 class Commenter(CommentsTable, table=True):
@@ -66,12 +71,19 @@ class Commenter(CommentsTable, table=True):
 
 
 class Nic(CommentsTable, table=True):
-    """A nic belongs to the commenter who used it first (`key` is its case-folded form)."""
+    """A nic belongs to the commenter who used it first; no other may use it, nor one that
+    looks like it (see `nics`: `key` is its RFC 8266 comparison form, the skeletons how it
+    looks)."""
+
+    __table_args__ = (UniqueConstraint("skeleton", name="uq_nic_skeleton"),
+                      UniqueConstraint("skeleton_cased", name="uq_nic_skeleton_cased"))
 
     key: str = Field(primary_key=True, max_length=40)
     nic: str = Field(max_length=40)
     commenter_id: int = Field(foreign_key="commenter.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
+    skeleton: str = Field(max_length=160)
+    skeleton_cased: str = Field(max_length=160)
 
 
 class CommentStatus(StrEnum):
@@ -140,10 +152,10 @@ class CommentCreate(SQLModel):
 
     @field_validator("nic")
     @classmethod
-    def _folds_short(cls, value: str) -> str:
-        # Nics are compared case-folded ("ß" → "ss"): the folded form must fit too.
-        if len(value.casefold()) > 40:
-            raise ValueError("is too long once case-folded (at most 40 characters)")
+    def _a_nickname(cls, value: str) -> str:
+        # No invisible or direction-control characters, only what RFC 8266 allows, and short
+        # enough once normalised (ValueError saying which).
+        nic_keys(value)
         return value
 
 

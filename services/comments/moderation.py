@@ -5,6 +5,7 @@ from sqlmodel import Session, col, select
 from services.comments.changes import make_public, take_down
 from services.comments.identity import token_hash
 from services.comments.models import Comment, Commenter, CommentStatus, EditorReplica, Nic
+from services.comments.nics import stored_nic_keys
 from shared.errors import Conflict, NotFound, Unauthorized
 from shared.events import CommentRestored
 from shared.outbox import Outbox
@@ -14,7 +15,8 @@ def authenticate_editor(*, session: Session, token: str | None) -> EditorReplica
     """The editor holding `token` (the posts service's editors, learned from its events)."""
     if not token:
         raise Unauthorized("an editor token is required (Authorization: Bearer <token>)")
-    editor = session.get(EditorReplica, token_hash(token))
+    editor = session.exec(select(EditorReplica)
+                          .where(EditorReplica.token_hash == token_hash(token))).first()
     if editor is None or editor.revoked:
         raise Unauthorized("the editor token is not valid")
     return editor
@@ -81,7 +83,7 @@ def _with_status(session: Session, status: CommentStatus, article_id: int | None
 
 def set_banned(*, session: Session, nic: str, banned: bool) -> None:
     """Ban (or unban) the commenter who owns `nic`, under all their nics."""
-    owner = session.get(Nic, nic.casefold())
+    owner = session.get(Nic, stored_nic_keys(nic).key)
     if owner is None:
         raise NotFound(f"no commenter uses the nic {nic!r}")
     commenter = session.get_one(Commenter, owner.commenter_id)

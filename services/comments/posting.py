@@ -119,8 +119,10 @@ def preview(body: str) -> str:
 
 def edit_own(*, session: Session, outbox: Outbox, settings: CommentsSettings, comment_id: int,
              token: str | None, data: CommentEdit) -> Comment:
-    """The author changes their comment's text, within the edit window; `comment.edited`."""
-    comment = _own(session, settings, comment_id, token)
+    """The author changes their comment's text, within the edit window, while the article
+    takes comments; `comment.edited`. A banned author cannot (Forbidden), nor anyone once the
+    thread closed (Forbidden) or the article was retracted (NotFound)."""
+    comment = _own(session, settings, comment_id, token, editing=True)
     comment.body, comment.body_html = data.body, render(data.body)
     _check_links(comment.body_html, settings)
     comment.edited_at = utcnow()
@@ -136,7 +138,9 @@ def edit_own(*, session: Session, outbox: Outbox, settings: CommentsSettings, co
 
 def delete_own(*, session: Session, outbox: Outbox, settings: CommentsSettings,
                comment_id: int, token: str | None) -> None:
-    """The author deletes their comment, within the edit window; `comment.removed`."""
+    """The author deletes their comment, within the edit window; `comment.removed`. Taking
+    one's words back harms no one: a banned author may, and so may anyone after the thread
+    closed or the article was retracted."""
     comment = _own(session, settings, comment_id, token)
     take_down(session, outbox, comment, CommentStatus.deleted)
     session.commit()
@@ -173,14 +177,23 @@ def _check_links(body_html: str, settings: CommentsSettings) -> None:
 
 
 def _own(session: Session, settings: CommentsSettings, comment_id: int,
-         token: str | None) -> Comment:
-    """The token holder's own comment, still inside its edit window."""
+         token: str | None, *, editing: bool = False) -> Comment:
+    """The token holder's own comment, still inside its edit window; to edit it, also an
+    author not banned, and an article still taking comments."""
     commenter = identity.require(session, token)
     comment = session.get(Comment, comment_id)
     if comment is None or comment.status in (CommentStatus.deleted, CommentStatus.hidden):
         raise NotFound(f"no comment {comment_id}")
     if comment.commenter_id != commenter.id:
         raise Forbidden("only its author can change a comment")
+    if editing:
+        identity.not_banned(commenter)
+        article = session.get(ArticleReplica, comment.article_id)
+        if article is None or article.retracted:
+            raise NotFound(f"comment {comment_id} is on an article that was retracted; it can "
+                           "no longer be edited")
+        if not is_open(article):
+            raise Forbidden(f"{CLOSED} Its comments can no longer be edited.")
     window = timedelta(minutes=settings.edit_window_minutes)
     if as_utc(comment.created_at) + window < utcnow():
         raise Forbidden(f"comments can be changed for {settings.edit_window_minutes} minutes "

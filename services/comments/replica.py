@@ -3,9 +3,11 @@ article's commentability, and the editors' token hashes."""
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import delete, or_
+from sqlmodel import Session, col
 
-from services.comments.models import ArticleReplica, EditorReplica
+from services.comments.models import ArticleReplica, EditorReplica, Nic
+from services.comments.nics import stored_nic_keys
 from shared.events import (
     ArticlePublished,
     ArticleRetracted,
@@ -46,18 +48,30 @@ def _older(moment: datetime, article: ArticleReplica) -> bool:
 
 
 def on_editor_authorized(session: Session, event: EditorAuthorized) -> None:
-    """An editor's new token moderates from now on; their older one no longer does."""
-    for old in session.exec(select(EditorReplica).where(EditorReplica.nic == event.nic)):
-        old.revoked = True
-        session.add(old)
-    editor = session.get(EditorReplica, event.token_hash) or EditorReplica(
-        token_hash=event.token_hash, nic=event.nic)
-    editor.revoked = False
+    """An editor's new token moderates from now on, their older one no longer does; unless a
+    newer change of theirs is already here. Their nic is theirs: a commenter who held it, or
+    one like it, no longer does."""
+    editor = _editor(session, event.nic)
+    if event.version < editor.version:
+        return
+    editor.token_hash, editor.revoked, editor.version = event.token_hash, False, event.version
     session.add(editor)
+    keys = stored_nic_keys(event.nic)
+    session.execute(delete(Nic).where(or_(
+        col(Nic.key) == keys.key, col(Nic.skeleton) == keys.skeleton,
+        col(Nic.skeleton_cased) == keys.skeleton_cased)))
 
 
 def on_editor_revoked(session: Session, event: EditorRevoked) -> None:
-    """The editor's token stops moderating."""
-    for editor in session.exec(select(EditorReplica).where(EditorReplica.nic == event.nic)):
-        editor.revoked = True
-        session.add(editor)
+    """The editor's token stops moderating; unless a newer change of theirs is already here.
+    Come before the token it revokes, the revocation is kept, so that the older token is
+    ignored when it arrives."""
+    editor = _editor(session, event.nic)
+    if event.version < editor.version:
+        return
+    editor.revoked, editor.version = True, event.version
+    session.add(editor)
+
+
+def _editor(session: Session, nic: str) -> EditorReplica:
+    return session.get(EditorReplica, nic) or EditorReplica(nic=nic)

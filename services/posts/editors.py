@@ -24,14 +24,16 @@ def create_editor(*, session: Session, outbox: Outbox, nic: str, rotate: bool = 
     A nic no commenter could use (a control character, two lines…) is Invalid.
     """
     nic = editor_nic(nic)
-    editor = session.exec(select(Editor).where(Editor.nic == nic)).first()
+    editor = _locked(session, nic)
     if editor is not None and not rotate:
         raise Conflict(f"editor {nic!r} exists; pass --rotate for a new token")
     token = secrets.token_urlsafe(32)
     editor = editor or Editor(nic=nic, token_hash="")
     editor.token_hash, editor.revoked_at = token_hash(token), None
+    editor.version = (editor.version or 0) + 1
     session.add(editor)
-    outbox.add(session, EditorAuthorized(nic=nic, token_hash=editor.token_hash))
+    outbox.add(session, EditorAuthorized(nic=nic, token_hash=editor.token_hash,
+                                         version=editor.version))
     session.commit()
     return token
 
@@ -46,13 +48,20 @@ def editor_nic(nic: str) -> str:
 
 def revoke_editor(*, session: Session, outbox: Outbox, nic: str) -> None:
     """Make the editor's token stop working."""
-    editor = session.exec(select(Editor).where(Editor.nic == nic)).first()
+    editor = _locked(session, nic)
     if editor is None:
         raise NotFound(f"no editor {nic!r}")
     editor.revoked_at = utcnow()
+    editor.version += 1
     session.add(editor)
-    outbox.add(session, EditorRevoked(nic=nic))
+    outbox.add(session, EditorRevoked(nic=nic, version=editor.version))
     session.commit()
+
+
+def _locked(session: Session, nic: str) -> Editor | None:
+    """The editor `nic`, locked until commit (on PostgreSQL): two changes at once cannot both
+    take the same next version."""
+    return session.exec(select(Editor).where(Editor.nic == nic).with_for_update()).first()
 
 
 def authenticate(*, session: Session, token: str | None) -> Editor:

@@ -23,6 +23,9 @@ class Editor(PostsTable, table=True):
     token_hash: str = Field(unique=True, max_length=64)  # sha256 of the API token
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    # One more with each change of the token, carried in its event (editor.authorized,
+    # editor.revoked) so that consumers apply them in order.
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class CategoryBase(SQLModel):

@@ -33,11 +33,16 @@ def safe_url(url: str, schemes: frozenset[str] = WEB) -> str | None:
 def split_trailing(url: str) -> tuple[str, str]:
     """A bare URL found in prose, split from the punctuation after it that ends the sentence.
     A closing parenthesis stays when the URL opened one (Wikipedia's `Foo_(bar)`)."""
+    # Counted once and kept up to date while stripping from the end, so the work is linear in
+    # the URL's length: recounting for each stripped character made a long run of ")" quadratic.
+    # Only ")" is ever stripped of the two, so only `closes` changes.
+    opens, closes = url.count("("), url.count(")")
     end = len(url)
     while end:
         last = url[end - 1]
-        unbalanced = last == ")" and url.count(")", 0, end) > url.count("(", 0, end)
-        if last not in _TRAILING and not unbalanced:
+        if last == ")" and closes > opens:
+            closes -= 1
+        elif last not in _TRAILING:
             break
         end -= 1
     return url[:end], url[end:]
