@@ -6,6 +6,7 @@ import email.policy
 import os
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from sqlalchemy import Connection, Engine, event
 
 from devserver.launch import launch
 from shared.embedded_redis import EmbeddedRedis
@@ -42,6 +44,25 @@ def wait_for(check: Callable[[], T | None], timeout: float = 60.0, what: str = "
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.05)
+
+
+_engines_used: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+
+@event.listens_for(Engine, "engine_connect")
+def _note_engine(connection: Connection) -> None:
+    _engines_used.add(connection.engine)
+
+
+@pytest.fixture(autouse=True)
+def _close_idle_connections() -> Iterator[None]:
+    """After each test, close the idle pooled connections of every engine it used (an engine
+    reconnects when used again). Each test's database has an engine of its own, and their
+    pools, left open, would take a PostgreSQL server's 100 connections a few dozen tests in."""
+    yield
+    for engine in list(_engines_used):
+        engine.dispose()
+    _engines_used.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)
