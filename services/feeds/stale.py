@@ -44,8 +44,8 @@ LEFTOVER = timedelta(seconds=5)  # stale this long: its render task was lost
 # runs: a worker killed mid-render frees it within RENDER_LEASE.
 RENDER_LEASE = 5.0
 RENEW_EVERY = 1.0
-# Only the task that became the one waiting retry is sent again while the lock is held;
-# its flag outlives its due time by this much, should the retry be lost with its worker.
+# At most one render task waits for a round under way: a flag holds its token, and outlives
+# the task's due time by WAITING_SLACK seconds, should the task be lost with its worker.
 WAITING_SLACK = 2
 _DELETE_IF_OURS = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
                    "return redis.call('del', KEYS[1]) end return 0")
