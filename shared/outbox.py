@@ -39,10 +39,11 @@ from shared.observability import EVENTS, REQUEST_ID
 log = logging.getLogger(__name__)
 
 PENDING = "burg_outbox_pending"  # key in Session.info: envelopes to relay after the commit
-CLAIM = timedelta(seconds=30)  # one sweep owns a row this long while sending it
+CLAIM = timedelta(seconds=30)  # a sweep owns a row this long while sending it (should it die)
 GRACE = timedelta(seconds=5)  # the sweep leaves a new row this long to the relay after commit
 KEEP_SENT = timedelta(days=1)  # sent rows are kept a day for inspection, then pruned
 RELAY_BATCH = 200  # events the relay thread sends and marks sent in one round, at most
+RELEASE_CHUNK = 500  # ids per UPDATE when a failed sweep unclaims what it did not send
 RELAY_EXIT_WAIT = 10  # seconds a process that exits gives its relay thread to finish
 
 
@@ -174,10 +175,11 @@ class Outbox:
     def _send(self, envelopes: list[dict[str, Any]]) -> int:
         """Put each event on its consumers' queues, then mark all sent in one transaction.
 
-        Stops at the first failure (the broker is likely down): the sweep retries later.
+        Stops at the first failure (the broker is likely down) and releases every row it did
+        not send, so that the next sweep after the broker returns sends them all.
         """
         sent: list[dict[str, Any]] = []
-        for envelope in envelopes:
+        for index, envelope in enumerate(envelopes):
             try:
                 for consumer in consumers(envelope):
                     self.celery.send_task(
@@ -190,7 +192,8 @@ class Outbox:
             except Exception as exc:  # broker unreachable: leave the row for the sweep
                 log.warning("outbox: could not send %s %s: %s", envelope["type"],
                             envelope["id"], exc)
-                self._release(envelope["id"], error=repr(exc))
+                self._release(envelope["id"], [e["id"] for e in envelopes[index + 1:]],
+                              error=repr(exc))
                 break
             sent.append(envelope)
             EVENTS.labels(self.producer, envelope["type"], "published").inc()
@@ -198,12 +201,18 @@ class Outbox:
             self._mark_sent(sent)
         return len(sent)
 
-    def _release(self, event_id: str, *, error: str) -> None:
+    def _release(self, failed: str, untried: list[str], *, error: str) -> None:
+        """Unclaim the row whose send failed and those not tried after it: kept claimed,
+        they would wait out CLAIM although the broker may be back by the next sweep."""
         t = self.table
         with self.engine.begin() as conn:
-            conn.execute(update(t).where(t.c.event_id == event_id)
+            conn.execute(update(t).where(t.c.event_id == failed)
                          .values(claimed_until=None, last_error=error,
                                  attempts=t.c.attempts + 1))
+            for chunk in range(0, len(untried), RELEASE_CHUNK):
+                conn.execute(update(t).where(t.c.event_id.in_(untried[chunk:chunk + RELEASE_CHUNK]),
+                                             t.c.sent_at.is_(None))
+                             .values(claimed_until=None))
 
     def _mark_sent(self, envelopes: list[dict[str, Any]]) -> None:
         now, t = utcnow(), self.table

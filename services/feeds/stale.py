@@ -8,7 +8,9 @@ Keys: `site`, `category:<slug>`, `comments` (the site's latest comments) and
 """
 
 import logging
+import math
 import time
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -22,6 +24,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
 from services.feeds import failures
+from services.feeds.lease import Lease
 from services.feeds.models import FeedRenderFailure, FeedStale
 from shared.events import as_utc, utcnow
 from shared.inbox import HANDLING
@@ -37,7 +40,15 @@ PENDING_FOR = 60  # seconds a "render task queued" flag lives, should its task b
 MIN_GAP = 0.25
 MAX_DEFER = timedelta(seconds=0.3)
 LEFTOVER = timedelta(seconds=5)  # stale this long: its render task was lost
-RENDER_LOCK = 300  # seconds a round may hold the render lock, should its worker die
+# The render lock is a lease of RENDER_LEASE seconds, renewed every RENEW_EVERY while a round
+# runs: a worker killed mid-render frees it within RENDER_LEASE.
+RENDER_LEASE = 5.0
+RENEW_EVERY = 1.0
+# At most one render task waits for a round under way: a flag holds its token, and outlives
+# the task's due time by WAITING_SLACK seconds, should the task be lost with its worker.
+WAITING_SLACK = 2
+_DELETE_IF_OURS = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
+                   "return redis.call('del', KEYS[1]) end return 0")
 
 
 def mark(session: Session, *keys: str, cause: tuple[str, str] | None = None) -> None:
@@ -96,6 +107,7 @@ class StaleRenders:
         self.celery, self.sessions, self.flag = celery, sessions, flag
         self.attempts = attempts  # failed renders of a document before it is set aside
         self.redis = redis.Redis.from_url(redis_url)
+        self.waiting = f"{flag}:waiting"  # a render task waits for the round under way
 
     def watch(self) -> None:
         """After each commit that marked documents stale, make sure a render task is queued."""
@@ -149,24 +161,45 @@ class StaleRenders:
     def render_all(self, render: Callable[[Session, str], None], *, wait: float = 0) -> int:
         """Render every stale document with `render(session, key)`; return how many.
 
-        One round at a time across all workers (a lock in Redis): two rounds at once could
-        store an older rendering after a newer one. A worker that finds the lock taken leaves
-        the work to the round under way, which renders whatever is stale when it reads (or,
-        with `wait`, waits that many seconds for its turn).
+        One round at a time across all workers (a lease in Redis, renewed while the round
+        runs): two rounds at once could store an older rendering after a newer one. A worker
+        that finds the lock taken leaves the work to the round under way and to the one
+        waiting retry (`_wait_for_round`), or, with `wait`, waits that many seconds for its
+        turn.
         """
-        lock = self.redis.lock(f"{self.flag}:lock", timeout=RENDER_LOCK, blocking_timeout=wait)
-        if not lock.acquire():
-            # Come back once that round is over: it may have read before the latest changes.
-            self.redis.delete(self.flag)
-            self.schedule(countdown=0.2)
+        lease = Lease(self.redis, f"{self.flag}:lock", seconds=RENDER_LEASE,
+                      renew_every=RENEW_EVERY)
+        if not lease.acquire(wait):
+            self.redis.delete(self.flag)  # this task has started: changes queue the next one
+            self._wait_for_round()
             return 0
         try:
-            return self._render_all(render)
+            return self._render_all(render, lease)
         finally:
             self.redis.set(f"{self.flag}:last-round", time.time(), ex=PENDING_FOR)
-            lock.release()
+            lease.release()
+            if self.redis.exists(self.waiting):
+                self.schedule()  # changes came during the round: render them now
 
-    def _render_all(self, render: Callable[[Session, str], None]) -> int:
+    def stop_waiting(self, token: str) -> None:
+        """The waiting retry with this token has started: another task may wait now."""
+        if token:
+            self.redis.eval(_DELETE_IF_OURS, 1, self.waiting, token)
+
+    def _wait_for_round(self) -> None:
+        """The round under way may have read before the latest changes, and its worker may
+        die holding the lease: one task comes back when the lease would run out unrenewed
+        (a live round hands over sooner, when it ends). Every other task that finds the lock
+        taken leaves it at that, so waiting rounds never pile up in the queue."""
+        remaining = self.redis.pttl(f"{self.flag}:lock") / 1000
+        countdown = min(max(remaining, 0.1), RENDER_LEASE)
+        token = uuid.uuid4().hex
+        if self.redis.set(self.waiting, token, nx=True,
+                          ex=math.ceil(countdown) + WAITING_SLACK):
+            self.celery.send_task(TASK, queue="feeds", countdown=countdown,
+                                  kwargs={"waiting": token})
+
+    def _render_all(self, render: Callable[[Session, str], None], lease: Lease) -> int:
         self.redis.delete(self.flag)  # changes from now on queue the next task
         with self.sessions() as session:
             stale = session.execute(select(col(FeedStale.key), col(FeedStale.version))
@@ -174,11 +207,15 @@ class StaleRenders:
                                     .order_by(col(FeedStale.since))).all()
         done = 0
         for key, version in stale:
+            if not lease.held:  # another round may be under way: leave the rest to it
+                break
             # The version is read before the read model: a change committed later raises it,
             # the delete below then misses, and the document stays stale for the next round.
             try:
                 with self.sessions() as session:
                     render(session, key)
+                    if not lease.held:  # an older rendering must not land after a newer one
+                        break
                     session.execute(delete(FeedStale).where(col(FeedStale.key) == key,
                                                             col(FeedStale.version) == version))
                     failures.rendered(session, key)

@@ -42,8 +42,10 @@ def render(session: Session, key: str) -> None:
 
 
 @runtime.celery.task(name=TASK, acks_late=True)
-def render_stale() -> int:
-    """Render every stale document once (after the events queued meanwhile, in a burst)."""
+def render_stale(waiting: str = "") -> int:
+    """Render every stale document once (after the events queued meanwhile, in a burst);
+    `waiting`: this is the one task that waited for a round under way to end."""
+    renders.stop_waiting(waiting)
     if renders.defer_behind_queue():
         return 0
     return renders.render_all(render)

@@ -1,0 +1,100 @@
+"""In-process (the feeds database and a Redis of its own; no worker): the render lock is a
+lease the round renews while one document takes longer than the lease, and a round whose
+lease ran out stores nothing more, since another round may hold the lock by then."""
+
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, select
+
+from services.feeds import stale
+from services.feeds.models import FeedStale
+from services.feeds.stale import StaleRenders
+from shared.celery_app import make_celery
+from shared.db import make_engine, make_session_factory
+from shared.embedded_redis import EmbeddedRedis
+from shared.settings import Settings
+from tests.conftest import wait_for
+from tests.databases import database_url, migrated
+
+LEASE = 1.0  # seconds: short, so that a render outlasts several leases quickly
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> sessionmaker[Session]:
+    return make_session_factory(make_engine(migrated("feeds", database_url(tmp_path, "feeds"))))
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(stale, "RENDER_LEASE", LEASE)
+    monkeypatch.setattr(stale, "RENEW_EVERY", LEASE / 5)
+    server = EmbeddedRedis(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+def renders_for(sessions: sessionmaker[Session], url: str, flag: str) -> StaleRenders:
+    return StaleRenders(celery=make_celery("feeds", Settings(), url), sessions=sessions,
+                        redis_url=url, flag=flag)
+
+
+def test_a_document_rendering_longer_than_the_lease_keeps_the_lock(
+        sessions: sessionmaker[Session], server: EmbeddedRedis) -> None:
+    flag = f"test:render:{uuid.uuid4().hex}"
+    renders, rival = renders_for(sessions, server.url, flag), renders_for(sessions, server.url,
+                                                                          flag)
+    client = redis.Redis.from_url(server.url)
+    with sessions() as session:
+        stale.mark(session, "site", cause=("event-1", "article.published"))
+        session.commit()
+    started, go = threading.Event(), threading.Event()
+
+    def slow(session: Session, key: str) -> None:
+        started.set()
+        go.wait(timeout=60)
+
+    done: list[int] = []
+    round_ = threading.Thread(target=lambda: done.append(renders.render_all(slow)))
+    round_.start()
+    try:
+        assert started.wait(timeout=30)
+        since = time.monotonic()
+
+        def held_for_three_leases() -> bool:
+            assert client.exists(f"{flag}:lock"), "the lock ran out during the render"
+            assert rival.render_all(lambda session, key: None) == 0, "a rival took the lock"
+            return time.monotonic() - since > 3 * LEASE
+
+        wait_for(held_for_three_leases, what="three leases to pass")
+    finally:
+        go.set()
+        round_.join(timeout=30)
+    assert done == [1]
+    assert not client.exists(f"{flag}:lock")  # given back at the end of the round
+    assert client.exists(f"{flag}:waiting")  # the rival left one task waiting, no more
+
+
+def test_a_round_whose_lease_ran_out_stores_nothing_more(
+        sessions: sessionmaker[Session], server: EmbeddedRedis,
+        caplog: pytest.LogCaptureFixture) -> None:
+    flag = f"test:render:{uuid.uuid4().hex}"
+    renders = renders_for(sessions, server.url, flag)
+    client = redis.Redis.from_url(server.url)
+    with sessions() as session:
+        stale.mark(session, "site", "comments", cause=("event-1", "article.published"))
+        session.commit()
+
+    def render(session: Session, key: str) -> None:
+        client.set(f"{flag}:lock", "another round's token", ex=60)  # ours ran out: taken
+        wait_for(lambda: "render lease ran out" in caplog.text, what="the renewal to fail")
+
+    assert renders.render_all(render) == 0
+    with sessions() as session:
+        assert sorted(session.exec(select(FeedStale.key)).all()) == ["comments", "site"]
+    assert client.get(f"{flag}:lock") == b"another round's token"  # not ours to free
