@@ -6,8 +6,9 @@ claim token of its own), talks to the SMTP server outside any transaction, and r
 acceptance the moment the server has answered 250 to the message (before QUIT), in a short
 transaction of its own, only if its claim still stands. Whatever dies on the way, the delivery
 is found again: a "waiting" one by the next round, a "sending" one whose lease ran out (the
-sender died mid-send) likewise, and it goes out with the same Message-ID. The only window for a
-duplicate is between the server's 250 and that record.
+sender died mid-send) likewise, and it goes out with the same Message-ID. A second copy can
+only follow a message the server took that is not recorded as sent: the sender killed between
+the 250 and that record, or a 250 that never reached us (SMTP cannot tell it from a failure).
 
 Temporary failures (no connection, a server too slow, 4xx) are retried with exponential
 backoff; a permanent one (5xx) fails the delivery, and a refused recipient stops all mail to
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 
 # Sends a message, calling the third argument as soon as the server has accepted it.
 Sender = Callable[[NotifySettings, EmailMessage, Callable[[], object]], None]
-QUEUED = "burg_notify_queued"  # key in Session.info: delivery keys to send after the commit
+QUEUED = "burg_notify_queued"  # key in Session.info: keys queued (the commit wakes a sender)
 MAX_BACKOFF = 3600.0
 
 

@@ -280,13 +280,13 @@ def test_a_slow_server_is_tried_again_and_holds_up_no_other_email(
         tmp_path: Path, redis: EmbeddedRedis, smtp: SMTPServer) -> None:
     """Frank's e-mail meets a server answering a byte every 0.3 s (each within the 2 s for a
     step); Gina's, queued after it, goes out while Frank's conversation still drags on, and
-    Frank's is tried again once its 8 s are up: sent then, once."""
+    Frank's is tried again once its 12 s are up: sent then, once."""
     seed(tmp_path, smtp.port, also=((GINA, 3),))
     with SlowSMTP(smtp.port, every=0.3, give_up=120) as slow:
         # The old task limits (a soft limit of 4 s here) must not be what ends the send.
         worker = start_worker(tmp_path, redis, slow.port, BURG_SMTP_TIMEOUT="2",
-                              BURG_SMTP_TOTAL_SECONDS="8", BURG_NOTIFY_LEASE_SECONDS="20",
-                              BURG_NOTIFY_RETRY_SECONDS="3", BURG_VISIBILITY_TIMEOUT="10")
+                              BURG_SMTP_TOTAL_SECONDS="12", BURG_NOTIFY_LEASE_SECONDS="20",
+                              BURG_NOTIFY_RETRY_SECONDS="5", BURG_VISIBILITY_TIMEOUT="10")
         try:
             send_reply(redis)
             assert slow.dribbling.wait(60), "Frank's e-mail never reached the slow server"
