@@ -9,6 +9,7 @@ duties. Several workers may run: each delivery is claimed by one of them at a ti
 """
 
 import logging
+import os
 import threading
 
 from celery import Celery, bootsteps
@@ -30,18 +31,22 @@ class Sender:
         self.woken = threading.Event()
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
+        self.pid: int | None = None  # the process the threads run in
 
     def start(self) -> None:
         """Start the sending threads."""
         self.stopping.clear()
+        self.pid = os.getpid()
         self.threads = [threading.Thread(target=self._loop, name=f"burg-send-{n}", daemon=True)
                         for n in range(self.count)]
         for thread in self.threads:
             thread.start()
 
     def wake(self) -> None:
-        """Look for due e-mails now rather than at the next poll."""
-        self.woken.set()
+        """Look for due e-mails now rather than at the next poll. A no-op in any other process
+        (a pool child forked from the worker must not touch locks copied mid-use)."""
+        if self.pid == os.getpid():
+            self.woken.set()
 
     def stop(self, timeout: float) -> None:
         """Start no new send; wait up to `timeout` seconds for those under way to end."""
