@@ -17,11 +17,13 @@ from typing import Any
 
 import psutil
 import pytest
+from sqlalchemy import Engine
 
 from services.notify import messages
 from services.notify.models import Address, Consent, Delivery, Status, Subscription
 from services.notify.settings import NotifySettings
 from shared.celery_app import make_celery
+from shared.db import make_engine, make_session_factory
 from shared.embedded_redis import EmbeddedRedis, free_port
 from shared.events import CommentCreated, Envelope
 from shared.settings import Settings
@@ -91,8 +93,23 @@ def send_reply(redis: EmbeddedRedis, **changes: Any) -> None:
         queue="notify")
 
 
+_engines: dict[Path, Engine] = {}
+
+
+@pytest.fixture(autouse=True)
+def _close_engines() -> Iterator[None]:
+    yield
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
 def delivery(tmp_path: Path, key: str = "reply:2:1") -> Delivery | None:
-    with make_notify(tmp_path, 0).sessions() as session:
+    """The delivery as stored now (one engine per test: polled often, and PostgreSQL's
+    connections are few)."""
+    if tmp_path not in _engines:
+        _engines[tmp_path] = make_engine(database_url(tmp_path, "notify"))
+    with make_session_factory(_engines[tmp_path])() as session:
         return session.get(Delivery, key)
 
 
