@@ -41,8 +41,12 @@ def make_celery(service: str, settings: Settings, broker_url: str) -> Celery:
         task_soft_time_limit=min(240, max(1, timeout * 2 // 5)),
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,  # the default (100) gives up for good
-        # Unacked tasks are redelivered after a lost connection; cancel ours to avoid doubles.
-        worker_cancel_long_running_tasks_on_connection_loss=True,
+        # A task running when the broker connection drops is left to finish: a task only
+        # changes its service's database, in one transaction with its inbox row, so its
+        # redelivered copy finds that row and does nothing. Cancelling it would kill a pool
+        # child halfway through its work on every Redis blip. Effects outside the database
+        # are never tasks (notify's e-mail goes out from its own sending threads).
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         worker_hijack_root_logger=False,
         enable_utc=True,
     )

@@ -1,11 +1,12 @@
 """The notify service's composition root: settings, database, Celery, outbox, inbox, the
-link tokens and the deliveries (sent right after the commit that queued them)."""
+link tokens, the deliveries and their sender (the worker's sending threads)."""
 
 import logging
 
 from services.notify.delivery import QUEUED, Deliveries
 from services.notify.migrate import MIGRATIONS
 from services.notify.models import NotifyTable
+from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
 from shared.db import after_commit
@@ -21,4 +22,8 @@ if not settings.private_keys:
         "the dead letters")
 tokens = Tokens(settings)
 deliveries = Deliveries(settings=settings, sessions=runtime.sessions, tokens=tokens)
-after_commit(runtime.sessions, QUEUED, lambda keys: [deliveries.deliver(key) for key in keys])
+sender = Sender(deliveries, threads=settings.send_threads,
+                poll_seconds=settings.send_poll_seconds)
+# A task never sends (see `sender.py`); where the sender runs in the same process (a worker
+# with a thread pool), a commit that queued e-mail wakes it.
+after_commit(runtime.sessions, QUEUED, lambda _keys: sender.wake())

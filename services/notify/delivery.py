@@ -1,17 +1,19 @@
 """Sending e-mail exactly once, as far as SMTP allows.
 
 A delivery is stored (status "waiting") in the same transaction as the event that caused it.
-Right after that commit, a sender claims it ("sending", with a lease and a claim token of its
-own), talks to the SMTP server outside any transaction, and records the outcome, only if its
-claim still stands. Whatever dies on the way, the delivery is found again: a "waiting" one by
-the worker's next round, a "sending" one whose lease ran out (the sender died mid-send)
-likewise, and it goes out with the same Message-ID. The only window for a duplicate is between
-the server's acceptance and the record of it.
+A sender (the worker's sending threads, `sender.py`) claims it ("sending", with a lease and a
+claim token of its own), talks to the SMTP server outside any transaction, and records the
+acceptance the moment the server has answered 250 to the message (before QUIT), in a short
+transaction of its own, only if its claim still stands. Whatever dies on the way, the delivery
+is found again: a "waiting" one by the next round, a "sending" one whose lease ran out (the
+sender died mid-send) likewise, and it goes out with the same Message-ID. A second copy can
+only follow a message the server took that is not recorded as sent: the sender killed between
+the 250 and that record, or a 250 that never reached us (SMTP cannot tell it from a failure).
 
-Temporary failures (no connection, 4xx) are retried with exponential backoff; a permanent one
-(5xx) fails the delivery, and a refused recipient stops all mail to that address (a bounce).
-An e-mail that cannot be built (its content, our bug) fails at once with the reason, never
-retried; whatever happens to one e-mail, the next is sent.
+Temporary failures (no connection, a server too slow, 4xx) are retried with exponential
+backoff; a permanent one (5xx) fails the delivery, and a refused recipient stops all mail to
+that address (a bounce). An e-mail that cannot be built (its content, our bug) fails at once
+with the reason, never retried; whatever happens to one e-mail, the next is sent.
 """
 
 import logging
@@ -35,8 +37,9 @@ from shared.events import utcnow
 
 log = logging.getLogger(__name__)
 
-Sender = Callable[[NotifySettings, EmailMessage], None]
-QUEUED = "burg_notify_queued"  # key in Session.info: delivery keys to send after the commit
+# Sends a message, calling the third argument as soon as the server has accepted it.
+Sender = Callable[[NotifySettings, EmailMessage, Callable[[], object]], None]
+QUEUED = "burg_notify_queued"  # key in Session.info: keys queued (the commit wakes a sender)
 MAX_BACKOFF = 3600.0
 
 
@@ -59,10 +62,13 @@ class Deliveries:
         """One round: fold digests that are due, then send what is due; return how many
         e-mails went out. One bad e-mail does not stop the round."""
         self.fold_digests()
+        return sum(self.deliver(key) for key in self.due_keys(200))
+
+    def due_keys(self, limit: int) -> list[str]:
+        """The keys of up to `limit` deliveries that are due, oldest first."""
         with self.sessions() as session:
-            keys = session.exec(select(Delivery.key).where(_due(utcnow()))
-                                .order_by(col(Delivery.created_at)).limit(200)).all()
-        return sum(self.deliver(key) for key in keys)
+            return list(session.exec(select(Delivery.key).where(_due(utcnow()))
+                                     .order_by(col(Delivery.created_at)).limit(limit)).all())
 
     def deliver(self, key: str) -> bool:
         """Send the delivery `key` if it is due and nobody else is sending it; True if sent.
@@ -84,32 +90,50 @@ class Deliveries:
             log.exception("e-mail %s could not be built", delivery.key.split(":")[0])
             self._fail(delivery, claim, f"could not be built: {exc!r}")
             return False
+        return self._send(delivery, claim, message)
+
+    def _send(self, delivery: Delivery, claim: str, message: EmailMessage) -> bool:
+        """Send; record the acceptance the moment the server says 250 (a QUIT that hangs or
+        a sender killed after it cannot make it go out twice), or the failure."""
+        accepted = False
+
+        def record() -> None:
+            nonlocal accepted
+            accepted = True
+            if self._finish(delivery, claim, Status.sent):
+                log.info("e-mail %s sent (%s)", delivery.key.split(":")[0], delivery.message_id)
+
         try:
-            self.send(self.settings, message)
-        except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as exc:
+            self.send(self.settings, message, record)
+        except Exception as exc:
+            if accepted:  # sent, but the record failed: after the lease, again (same Message-ID)
+                log.exception("e-mail %s sent but not recorded", delivery.key.split(":")[0])
+            else:
+                self._failure(delivery, claim, exc)
+        return accepted
+
+    def _failure(self, delivery: Delivery, claim: str, exc: Exception) -> None:
+        if isinstance(exc, (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused)):
             # Our own configuration is wrong, not the address: retry, then keep it for replay.
             self._retry(delivery, claim, f"SMTP refused us: {exc.smtp_code} {exc.smtp_error!r}")
-        except smtplib.SMTPRecipientsRefused as exc:
+        elif isinstance(exc, smtplib.SMTPRecipientsRefused):
             codes = [code for code, _ in exc.recipients.values()]
             if all(400 <= code < 500 for code in codes):
                 self._retry(delivery, claim, f"recipient refused for now: {codes}")
             else:
                 self._fail(delivery, claim, f"recipient refused: {codes}", bounced=True)
-        except smtplib.SMTPResponseException as exc:
+        elif isinstance(exc, smtplib.SMTPResponseException):
             if 400 <= exc.smtp_code < 500:
                 self._retry(delivery, claim, f"SMTP said {exc.smtp_code}: {exc.smtp_error!r}")
             else:
                 self._fail(delivery, claim, f"SMTP said {exc.smtp_code}: {exc.smtp_error!r}")
-        except (OSError, smtplib.SMTPException) as exc:  # refused, timed out, dropped
+        elif isinstance(exc, TimeoutError):  # a slow server: temporary like any other
+            self._retry(delivery, claim, f"SMTP timed out: {exc}")
+        elif isinstance(exc, (OSError, smtplib.SMTPException)):  # refused, dropped
             self._retry(delivery, claim, f"no SMTP conversation: {exc!r}")
-        except Exception as exc:  # our own bug: never loop on it
-            log.exception("e-mail %s could not be sent", delivery.key.split(":")[0])
+        else:  # our own bug: never loop on it
+            log.error("e-mail %s could not be sent", delivery.key.split(":")[0], exc_info=exc)
             self._fail(delivery, claim, f"could not be sent: {exc!r}")
-        else:
-            if self._finish(delivery, claim, Status.sent):
-                log.info("e-mail %s sent (%s)", delivery.key.split(":")[0], delivery.message_id)
-            return True
-        return False
 
     def failed(self) -> list[Delivery]:
         """The e-mails that failed for good, oldest first."""

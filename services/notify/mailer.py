@@ -4,8 +4,10 @@
 import functools
 import smtplib
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
 
+from services.notify import smtp as bounded
 from services.notify.headers import ascii_address, body_text, mailbox, one_line, verbatim
 from services.notify.headers import text as text_header
 from services.notify.settings import NotifySettings
@@ -32,24 +34,39 @@ def build_message(*, settings: NotifySettings, to: str, subject: str, text: str,
     return message
 
 
-def send(settings: NotifySettings, message: EmailMessage) -> None:
-    """Send over SMTP (TLS or STARTTLS and login as configured); SMTP errors propagate.
+def send(settings: NotifySettings, message: EmailMessage,
+         accepted: Callable[[], object] = lambda: None) -> None:
+    """Send over SMTP (TLS or STARTTLS and login as configured); SMTP errors propagate, and
+    TimeoutError if the server takes longer than `smtp_timeout` for a step or
+    `smtp_total_seconds` for the whole conversation.
 
+    `accepted` is called as soon as the server has taken the message (its 250 to the end of
+    DATA), before the goodbye: a QUIT that fails or times out changes nothing.
     TLS checks the server's certificate and name, against the system's CAs or those in
     `smtp_ca_file` (smtplib's own default for implicit TLS checks neither).
     """
-    if settings.smtp_ssl:
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port,
-                                              timeout=settings.smtp_timeout,
-                                              context=_tls(settings.smtp_ca_file))
-    else:
-        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout)
-    with smtp:
+    limits = {"timeout": settings.smtp_timeout, "total": settings.smtp_total_seconds}
+    smtp: smtplib.SMTP = (bounded.SMTP_SSL(context=_tls(settings.smtp_ca_file), **limits)
+                          if settings.smtp_ssl else bounded.SMTP(**limits))
+    try:
+        smtp.connect(settings.smtp_host, settings.smtp_port)
         if settings.smtp_starttls and not settings.smtp_ssl:
             smtp.starttls(context=_tls(settings.smtp_ca_file))
         if settings.smtp_user:
             smtp.login(settings.smtp_user, settings.smtp_password)
         smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        smtp.close()
+        if bounded.timed_out(exc):
+            raise TimeoutError(f"the SMTP server was too slow: {exc}") from exc
+        raise
+    try:
+        accepted()
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):  # the message is taken: goodbye or not
+            smtp.close()
 
 
 @functools.cache

@@ -18,7 +18,10 @@ class NotifySettings(ServiceSettings):
     # `python -m services.notify.cli unsubscribe-mail` (an MTA alias pipe; `make run`'s sink
     # does it). Empty: unsubscribe@ the site's host name.
     unsubscribe_address: str = env("NOTIFY_UNSUBSCRIBE_ADDRESS", "")
-    smtp_timeout: float = 30.0
+    # A slow server is a temporary failure: each step of the SMTP conversation may wait
+    # smtp_timeout seconds, the whole conversation smtp_total_seconds; then it is retried.
+    smtp_timeout: float = 10.0
+    smtp_total_seconds: float = 60.0
     # Keys that sign confirmation and unsubscribe links, comma-separated, newest last: links
     # signed with an older key keep working while it is listed. Empty: a key made once and
     # kept in `<data_dir>/notify-secret.key` (fine on one machine; set this in production).
@@ -36,11 +39,15 @@ class NotifySettings(ServiceSettings):
     window_seconds: float = env("NOTIFY_WINDOW_SECONDS", 3600)
     # A temporary SMTP failure is retried after retry_seconds, doubling up to an hour, at most
     # max_attempts times. A send that never reported back is up again after lease_seconds:
-    # keep it well above a whole SMTP conversation (each step may take smtp_timeout), or a slow
-    # send goes out twice (with the same Message-ID).
+    # keep it well above smtp_total_seconds, or a slow send goes out twice (with the same
+    # Message-ID).
     retry_seconds: float = env("NOTIFY_RETRY_SECONDS", 30)
     max_attempts: int = env("NOTIFY_MAX_ATTEMPTS", 10)
     lease_seconds: float = env("NOTIFY_LEASE_SECONDS", 300)
+    # The worker's sending threads (apart from Celery's tasks, see `sender.py`): how many
+    # e-mails go out at once, and how often an idle one looks for e-mails that are due.
+    send_threads: int = env("NOTIFY_SEND_THREADS", 4)
+    send_poll_seconds: float = env("NOTIFY_SEND_POLL_SECONDS", 0.5)
     # A reply longer than this (in characters of text) is cut in the e-mail, with a link.
     max_reply_chars: int = env("NOTIFY_MAX_REPLY_CHARS", 3000)
 

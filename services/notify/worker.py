@@ -1,9 +1,11 @@
 """The notify worker: `celery -A services.notify.worker worker -Q notify`."""
 
-from services.notify.bootstrap import deliveries, runtime
+from services.notify.bootstrap import deliveries, runtime, sender, settings
 from services.notify.tasks import HANDLERS
 
 runtime.consume(HANDLERS)
-# Besides the outbox sweep: send what is due (retries, sends whose sender died) and digests.
-runtime.start_worker_duties(deliveries.due)
+# Besides the outbox sweep: fold digests. Sending is the sending threads' job (`sender.py`),
+# so a slow SMTP server never holds up the sweep.
+runtime.start_worker_duties(deliveries.fold_digests)
+sender.run_in_worker(runtime.celery, stop_timeout=settings.smtp_total_seconds + 5)
 app = runtime.celery

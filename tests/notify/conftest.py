@@ -35,6 +35,12 @@ class Recorder:
     refuse_data: list[str] = field(default_factory=list)  # replies for the next DATAs
     stall_rcpt: float = 0.0  # seconds to sit on the next RCPT (then 0 again)
     rcpt_seen: threading.Event = field(default_factory=threading.Event)
+    # The next 250 to DATA (after the message is kept) waits until this is set; likewise
+    # the next reply to QUIT.
+    hold_data: threading.Event | None = None
+    hold_quit: threading.Event | None = None
+    data_seen: threading.Event = field(default_factory=threading.Event)
+    quit_seen: threading.Event = field(default_factory=threading.Event)
 
     async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
         self.rcpt_seen.set()
@@ -53,7 +59,16 @@ class Recorder:
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
+        self.data_seen.set()
+        hold, self.hold_data = self.hold_data, None
+        await _until(hold)
         return "250 OK"
+
+    async def handle_QUIT(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.quit_seen.set()
+        hold, self.hold_quit = self.hold_quit, None
+        await _until(hold)
+        return "221 Bye"
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
@@ -61,6 +76,11 @@ class Recorder:
     def raw_to(self, address: str) -> list[bytes]:
         """The bytes of each message received for `address` (in the envelope)."""
         return [raw for rcpts, raw in self.received if address in rcpts]
+
+
+async def _until(event: threading.Event | None) -> None:
+    while event is not None and not event.is_set():
+        await asyncio.sleep(0.02)
 
 
 class SMTPServer:

@@ -1,10 +1,14 @@
 """The real notify worker (`celery -A services.notify.worker`) and a real SMTP server: a worker
-child killed while its e-mail is under way, and an SMTP server that is down, then back. Exactly
-one e-mail each time, with the Message-ID its key gives."""
+child killed and Redis restarted while an e-mail is under way, a worker killed after the
+server took the e-mail, an SMTP server that is down, then back, or slow. Exactly one e-mail
+each time (two with one Message-ID where SMTP allows no better), with the Message-ID its key
+gives."""
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,11 +17,13 @@ from typing import Any
 
 import psutil
 import pytest
+from sqlalchemy import Engine
 
 from services.notify import messages
 from services.notify.models import Address, Consent, Delivery, Status, Subscription
 from services.notify.settings import NotifySettings
 from shared.celery_app import make_celery
+from shared.db import make_engine, make_session_factory
 from shared.embedded_redis import EmbeddedRedis, free_port
 from shared.events import CommentCreated, Envelope
 from shared.settings import Settings
@@ -25,9 +31,12 @@ from tests.conftest import wait_for
 from tests.databases import database_url
 from tests.notify.conftest import SMTPServer, make_notify
 from tests.notify.rawmail import check_raw
+from tests.notify.slow_smtp import SlowSMTP
 
 FRANK = "frank@example.org"
-LEASE = 3  # seconds before a send that never reported back is up again
+GINA = "gina@example.org"
+LEASE = 6  # seconds before a send that never reported back is up again
+TOTAL = 4  # seconds a whole SMTP conversation may take
 
 
 @pytest.fixture
@@ -37,29 +46,37 @@ def redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
     server.stop()
 
 
-def start_worker(tmp_path: Path, redis: EmbeddedRedis, smtp_port: int) -> subprocess.Popen:  # type: ignore[type-arg]
+def start_worker(tmp_path: Path, redis: EmbeddedRedis, smtp_port: int,  # type: ignore[type-arg]
+                 **settings: str) -> subprocess.Popen:
     env = dict(os.environ, BURG_DATA_DIR=str(tmp_path), BURG_REDIS_URL=redis.url,
                BURG_NOTIFY_DATABASE_URL=database_url(tmp_path, "notify"),
                BURG_SMTP_PORT=str(smtp_port), BURG_SITE_URL="https://burg.example",
                BURG_OUTBOX_SWEEP_SECONDS="0.5", BURG_NOTIFY_LEASE_SECONDS=str(LEASE),
-               BURG_NOTIFY_RETRY_SECONDS="0.5", BURG_SMTP_TIMEOUT="60")
+               BURG_NOTIFY_RETRY_SECONDS="0.5", BURG_SMTP_TIMEOUT="60",
+               BURG_SMTP_TOTAL_SECONDS=str(TOTAL)) | settings
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "services.notify.worker", "worker", "-Q",
          "notify", "--concurrency", "1", "--without-gossip", "--without-mingle",
          "--without-heartbeat", "--loglevel", "INFO"],
-        env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("wb"))
+        env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("ab"))
 
 
-def seed(tmp_path: Path, smtp_port: int) -> None:
-    """A confirmed address that asked for replies to comment 1."""
+def logged(tmp_path: Path, text: str) -> int:
+    """How many times the workers' log says `text`."""
+    return (tmp_path / "worker.log").read_text(errors="replace").count(text)
+
+
+def seed(tmp_path: Path, smtp_port: int, also: tuple[tuple[str, int], ...] = ()) -> None:
+    """A confirmed address that asked for replies to comment 1 (and these, to these)."""
     notify = make_notify(tmp_path, smtp_port)
     with notify.sessions() as session:
-        address = Address(email=FRANK, consent=Consent.confirmed)
-        session.add(address)
-        session.flush()
-        assert address.id is not None
-        session.add(Subscription(comment_id=1, article_id=1, commenter_id=1, nic="Frank",
-                                 address_id=address.id))
+        for email, comment_id in ((FRANK, 1), *also):
+            address = Address(email=email, consent=Consent.confirmed)
+            session.add(address)
+            session.flush()
+            assert address.id is not None
+            session.add(Subscription(comment_id=comment_id, article_id=1, commenter_id=1,
+                                     nic="Frank", address_id=address.id))
         session.commit()
 
 
@@ -76,8 +93,23 @@ def send_reply(redis: EmbeddedRedis, **changes: Any) -> None:
         queue="notify")
 
 
+_engines: dict[Path, Engine] = {}
+
+
+@pytest.fixture(autouse=True)
+def _close_engines() -> Iterator[None]:
+    yield
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
 def delivery(tmp_path: Path, key: str = "reply:2:1") -> Delivery | None:
-    with make_notify(tmp_path, 0).sessions() as session:
+    """The delivery as stored now (one engine per test: polled often, and PostgreSQL's
+    connections are few)."""
+    if tmp_path not in _engines:
+        _engines[tmp_path] = make_engine(database_url(tmp_path, "notify"))
+    with make_session_factory(_engines[tmp_path])() as session:
         return session.get(Delivery, key)
 
 
@@ -89,26 +121,92 @@ def stop(worker: subprocess.Popen) -> None:  # type: ignore[type-arg]
         worker.kill()
 
 
-def test_a_worker_killed_mid_send_leads_to_exactly_one_email(
+def expected_message_id(key: str = "reply:2:1") -> str:
+    return messages.message_id(NotifySettings(site_url="https://burg.example"), key)
+
+
+def test_a_pool_child_killed_mid_send_leads_to_exactly_one_email(
         tmp_path: Path, redis: EmbeddedRedis, smtp: SMTPServer) -> None:
+    """The pool child only records the e-mail; the send, in the worker's sending thread, goes
+    on (it used to die with the child after the server had the message: a second copy)."""
     seed(tmp_path, smtp.port)
-    smtp.recorder.stall_rcpt = 60  # the first send hangs after RCPT TO, before any DATA
+    smtp.recorder.hold_data = release = threading.Event()  # the message is in; no 250 yet
     worker = start_worker(tmp_path, redis, smtp.port)
     try:
         send_reply(redis)
-        assert smtp.recorder.rcpt_seen.wait(60), "the worker never reached the SMTP server"
-        [child] = psutil.Process(worker.pid).children()  # the pool process doing the send
+        assert smtp.recorder.data_seen.wait(60), "the worker never reached the SMTP server"
+        [child] = psutil.Process(worker.pid).children()
         child.kill()
-        wait_for(lambda: smtp.recorder.to(FRANK), timeout=60, what="the e-mail, sent again")
+        wait_for(lambda: len(psutil.Process(worker.pid).children()) == 1, what="a new child")
+        release.set()
+        row = wait_for(lambda: (d := delivery(tmp_path)) and d.status == Status.sent and d,
+                       what="the send recorded")
+        assert row.attempts == 1
+        time.sleep(LEASE + 1)  # another lease and more rounds later, still the one e-mail
+        [mail] = smtp.recorder.to(FRANK)
+        assert mail["Message-ID"] == expected_message_id()
+    finally:
+        stop(worker)
+
+
+def test_a_redis_restart_mid_send_leads_to_exactly_one_email(
+        tmp_path: Path, redis: EmbeddedRedis, smtp: SMTPServer) -> None:
+    """Redis goes away and comes back while the server holds its 250: nothing the worker does
+    about the lost connection touches the send (it used to cancel it: a second copy)."""
+    seed(tmp_path, smtp.port)
+    smtp.recorder.hold_data = release = threading.Event()
+    lease = 20  # room for a Redis restart inside one SMTP conversation (15 s)
+    worker = start_worker(tmp_path, redis, smtp.port, BURG_SMTP_TOTAL_SECONDS="15",
+                          BURG_NOTIFY_LEASE_SECONDS=str(lease))
+    try:
+        send_reply(redis)
+        assert smtp.recorder.data_seen.wait(60), "the worker never reached the SMTP server"
+        claimed = time.monotonic()
+        connected = logged(tmp_path, "Connected to redis")
+        redis.stop()
+        wait_for(lambda: logged(tmp_path, "Connection to broker lost"),
+                 what="the worker to notice Redis is gone")
+        redis.start()
+        wait_for(lambda: logged(tmp_path, "Connected to redis") > connected,
+                 what="the worker to reconnect")
+        release.set()
+        row = wait_for(lambda: (d := delivery(tmp_path)) and d.status == Status.sent and d,
+                       what="the send recorded")
+        assert row.attempts == 1
+        # Past the first claim's lease (a cancelled send would be up again then): one e-mail.
+        time.sleep(max(0.0, claimed + lease + 2 - time.monotonic()))
+        [mail] = smtp.recorder.to(FRANK)
+        assert mail["Message-ID"] == expected_message_id()
+        # The worker consumes again: another reply still arrives.
+        send_reply(redis, comment_id=5)
+        wait_for(lambda: len(smtp.recorder.to(FRANK)) == 2, what="a reply after the restart")
+    finally:
+        stop(worker)
+
+
+def test_an_email_sent_again_after_a_kill_keeps_its_message_id(
+        tmp_path: Path, redis: EmbeddedRedis, smtp: SMTPServer) -> None:
+    """The one window SMTP leaves: the whole worker killed after the server took the message
+    but before its 250 reached us. A new worker sends it again after the lease, under the
+    same Message-ID (mail clients show one message)."""
+    seed(tmp_path, smtp.port)
+    smtp.recorder.hold_data = release = threading.Event()
+    worker = start_worker(tmp_path, redis, smtp.port)
+    try:
+        send_reply(redis)
+        assert smtp.recorder.data_seen.wait(60), "the worker never reached the SMTP server"
+        processes = [psutil.Process(worker.pid), *psutil.Process(worker.pid).children()]
+        for process in processes:
+            process.send_signal(signal.SIGKILL)
+        psutil.wait_procs(processes, timeout=30)
+        release.set()
+        worker = start_worker(tmp_path, redis, smtp.port)
+        first, second = wait_for(lambda: len(m := smtp.recorder.to(FRANK)) == 2 and m,
+                                 what="the e-mail, sent again after the lease")
+        assert first["Message-ID"] == second["Message-ID"] == expected_message_id()
         row = wait_for(lambda: (d := delivery(tmp_path)) and d.status == Status.sent and d,
                        what="the send recorded")
         assert row.attempts == 2
-        # Another lease and more rounds later, still the one e-mail.
-        wait_for(lambda: len(psutil.Process(worker.pid).children()) == 1, what="a new child")
-        time.sleep(LEASE + 1)
-        [mail] = smtp.recorder.to(FRANK)
-        site = NotifySettings(site_url="https://burg.example")
-        assert mail["Message-ID"] == messages.message_id(site, "reply:2:1")
     finally:
         stop(worker)
 
@@ -194,3 +292,36 @@ def test_the_worker_sends_raw_readable_mail_past_one_it_cannot_build(
     finally:
         stop(worker)
 
+
+def test_a_slow_server_is_tried_again_and_holds_up_no_other_email(
+        tmp_path: Path, redis: EmbeddedRedis, smtp: SMTPServer) -> None:
+    """Frank's e-mail meets a server answering a byte every 0.3 s (each within the 2 s for a
+    step); Gina's, queued after it, goes out while Frank's conversation still drags on, and
+    Frank's is tried again once its 12 s are up: sent then, once."""
+    seed(tmp_path, smtp.port, also=((GINA, 3),))
+    with SlowSMTP(smtp.port, every=0.3, give_up=120) as slow:
+        # The old task limits (a soft limit of 4 s here) must not be what ends the send.
+        worker = start_worker(tmp_path, redis, slow.port, BURG_SMTP_TIMEOUT="2",
+                              BURG_SMTP_TOTAL_SECONDS="12", BURG_NOTIFY_LEASE_SECONDS="20",
+                              BURG_NOTIFY_RETRY_SECONDS="5", BURG_VISIBILITY_TIMEOUT="10")
+        try:
+            send_reply(redis)
+            assert slow.dribbling.wait(60), "Frank's e-mail never reached the slow server"
+            send_reply(redis, comment_id=4, parent_id=3)
+            wait_for(lambda: smtp.recorder.to(GINA), what="Gina's e-mail, past the slow one")
+            frank = delivery(tmp_path)
+            assert frank is not None and frank.status == Status.sending, frank
+            assert frank.attempts == 1
+            retried = wait_for(lambda: (d := delivery(tmp_path)) and d.status in (
+                Status.waiting, Status.failed) and d, what="the slow conversation to end")
+            assert retried.status == Status.waiting, retried.last_error
+            assert "timed out" in (retried.last_error or "")
+            wait_for(lambda: smtp.recorder.to(FRANK), what="Frank's e-mail, tried again")
+            sent = wait_for(lambda: (d := delivery(tmp_path)) and d.status == Status.sent and d,
+                            what="the send recorded")
+            assert sent.attempts == 2
+            [mail] = smtp.recorder.to(FRANK)
+            assert mail["Message-ID"] == expected_message_id()
+            assert len(smtp.recorder.to(GINA)) == 1
+        finally:
+            stop(worker)

@@ -1,0 +1,96 @@
+"""SMTP connections whose whole conversation has a deadline.
+
+smtplib's timeout bounds each socket operation only: a server that answers one byte every few
+seconds never trips it and holds a send for as long as it likes. Here every connect, write and
+read also stops at the conversation's deadline (each waits at most the per-operation timeout,
+and never past the deadline), and running out of time raises `TimeoutError`.
+"""
+
+import smtplib
+import socket
+import time
+from typing import Any
+
+
+class _Replies:
+    """What smtplib reads the server's replies from (its `file`): lines from the socket,
+    each receive waiting no longer than the connection allows."""
+
+    def __init__(self, sock: socket.socket, wait: Any) -> None:
+        self.sock, self.wait, self.buffer = sock, wait, b""
+
+    def readline(self, limit: int = -1) -> bytes:
+        while b"\n" not in self.buffer and not 0 < limit <= len(self.buffer):
+            self.sock.settimeout(self.wait())
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                break
+            self.buffer += chunk
+        end = self.buffer.find(b"\n") + 1 or len(self.buffer)
+        if limit > 0:
+            end = min(end, limit)
+        line, self.buffer = self.buffer[:end], self.buffer[end:]
+        return line
+
+    def close(self) -> None:
+        self.buffer = b""
+
+
+class _Bounded:
+    """Mixed into smtplib's classes: every step waits min(timeout, time left)."""
+
+    timeout: float
+    sock: socket.socket | None
+    file: Any
+    deadline: float = float("inf")
+
+    def wait(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the SMTP conversation ran out of time")
+        return min(self.timeout, left)
+
+    def connect(self, host: str = "localhost", port: int = 0,
+                source_address: Any = None) -> tuple[int, bytes]:
+        self._host = host  # what TLS checks the certificate against (set by __init__ only)
+        return super().connect(host, port, source_address)  # type: ignore[misc]
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return super()._get_socket(host, port, self.wait())  # type: ignore[misc]
+
+    def send(self, s: Any) -> None:
+        if self.sock is not None:
+            self.sock.settimeout(self.wait())
+        super().send(s)  # type: ignore[misc]
+
+    def getreply(self) -> tuple[int, bytes]:
+        if self.file is None and self.sock is not None:
+            self.file = _Replies(self.sock, self.wait)
+        return super().getreply()  # type: ignore[misc]
+
+
+class SMTP(_Bounded, smtplib.SMTP):
+    """smtplib.SMTP, unconnected, with a deadline `total` seconds from now."""
+
+    def __init__(self, *, timeout: float, total: float) -> None:
+        super().__init__(timeout=timeout)
+        self.deadline = time.monotonic() + total
+
+
+class SMTP_SSL(_Bounded, smtplib.SMTP_SSL):
+    """smtplib.SMTP_SSL (implicit TLS), unconnected, with a deadline `total` seconds from now."""
+
+    def __init__(self, *, timeout: float, total: float, context: Any) -> None:
+        super().__init__(timeout=timeout, context=context)
+        self.deadline = time.monotonic() + total
+
+
+def timed_out(exc: BaseException) -> bool:
+    """Whether `exc` comes from a wait that ran out (smtplib turns a timeout while reading into
+    SMTPServerDisconnected; the timeout is its context)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, TimeoutError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
