@@ -1,12 +1,14 @@
 """A tiny consumer for crash tests (`celery -A tests.shared.crashy_worker worker -Q crashy`):
-its handler kills its own pool child on the "poison" event (article 13), and takes its time
-over article 7."""
+its handler kills its own pool child on the "poison" event (article 13), takes its time
+over article 7, and meets a Redis that is restarting with article 21 (twice, then it works)."""
 
 import logging
 import os
 import signal
 import time
 
+import redis
+from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy import Column, Integer, MetaData, Table, insert
 from sqlmodel import Session
 
@@ -16,6 +18,9 @@ from shared.settings import ServiceSettings
 
 POISON = 13
 SLOW = 7  # the article id whose event takes three seconds
+BLIP = 21  # the article id whose event fails as Redis restarts, twice
+blips = [redis.ConnectionError("Connection refused"),
+         BrokerError("Error 111 connecting to 127.0.0.1. Connection refused.")]
 log = logging.getLogger(__name__)
 
 
@@ -30,6 +35,8 @@ handled = Table("handled", metadata, Column("article_id", Integer, nullable=Fals
 def handle(session: Session, event: ArticleRetracted) -> None:
     if event.article_id == POISON:
         os.kill(os.getpid(), signal.SIGKILL)  # dies mid-task, as an out-of-memory kill would
+    if event.article_id == BLIP and blips:
+        raise blips.pop()
     if event.article_id == SLOW:
         log.warning("slow event: started")
         time.sleep(3)  # long enough to be stopped halfway
