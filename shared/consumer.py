@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import redis
 from celery import Celery, Task
+from celery.exceptions import Reject
 from kombu.exceptions import OperationalError as BrokerError
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
@@ -48,6 +49,18 @@ class EventTask(Task):
         raw = args[0] if args and isinstance(args[0], Mapping) else {"envelope": repr(args)}
         self.inbox.bury(raw, f"{type(exc).__name__}: {exc}")
         EVENTS.labels(self.name.split(".")[0], str(raw.get("type")), "failed").inc()
+
+    def retry(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().retry(*args, **kwargs)
+        except Reject as rejected:
+            # The retry is a message, and the broker is away for longer than the task waited:
+            # Celery drops the event (rejects it unrequeued). Keep it in the dead letters, to
+            # replay once Redis is back (the inbox drops a copy that came back anyway).
+            raw = self.request.args[0] if self.request.args else None
+            if isinstance(raw, Mapping):
+                self.inbox.bury(raw, f"could not schedule its retry: {rejected.reason!r}")
+            raise
 
     def on_retry(self, exc: Exception, task_id: str, args: tuple[Any, ...],
                  kwargs: dict[str, Any], einfo: Any) -> None:
