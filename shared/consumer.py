@@ -125,11 +125,12 @@ def replay_dead_letters(celery: Celery, service: str, inbox: Inbox) -> int:
     """Send every dead letter not yet replayed back to the service's queue, with a fresh
     delivery count (else a once-poisonous event would be buried again at once)."""
     deliveries = DeliveryCounter(celery.conf.broker_url, service)
+    queue = redis.Redis.from_url(celery.conf.broker_url)
     waiting = inbox.dead_letters_waiting()
     for row in waiting:
         envelope = inbox.dead_letter_envelope(row["id"])
         if "raw_message" in envelope:  # a message no worker could read: back as it was
-            deliveries._redis().lpush(service, envelope["raw_message"])
+            queue.lpush(service, envelope["raw_message"])
         else:
             deliveries.forget(row["event_id"])
             celery.send_task(f"{service}.handle_event", queue=service, args=[envelope])
