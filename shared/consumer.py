@@ -30,7 +30,12 @@ TRANSIENT: tuple[type[Exception], ...] = (
 )
 # A blip (Redis or the database restarting for a few seconds) is waited out in the task
 # itself, these many seconds between tries, before Celery's retry: a retry is a message sent
-# through the broker, which may be the very thing that is away.
+# through the broker, which may be the very thing that is away. Not RetryLater: what it
+# waits for may be queued behind it, on this very worker.
+BLIPS: tuple[type[Exception], ...] = (
+    OperationalError, ConnectionError, TimeoutError, redis.ConnectionError, redis.TimeoutError,
+    redis.BusyLoadingError, BrokerError,
+)
 BLIP_WAITS = (0.25, 0.5, 1.0, 2.0, 4.0)
 MAX_RETRIES = 8
 # Retries count as deliveries too; beyond this, a message is poison (it kills its worker
@@ -105,8 +110,8 @@ class DeliveryCounter:
 
 
 def through_blips(attempt: Callable[[], T], budget: float) -> T:
-    """`attempt()`, tried again after each of BLIP_WAITS while it fails transiently, as long
-    as the waits add up to at most `budget` seconds."""
+    """`attempt()`, tried again after each of BLIP_WAITS while Redis or the database is away,
+    as long as the waits add up to at most `budget` seconds."""
     waited = 0.0
     for wait in BLIP_WAITS:
         if waited + wait > budget:
@@ -114,7 +119,7 @@ def through_blips(attempt: Callable[[], T], budget: float) -> T:
         waited += wait
         try:
             return attempt()
-        except TRANSIENT as exc:
+        except BLIPS as exc:
             log.warning("transient failure, trying again in %.2fs: %s: %s", wait,
                         type(exc).__name__, exc)
             time.sleep(wait)

@@ -14,7 +14,6 @@ from sqlalchemy import Column, Integer, MetaData, Table, insert
 from sqlmodel import Session
 
 from shared.events import ArticleRetracted
-from shared.inbox import RetryLater
 from shared.runtime import build_runtime
 from shared.settings import ServiceSettings
 
@@ -45,7 +44,7 @@ def handle(session: Session, event: ArticleRetracted) -> None:
             redis.Redis.from_url(os.environ["BURG_REDIS_URL"]).shutdown(nosave=True)
         except redis.RedisError:
             pass  # stopped already
-        raise RetryLater("Redis is away")
+        raise redis.ConnectionError("Redis is away")
     if event.article_id == SLOW:
         log.warning("slow event: started")
         time.sleep(3)  # long enough to be stopped halfway
