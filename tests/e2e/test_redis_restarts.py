@@ -25,8 +25,10 @@ from tests.notify.test_pages import as_json
 
 CONSUMERS = ("comments", "notify", "feeds")
 # What a queue may hold that is no event: not JSON, JSON that is no kombu message, a kombu
-# message that is no Celery task, a task nobody here has; each with its dead letter's type.
+# message that is no Celery task, a task whose body is not JSON, a task nobody here has;
+# their dead letters' types.
 GARBAGE_TYPES = {"message.undecodable", "message.not-a-task", "task.unknown:nosuch.task"}
+GARBAGE = 5  # items pushed onto each queue
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +58,12 @@ def push_garbage(broker: EmbeddedRedis, queue: str) -> None:
     client.lpush(queue, b"\x00this is not JSON {")
     client.lpush(queue, '{"hello": "world"}')
     with Connection(broker.url) as connection:
-        Producer(connection.default_channel).publish(
-            {"just": "data"}, exchange="", routing_key=queue, serializer="json")
+        producer = Producer(connection.default_channel)
+        producer.publish({"just": "data"}, exchange="", routing_key=queue, serializer="json")
+        # This service's own task, with a body that is not JSON.
+        producer.publish(b"{not JSON", exchange="", routing_key=queue,
+                         content_type="application/json", content_encoding="utf-8",
+                         headers={"task": f"{queue}.handle_event", "id": str(uuid.uuid4())})
     make_celery(queue, Settings(), broker.url).send_task("nosuch.task", args=[1], queue=queue)
 
 
@@ -67,12 +73,12 @@ def test_garbage_on_every_queue_is_dead_lettered_and_the_workers_go_on(
         push_garbage(broker, queue)
     for queue in CONSUMERS:
         def buried(queue: str = queue) -> bool:
-            return len(dead_letter_types(site, queue)) >= 4
+            return len(dead_letter_types(site, queue)) >= GARBAGE
 
         wait_for(buried, what=f"the garbage in the dead letters of {queue}")
         assert set(dead_letter_types(site, queue)) == GARBAGE_TYPES
         listed = cli(site, queue, "dead-letters")
-        assert "4 events wait" in listed and "nosuch.task" in listed
+        assert f"{GARBAGE} events wait" in listed and "nosuch.task" in listed
     # Every worker still consumes: an article (comments, feeds), a comment (feeds) and a
     # request for reply e-mail (notify, which sends the confirmation).
     article = open_article(site)
@@ -83,8 +89,8 @@ def test_garbage_on_every_queue_is_dead_lettered_and_the_workers_go_on(
                            entry_id(posted["comment"]["id"])), what="the comment in its feed")
     site.confirmation_link(address)
     # Replayed, each message goes back on its queue as it was; still garbage, it comes back.
-    assert "replayed 4 events" in cli(site, "notify", "replay-dead-letters")
-    wait_for(lambda: len(dead_letter_types(site, "notify")) == 8,
+    assert f"replayed {GARBAGE} events" in cli(site, "notify", "replay-dead-letters")
+    wait_for(lambda: len(dead_letter_types(site, "notify")) == 2 * GARBAGE,
              what="the replayed garbage back in the dead letters")
 
 
