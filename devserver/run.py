@@ -8,10 +8,10 @@ import threading
 import time
 
 import httpx
-from honcho.manager import Manager
 
 from devserver.demo import load_demo
 from devserver.processes import SERVICES, DevSettings, commands, service_url
+from devserver.supervisor import Supervisor
 from shared.embedded_redis import URL_FILE, EmbeddedRedis
 from shared.sealing import key_list, local_key_pair, public_key_of
 
@@ -31,7 +31,7 @@ def main() -> int:
         url_file.write_text(redis.url)  # for CLI commands run beside us without the variable
     if not migrate(env):
         return 1
-    manager = Manager()
+    manager = Supervisor()  # restarts a process that dies; Ctrl-C stops them all
     for name, command in commands(settings).items():
         manager.add_process(name, command, env=env | _metrics_dir(settings, name))
     threading.Thread(target=_when_up, args=(settings, env), daemon=True).start()

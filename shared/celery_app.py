@@ -39,6 +39,11 @@ def make_celery(service: str, settings: Settings, broker_url: str) -> Celery:
         # A task running past the visibility timeout is delivered twice: stop it long before.
         task_time_limit=min(300, max(2, timeout // 2)),
         task_soft_time_limit=min(240, max(1, timeout * 2 // 5)),
+        # kombu's Redis transport and Celery's consumer, except that a message a worker cannot
+        # read goes to the dead letters and a lost connection never ends the worker
+        # (shared/broker.py).
+        broker_transport="shared.broker:Transport",
+        worker_consumer="shared.broker:BurgConsumer",
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,  # the default (100) gives up for good
         # A task running when the broker connection drops is left to finish: a task only

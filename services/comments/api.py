@@ -1,8 +1,12 @@
 """The comments API, under `/api/comments`: threads, posting, own edits, moderation."""
 
+import logging
 from typing import Annotated
 
+import redis
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from kombu.exceptions import OperationalError as BrokerError
 from starlette.concurrency import run_in_threadpool
 
 from services.comments import identity, moderation, posting, threads
@@ -32,6 +36,7 @@ from shared.api import MAX_ID, Id, create_app
 from shared.http import not_modified
 from shared.ratelimit import Limit, RateLimiter
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/comments")
 outbox = runtime.outbox
 # `?article_id=`: the moderation lists of one article.
@@ -200,3 +205,13 @@ def unban(nic: NicPath, session: SessionDep, _editor: EditorDep) -> Response:
 app = create_app(title="Burg comments", description="Threaded comments under articles.",
                  max_body_bytes=settings.max_body_bytes, runtime=runtime)
 app.include_router(router)
+
+
+@app.exception_handler(redis.RedisError)
+@app.exception_handler(BrokerError)
+async def _redis_away(_request: Request, exc: Exception) -> JSONResponse:
+    # The routes do without Redis (limits fail open, events wait in the outbox, pages are
+    # built without their cache): should a use of it slip through, a retry, never a 500.
+    log.warning("Redis unavailable: %s", exc)
+    return JSONResponse({"detail": "a service this needs is unavailable; try again soon"},
+                        status_code=503, headers={"Retry-After": "5"})

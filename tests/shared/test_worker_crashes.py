@@ -23,6 +23,8 @@ from tests.shared.test_outbox import queued_event_ids
 
 POISON = 13  # the article id whose event kills the worker child (see crashy_worker.py)
 SLOW = 7  # and the one whose event takes three seconds
+BLIP = 21  # and the one whose event meets a Redis restarting, twice
+OUTAGE = 23  # and the one whose event stops Redis for good
 
 
 def rows(db: str, query: str) -> list[tuple]:
@@ -63,6 +65,50 @@ def test_poison_message_is_dead_lettered_and_the_queue_moves_on(tmp_path: Path) 
         wait_for(lambda: rows(db, "SELECT article_id FROM handled"), timeout=30,
                  what="the next event to be handled")
         assert rows(db, "SELECT article_id FROM handled") == [(14,)]
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        redis.stop()
+
+
+def test_a_broker_blip_is_waited_out_not_dead_lettered(tmp_path: Path) -> None:
+    """A handler that meets Redis restarting (redis-py's error, or kombu's when it queues a
+    task) tries again; only what fails for its own reasons is buried."""
+    redis = EmbeddedRedis(tmp_path / "redis").start()
+    db = database_url(tmp_path, "crashy")
+    worker = crashy_worker(tmp_path, redis)
+    try:
+        celery = make_celery("crashy", Settings(), redis.url)
+        event = Envelope.wrap(ArticleRetracted(article_id=BLIP, category_slug="c"),
+                              producer="test")
+        celery.send_task("crashy.handle_event", args=[event.model_dump(mode="json")],
+                         queue="crashy")
+        wait_for(lambda: rows(db, "SELECT article_id FROM handled"), timeout=60,
+                 what="the event handled once Redis is back")
+        assert rows(db, "SELECT article_id FROM handled") == [(BLIP,)]
+        assert rows(db, "SELECT event_id FROM dead_letter") == []
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        redis.stop()
+
+
+def test_an_event_whose_retry_cannot_be_sent_is_kept(tmp_path: Path) -> None:
+    """Redis stays away longer than a task waits for it: Celery cannot send the retry and
+    drops the event; it must be in the dead letters instead."""
+    redis = EmbeddedRedis(tmp_path / "redis").start()
+    db = database_url(tmp_path, "crashy")
+    worker = crashy_worker(tmp_path, redis, CRASHY_FINISH_ON_CONNECTION_LOSS="1")
+    try:
+        celery = make_celery("crashy", Settings(), redis.url)
+        event = Envelope.wrap(ArticleRetracted(article_id=OUTAGE, category_slug="c"),
+                              producer="test")
+        celery.send_task("crashy.handle_event", args=[event.model_dump(mode="json")],
+                         queue="crashy")
+        [(event_id, error)] = wait_for(
+            lambda: rows(db, "SELECT event_id, error FROM dead_letter"), timeout=60,
+            what="the event kept in the dead letters")
+        assert event_id == str(event.id) and "could not schedule its retry" in error
     finally:
         worker.terminate()
         worker.wait(timeout=30)

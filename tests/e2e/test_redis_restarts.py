@@ -1,0 +1,170 @@
+"""A Burg whose Redis goes away and comes back, whose queues get garbage, and whose processes
+die: its own stack, on a Redis of its own that the tests stop and start again."""
+
+import re
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+from kombu import Connection, Producer
+from redis import Redis
+
+from shared.celery_app import make_celery
+from shared.embedded_redis import EmbeddedRedis
+from shared.settings import Settings
+from tests.comments.helpers import nic, open_article, post
+from tests.conftest import STACK_ENV, Stack, running_stack, wait_for
+from tests.feeds.helpers import entry_id, shows
+from tests.notify.test_pages import as_json
+
+CONSUMERS = ("comments", "notify", "feeds")
+# What a queue may hold that is no event: not JSON, JSON that is no kombu message, a kombu
+# message that is no Celery task, a task whose body is not JSON, a task nobody here has;
+# their dead letters' types.
+GARBAGE_TYPES = {"message.undecodable", "message.not-a-task", "task.unknown:nosuch.task"}
+GARBAGE = 5  # items pushed onto each queue
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, broker: EmbeddedRedis) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("blips"), broker.url, STACK_ENV) as running:
+        yield running
+
+
+def dead_letter_types(site: Stack, service: str) -> list[str]:
+    return [row[0] for row in site.sql(service, "SELECT type FROM dead_letter")]
+
+
+def cli(site: Stack, service: str, command: str) -> str:
+    return subprocess.run([sys.executable, "-m", f"services.{service}.cli", command],
+                          env=site.env, check=True, capture_output=True, text=True).stdout
+
+
+def push_garbage(broker: EmbeddedRedis, queue: str) -> None:
+    client = Redis.from_url(broker.url)
+    client.lpush(queue, b"\x00this is not JSON {")
+    client.lpush(queue, '{"hello": "world"}')
+    with Connection(broker.url) as connection:
+        producer = Producer(connection.default_channel)
+        producer.publish({"just": "data"}, exchange="", routing_key=queue, serializer="json")
+        # This service's own task, with a body that is not JSON.
+        producer.publish(b"{not JSON", exchange="", routing_key=queue,
+                         content_type="application/json", content_encoding="utf-8",
+                         headers={"task": f"{queue}.handle_event", "id": str(uuid.uuid4())})
+    make_celery(queue, Settings(), broker.url).send_task("nosuch.task", args=[1], queue=queue)
+
+
+def test_garbage_on_every_queue_is_dead_lettered_and_the_workers_go_on(
+        site: Stack, broker: EmbeddedRedis) -> None:
+    for queue in CONSUMERS:
+        push_garbage(broker, queue)
+    for queue in CONSUMERS:
+        def buried(queue: str = queue) -> bool:
+            return len(dead_letter_types(site, queue)) >= GARBAGE
+
+        wait_for(buried, what=f"the garbage in the dead letters of {queue}")
+        assert set(dead_letter_types(site, queue)) == GARBAGE_TYPES
+        listed = cli(site, queue, "dead-letters")
+        assert f"{GARBAGE} events wait" in listed and "nosuch.task" in listed
+    # Every worker still consumes: an article (comments, feeds), a comment (feeds) and a
+    # request for reply e-mail (notify, which sends the confirmation).
+    article = open_article(site)
+    address = f"after-garbage-{uuid.uuid4().hex[:8]}@example.org"
+    posted = post(site.client("comments"), article, "Still here", email=address,
+                  notify_replies=True)
+    wait_for(lambda: shows(site, f"articles/{article}/comments",
+                           entry_id(posted["comment"]["id"])), what="the comment in its feed")
+    site.confirmation_link(address)
+    # Replayed, each message goes back on its queue as it was; still garbage, it comes back.
+    assert f"replayed {GARBAGE} events" in cli(site, "notify", "replay-dead-letters")
+    wait_for(lambda: len(dead_letter_types(site, "notify")) == 2 * GARBAGE,
+             what="the replayed garbage back in the dead letters")
+
+
+def pids(log: Path, process: str) -> list[int]:
+    return [int(p) for p in re.findall(rf"{process} started \(pid=(\d+)\)", log.read_text())]
+
+
+def test_make_run_restarts_a_process_that_died(site: Stack) -> None:
+    log = site.data_dir / "devserver.log"
+    [first] = pids(log, "feeds-worker")  # the shell honcho started it with
+    [worker] = [p for p in psutil.Process(first).children() if "celery" in p.cmdline()]
+    worker.kill()  # the worker's main process, as an out-of-memory kill would
+    wait_for(lambda: len(pids(log, "feeds-worker")) == 2, what="the feeds worker restarted")
+    text = log.read_text()
+    assert "feeds-worker exited unexpectedly (rc=137); restarting it" in text
+    assert "sending SIGTERM" not in text  # nothing else was stopped
+    article = open_article(site)
+    posted = post(site.client("comments"), article, "After the restart")
+    wait_for(lambda: shows(site, f"articles/{article}/comments",
+                           entry_id(posted["comment"]["id"])), what="the comment in its feed")
+
+
+def test_no_5xx_while_redis_restarts_and_every_comment_reaches_the_feeds(
+        site: Stack, broker: EmbeddedRedis) -> None:
+    article = open_article(site)
+    answers: list[tuple[int, int | None]] = []  # (status, comment id)
+    stop = threading.Event()
+
+    def post_comments() -> None:
+        with site.client("comments") as client:
+            while not stop.is_set():
+                try:
+                    response = client.post(f"/articles/{article}/comments",
+                                           json={"nic": nic(), "body": "During the blip"})
+                except httpx.TransportError:  # the API broke off: as bad as a 500
+                    answers.append((0, None))
+                    continue
+                comment_id = response.json()["comment"]["id"] if response.status_code == 201 \
+                    else None
+                if response.status_code == 503:
+                    assert response.headers.get("Retry-After"), response.headers
+                answers.append((response.status_code, comment_id))
+
+    poster = threading.Thread(target=post_comments)
+    poster.start()
+    try:
+        wait_for(lambda: len(answers) >= 3, what="comments before the outage")
+        broker.stop()
+        during = len(answers)
+        wait_for(lambda: len(answers) >= during + 10, what="comments during the outage")
+        # Pages still render without Redis.
+        assert site.client("site").get("/").status_code == 200
+        assert site.client("comments").get(f"/articles/{article}/comments").status_code == 200
+        broker.start()
+        after = len(answers)
+        wait_for(lambda: len(answers) >= after + 3, what="comments after the outage")
+    finally:
+        stop.set()
+        poster.join(timeout=60)
+    statuses = {status for status, _ in answers}
+    assert statuses <= {201, 503}, answers
+    stored = [comment_id for _, comment_id in answers if comment_id is not None]
+
+    def reached_feeds() -> bool:
+        events = {as_json(raw)["data"]["comment_id"]: event_id for event_id, raw in site.sql(
+            "comments", "SELECT event_id, envelope FROM outbox WHERE type = 'comment.created'")}
+        handled = {row[0] for row in site.sql("feeds", "SELECT event_id FROM inbox")}
+        return all(events.get(comment_id) in handled for comment_id in stored)
+
+    wait_for(reached_feeds, timeout=120, what="every stored comment's event in the feeds")
+    for service in CONSUMERS:  # a blip is no reason to give up on an event
+        assert set(dead_letter_types(site, service)) <= GARBAGE_TYPES
+    # And the workers consume again: a new comment reaches its feed.
+    posted = post(site.client("comments"), article, "After the outage")
+    wait_for(lambda: shows(site, f"articles/{article}/comments",
+                           entry_id(posted["comment"]["id"])), what="the comment in its feed")
+    assert httpx.get(f"{site.urls['comments']}/readyz").status_code == 200

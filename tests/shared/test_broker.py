@@ -1,0 +1,54 @@
+"""The Redis transport every service's Celery app uses (`shared/broker.py`), on a real Redis:
+what a worker holds goes back to the queue, or stays safe in Redis, whatever state the
+connection is in when it hands it back."""
+
+from pathlib import Path
+
+from kombu import Connection, Exchange, Queue
+from redis import Redis
+
+from shared.celery_app import make_celery
+from shared.embedded_redis import EmbeddedRedis
+from shared.settings import Settings
+
+
+def held_message(connection: Connection) -> tuple[object, Queue]:
+    """A channel of `connection` holding one unacknowledged message of queue "q"."""
+    channel = connection.channel()
+    queue = Queue("q", Exchange("q"), routing_key="q")(channel)
+    queue.declare()
+    connection.Producer(channel).publish({"event": 1}, exchange="q", routing_key="q",
+                                         serializer="json")
+    message = queue.get(no_ack=False)
+    assert message is not None and message.payload == {"event": 1}
+    return channel, queue
+
+
+def test_a_held_message_goes_back_after_the_transport_was_closed(tmp_path: Path) -> None:
+    """Celery may close the transport before a channel hands back what it held; kombu's own
+    transport then raised AttributeError ('NoneType' … 'hostname') and ended the worker."""
+    redis = EmbeddedRedis(tmp_path / "redis").start()
+    try:
+        connection = make_celery("q", Settings(), redis.url).connection_for_write()
+        channel, _queue = held_message(connection)
+        connection._do_close_transport()  # what a lost connection does first
+        channel.close()  # hands back what it held
+        assert Redis.from_url(redis.url).llen("q") == 1
+    finally:
+        redis.stop()
+
+
+def test_a_held_message_stays_in_redis_when_it_cannot_go_back(tmp_path: Path) -> None:
+    """Redis is away when the channel closes: no exception (it would end the worker), and
+    the message is still in Redis's unacknowledged set once Redis is back."""
+    redis = EmbeddedRedis(tmp_path / "redis").start()
+    try:
+        connection = make_celery("q", Settings(), redis.url).connection_for_write()
+        channel, _queue = held_message(connection)
+        redis.stop()
+        connection._do_close_transport()
+        channel.close()
+        redis.start()
+        assert Redis.from_url(redis.url).hlen("unacked") == 1
+    finally:
+        redis.stop()
