@@ -162,12 +162,12 @@ def test_a_redis_restart_mid_send_leads_to_exactly_one_email(
         send_reply(redis)
         assert smtp.recorder.data_seen.wait(60), "the worker never reached the SMTP server"
         claimed = time.monotonic()
-        connected = logged(tmp_path, "Connected to redis")
+        connected = logged(tmp_path, "Connected to ")
         redis.stop()
         wait_for(lambda: logged(tmp_path, "Connection to broker lost"),
                  what="the worker to notice Redis is gone")
         redis.start()
-        wait_for(lambda: logged(tmp_path, "Connected to redis") > connected,
+        wait_for(lambda: logged(tmp_path, "Connected to ") > connected,
                  what="the worker to reconnect")
         release.set()
         row = wait_for(lambda: (d := delivery(tmp_path)) and d.status == Status.sent and d,
