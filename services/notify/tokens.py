@@ -5,17 +5,14 @@ cannot stand in for an unsubscribe one, and a token stops working if its address
 replaced. Keys rotate: the newest signs, every listed key verifies.
 """
 
-import os
-import secrets
-import time
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from services.notify.settings import NotifySettings
 from shared.errors import BurgError
+from shared.keys import local_key
 
 DAY = 24 * 3600
 
@@ -60,22 +57,7 @@ class Tokens:
     def _secret_keys(self) -> list[str]:
         if self._keys is None:
             configured = [k.strip() for k in self.settings.secret_keys.split(",") if k.strip()]
-            self._keys = configured or [_local_key(self.settings.data_dir / "notify-secret.key")]
+            self._keys = configured or [local_key(self.settings.data_dir / "notify-secret.key",
+                                                   "BURG_NOTIFY_SECRET_KEYS")]
         return self._keys
 
-
-def _local_key(path: Path) -> str:
-    """The key in `path`, made (readable by this user only) by whichever process came first."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(100):  # the first process may still be writing it
-            if key := path.read_text().strip():
-                return key
-            time.sleep(0.05)
-        raise RuntimeError(f"{path} stays empty: delete it, or set BURG_NOTIFY_SECRET_KEYS"
-                           ) from None
-    with os.fdopen(descriptor, "w") as out:
-        out.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
