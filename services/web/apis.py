@@ -22,10 +22,12 @@ class ServiceError(BurgError):
     validation the structured list of what was wrong (`loc`, `msg`, `type` each); the pages
     show sentences of their own instead (`sentences.py`)."""
 
-    def __init__(self, status: int, detail: str, errors: list[Json] | None = None) -> None:
+    def __init__(self, status: int, detail: str, errors: list[Json] | None = None,
+                 retry_after: int | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.errors = errors or []
+        self.retry_after = retry_after  # seconds, from a 429's or 503's Retry-After
 
 
 class Apis:
@@ -201,8 +203,10 @@ class Apis:
                 detail, errors = str(answer["detail"]), answer.get("errors")
             except (ValueError, KeyError, TypeError, AttributeError):
                 detail, errors = "Something went wrong. Try again soon.", None
+            wait = response.headers.get("Retry-After", "")
             raise ServiceError(response.status_code, detail,
-                               errors if isinstance(errors, list) else None)
+                               errors if isinstance(errors, list) else None,
+                               int(wait) if wait.isdigit() else None)
         if empty:
             return {}
         result: Json = response.json()

@@ -175,7 +175,10 @@ def _with_fields(summary: str, fields: dict[str, str]) -> Refusal:
 
 def _general(exc: ServiceError, sentence: str) -> str:
     if exc.status == 429:
-        return "You are going too fast. Please wait a minute, then try again."
+        # Limits differ (comments per minute, requests for e-mail per hour): say this one's.
+        wait = exc.retry_after or 60
+        when = f"{-(-wait // 60)} minutes" if wait > 90 else f"{wait} seconds"
+        return f"You are going too fast. Please wait {when}, then try again."
     if exc.status >= 500:
         return UNREACHABLE
     log.info("no sentence for a %s answer: %s", exc.status, exc.detail)

@@ -95,3 +95,13 @@ def test_a_refused_article_gets_sentences_beside_its_fields(stack: Stack) -> Non
         refusal = article_refusal(answer(response))
         assert refusal.fields == {field: sentence}, (fields, response.text)
         assert refusal.summary.startswith("The article was not saved.")
+
+
+@pytest.mark.parametrize(("retry_after", "wait"), [(None, "60 seconds"), (20, "20 seconds"),
+                                                   (3600, "60 minutes"), (2000, "34 minutes")])
+def test_a_refusal_for_going_too_fast_says_how_long_to_wait(retry_after: int | None,
+                                                            wait: str) -> None:
+    """The limit on requests for e-mail is per hour, not per minute: the sentence follows the
+    API's Retry-After."""
+    refused = ServiceError(429, "too many", retry_after=retry_after)
+    assert f"Please wait {wait}, then try again." in comment_refusal(refused).summary
