@@ -47,7 +47,8 @@ class ObservedApp(FastAPI):
         app = super().build_middleware_stack()
         app = DeclaredBodyLimit(app, self.max_body_size) if self.max_body_size else app
         observed = Observed(app, *self.observed) if self.observed else app
-        return TrustedProxies(observed, self.trusted_proxies)
+        # Trusting nobody (the default) needs no layer: the peer is the client.
+        return TrustedProxies(observed, self.trusted_proxies) if self.trusted_proxies else observed
 
 
 def create_app(*, title: str, description: str, max_body_bytes: int | None,

@@ -21,21 +21,17 @@ from shared.observability import EVENTS, REQUEST_ID
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Faults that pass: a locked or restarting database, a Redis that is restarting (a handler
-# queueing a task, taking a lock), an SMTP server that is away.
-TRANSIENT: tuple[type[Exception], ...] = (
-    RetryLater, OperationalError, ConnectionError, TimeoutError, smtplib.SMTPServerDisconnected,
-    smtplib.SMTPConnectError, redis.ConnectionError, redis.TimeoutError,
-    redis.BusyLoadingError, BrokerError,
-)
 # A blip (Redis or the database restarting for a few seconds) is waited out in the task
 # itself, these many seconds between tries, before Celery's retry: a retry is a message sent
-# through the broker, which may be the very thing that is away. Not RetryLater: what it
-# waits for may be queued behind it, on this very worker.
+# through the broker, which may be the very thing that is away.
 BLIPS: tuple[type[Exception], ...] = (
     OperationalError, ConnectionError, TimeoutError, redis.ConnectionError, redis.TimeoutError,
     redis.BusyLoadingError, BrokerError,
 )
+# Faults that pass: the blips, an SMTP server that is away, and RetryLater (not waited out
+# in the task: what it waits for may be queued behind it, on this very worker).
+TRANSIENT: tuple[type[Exception], ...] = (
+    RetryLater, *BLIPS, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)
 BLIP_WAITS = (0.25, 0.5, 1.0, 2.0, 4.0)
 MAX_RETRIES = 8
 # Retries count as deliveries too; beyond this, a message is poison (it kills its worker

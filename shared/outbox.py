@@ -43,7 +43,6 @@ CLAIM = timedelta(seconds=30)  # a sweep owns a row this long while sending it (
 GRACE = timedelta(seconds=5)  # the sweep leaves a new row this long to the relay after commit
 KEEP_SENT = timedelta(days=1)  # sent rows are kept a day for inspection, then pruned
 RELAY_BATCH = 200  # events the relay thread sends and marks sent in one round, at most
-RELEASE_CHUNK = 500  # ids per UPDATE when a failed sweep unclaims what it did not send
 RELAY_EXIT_WAIT = 10  # seconds a process that exits gives its relay thread to finish
 
 
@@ -209,9 +208,8 @@ class Outbox:
             conn.execute(update(t).where(t.c.event_id == failed)
                          .values(claimed_until=None, last_error=error,
                                  attempts=t.c.attempts + 1))
-            for chunk in range(0, len(untried), RELEASE_CHUNK):
-                conn.execute(update(t).where(t.c.event_id.in_(untried[chunk:chunk + RELEASE_CHUNK]),
-                                             t.c.sent_at.is_(None))
+            if untried:  # at most a sweep's limit (500) or a relay batch of ids
+                conn.execute(update(t).where(t.c.event_id.in_(untried), t.c.sent_at.is_(None))
                              .values(claimed_until=None))
 
     def _mark_sent(self, envelopes: list[dict[str, Any]]) -> None:

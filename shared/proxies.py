@@ -54,7 +54,9 @@ class TrustedProxies:
                      if name == b"x-forwarded-for"]
         hops = [hop.strip() for hop in ",".join(forwarded).split(",") if hop.strip()]
         for hop in reversed(hops):
-            if not await self._trusts(hop):
+            # A hop never waits on a lookup: only the peer's request refreshes the names, so
+            # an ordinary request through the gateway costs no DNS query.
+            if not await self._trusts(hop, may_resolve=False):
                 break
         else:
             return  # no address, or only proxies: the peer is the best we know
@@ -65,13 +67,13 @@ class TrustedProxies:
         if proto.strip() in ("http", "https"):
             scope["scheme"] = proto.strip()
 
-    async def _trusts(self, host: str) -> bool:
+    async def _trusts(self, host: str, *, may_resolve: bool = True) -> bool:
         address = _address(host)
         if address is None or not (self.networks or self.names):
             return False
         if any(address in network for network in self.networks):
             return True
-        if address not in self._resolved and self.names and (
+        if may_resolve and address not in self._resolved and self.names and (
                 time.monotonic() - self._resolved_at >= self.refresh):
             await self._resolve()
         return address in self._resolved

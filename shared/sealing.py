@@ -13,6 +13,7 @@ the older ones. `make run` keeps a key pair under the data folder (`local_key_pa
 
 import base64
 import binascii
+import functools
 import json
 import os
 from pathlib import Path
@@ -49,8 +50,7 @@ def unseal(private_keys: list[str], sealed: str, context: str) -> dict[str, Any]
         raise Unsealable("the sealed value is not base64") from None
     for private in reversed(private_keys):  # the newest is the likeliest
         try:
-            opened = SUITE.decrypt(raw, X25519PrivateKey.from_private_bytes(_decode(private)),
-                                   info=context.encode())
+            opened = SUITE.decrypt(raw, _private(private), info=context.encode())
         except (InvalidTag, ValueError):
             continue
         data = json.loads(opened)
@@ -58,6 +58,11 @@ def unseal(private_keys: list[str], sealed: str, context: str) -> dict[str, Any]
             return data
     raise Unsealable("no private key opens the sealed value (sealed to another key, for "
                      "another event, or damaged)")
+
+
+@functools.lru_cache(maxsize=8)  # parsed once, not for every event
+def _private(key: str) -> X25519PrivateKey:
+    return X25519PrivateKey.from_private_bytes(_decode(key))
 
 
 def new_private_key() -> str:

@@ -19,13 +19,13 @@ from typing import Annotated, Any
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator
 
-_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
     f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
-_NONCHARACTER = re.compile(f"[{_NONCHARACTERS}]")
+_NONCHARACTER = re.compile(f"[{NONCHARACTERS}]")
 # Never in any field: XML 1.0 forbids or discourages them, HTML calls them parse errors, and a
 # lone surrogate cannot even be written as UTF-8.
-_UNCARRIABLE = re.compile(
-    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
+UNCARRIABLE = re.compile(
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{NONCHARACTERS}]")
 # Not in one-line fields either: line breaks of every kind and tabs; and bidirectional
 # overrides, which let "Frank\u202eknarF" pass for someone else.
 _BREAK_OR_TAB = re.compile("[\t\n\r\x85\u2028\u2029]")
@@ -39,7 +39,7 @@ def one_line(value: str | None) -> str | None:
     and what no field may hold; trimmed."""
     if value is None:
         return None
-    _refuse(_UNCARRIABLE, value)
+    _refuse(UNCARRIABLE, value)
     _refuse(_BREAK_OR_TAB, value, "must be one line: no")
     _refuse(_BIDI, value)
     return value.strip()
@@ -51,7 +51,7 @@ def text(value: str | None) -> str | None:
     if value is None:
         return None
     value = _LINE_BREAK.sub("\n", value).replace("\u2029", "\n\n")
-    _refuse(_UNCARRIABLE, value)
+    _refuse(UNCARRIABLE, value)
     return value
 
 

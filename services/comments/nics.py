@@ -48,6 +48,7 @@ class NicKeys(NamedTuple):
     skeleton_cased: str
 
 
+@lru_cache(maxsize=4096)  # validation and the claim both ask, for the same nic
 def nic_keys(nic: str) -> NicKeys:
     """The comparison keys of `nic`; ValueError saying what is wrong with a nic that holds an
     invisible or direction-control character, or that RFC 8266 does not allow."""

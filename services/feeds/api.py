@@ -38,12 +38,13 @@ def index(request: Request) -> Response:
     listing = {"feeds": [feeds[stem] for stem in sorted(feeds, key=_natural)]}
     body = json.dumps(listing, ensure_ascii=False, separators=(",", ":")).encode()
     etag, headers = strong_etag(body), {"Cache-Control": INDEX_CACHE_CONTROL, "Vary": serving.VARY}
-    if serving.accepts_gzip(request.headers.get("accept-encoding", "")):
-        etag, body = documents.gzip_etag(etag), gzip.compress(body, compresslevel=6, mtime=0)
-        headers["Content-Encoding"] = "gzip"
-    headers["ETag"] = etag
-    if not_modified(request, etag):
+    packed = serving.accepts_gzip(request.headers.get("accept-encoding", ""))
+    headers["ETag"] = etag = documents.gzip_etag(etag) if packed else etag
+    if not_modified(request, etag):  # before compressing: a 304 sends no body
         return Response(status_code=304, headers=headers)
+    if packed:
+        body = gzip.compress(body, compresslevel=6, mtime=0)
+        headers["Content-Encoding"] = "gzip"
     return Response(body, media_type="application/json", headers=headers)
 
 

@@ -22,13 +22,12 @@ from email.utils import parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 
+from shared.text import NONCHARACTERS
+
 LINE = 78  # RFC 5322: a line SHOULD be at most 78 characters...
 MAX_LINE = 998  # ...and MUST be at most 998
 WORD = 75  # RFC 2047: an encoded word is at most 75 characters
 
-# Noncharacters: U+FDD0..U+FDEF and the last two code points of every plane.
-_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
-    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
 _SURROGATES = "\ud800-\udfff"
 # All that str.splitlines() breaks a line at: \n \r \x0b \x0c \x1c-\x1e \x85 U+2028 U+2029.
 _BREAKS = "\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029"
@@ -39,7 +38,7 @@ _NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ENCODED_WORD = re.compile(r"=\?[^?]*\?[^?]*\?[^?]*\?=")
 _BODY_BREAKS = re.compile(f"\r\n|[{_BREAKS}]")
 _NOT_BODY_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-_NOT_CHARACTERS = re.compile(f"[{_SURROGATES}{_NONCHARACTERS}]")
+_NOT_CHARACTERS = re.compile(f"[{_SURROGATES}{NONCHARACTERS}]")
 _PLAIN_WORD = re.compile(r"[!-~]+")  # printable ASCII, no space
 _ATOM_PHRASE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+")  # a display name needing no quotes
 

@@ -13,6 +13,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from services.notify.settings import NotifySettings
 from shared.errors import BurgError
 from shared.keys import local_key
+from shared.sealing import key_list
 
 DAY = 24 * 3600
 
@@ -56,7 +57,7 @@ class Tokens:
 
     def _secret_keys(self) -> list[str]:
         if self._keys is None:
-            configured = [k.strip() for k in self.settings.secret_keys.split(",") if k.strip()]
+            configured = key_list(self.settings.secret_keys)
             self._keys = configured or [local_key(self.settings.data_dir / "notify-secret.key",
                                                    "BURG_NOTIFY_SECRET_KEYS")]
         return self._keys
