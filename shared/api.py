@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# A slug as the posts service makes them (plus "-2"…); the web sends no other to an API.
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 MAX_ID = 2**31 - 1  # ids are 32-bit in PostgreSQL; larger ones are simply unknown
 # An id in a path: a positive number that fits the database, else 422 naming it.
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -20,14 +20,13 @@ from services.posts.models import (
     Preview,
     PreviewPublic,
 )
-from shared.api import Id, create_app
+from shared.api import SLUG, Id, create_app
 from shared.http import json_with_etag
 from shared.markup import render
 
 router = APIRouter(prefix="/api/posts")
 # A slug is what slugs.slugify makes (plus "-2"…): anything else names nothing, and is a 422
 # naming the parameter before it reaches the database (a NUL there is a driver error).
-SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SlugPath = Annotated[str, Path(pattern=SLUG, max_length=120)]
 CategoryQuery = Annotated[str | None, Query(pattern=SLUG, max_length=120)]
 # A cursor is what this API handed out (about 50 characters); a longer one is none of them.

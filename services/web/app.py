@@ -25,7 +25,7 @@ from services.web.keys import secret_keys
 from services.web.sentences import Refusal, comment_refusal, page_problem
 from services.web.settings import WebSettings
 from services.web.subscriptions import subscriptions_router
-from shared.api import MAX_ID, ObservedApp
+from shared.api import MAX_ID, SLUG, ObservedApp
 from shared.errors import NotFound
 from shared.observability import configure_logging
 
@@ -84,9 +84,8 @@ async def front(request: Request, cursor: str | None = None) -> Response:
     return _page(request, "front.html", articles=articles, categories=categories)
 
 
-# What a slug can be (as the posts service makes them): any other is no page, and is not
-# sent on to an API.
-SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+# What a slug can be: any other is no page, and is not sent on to an API.
+SLUG_FORM = re.compile(SLUG)
 
 
 def _no_page(request: Request) -> Response:
@@ -96,7 +95,7 @@ def _no_page(request: Request) -> Response:
 @app.get("/categories/{slug}", response_class=HTMLResponse)
 async def category(request: Request, slug: str, cursor: str | None = None) -> Response:
     """One category's articles, with its feeds named for readers and feed readers."""
-    if not SLUG.fullmatch(slug):
+    if not SLUG_FORM.fullmatch(slug):
         return _no_page(request)
     found, articles = await apis.category(slug, cursor)
     return _page(request, "category.html", category=found, articles=articles)
@@ -107,7 +106,7 @@ async def article(request: Request, slug: str, cursor: str | None = None,
                   before: str | None = None, reply_to: int | None = None) -> Response:
     """The article, a page of its thread (after `cursor`, or before `before`) and the comment
     form (or the closed notice)."""
-    if not SLUG.fullmatch(slug):
+    if not SLUG_FORM.fullmatch(slug):
         return _no_page(request)
     return await _article_page(request, slug, cursor=cursor, before=before, reply_to=reply_to)
 
@@ -138,7 +137,7 @@ async def post_comment(request: Request, slug: str) -> Response:
     """The comment form, posted without JavaScript to the article's own address (the old
     `/comments` one still takes forms of pages opened before): back to the new comment, or
     the article again at its form, which says what to change and keeps what was typed."""
-    if not SLUG.fullmatch(slug):
+    if not SLUG_FORM.fullmatch(slug):
         return _no_page(request)
     form = await forms.posted(request)
     if not csrf.form_ok(request, form):
