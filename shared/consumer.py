@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from shared.broker import DEAD_LETTERS
+from shared.confirmations import Confirmations
 from shared.inbox import Inbox, RetryLater
 from shared.observability import EVENTS, REQUEST_ID
 
@@ -44,12 +45,18 @@ class EventTask(Task):
     """Base of every `<service>.handle_event` task: a final failure goes to the dead letters."""
 
     inbox: Inbox
+    confirmations: Confirmations
 
     def on_failure(self, exc: Exception, task_id: str, args: tuple[Any, ...],
                    kwargs: dict[str, Any], einfo: Any) -> None:
         raw = args[0] if args and isinstance(args[0], Mapping) else {"envelope": repr(args)}
         self.inbox.bury(raw, f"{type(exc).__name__}: {exc}")
-        EVENTS.labels(self.name.split(".")[0], str(raw.get("type")), "failed").inc()
+        self.confirmations.confirm(raw, self.service)  # kept here, to replay: no copy wanted
+        EVENTS.labels(self.service, str(raw.get("type")), "failed").inc()
+
+    @property
+    def service(self) -> str:
+        return self.name.split(".")[0]
 
     def retry(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -61,6 +68,7 @@ class EventTask(Task):
             raw = self.request.args[0] if self.request.args else None
             if isinstance(raw, Mapping):
                 self.inbox.bury(raw, f"could not schedule its retry: {rejected.reason!r}")
+                self.confirmations.confirm(raw, self.service)
             raise
 
     def on_retry(self, exc: Exception, task_id: str, args: tuple[Any, ...],
@@ -68,6 +76,9 @@ class EventTask(Task):
         raw = args[0] if args and isinstance(args[0], Mapping) else {}
         log.warning("%s %s: will retry after %s: %s", raw.get("type"), raw.get("id"),
                     type(exc).__name__, exc)
+        if raw:  # the retry keeps it for at most the longest countdown and one run
+            longest = float(self.retry_backoff_max or 600) + (self.app.conf.task_time_limit or 300)
+            self.confirmations.confirm(raw, self.service, retrying_until=time.time() + longest)
 
 
 class DeliveryCounter:
@@ -148,24 +159,29 @@ def register_event_task(celery: Celery, service: str, inbox: Inbox) -> Task:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     retry_ceiling = min(600, celery.conf.visibility_timeout // 4)  # far below the timeout
     deliveries = DeliveryCounter(celery.conf.broker_url, service)
+    confirmations = Confirmations(celery.conf.broker_url)
     # Waiting out a blip stays far inside the task's soft time limit.
     blip_budget = (celery.conf.task_soft_time_limit or 240) / 4
     DEAD_LETTERS[service] = inbox.bury  # messages of its queue that are no task of ours
 
     @celery.task(name=f"{service}.handle_event", base=EventTask, inbox=inbox,
+                 confirmations=confirmations,
                  autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=retry_ceiling,
                  retry_jitter=True, max_retries=MAX_RETRIES, throws=(ValidationError, KeyError))
     def handle_event(envelope: dict[str, Any]) -> None:
-        """Apply one event once (the inbox keys on the event id); transient faults retry."""
+        """Apply one event once (the inbox keys on the event id), then confirm it to its
+        producer; transient faults retry."""
         token = REQUEST_ID.set(str(envelope.get("request_id") or envelope.get("id")))
         kind = str(envelope.get("type"))
         try:
             delivered = deliveries.count(str(envelope.get("id")))
             if delivered > MAX_DELIVERIES:
                 inbox.bury(envelope, f"delivered {delivered} times without finishing: poison")
+                confirmations.confirm(envelope, service)
                 EVENTS.labels(service, kind, "failed").inc()
                 return
             handled = through_blips(lambda: inbox.handle(envelope), blip_budget)
+            confirmations.confirm(envelope, service)
             EVENTS.labels(service, kind, "consumed" if handled else "skipped").inc()
             log.info("%s %s %s", kind, envelope.get("id"), "handled" if handled else "skipped")
         finally:

@@ -1,7 +1,8 @@
 """The transactional outbox: an event is stored in the same transaction as the state change
 that caused it, sent to its consumers' queues right after the commit, and swept again
 periodically until sent — so an accepted write always produces its events, even when the
-broker was unreachable at that moment.
+broker was unreachable at that moment. A sent row then waits for its consumers'
+confirmations, and is sent again to whichever did not confirm it (`shared/redelivery.py`).
 """
 
 import atexit
@@ -9,6 +10,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.confirmations import SENT_AT, Confirmations
 from shared.db import after_commit
 from shared.events import EVENT_TYPES, Envelope, Event, consumers, utcnow
 from shared.observability import EVENTS, REQUEST_ID
@@ -56,20 +59,29 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("envelope", JSON, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("claimed_until", DateTime(timezone=True)),
-        Column("sent_at", DateTime(timezone=True), index=True),
+        Column("sent_at", DateTime(timezone=True), index=True),  # when last sent
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text),
+        # Consumers that have not confirmed the event yet (a JSON list; null: none), when
+        # to look for their confirmations next, and how often it was sent again.
+        Column("awaiting", JSON),
+        Column("resend_at", DateTime(timezone=True), index=True),
+        Column("resends", Integer, nullable=False, default=0, server_default="0"),
     )
 
 
 class Outbox:
     """Stores events with a transaction and relays them to every consumer's queue."""
 
-    def __init__(self, *, table: Table, engine: Engine, celery: Celery, producer: str) -> None:
+    def __init__(self, *, table: Table, engine: Engine, celery: Celery, producer: str,
+                 redeliver_after: float = 10.0) -> None:
         self.table = table
         self.engine = engine
         self.celery = celery
         self.producer = producer
+        # Seconds a consumer has to confirm an event once its queue no longer holds it.
+        self.redeliver_after = timedelta(seconds=redeliver_after)
+        self.confirmations = Confirmations(celery.conf.broker_url)
         self._relay_start = threading.Lock()
         self._relaying: tuple[int, queue.SimpleQueue[list[dict[str, Any]] | None]] | None = None
 
@@ -177,28 +189,34 @@ class Outbox:
         Stops at the first failure (the broker is likely down) and releases every row it did
         not send, so that the next sweep after the broker returns sends them all.
         """
-        sent: list[dict[str, Any]] = []
+        sent: list[tuple[dict[str, Any], list[str]]] = []
         for index, envelope in enumerate(envelopes):
+            to = consumers(envelope)
             try:
-                for consumer in consumers(envelope):
-                    self.celery.send_task(
-                        f"{consumer}.handle_event", args=[envelope], queue=consumer,
-                        retry=True, retry_policy={"max_retries": 2, "interval_start": 0.1},
-                        # What Celery shows of the arguments: the event, never its data (an
-                        # e-mail address, say); and no repr() of the whole envelope per send.
-                        argsrepr=f"[{envelope['type']} {envelope['id']}]", kwargsrepr="{}",
-                    )
+                for consumer in to:
+                    self.publish(envelope, consumer)
             except Exception as exc:  # broker unreachable: leave the row for the sweep
                 log.warning("outbox: could not send %s %s: %s", envelope["type"],
                             envelope["id"], exc)
                 self._release(envelope["id"], [e["id"] for e in envelopes[index + 1:]],
                               error=repr(exc))
                 break
-            sent.append(envelope)
+            sent.append((envelope, to))
             EVENTS.labels(self.producer, envelope["type"], "published").inc()
         if sent:
             self._mark_sent(sent)
         return len(sent)
+
+    def publish(self, envelope: dict[str, Any], consumer: str) -> None:
+        """Put one event on one consumer's queue (Celery retries a blip briefly)."""
+        self.celery.send_task(
+            f"{consumer}.handle_event", args=[envelope], queue=consumer,
+            retry=True, retry_policy={"max_retries": 2, "interval_start": 0.1},
+            headers={SENT_AT: time.time()},
+            # What Celery shows of the arguments: the event, never its data (an e-mail
+            # address, say); and no repr() of the whole envelope per send.
+            argsrepr=f"[{envelope['type']} {envelope['id']}]", kwargsrepr="{}",
+        )
 
     def _release(self, failed: str, untried: list[str], *, error: str) -> None:
         """Unclaim the row whose send failed and those not tried after it: kept claimed,
@@ -212,13 +230,20 @@ class Outbox:
                 conn.execute(update(t).where(t.c.event_id.in_(untried), t.c.sent_at.is_(None))
                              .values(claimed_until=None))
 
-    def _mark_sent(self, envelopes: list[dict[str, Any]]) -> None:
+    def _mark_sent(self, sent: list[tuple[dict[str, Any], list[str]]]) -> None:
         now, t = utcnow(), self.table
         with self.engine.begin() as conn:
-            for envelope in envelopes:
-                values: dict[str, Any] = {"sent_at": now, "claimed_until": None,
-                                          "last_error": None}
-                event_type = EVENT_TYPES.get(envelope["type"])
-                if event_type is not None and event_type.personal:
-                    values["envelope"] = envelope | {"data": {}}  # the consumer has it; forget
+            for envelope, to in sent:
+                values: dict[str, Any] = {
+                    "sent_at": now, "claimed_until": None, "last_error": None,
+                    "awaiting": to or None, "resend_at": now + self.redeliver_after if to else None}
+                if not to and forget_data(envelope):
+                    values["envelope"] = envelope | {"data": {}}
                 conn.execute(update(t).where(t.c.event_id == envelope["id"]).values(**values))
+
+
+def forget_data(envelope: dict[str, Any]) -> bool:
+    """Whether the producer keeps no copy of this event's data once its consumers have it
+    (it carries personal data, an e-mail address say)."""
+    event_type = EVENT_TYPES.get(envelope["type"])
+    return event_type is not None and event_type.personal

@@ -22,6 +22,7 @@ from shared.inbox import Handler, Inbox, dead_letter_table, inbox_table
 from shared.migrations import require_current
 from shared.observability import configure_logging, serve_metrics
 from shared.outbox import Outbox, outbox_table
+from shared.redelivery import redeliver
 from shared.settings import ServiceSettings
 
 
@@ -60,11 +61,12 @@ class Runtime:
         return checks
 
     def start_worker_duties(self, *also: Callable[[], object]) -> None:
-        """In a worker: sweep the outbox (and run `also`) periodically; never share pooled
-        connections across a fork."""
+        """In a worker: sweep the outbox, send again what no consumer confirmed (and run
+        `also`) periodically; never share pooled connections across a fork."""
 
         def duties() -> None:
             self.outbox.sweep()
+            redeliver(self.outbox)
             for job in also:
                 job()
 
@@ -112,7 +114,8 @@ def build_runtime(settings: ServiceSettings, metadata: MetaData,
                          f"{_first_line(exc)}") from None
     sessions = make_session_factory(engine)
     celery = make_celery(name, settings, broker)
-    outbox = Outbox(table=outbox_tbl, engine=engine, celery=celery, producer=name)
+    outbox = Outbox(table=outbox_tbl, engine=engine, celery=celery, producer=name,
+                    redeliver_after=settings.redeliver_after)
     outbox.relay_after_commit(sessions)
     inbox = Inbox(table=inbox_tbl, dead_letters=dead_tbl, sessions=sessions)
     return Runtime(name=name, settings=settings, engine=engine, sessions=sessions,

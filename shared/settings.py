@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     notify_url: str = "http://127.0.0.1:8003"
     feeds_url: str = "http://127.0.0.1:8004"
     outbox_sweep_seconds: float = 5.0
+    # An event a consumer has not confirmed this many seconds after its queue stopped holding
+    # it (a message lost between Redis and a worker) is sent to that consumer again.
+    redeliver_after: float = 10.0
     # Peers whose X-Forwarded-For names the client (comma-separated addresses, networks or
     # host names: the gateway, and the web for the comments it posts); empty: nobody's, and
     # a request's address is its peer's (shared/proxies.py).

@@ -2,6 +2,7 @@
 die: its own stack, on a Redis of its own that the tests stop and start again."""
 
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ from tests.comments.helpers import nic, open_article, post
 from tests.conftest import STACK_ENV, Stack, running_stack, wait_for
 from tests.feeds.helpers import entry_id, shows
 from tests.notify.test_pages import as_json
+from tests.shared.test_outbox import queued_event_id, queued_event_ids
 
 CONSUMERS = ("comments", "notify", "feeds")
 # What a queue may hold that is no event: not JSON, JSON that is no kombu message, a kombu
@@ -168,3 +170,35 @@ def test_no_5xx_while_redis_restarts_and_every_comment_reaches_the_feeds(
     wait_for(lambda: shows(site, f"articles/{article}/comments",
                            entry_id(posted["comment"]["id"])), what="the comment in its feed")
     assert httpx.get(f"{site.urls['comments']}/readyz").status_code == 200
+
+
+def test_an_event_lost_between_the_queue_and_the_worker_is_sent_again(
+        site: Stack, broker: EmbeddedRedis) -> None:
+    """A worker killed between taking a message off its queue and recording it as
+    unacknowledged loses it for good as far as Redis knows; its producer sends it again
+    because no consumer confirmed it (here: the feeds worker stops consuming, and the
+    comment's event is taken off its queue by hand)."""
+    control = make_celery("feeds", Settings(), broker.url).control
+    feeds_worker = [f"feeds@{socket.gethostname()}"]  # only it: others would start taking
+    client = Redis.from_url(broker.url)
+    article = open_article(site)
+    assert control.cancel_consumer("feeds", reply=True, destination=feeds_worker)
+    try:
+        posted = post(site.client("comments"), article, "Lost on its way")
+        event_id = next(event_id for event_id, raw in site.sql(
+            "comments", "SELECT event_id, envelope FROM outbox WHERE type = 'comment.created'")
+            if as_json(raw)["data"]["comment_id"] == posted["comment"]["id"])
+        wait_for(lambda: event_id in queued_event_ids(client, "feeds"),
+                 what="the event waiting in the feeds queue")
+        [lost] = [raw for raw in client.lrange("feeds", 0, -1)
+                  if queued_event_id(raw) == event_id]
+        assert client.lrem("feeds", 1, lost) == 1  # taken off the queue, never handled
+    finally:
+        assert control.add_consumer("feeds", reply=True, destination=feeds_worker)
+    wait_for(lambda: site.sql("feeds", "SELECT 1 FROM inbox WHERE event_id = :id", id=event_id),
+             what="the event sent again and handled")
+    [(resends,)] = site.sql("comments", "SELECT resends FROM outbox WHERE event_id = :id",
+                            id=event_id)
+    assert resends == 1
+    wait_for(lambda: shows(site, f"articles/{article}/comments",
+                           entry_id(posted["comment"]["id"])), what="the comment in its feed")
