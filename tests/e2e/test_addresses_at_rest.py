@@ -90,11 +90,16 @@ def test_after_subscriptions_only_notifys_database_holds_the_addresses(tmp_path:
         assert reply.status_code == 201, reply.text
         wait_for(lambda: stack.replies_to(frank) and stack.replies_to(proc),
                  what="the reply e-mails")
-        # The producer's outbox forgot what it sent (it only ever held it sealed).
-        rows = stack.sql("comments", "SELECT sent_at, envelope FROM outbox "
-                                     "WHERE type = 'subscription.requested'")
-        assert len(rows) == 3
-        assert all(sent and as_json(envelope)["data"] == {} for sent, envelope in rows)
+        # The producer's outbox forgot what it sent (it only ever held it sealed), once
+        # notify confirmed it (one sweep after the bound of BURG_REDELIVER_AFTER).
+        def forgotten() -> bool:
+            rows = stack.sql("comments", "SELECT sent_at, awaiting, envelope FROM outbox "
+                                         "WHERE type = 'subscription.requested'")
+            assert len(rows) == 3
+            return all(sent and awaiting is None and as_json(envelope)["data"] == {}
+                       for sent, awaiting, envelope in rows)
+
+        wait_for(forgotten, what="the sealed addresses forgotten by the comments outbox")
         mails_seen = {str(m["To"]) for m in stack.mails()}
     assert {frank, proc, other} <= mails_seen  # the scan has something to miss...
     notify_files = b"".join(path.read_bytes() for path in folder.glob("notify.db*"))
