@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     # Redis redelivers an unacknowledged task after this many seconds; keep every task and
     # every retry countdown well below it (DESIGN.md §3). All services on one Redis share it.
     visibility_timeout: int = 3600
+    # A task is stopped after this many seconds (softly, with an exception, at 5/6 of it):
+    # event handlers are short transactions. It bounds how long a worker's warm shutdown
+    # waits for the task in hand, so the grace periods of docker-compose.yml and deploy/k8s/
+    # are this plus a margin (tests/deploy checks them); capped at half the visibility timeout.
+    task_time_limit: int = 60
     # Where people reach the site (the web frontend, or the gateway in production), and
     # where each service's API is reached; used to build absolute links in feeds and e-mail.
     site_url: str = "http://127.0.0.1:8000"
