@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     notify_url: str = "http://127.0.0.1:8003"
     feeds_url: str = "http://127.0.0.1:8004"
     outbox_sweep_seconds: float = 5.0
+    # PostgreSQL connections each process keeps open, and how many more it may open at peaks
+    # (closed again after use). Every API process, worker main process and worker pool child
+    # has its own pool: a deployment's total is (size + overflow) * processes, which must fit
+    # the server's max_connections (see the README's table). SQLite ignores them.
+    db_pool_size: int = 3
+    db_max_overflow: int = 3
     # Peers whose X-Forwarded-For names the client (comma-separated addresses, networks or
     # host names: the gateway, and the web for the comments it posts); empty: nobody's, and
     # a request's address is its peer's (shared/proxies.py).
