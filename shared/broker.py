@@ -3,7 +3,8 @@ transport that hands a message it cannot read to the dead letters instead of dyi
 a Celery consumer that does the same with messages that are not tasks of this service.
 
 Wired by `make_celery` (`broker_transport`, `worker_consumer`); the dead-letter callback of
-each service is registered by `register_event_task` under its queue's name.
+each service is registered by `register_event_task` under its queue's name (and by a worker
+of another of its queues, such as feeds' WebSub pinger, under that queue's).
 """
 
 import json
@@ -19,9 +20,9 @@ from kombu.utils.json import loads
 
 log = logging.getLogger(__name__)
 
-# Queue (= service) name → how that service keeps a message it cannot handle:
-# callback(envelope, reason). The envelope carries the message as it was (`raw_message`), so
-# `replay-dead-letters` can put it back on the queue once a worker can read it.
+# Queue name → how the service that owns it keeps a message it cannot handle:
+# callback(envelope, reason). The envelope carries the message as it was (`raw_message`) and
+# its queue, so `replay-dead-letters` can put it back there once a worker can read it.
 DeadLetter = Callable[[dict[str, Any], str], None]
 DEAD_LETTERS: dict[str, DeadLetter] = {}
 
@@ -29,7 +30,7 @@ DEAD_LETTERS: dict[str, DeadLetter] = {}
 def undeliverable(queue: str, raw: str, kind: str, reason: str, message_id: str = "?") -> None:
     """Keep a message no worker of `queue` can handle in that service's dead letters (or,
     for a queue nobody here owns, say so in the log: it is gone from the queue already)."""
-    envelope = {"id": message_id, "type": kind[:64], "raw_message": raw}
+    envelope = {"id": message_id, "type": kind[:64], "raw_message": raw, "queue": queue}
     bury = DEAD_LETTERS.get(queue)
     if bury is None:
         log.error("dropped a message from queue %s (%s): %s: %.200r", queue, kind, reason, raw)
@@ -114,11 +115,21 @@ class BurgConsumer(Consumer):
     it drops them as Celery does."""
 
     def _keep(self, message: Any, kind: str, reason: str) -> None:
-        queue = str(self.app.main)
+        queue = self._queue_of(message)
         raw = getattr(message, "_raw", None)
         text = json.dumps(raw) if raw is not None else repr(getattr(message, "body", None))
         headers = message.headers if isinstance(message.headers, dict) else {}
         undeliverable(queue, text, kind, reason, str(headers.get("id", "?")))
+
+    def _queue_of(self, message: Any) -> str:
+        """The queue `message` came from: the one this worker consumes, or, consuming
+        several, the one its routing key names (each queue's key is its own name)."""
+        consumed = list(self.app.amqp.queues.consume_from or self.app.amqp.queues)
+        info = getattr(message, "delivery_info", None)
+        key = info.get("routing_key") if isinstance(info, dict) else None
+        if key in consumed:
+            return str(key)
+        return consumed[0] if len(consumed) == 1 else str(self.app.main)
 
     def on_unknown_message(self, body: Any, message: Any) -> None:
         self._keep(message, "message.not-a-task", "not a Celery task message")

@@ -16,6 +16,19 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 
+# Seconds a worker needs to stop beyond its longest task: handing its held messages back to
+# Redis, closing connections, the pool's exit. A container's grace period (docker-compose.yml,
+# deploy/k8s/) is its worker's stop budget plus this.
+STOP_MARGIN = 15
+
+
+def time_limits(settings: Settings) -> tuple[int, int]:
+    """A task's (hard, soft) time limits in seconds: `task_time_limit` and 5/6 of it, both
+    at most half the visibility timeout."""
+    hard = max(2, min(settings.task_time_limit, settings.visibility_timeout // 2))
+    return hard, max(1, hard * 5 // 6)
+
+
 def make_celery(service: str, settings: Settings, broker_url: str) -> Celery:
     """A Celery app for `service` with the reliability settings of DESIGN.md §3."""
     timeout = settings.visibility_timeout
@@ -36,9 +49,10 @@ def make_celery(service: str, settings: Settings, broker_url: str) -> Celery:
         broker_transport_options={"visibility_timeout": timeout, "socket_connect_timeout": 5},
         result_backend_transport_options={"visibility_timeout": timeout},
         visibility_timeout=timeout,
-        # A task running past the visibility timeout is delivered twice: stop it long before.
-        task_time_limit=min(300, max(2, timeout // 2)),
-        task_soft_time_limit=min(240, max(1, timeout * 2 // 5)),
+        # A task running past the visibility timeout is delivered twice, and one running past
+        # the grace period of a stopping container is killed: stop it long before either.
+        task_time_limit=time_limits(settings)[0],
+        task_soft_time_limit=time_limits(settings)[1],
         # kombu's Redis transport and Celery's consumer, except that a message a worker cannot
         # read goes to the dead letters and a lost connection never ends the worker
         # (shared/broker.py).

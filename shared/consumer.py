@@ -135,14 +135,15 @@ def through_blips(attempt: Callable[[], T], budget: float) -> T:
 
 def replay_dead_letters(celery: Celery, service: str, inbox: Inbox) -> int:
     """Send every dead letter not yet replayed back to the service's queue, with a fresh
-    delivery count (else a once-poisonous event would be buried again at once)."""
+    delivery count (else a once-poisonous event would be buried again at once); a message no
+    worker could read goes back, as it was, to the queue it came from."""
     deliveries = DeliveryCounter(celery.conf.broker_url, service)
     queue = redis.Redis.from_url(celery.conf.broker_url)
     waiting = inbox.dead_letters_waiting()
     for row in waiting:
         envelope = inbox.dead_letter_envelope(row["id"])
         if "raw_message" in envelope:  # a message no worker could read: back as it was
-            queue.lpush(service, envelope["raw_message"])
+            queue.lpush(envelope.get("queue") or service, envelope["raw_message"])
         else:
             deliveries.forget(row["event_id"])
             celery.send_task(f"{service}.handle_event", queue=service, args=[envelope])

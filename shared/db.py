@@ -19,12 +19,13 @@ from sqlmodel import Session, create_engine
 log = logging.getLogger(__name__)
 
 SQLITE_POOL = 40  # connections kept open per process; AnyIO runs sync routes on 40 threads
-PG_POOL = 3  # connections kept open per process on PostgreSQL (and as many more at peaks)
 SQLITE_WRITE_WAIT = 30  # seconds a writer waits for its turn, as long as the busy timeout
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 3, max_overflow: int = 3) -> Engine:
     """An engine for `url`; a SQLite file gets WAL, a busy timeout and its folder created.
+    On PostgreSQL it keeps `pool_size` connections open, and opens up to `max_overflow`
+    more at peaks (a service passes its `db_pool_size` and `db_max_overflow` settings).
 
     The API, the worker and the outbox relay of a service write the same SQLite file from
     several processes: WAL lets readers go on while one writes, and the busy timeout makes a
@@ -36,7 +37,7 @@ def make_engine(url: str) -> Engine:
         # A small pool per process: a service runs many processes (API replicas, worker
         # children), and PostgreSQL allows 100 connections by default.
         return create_engine(url, pool_pre_ping=True, hide_parameters=True,
-                             pool_size=PG_POOL, max_overflow=PG_POOL, pool_timeout=10,
+                             pool_size=pool_size, max_overflow=max_overflow, pool_timeout=10,
                              connect_args={"options": "-c timezone=UTC",
                                            "connect_timeout": 5})
     path = url.split("///", 1)[1] if "///" in url else ""

@@ -97,7 +97,8 @@ def build_runtime(settings: ServiceSettings, metadata: MetaData,
     outbox_tbl = metadata.tables["outbox"]
     inbox_tbl, dead_tbl = metadata.tables["inbox"], metadata.tables["dead_letter"]
     try:
-        engine = make_engine(settings.database)
+        engine = make_engine(settings.database, pool_size=settings.db_pool_size,
+                             max_overflow=settings.db_max_overflow)
         if migrations is None:
             create_schema(engine, metadata)
         else:

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     # Redis redelivers an unacknowledged task after this many seconds; keep every task and
     # every retry countdown well below it (DESIGN.md §3). All services on one Redis share it.
     visibility_timeout: int = 3600
+    # A task is stopped after this many seconds (softly, with an exception, at 5/6 of it):
+    # event handlers are short transactions. It bounds how long a worker's warm shutdown
+    # waits for the task in hand, so the grace periods of docker-compose.yml and deploy/k8s/
+    # are this plus a margin (tests/deploy checks them); capped at half the visibility timeout.
+    task_time_limit: int = 60
     # Where people reach the site (the web frontend, or the gateway in production), and
     # where each service's API is reached; used to build absolute links in feeds and e-mail.
     site_url: str = "http://127.0.0.1:8000"
@@ -33,6 +38,12 @@ class Settings(BaseSettings):
     # An event a consumer has not confirmed this many seconds after its queue stopped holding
     # it (a message lost between Redis and a worker) is sent to that consumer again.
     redeliver_after: float = 10.0
+    # PostgreSQL connections each process keeps open, and how many more it may open at peaks
+    # (closed again after use). Every API process, worker main process and worker pool child
+    # has its own pool: a deployment's total is (size + overflow) * processes, which must fit
+    # the server's max_connections (see the README's table). SQLite ignores them.
+    db_pool_size: int = 3
+    db_max_overflow: int = 3
     # Peers whose X-Forwarded-For names the client (comma-separated addresses, networks or
     # host names: the gateway, and the web for the comments it posts); empty: nobody's, and
     # a request's address is its peer's (shared/proxies.py).

@@ -28,9 +28,18 @@ T = TypeVar("T")
 # one stays low enough for a test to reach it. The gateway test's nginx talks to the services
 # from 127.0.0.2, the one peer whose X-Forwarded-For they trust.
 GATEWAY_ADDRESS = "127.0.0.2"
+# Small PostgreSQL pools (one connection kept, one more at peaks) for every process the tests
+# start: stacks, workers, CLI commands (which inherit this environment). The suite then fits a
+# server's 100 connections with STACKS_AT_ONCE stacks running (tests/deploy/
+# test_connection_budget.py); a stack beyond that fails at its start.
+TEST_POOL = {"BURG_DB_POOL_SIZE": "1", "BURG_DB_MAX_OVERFLOW": "1"}
+for _name, _value in TEST_POOL.items():
+    os.environ.setdefault(_name, _value)
+STACKS_AT_ONCE = 3  # the session's, a module's, and one a test of that module starts
 STACK_ENV = {"BURG_COMMENTS_RATE_PER_IP": "100000", "BURG_COMMENTS_RATE_PER_COMMENTER": "20",
              "BURG_COMMENTS_MAIL_REQUESTS_PER_IP": "100000",
-             "BURG_TRUSTED_PROXIES": GATEWAY_ADDRESS}
+             "BURG_TRUSTED_PROXIES": GATEWAY_ADDRESS} | TEST_POOL
+_stacks_running: list[Path] = []
 
 
 def wait_for(check: Callable[[], T | None], timeout: float = 60.0, what: str = "it") -> T:
@@ -154,8 +163,12 @@ def button_form(page: httpx.Response) -> dict[str, str]:
 def running_stack(data_dir: Path, redis_url: str | None,
                   env: dict[str, str]) -> Iterator[Stack]:
     """A whole Burg in `data_dir`, with an editor the comments service already knows."""
+    assert len(_stacks_running) < STACKS_AT_ONCE, (
+        f"a stack more than the {STACKS_AT_ONCE} the connection budget allows: "
+        f"{_stacks_running} are running")
     urls = databases.service_databases(data_dir)
-    launched = launch(data_dir, redis_url, demo=False, env=env | urls)
+    launched = launch(data_dir, redis_url, demo=False, env=TEST_POOL | env | urls)
+    _stacks_running.append(data_dir)
     try:
         stack = Stack(urls=launched.urls, env=launched.env, data_dir=data_dir,
                       editor_token=launched.create_editor("Tester"),
@@ -168,6 +181,7 @@ def running_stack(data_dir: Path, redis_url: str | None,
                  what="the comments service to know the editor")
         yield stack
     finally:
+        _stacks_running.remove(data_dir)
         launched.stop()
 
 

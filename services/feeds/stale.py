@@ -17,6 +17,7 @@ from typing import Any
 
 import redis
 from celery import Celery
+from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import ColumnElement, bindparam, delete, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
@@ -106,6 +107,10 @@ class StaleRenders:
                  flag: str, attempts: int = 5) -> None:
         self.celery, self.sessions, self.flag = celery, sessions, flag
         self.attempts = attempts  # failed renders of a document before it is set aside
+        # A round renders for at most half the render task's soft time limit, then leaves the
+        # rest to the next task: a long backlog never meets the limit (which would count as
+        # a failed render) nor holds a stopping worker past its grace period.
+        self.round_seconds = (celery.conf.task_soft_time_limit or 50) / 2
         self.redis = redis.Redis.from_url(redis_url)
         self.waiting = f"{flag}:waiting"  # a render task waits for the round under way
 
@@ -173,13 +178,15 @@ class StaleRenders:
             self.redis.delete(self.flag)  # this task has started: changes queue the next one
             self._wait_for_round()
             return 0
+        left_over = False
         try:
-            return self._render_all(render, lease)
+            done, left_over = self._render_all(render, lease)
+            return done
         finally:
             self.redis.set(f"{self.flag}:last-round", time.time(), ex=PENDING_FOR)
             lease.release()
-            if self.redis.exists(self.waiting):
-                self.schedule()  # changes came during the round: render them now
+            if left_over or self.redis.exists(self.waiting):
+                self.schedule()  # changes came during the round, or some were left: now
 
     def stop_waiting(self, token: str) -> None:
         """The waiting retry with this token has started: another task may wait now."""
@@ -199,16 +206,20 @@ class StaleRenders:
             self.celery.send_task(TASK, queue="feeds", countdown=countdown,
                                   kwargs={"waiting": token})
 
-    def _render_all(self, render: Callable[[Session, str], None], lease: Lease) -> int:
+    def _render_all(self, render: Callable[[Session, str], None],
+                    lease: Lease) -> tuple[int, bool]:
+        """(documents rendered, whether the round ran out of time with some left)."""
         self.redis.delete(self.flag)  # changes from now on queue the next task
         with self.sessions() as session:
             stale = session.execute(select(col(FeedStale.key), col(FeedStale.version))
                                     .where(_due(utcnow()))
                                     .order_by(col(FeedStale.since))).all()
-        done = 0
+        done, started = 0, time.monotonic()
         for key, version in stale:
             if not lease.held:  # another round may be under way: leave the rest to it
                 break
+            if time.monotonic() - started > self.round_seconds:  # the rest: in the next round
+                return done, True
             # The version is read before the read model: a change committed later raises it,
             # the delete below then misses, and the document stays stale for the next round.
             try:
@@ -221,8 +232,8 @@ class StaleRenders:
                     failures.rendered(session, key)
                     session.commit()
                 done += 1
-            except OperationalError:
-                raise  # the database is away or locked: not this document's fault
+            except (OperationalError, SoftTimeLimitExceeded):
+                raise  # the database is away, or time ran out: not this document's fault
             except Exception as exc:  # this document only: the others still render
                 failures.record(self.sessions, key, version, exc, self.attempts)
-        return done
+        return done, False

@@ -4,5 +4,10 @@ Only with `BURG_FEEDS_WEBSUB_HUB` set. Pings wait on the hub's answer, so they g
 their own, with threads: the feeds worker's renders never wait behind a hub."""
 
 from services.feeds.bootstrap import runtime
+from services.feeds.websub import QUEUE
+from shared.broker import DEAD_LETTERS
 
+# What this worker cannot handle on its queue (not a message, not a task it knows) goes to
+# the feeds service's dead letters, which `replay-dead-letters` puts back on this queue.
+DEAD_LETTERS[QUEUE] = runtime.inbox.bury
 app = runtime.celery

@@ -11,12 +11,25 @@ duties. Several workers may run: each delivery is claimed by one of them at a ti
 import logging
 import os
 import threading
+import time
 
 from celery import Celery, bootsteps
+from celery.signals import worker_shutting_down
 
 from services.notify.delivery import Deliveries
+from services.notify.settings import NotifySettings
 
 log = logging.getLogger(__name__)
+
+# Seconds a thread may need after its SMTP conversation ended: recording the outcome.
+RECORD_SECONDS = 5.0
+
+
+def stop_budget(settings: NotifySettings) -> float:
+    """Seconds the sending threads may take to stop: a conversation under way runs out within
+    `smtp_total_seconds`, and its outcome is recorded. A container's grace period must
+    cover it (tests/deploy checks that it does)."""
+    return settings.smtp_total_seconds + RECORD_SECONDS
 
 
 class Sender:
@@ -32,10 +45,12 @@ class Sender:
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.pid: int | None = None  # the process the threads run in
+        self.stopping_since: float | None = None
 
     def start(self) -> None:
         """Start the sending threads."""
         self.stopping.clear()
+        self.stopping_since = None
         self.pid = os.getpid()
         self.threads = [threading.Thread(target=self._loop, name=f"burg-send-{n}", daemon=True)
                         for n in range(self.count)]
@@ -48,12 +63,24 @@ class Sender:
         if self.pid == os.getpid():
             self.woken.set()
 
-    def stop(self, timeout: float) -> None:
-        """Start no new send; wait up to `timeout` seconds for those under way to end."""
+    def stop_starting(self) -> None:
+        """Start no new send (those under way go on)."""
+        if self.stopping_since is None:
+            self.stopping_since = time.monotonic()
         self.stopping.set()
         self.woken.set()
+
+    def stop(self, timeout: float) -> None:
+        """Start no new send; wait for those under way to end, until `timeout` seconds after
+        the sending stopped starting (all threads together, not each)."""
+        self.stop_starting()
+        assert self.stopping_since is not None
+        ends = self.stopping_since + timeout
         for thread in self.threads:
-            thread.join(timeout=timeout)
+            thread.join(timeout=max(0.0, ends - time.monotonic()))
+        if alive := sum(thread.is_alive() for thread in self.threads):
+            # Their e-mails' leases run out and they are sent again, same Message-ID.
+            log.warning("stopped with %d e-mails still being sent", alive)
 
     def _loop(self) -> None:
         while not self.stopping.is_set():
@@ -83,8 +110,11 @@ class Sender:
 
     def run_in_worker(self, app: Celery, stop_timeout: float) -> None:
         """Run in each worker's main process: started with it; a warm shutdown lets the sends
-        under way finish (up to `stop_timeout` seconds)."""
+        under way finish (up to `stop_timeout` seconds from its start)."""
         sender = self
+        # Sent as the warm shutdown begins, before the pool waits for the tasks in hand: the
+        # sends end meanwhile, and the two waits overlap instead of adding up.
+        worker_shutting_down.connect(lambda **_: sender.stop_starting(), weak=False)
 
         class SendingThreads(bootsteps.StartStopStep):
             def start(self, worker: object) -> None:

@@ -4,9 +4,11 @@ needs and none the code does not read."""
 
 import ast
 import importlib.util
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import yaml
@@ -14,9 +16,11 @@ from pydantic_settings import BaseSettings
 
 from services.comments.settings import CommentsSettings
 from services.feeds.settings import FeedsSettings
+from services.notify.sender import stop_budget as sending_stop_budget
 from services.notify.settings import NotifySettings
 from services.posts.settings import PostsSettings
 from services.web.settings import WebSettings
+from shared.celery_app import STOP_MARGIN, time_limits
 from shared.settings import Settings
 
 ROOT = Path(__file__).parents[2]
@@ -28,6 +32,8 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "posts": PostsSettings, "comments": CommentsSettings, "notify": NotifySettings,
     "feeds": FeedsSettings, "web": WebSettings}
 NGINX = (ROOT / "deploy" / "nginx.conf").read_text()
+WORKERS = sorted(name for name, spec in OURS.items() if spec["command"][0] == "celery")
+S = TypeVar("S", bound=BaseSettings)
 
 
 def env_names(settings: type[BaseSettings]) -> set[str]:
@@ -48,6 +54,43 @@ def defines(module: str, name: str) -> bool:
 
 def service_of(container: str) -> str:
     return container.split("-")[0]
+
+
+def configured(settings: type[S], env: Mapping[str, Any], monkeypatch: pytest.MonkeyPatch) -> S:
+    """`settings` as a container with the environment `env` reads them: nothing else of ours
+    set, `${X:-default}` as its default, `${X:?…}` (a secret to supply) left out."""
+    for name in list(os.environ):
+        if name.startswith("BURG_"):
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        text = "" if value is None else str(value)
+        if default := re.fullmatch(r"\$\{\w+:-(.*)\}", text):
+            text = default[1]
+        if text and "${" not in text:
+            monkeypatch.setenv(name, text)
+    return settings()
+
+
+def stop_budget(container: str, env: Mapping[str, Any], monkeypatch: pytest.MonkeyPatch
+                ) -> float:
+    """Seconds the worker in `container` needs to stop warmly, as the code bounds them: its
+    longest task (the hard time limit), or notify's sending threads, or a WebSub ping's wait
+    (the threads pool enforces no time limit), whichever is longest; plus the margin for
+    handing held messages back."""
+    settings: Any = configured(SETTINGS[service_of(container)], env, monkeypatch)
+    budget = float(time_limits(settings)[0])
+    if container == "notify-worker":
+        budget = max(budget, sending_stop_budget(settings))
+    if container == "feeds-websub":
+        budget = max(budget, settings.websub_timeout)
+    return budget + STOP_MARGIN
+
+
+def seconds(duration: str) -> float:
+    """A compose duration such as "1m15s" in seconds."""
+    parts = re.fullmatch(r"(?:(\d+)m)?(?:(\d+)s)?", duration)
+    assert parts and duration, duration
+    return int(parts[1] or 0) * 60 + int(parts[2] or 0)
 
 
 def test_there_are_the_containers_the_deployment_needs() -> None:
@@ -172,3 +215,27 @@ def test_only_notify_gets_the_key_that_opens_addresses() -> None:
             assert "BURG_NOTIFY_PRIVATE_KEYS" not in env, name
     key = OURS["comments-api"]["environment"]["BURG_NOTIFY_PUBLIC_KEY"]
     assert key.startswith("${BURG_NOTIFY_PUBLIC_KEY:?")
+
+
+@pytest.mark.parametrize("container", WORKERS)
+def test_each_worker_is_given_the_time_its_settings_need_to_stop(
+        container: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed before its task in hand (or notify's e-mail under way) ends, a worker's held
+    messages come back only after the visibility timeout."""
+    spec = OURS[container]
+    needed = stop_budget(container, spec["environment"], monkeypatch)
+    assert seconds(spec["stop_grace_period"]) >= needed, (container, needed)
+    settings: Any = configured(SETTINGS[service_of(container)], spec["environment"],
+                               monkeypatch)
+    hard, soft = time_limits(settings)
+    assert soft < hard <= settings.visibility_timeout // 2
+
+
+def test_the_stop_budget_follows_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the test above compares is computed from the settings, not fixed."""
+    env = OURS["notify-worker"]["environment"]
+    base = stop_budget("notify-worker", env, monkeypatch)
+    assert stop_budget("notify-worker", {**env, "BURG_SMTP_TOTAL_SECONDS": "600"},
+                       monkeypatch) > base
+    assert stop_budget("posts-worker", {"BURG_TASK_TIME_LIMIT": "300"},
+                       monkeypatch) == 300 + STOP_MARGIN

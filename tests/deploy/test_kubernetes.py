@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy.test_compose import OURS
+from tests.deploy.test_compose import OURS, WORKERS, stop_budget
 
 FOLDER = Path(__file__).parents[2] / "deploy" / "k8s"
 DOCUMENTS = [doc for path in sorted(FOLDER.glob("*.yaml"))
@@ -39,6 +39,28 @@ def test_apis_and_workers_run_the_compose_commands_and_are_probed(service: str) 
     assert worker_pod["terminationGracePeriodSeconds"] >= 30
     assert find("HorizontalPodAutoscaler", f"{service}-api")["spec"]["scaleTargetRef"][
         "name"] == f"{service}-api"
+
+
+def container_env(container: dict[str, Any]) -> dict[str, str]:
+    """The environment a container gets from its config maps, secrets and own entries."""
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        kind, ref = (("ConfigMap", source["configMapRef"]) if "configMapRef" in source
+                     else ("Secret", source["secretRef"]))
+        document = find(kind, ref["name"])
+        env.update(document.get("data") or document.get("stringData") or {})
+    env.update({e["name"]: e["value"] for e in container.get("env", []) if "value" in e})
+    return env
+
+
+@pytest.mark.parametrize("name", WORKERS)
+def test_each_worker_pod_is_given_the_time_its_settings_need_to_stop(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = pod("Deployment", name)
+    [container] = spec["containers"]
+    assert container["command"] == OURS[name]["command"]
+    needed = stop_budget(name, container_env(container), monkeypatch)
+    assert spec["terminationGracePeriodSeconds"] >= needed, (name, needed)
 
 
 @pytest.mark.parametrize("service", SERVICES)

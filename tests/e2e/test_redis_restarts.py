@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from kombu import Connection, Producer
 from redis import Redis
 
 from shared.celery_app import make_celery
@@ -22,15 +21,11 @@ from shared.settings import Settings
 from tests.comments.helpers import nic, open_article, post
 from tests.conftest import STACK_ENV, Stack, running_stack, wait_for
 from tests.feeds.helpers import entry_id, shows
+from tests.garbage import GARBAGE, GARBAGE_TYPES, push_garbage
 from tests.notify.test_pages import as_json
 from tests.shared.test_outbox import queued_event_id, queued_event_ids
 
 CONSUMERS = ("comments", "notify", "feeds")
-# What a queue may hold that is no event: not JSON, JSON that is no kombu message, a kombu
-# message that is no Celery task, a task whose body is not JSON, a task nobody here has;
-# their dead letters' types.
-GARBAGE_TYPES = {"message.undecodable", "message.not-a-task", "task.unknown:nosuch.task"}
-GARBAGE = 5  # items pushed onto each queue
 
 
 @pytest.fixture(scope="module")
@@ -55,24 +50,10 @@ def cli(site: Stack, service: str, command: str) -> str:
                           env=site.env, check=True, capture_output=True, text=True).stdout
 
 
-def push_garbage(broker: EmbeddedRedis, queue: str) -> None:
-    client = Redis.from_url(broker.url)
-    client.lpush(queue, b"\x00this is not JSON {")
-    client.lpush(queue, '{"hello": "world"}')
-    with Connection(broker.url) as connection:
-        producer = Producer(connection.default_channel)
-        producer.publish({"just": "data"}, exchange="", routing_key=queue, serializer="json")
-        # This service's own task, with a body that is not JSON.
-        producer.publish(b"{not JSON", exchange="", routing_key=queue,
-                         content_type="application/json", content_encoding="utf-8",
-                         headers={"task": f"{queue}.handle_event", "id": str(uuid.uuid4())})
-    make_celery(queue, Settings(), broker.url).send_task("nosuch.task", args=[1], queue=queue)
-
-
 def test_garbage_on_every_queue_is_dead_lettered_and_the_workers_go_on(
         site: Stack, broker: EmbeddedRedis) -> None:
     for queue in CONSUMERS:
-        push_garbage(broker, queue)
+        push_garbage(broker.url, queue)
     for queue in CONSUMERS:
         def buried(queue: str = queue) -> bool:
             return len(dead_letter_types(site, queue)) >= GARBAGE

@@ -164,3 +164,28 @@ def test_a_new_change_to_a_failing_document_is_tried_at_once(
     done: list[str] = []
     assert renders.render_all(lambda session, key: done.append(key)) == 1
     assert done == ["article:1"]
+
+
+def test_a_round_that_runs_out_of_time_leaves_the_rest_to_the_next_one(
+        sessions: sessionmaker[Session], redis_url: str) -> None:
+    """A round stops well inside the render task's soft time limit, so a long backlog never
+    meets the limit, and the task queued after it renders the rest."""
+    renders = renders_for(sessions, redis_url, attempts=5)
+    assert 0 < renders.round_seconds <= renders.celery.conf.task_soft_time_limit / 2
+    with sessions() as session:
+        stale.mark(session, "site", "comments", "article:1", cause=("event-1", "x"))
+        session.commit()
+    rendered: list[str] = []
+
+    def slow(session: Session, key: str) -> None:
+        rendered.append(key)
+        renders.round_seconds = -1.0  # this render used up the round's time
+
+    assert renders.render_all(slow) == 1
+    assert renders.redis.exists(renders.flag), "no render task queued for the rest"
+    with sessions() as session:
+        assert len(session.exec(select(FeedStale)).all()) == 2  # left stale, not failed
+        assert failures.set_aside(session) == []
+    renders.round_seconds = 25.0
+    assert renders.render_all(lambda session, key: rendered.append(key)) == 2
+    assert len(set(rendered)) == 3

@@ -1,7 +1,7 @@
 """WebSub against a real local hub: the feeds API, the feeds worker and the WebSub pinger as
 processes on a Redis of their own. The hub, like a real one, fetches a feed as soon as it is
 pinged, and must get the new document; a hub that hangs holds up no render; a hub that
-refuses a ping gets it again."""
+refuses a ping gets it again; garbage on the pinger's queue goes to the dead letters."""
 
 import json
 import os
@@ -28,7 +28,8 @@ from shared.embedded_redis import EmbeddedRedis, free_port
 from shared.events import ArticlePublished, CategoryCreated, Envelope
 from shared.settings import Settings
 from tests.conftest import wait_for
-from tests.databases import database_url, migrated
+from tests.databases import as_json, database_url, migrated
+from tests.garbage import GARBAGE, GARBAGE_TYPES, push_garbage
 
 
 @dataclass(eq=False)
@@ -121,6 +122,8 @@ class Feeds:
     api: str
     hub: Hub
     send: Any
+    env: dict[str, str]  # the processes' environment
+    database: Engine  # the feeds database
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +160,7 @@ def feeds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Feeds]:
 
     try:
         wait_for(lambda: _answers(f"{api}/healthz"), what="the feeds API")
-        yield Feeds(api=api, hub=hub, send=send)
+        yield Feeds(api=api, hub=hub, send=send, env=env, database=engine)
     finally:
         hub.release.set()
         for process in processes:
@@ -235,3 +238,38 @@ def test_a_refused_ping_is_sent_again(feeds: Feeds) -> None:
     wait_for(lambda: all(any(p.status == 204 for p in feeds.hub.of(t))
                          for t in topics(feeds, slug)), what="the pings taken at last")
     assert len([p for p in feeds.hub.of(slug) if p.status == 503]) == 6
+
+
+def dead_letters(feeds: Feeds) -> list[tuple[str, Any]]:
+    with feeds.database.connect() as connection:
+        rows = connection.execute(text("SELECT type, envelope FROM dead_letter ORDER BY id"))
+        return [(kind, as_json(envelope)) for kind, envelope in rows]
+
+
+def feeds_cli(feeds: Feeds, command: str) -> str:
+    return subprocess.run([sys.executable, "-m", "services.feeds.cli", command], env=feeds.env,
+                          check=True, capture_output=True, text=True).stdout
+
+
+def test_garbage_on_the_pingers_queue_is_dead_lettered_and_replayed_onto_it(
+        feeds: Feeds) -> None:
+    before = len(dead_letters(feeds))
+    push_garbage(feeds.env["BURG_REDIS_URL"], "feeds-websub", own_task="feeds.ping_hub")
+    wait_for(lambda: len(dead_letters(feeds)) >= before + GARBAGE,
+             what="the garbage in the feeds service's dead letters")
+    kept = dead_letters(feeds)[before:]
+    assert {kind for kind, _ in kept} == GARBAGE_TYPES
+    assert {envelope["queue"] for _, envelope in kept} == {"feeds-websub"}
+    assert f"{before + GARBAGE} events wait" in feeds_cli(feeds, "dead-letters")
+    # Replayed, each goes back as it was onto the pinger's queue (not the feeds worker's),
+    # where it is garbage still and comes back to the dead letters from there.
+    assert f"replayed {before + GARBAGE} events" in feeds_cli(feeds, "replay-dead-letters")
+    wait_for(lambda: len(dead_letters(feeds)) >= 2 * (before + GARBAGE),
+             what="the replayed garbage back in the dead letters")
+    again = dead_letters(feeds)[before + GARBAGE:]
+    assert {envelope["queue"] for _, envelope in again} == {"feeds-websub"}
+    # The pinger goes on pinging.
+    slug = f"after-garbage-{uuid.uuid4().hex[:6]}"
+    publish(feeds, slug, 5, "Still pinged")
+    wait_for(lambda: all(any(p.status == 204 for p in feeds.hub.of(t))
+                         for t in topics(feeds, slug)), what="pings after the garbage")
