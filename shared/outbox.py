@@ -64,7 +64,7 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("last_error", Text),
         # Consumers that have not confirmed the event yet (a JSON list; null: none), when
         # to look for their confirmations next, and how often it was sent again.
-        Column("awaiting", JSON),
+        Column("awaiting", JSON(none_as_null=True)),
         Column("resend_at", DateTime(timezone=True), index=True),
         Column("resends", Integer, nullable=False, default=0, server_default="0"),
     )

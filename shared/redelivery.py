@@ -62,7 +62,7 @@ def _settle(outbox: Outbox, rows: list[Sent]) -> int:
     if not rows:
         return 0
     now, after = utcnow(), outbox.redeliver_after
-    pairs = [(row.event_id, consumer) for row in rows for consumer in row.awaiting]
+    pairs = [(row.event_id, consumer) for row in rows for consumer in row.awaiting or ()]
     try:
         states = outbox.confirmations.read(outbox.producer, pairs)
         heads = {consumer: outbox.confirmations.oldest_waiting(consumer)
@@ -75,7 +75,7 @@ def _settle(outbox: Outbox, rows: list[Sent]) -> int:
     confirmed: list[Sent] = []
     copies, broker_down = 0, False
     for row in rows:
-        missing = tuple(c for c in row.awaiting if states.get((row.event_id, c)) != DONE)
+        missing = tuple(c for c in row.awaiting or () if states.get((row.event_id, c)) != DONE)
         if not missing:
             confirmed.append(row)
             continue

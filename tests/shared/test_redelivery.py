@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import redis
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from shared.confirmations import SENT_AT
@@ -70,6 +70,9 @@ def test_a_confirmed_event_is_settled_and_never_sent_again(
     assert redeliver(outbox) == 0
     settled = row(outbox, envelope["id"])
     assert settled["awaiting"] is None and settled["resend_at"] is None
+    with outbox.engine.connect() as conn:  # SQL's NULL, not JSON's null: plain SQL sees it
+        assert conn.execute(text("SELECT count(*) FROM outbox WHERE awaiting IS NULL")
+                            ).scalar_one() == 1
     assert settled["resends"] == 0
     assert client.keys("burg:confirmed:*") == []  # read into the database, then deleted
     assert client.llen("comments") == 0 and client.llen("feeds") == 0
