@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/mypy shared services devserver bench
 
 migrate: $(STAMP)  ## bring every service's database to its newest schema revision
-	for service in posts comments notify feeds; do \
+	for service in $$($(BIN)/python -c 'from shared.events import SERVICES; print(*SERVICES)'); do \
 		$(BIN)/python -m services.$$service.migrate upgrade || exit 1; done
 
 bench: $(STAMP)  ## publish 200 articles, time each one's way into its category feed

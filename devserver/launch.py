@@ -8,8 +8,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from devserver.processes import SERVICES
 from shared.embedded_redis import free_port
+from shared.events import SERVICES
 
 
 @dataclass

@@ -6,9 +6,8 @@ from urllib.parse import urlsplit
 
 from pydantic_settings import SettingsConfigDict
 
+from shared.events import SERVICES
 from shared.settings import Settings
-
-SERVICES = ("posts", "comments", "notify", "feeds")
 
 
 class DevSettings(Settings):

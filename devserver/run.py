@@ -10,9 +10,10 @@ import time
 import httpx
 
 from devserver.demo import load_demo
-from devserver.processes import SERVICES, DevSettings, commands, service_url
+from devserver.processes import DevSettings, commands, service_url
 from devserver.supervisor import Supervisor
 from shared.embedded_redis import URL_FILE, EmbeddedRedis
+from shared.events import SERVICES
 from shared.sealing import key_list, local_key_pair, public_key_of
 
 

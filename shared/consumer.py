@@ -2,7 +2,6 @@
 its dead letters, and the cut-off for a message that keeps killing its worker."""
 
 import logging
-import smtplib
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -29,10 +28,9 @@ BLIPS: tuple[type[Exception], ...] = (
     OperationalError, ConnectionError, TimeoutError, redis.ConnectionError, redis.TimeoutError,
     redis.BusyLoadingError, BrokerError,
 )
-# Faults that pass: the blips, an SMTP server that is away, and RetryLater (not waited out
-# in the task: what it waits for may be queued behind it, on this very worker).
-TRANSIENT: tuple[type[Exception], ...] = (
-    RetryLater, *BLIPS, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)
+# Faults that pass: the blips, and RetryLater (not waited out in the task: what it waits for
+# may be queued behind it, on this very worker). A service adds its own (`transient`).
+TRANSIENT: tuple[type[Exception], ...] = (RetryLater, *BLIPS)
 BLIP_WAITS = (0.25, 0.5, 1.0, 2.0, 4.0)
 MAX_RETRIES = 8
 # Retries count as deliveries too; beyond this, a message is poison (it kills its worker
@@ -151,8 +149,10 @@ def replay_dead_letters(celery: Celery, service: str, inbox: Inbox) -> int:
     return len(waiting)
 
 
-def register_event_task(celery: Celery, service: str, inbox: Inbox) -> Task:
-    """Define the task `<service>.handle_event` that feeds every event through `inbox`."""
+def register_event_task(celery: Celery, service: str, inbox: Inbox,
+                        transient: tuple[type[Exception], ...] = ()) -> Task:
+    """Define the task `<service>.handle_event` that feeds every event through `inbox`;
+    besides TRANSIENT, the service's `transient` faults are retried too."""
     # Celery's own INFO lines for each task received and succeeded only repeat the line
     # below, and cost the worker (and whatever collects its logs) more than the event did;
     # its retries are logged by EventTask.on_retry, at WARNING.
@@ -166,9 +166,9 @@ def register_event_task(celery: Celery, service: str, inbox: Inbox) -> Task:
     DEAD_LETTERS[service] = inbox.bury  # messages of its queue that are no task of ours
 
     @celery.task(name=f"{service}.handle_event", base=EventTask, inbox=inbox,
-                 confirmations=confirmations,
-                 autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=retry_ceiling,
-                 retry_jitter=True, max_retries=MAX_RETRIES, throws=(ValidationError, KeyError))
+                 confirmations=confirmations, autoretry_for=(*TRANSIENT, *transient),
+                 retry_backoff=2, retry_backoff_max=retry_ceiling, retry_jitter=True,
+                 max_retries=MAX_RETRIES, throws=(ValidationError, KeyError))
     def handle_event(envelope: dict[str, Any]) -> None:
         """Apply one event once (the inbox keys on the event id), then confirm it to its
         producer; transient faults retry."""

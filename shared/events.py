@@ -5,6 +5,7 @@ An event crosses a service boundary as a Celery task `<consumer>.handle_event` o
 consumer's own queue, with the envelope (JSON) as its only argument.
 """
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -117,9 +118,15 @@ class CommentRemoved(Event):
     article_id: int
 
 
+def editor_token_hash(token: str) -> str:
+    """What travels of an editor's token in `EditorAuthorized`, and what posts stores: its
+    SHA-256. Comments hashes a token it is shown the same way to find the editor."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class EditorAuthorized(Event):
     """Posts publishes it when an editor gets a token; comments consumes it, so the same
-    token lets the editor moderate. Only the token's hash travels."""
+    token lets the editor moderate. Only the token's hash (`editor_token_hash`) travels."""
 
     type: ClassVar[str] = "editor.authorized"
     nic: str
@@ -166,6 +173,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
                 ArticleRetracted, CommentCreated, CommentRestored, CommentEdited, CommentRemoved,
                 EditorAuthorized, EditorRevoked, SubscriptionRequested)
 }
+
+# The services behind the web frontend, each with its own database, queue and worker: the one
+# list every process table, metric, deployment check and test fixture reads.
+SERVICES: tuple[str, ...] = ("posts", "comments", "notify", "feeds")
 
 # Which services receive which event type: one queue (and one copy) per consumer.
 ROUTES: dict[str, tuple[str, ...]] = {

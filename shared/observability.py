@@ -39,9 +39,10 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from shared.events import SERVICES
+
 REQUEST_ID: ContextVar[str | None] = ContextVar("burg_request_id", default=None)
 _SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-QUEUES = ("posts", "comments", "notify", "feeds")
 
 REQUESTS = Counter("burg_http_requests_total", "HTTP requests answered",
                    ["service", "method", "route", "status"])
@@ -159,10 +160,10 @@ class _NowCollector(Collector):
                                    labels=["queue"])
         try:
             with self.redis.pipeline(transaction=False) as pipe:
-                for queue in QUEUES:
+                for queue in SERVICES:
                     pipe.llen(queue)
                 lengths = pipe.execute()
-            for queue, length in zip(QUEUES, lengths, strict=True):
+            for queue, length in zip(SERVICES, lengths, strict=True):
                 queues.add_metric([queue], length)
         except redis.RedisError as exc:
             logging.getLogger(__name__).warning("metrics: no queue lengths: %s", exc)

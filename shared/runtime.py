@@ -39,10 +39,12 @@ class Runtime:
     inbox: Inbox
     broker: redis.Redis  # a client of the broker's Redis for checks, with short timeouts
 
-    def consume(self, handlers: Mapping[str, Handler]) -> None:
-        """Make this service's worker handle these event types (through the inbox)."""
+    def consume(self, handlers: Mapping[str, Handler],
+                transient: tuple[type[Exception], ...] = ()) -> None:
+        """Make this service's worker handle these event types (through the inbox), retrying
+        its own `transient` faults as well as the common ones."""
         self.inbox.handlers.update(handlers)
-        register_event_task(self.celery, self.name, self.inbox)
+        register_event_task(self.celery, self.name, self.inbox, transient)
 
     def health(self) -> dict[str, str]:
         """Whether the database and Redis answer: "ok", or "down: why" for each."""

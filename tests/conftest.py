@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, event
 
 from devserver.launch import launch
 from shared.embedded_redis import EmbeddedRedis
+from shared.events import SERVICES
 from tests import databases
 
 T = TypeVar("T")
@@ -173,7 +174,7 @@ def running_stack(data_dir: Path, redis_url: str | None,
         stack = Stack(urls=launched.urls, env=launched.env, data_dir=data_dir,
                       editor_token=launched.create_editor("Tester"),
                       databases={name: urls[f"BURG_{name.upper()}_DATABASE_URL"]
-                                 for name in databases.SERVICES})
+                                 for name in SERVICES})
         # The comments service learns of editors through an event: wait until it has.
         moderation = stack.client("comments", headers={
             "Authorization": f"Bearer {stack.editor_token}"})

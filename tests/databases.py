@@ -14,13 +14,13 @@ from typing import Any
 from alembic import command
 from sqlalchemy import Engine, create_engine, text
 
+from shared.events import SERVICES
 from shared.migrations import config
 from shared.runtime import with_event_tables
 
 BACKEND = os.environ.get("BURG_TEST_DATABASE", "sqlite")
 ADMIN_URL = os.environ.get("BURG_TEST_POSTGRES_URL",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-SERVICES = ("posts", "comments", "notify", "feeds")
 _made: dict[tuple[Path, str], str] = {}  # (folder, name) → URL
 
 

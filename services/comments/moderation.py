@@ -3,11 +3,10 @@
 from sqlmodel import Session, col, select
 
 from services.comments.changes import make_public, take_down
-from services.comments.identity import token_hash
 from services.comments.models import Comment, Commenter, CommentStatus, EditorReplica, Nic
 from services.comments.nics import stored_nic_keys
 from shared.errors import Conflict, NotFound, Unauthorized
-from shared.events import CommentRestored
+from shared.events import CommentRestored, editor_token_hash
 from shared.outbox import Outbox
 
 
@@ -16,7 +15,7 @@ def authenticate_editor(*, session: Session, token: str | None) -> EditorReplica
     if not token:
         raise Unauthorized("an editor token is required (Authorization: Bearer <token>)")
     editor = session.exec(select(EditorReplica)
-                          .where(EditorReplica.token_hash == token_hash(token))).first()
+                          .where(EditorReplica.token_hash == editor_token_hash(token))).first()
     if editor is None or editor.revoked:
         raise Unauthorized("the editor token is not valid")
     return editor

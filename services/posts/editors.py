@@ -1,6 +1,5 @@
 """Editors and their API tokens: only a hash of each token is stored."""
 
-import hashlib
 import secrets
 
 from pydantic import ValidationError
@@ -8,13 +7,8 @@ from sqlmodel import Session, select
 
 from services.posts.models import Editor, EditorCreate
 from shared.errors import Conflict, Invalid, NotFound, Unauthorized
-from shared.events import EditorAuthorized, EditorRevoked, utcnow
+from shared.events import EditorAuthorized, EditorRevoked, editor_token_hash, utcnow
 from shared.outbox import Outbox
-
-
-def token_hash(token: str) -> str:
-    """What is stored of a token (and what other services may learn): its SHA-256."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_editor(*, session: Session, outbox: Outbox, nic: str, rotate: bool = False) -> str:
@@ -29,7 +23,7 @@ def create_editor(*, session: Session, outbox: Outbox, nic: str, rotate: bool = 
         raise Conflict(f"editor {nic!r} exists; pass --rotate for a new token")
     token = secrets.token_urlsafe(32)
     editor = editor or Editor(nic=nic, token_hash="")
-    editor.token_hash, editor.revoked_at = token_hash(token), None
+    editor.token_hash, editor.revoked_at = editor_token_hash(token), None
     editor.version = (editor.version or 0) + 1
     session.add(editor)
     outbox.add(session, EditorAuthorized(nic=nic, token_hash=editor.token_hash,
@@ -68,7 +62,8 @@ def authenticate(*, session: Session, token: str | None) -> Editor:
     """The editor holding `token`; Unauthorized for a missing, unknown or revoked one."""
     if not token:
         raise Unauthorized("an editor token is required (Authorization: Bearer <token>)")
-    editor = session.exec(select(Editor).where(Editor.token_hash == token_hash(token))).first()
+    editor = session.exec(
+        select(Editor).where(Editor.token_hash == editor_token_hash(token))).first()
     if editor is None or editor.revoked_at is not None:
         raise Unauthorized("the editor token is not valid")
     return editor

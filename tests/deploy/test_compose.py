@@ -20,6 +20,7 @@ from services.notify.sender import stop_budget as sending_stop_budget
 from services.notify.settings import NotifySettings
 from services.posts.settings import PostsSettings
 from services.web.settings import WebSettings
+from shared import events
 from shared.celery_app import STOP_MARGIN, time_limits
 from shared.settings import Settings
 
@@ -96,7 +97,7 @@ def seconds(duration: str) -> float:
 def test_there_are_the_containers_the_deployment_needs() -> None:
     for name in ("redis", "postgres", "gateway", "mailpit", "flower", "migrate", "web"):
         assert name in SERVICES, name
-    for service in ("posts", "comments", "notify", "feeds"):
+    for service in events.SERVICES:
         assert {f"{service}-api", f"{service}-worker"} <= OURS.keys()
     redis = " ".join(SERVICES["redis"]["command"])
     assert "--appendonly yes" in redis and "noeviction" in redis
@@ -151,12 +152,12 @@ def test_each_container_gets_the_settings_it_needs_and_no_unknown_ones(container
     unknown = {name for name in env if name not in known}
     assert not unknown, f"{container} sets variables nothing reads: {unknown}"
     if container == "migrate":
-        for name in ("posts", "comments", "notify", "feeds"):
+        for name in events.SERVICES:
             assert env[f"BURG_{name.upper()}_DATABASE_URL"].endswith(f"@postgres:5432/{name}")
         return
     assert env["BURG_REDIS_URL"] == "redis://redis:6379/0"
     assert env["BURG_SITE_URL"]
-    if service in ("posts", "comments", "notify", "feeds"):
+    if service in events.SERVICES:
         url = env[f"BURG_{service.upper()}_DATABASE_URL"]
         assert url == f"postgresql+psycopg://burg:burg@postgres:5432/{service}"
     if service == "notify":
@@ -175,7 +176,7 @@ def test_each_container_gets_the_settings_it_needs_and_no_unknown_ones(container
 def test_the_databases_the_services_use_are_created() -> None:
     created = set(re.findall(r"CREATE DATABASE (\w+);",
                              (ROOT / "deploy" / "postgres-init.sql").read_text()))
-    assert created == {"posts", "comments", "notify", "feeds"}
+    assert created == set(events.SERVICES)
 
 
 def test_the_image_is_multi_stage_non_root_and_carries_no_test_tools() -> None:

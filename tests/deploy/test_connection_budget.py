@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from devserver.processes import DevSettings, commands
+from shared import events
 from shared.settings import Settings
 from tests.conftest import STACK_ENV, STACKS_AT_ONCE, TEST_POOL
 from tests.deploy.test_compose import OURS, SERVICES, configured
@@ -25,7 +26,7 @@ RESERVED = 3  # superuser_reserved_connections: not ours to take
 # The test process itself: the engines a test makes (each closed after it, see conftest),
 # databases.sql's one per database it reads, the admin engine, a CLI command it runs.
 TEST_PROCESS = 10
-DATABASE_SERVICES = {"posts", "comments", "notify", "feeds"}
+DATABASE_SERVICES = set(events.SERVICES)
 
 
 def processes(command: Sequence[str]) -> int:

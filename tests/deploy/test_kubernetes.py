@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
+from shared.events import SERVICES
 from tests.deploy.test_compose import OURS, WORKERS, stop_budget
 
 FOLDER = Path(__file__).parents[2] / "deploy" / "k8s"
 DOCUMENTS = [doc for path in sorted(FOLDER.glob("*.yaml"))
              for doc in yaml.safe_load_all(path.read_text()) if doc]
-SERVICES = ("posts", "comments", "notify", "feeds")
 
 
 def find(kind: str, name: str) -> dict[str, Any]:

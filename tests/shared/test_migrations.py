@@ -14,9 +14,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
 
 from shared.db import make_engine
+from shared.events import SERVICES
 from shared.migrations import config, current, differences, head
 from shared.runtime import with_event_tables
-from tests.databases import SERVICES, database_url, migrated, sql
+from tests.databases import database_url, migrated, sql
 
 
 def metadata_of(service: str) -> MetaData:

@@ -11,11 +11,12 @@ from pathlib import Path
 import httpx
 
 from shared.embedded_redis import EmbeddedRedis, free_port
+from shared.events import SERVICES
 from tests.comments.helpers import open_article
 from tests.conftest import Stack, wait_for
 from tests.databases import database_url, migrated
 
-APIS = ("posts", "comments", "notify", "feeds")
+APIS = SERVICES
 
 
 def test_every_api_is_alive_and_ready(stack: Stack) -> None:
