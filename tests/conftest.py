@@ -43,16 +43,19 @@ STACK_ENV = {"BURG_COMMENTS_RATE_PER_IP": "100000", "BURG_COMMENTS_RATE_PER_COMM
 _stacks_running: list[Path] = []
 
 
-def wait_for(check: Callable[[], T | None], timeout: float = 60.0, what: str = "it") -> T:
+def wait_for(check: Callable[[], T | None], timeout: float = 60.0, what: str = "it",
+             explain: Callable[[], str] | None = None) -> T:
     """Poll `check` until it returns something truthy; fail after `timeout` seconds (long:
-    it costs only when something is wrong, and a loaded CI machine can be slow)."""
+    it costs only when something is wrong, and a loaded CI machine can be slow). `explain`
+    gathers what the failure should show: a rare failure is seldom seen twice."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
         if result:
             return result
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+            evidence = f"\n{explain()}" if explain else ""
+            pytest.fail(f"timed out after {timeout}s waiting for {what}{evidence}")
         time.sleep(0.05)
 
 

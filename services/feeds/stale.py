@@ -183,8 +183,12 @@ class StaleRenders:
             done, left_over = self._render_all(render, lease)
             return done
         finally:
-            self.redis.set(f"{self.flag}:last-round", time.time(), ex=PENDING_FOR)
-            lease.release()
+            try:
+                self.redis.set(f"{self.flag}:last-round", time.time(), ex=PENDING_FOR)
+            finally:
+                # Even when Redis is away: else the lease's thread, which outlives blips,
+                # renews it once Redis is back, for a round long over, and no round runs again.
+                lease.release()
             if left_over or self.redis.exists(self.waiting):
                 self.schedule()  # changes came during the round, or some were left: now
 

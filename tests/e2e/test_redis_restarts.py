@@ -1,6 +1,8 @@
 """A Burg whose Redis goes away and comes back, whose queues get garbage, and whose processes
 die: its own stack, on a Redis of its own that the tests stop and start again."""
 
+import base64
+import json
 import re
 import socket
 import subprocess
@@ -8,12 +10,13 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import psutil
 import pytest
-from redis import Redis
+from redis import Redis, RedisError
 
 from shared.celery_app import make_celery
 from shared.embedded_redis import EmbeddedRedis
@@ -26,6 +29,7 @@ from tests.notify.test_pages import as_json
 from tests.shared.test_outbox import queued_event_id, queued_event_ids
 
 CONSUMERS = ("comments", "notify", "feeds")
+SHOWN = 10  # missing events a failure describes
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +81,61 @@ def test_garbage_on_every_queue_is_dead_lettered_and_the_workers_go_on(
              what="the replayed garbage back in the dead letters")
 
 
+def missing_from_feeds(site: Stack, comment_ids: list[int]) -> dict[str, int]:
+    """The comment.created events of these comments that the feeds service has not handled
+    (event id, or "no event", → comment id)."""
+    events = {as_json(raw)["data"]["comment_id"]: event_id for event_id, raw in site.sql(
+        "comments", "SELECT event_id, envelope FROM outbox WHERE type = 'comment.created'")}
+    handled = {row[0] for row in site.sql("feeds", "SELECT event_id FROM inbox")}
+    return {events.get(c, f"no event for comment {c}"): c for c in comment_ids
+            if events.get(c) not in handled}
+
+
+def event_id(raw: bytes | str) -> str | None:
+    """The id of the event a Celery task message on a queue (or in `unacked`) carries."""
+    try:
+        message = json.loads(raw)
+        message = message[0] if isinstance(message, list) else message  # unacked: [msg, …]
+        args = json.loads(base64.b64decode(message["body"]))[0]
+        return str(args[0]["id"]) if args and isinstance(args[0], dict) else None
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def where_they_are(site: Stack, broker: EmbeddedRedis, stopped_at: datetime,
+                   missing: dict[str, int]) -> str:
+    """For a failure: each missing event's outbox row and whether Redis still holds it (on
+    the feeds queue, or taken by a worker and not acknowledged); the feeds worker's last
+    warnings. An event sent but in neither place was taken off the queue by a worker's BRPOP
+    that Redis served as it stopped, before the worker could record it as unacknowledged."""
+    try:
+        client = Redis.from_url(broker.url, socket_timeout=5)
+        queued = {event_id(item) for item in client.lrange("feeds", 0, -1)}
+        held = {event_id(item) for item in client.hvals("unacked")}
+        redis = f"{len(queued)} on the feeds queue, {len(held)} unacknowledged"
+    except RedisError as exc:
+        queued, held, redis = set(), set(), f"Redis unreachable: {exc}"
+    lines = [f"{len(missing)} events missing; Redis was stopped at {stopped_at:%H:%M:%S.%f} UTC;"
+             f" now {redis}; its data is in {broker.directory}:"]
+    for event, comment in list(missing.items())[:SHOWN]:
+        rows = site.sql("comments", "SELECT sent_at, attempts, last_error FROM outbox"
+                        " WHERE event_id = :event", event=event)
+        if not rows or rows[0][0] is None:
+            place = "not sent (yet)" if rows else "no such event stored"
+        else:
+            place = ("on the feeds queue" if event in queued else
+                     "unacknowledged" if event in held else "neither queued nor unacknowledged")
+        lines.append(f"  comment {comment}: event {event}, outbox (sent, attempts, error) "
+                     f"{rows}: {place}")
+    if len(missing) > SHOWN:
+        lines.append(f"  and {len(missing) - SHOWN} more")
+    log = (site.data_dir / "devserver.log").read_text(errors="replace").splitlines()
+    worker = [line for line in log if line.split("|")[0].strip().endswith("feeds-worker")
+              and re.search(r" (WARNING|ERROR|CRITICAL) (?!py\.warnings)|Restoring|Connected to",
+                            line)]
+    return "\n".join([*lines, "The feeds worker's last warnings:", *worker[-20:]])
+
+
 def pids(log: Path, process: str) -> list[int]:
     return [int(p) for p in re.findall(rf"{process} started \(pid=(\d+)\)", log.read_text())]
 
@@ -121,6 +180,7 @@ def test_no_5xx_while_redis_restarts_and_every_comment_reaches_the_feeds(
     poster.start()
     try:
         wait_for(lambda: len(answers) >= 3, what="comments before the outage")
+        stopped_at = datetime.now(UTC)
         broker.stop()
         during = len(answers)
         wait_for(lambda: len(answers) >= during + 10, what="comments during the outage")
@@ -136,14 +196,10 @@ def test_no_5xx_while_redis_restarts_and_every_comment_reaches_the_feeds(
     statuses = {status for status, _ in answers}
     assert statuses <= {201, 503}, answers
     stored = [comment_id for _, comment_id in answers if comment_id is not None]
-
-    def reached_feeds() -> bool:
-        events = {as_json(raw)["data"]["comment_id"]: event_id for event_id, raw in site.sql(
-            "comments", "SELECT event_id, envelope FROM outbox WHERE type = 'comment.created'")}
-        handled = {row[0] for row in site.sql("feeds", "SELECT event_id FROM inbox")}
-        return all(events.get(comment_id) in handled for comment_id in stored)
-
-    wait_for(reached_feeds, timeout=120, what="every stored comment's event in the feeds")
+    wait_for(lambda: not missing_from_feeds(site, stored), timeout=120,
+             what="every stored comment's event in the feeds",
+             explain=lambda: where_they_are(site, broker, stopped_at,
+                                            missing_from_feeds(site, stored)))
     for service in CONSUMERS:  # a blip is no reason to give up on an event
         assert set(dead_letter_types(site, service)) <= GARBAGE_TYPES
     # And the workers consume again: a new comment reaches its feed.

@@ -1,6 +1,7 @@
 """In-process (the feeds database and a Redis of its own; no worker): the render lock is a
-lease the round renews while one document takes longer than the lease, and a round whose
-lease ran out stores nothing more, since another round may hold the lock by then."""
+lease the round renews while one document takes longer than the lease, a round whose
+lease ran out stores nothing more, since another round may hold the lock by then, and a
+round that ends while Redis is away still stops renewing it."""
 
 import threading
 import time
@@ -98,3 +99,25 @@ def test_a_round_whose_lease_ran_out_stores_nothing_more(
     with sessions() as session:
         assert sorted(session.exec(select(FeedStale.key)).all()) == ["comments", "site"]
     assert client.get(f"{flag}:lock") == b"another round's token"  # not ours to free
+
+
+def test_a_round_that_ends_while_redis_is_away_gives_its_lease_up(
+        sessions: sessionmaker[Session], server: EmbeddedRedis) -> None:
+    flag = f"test:render:{uuid.uuid4().hex}"
+    renders = renders_for(sessions, server.url, flag)
+    with sessions() as session:
+        stale.mark(session, "site", cause=("event-1", "article.published"))
+        session.commit()
+
+    def render(session: Session, key: str) -> None:
+        server.stop()  # Redis goes away during the round, which ends before it is back
+
+    with pytest.raises(redis.ConnectionError):
+        renders.render_all(render)
+    server.start()
+    with sessions() as session:
+        stale.mark(session, "comments", cause=("event-2", "comment.created"))
+        session.commit()
+    # The lease runs out unrenewed, and the next round renders.
+    wait_for(lambda: renders.render_all(lambda session, key: None) == 1,
+             what="a round to take the lock again")
