@@ -1,9 +1,10 @@
 """The ceiling a comment POST is measured against: the least it can do on Burg's stack and
-still follow DESIGN.md §3. A FastAPI route validates the body, writes one row in one
-transaction and sends one Celery task, from the route's worker thread; a prefork worker takes
-the task, does nothing with it, and acknowledges it. Burg's own engine (`make_engine`: SQLite
-in WAL, the writers' turn) and Celery settings (`make_celery`). No rate limit, markup,
-identity, outbox or feeds. Run by bench.comments_throughput, as the comments service runs:
+still follow Burg's event design (docs/architecture.md). A FastAPI route validates the body,
+writes one row in one transaction and sends one Celery task, from the route's worker thread; a
+prefork worker takes the task, does nothing with it, and acknowledges it. Burg's own engine
+(`make_engine`: SQLite in WAL, the writers' turn) and Celery settings (`make_celery`). No rate
+limit, markup, identity, outbox or feeds. Run by bench.comments_throughput, as the comments
+service runs:
 
     BENCH_DATABASE_URL=sqlite:///<file> BENCH_REDIS_URL=<url> uvicorn bench.comment_ceiling:api
     BENCH_REDIS_URL=<url> celery -A bench.comment_ceiling:consumer worker -Q ceiling

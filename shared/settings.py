@@ -20,7 +20,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     redis_url: str | None = None
     # Redis redelivers an unacknowledged task after this many seconds; keep every task and
-    # every retry countdown well below it (DESIGN.md §3). All services on one Redis share it.
+    # every retry countdown well below it (docs/architecture.md, "The visibility-timeout
+    # trap"). All services on one Redis share it.
     visibility_timeout: int = 3600
     # A task is stopped after this many seconds (softly, with an exception, at 5/6 of it):
     # event handlers are short transactions. It bounds how long a worker's warm shutdown

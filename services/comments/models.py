@@ -1,7 +1,8 @@
 """The comments service's tables and the shapes its API reads and returns.
 
 No table holds an e-mail address: an address given with a comment goes straight into the
-`subscription.requested` event for the notify service (DESIGN.md §3, personal data).
+`subscription.requested` event for the notify service, sealed so that only notify can read it
+(personal data goes only where it is needed: docs/architecture.md, "Events").
 """
 
 from datetime import datetime
