@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.web import forms
 from services.web.apis import Apis, ServiceError
-from services.web.editor import EDITOR_COOKIE, editor_router
+from services.web.editor import EDITOR_COOKIE, FormExpired, SignInFirst, editor_router
 from services.web.feed_list import feed_list_router
 from services.web.forms import HEADER, Csrf
 from services.web.guards import BodyLimit, SecurityHeaders, read_at_most
@@ -190,6 +190,16 @@ async def preview(request: Request) -> Response:
     rendered = await apis.preview(body)
     return Response(rendered.content, status_code=rendered.status_code,
                     media_type="application/json")
+
+
+@app.exception_handler(SignInFirst)
+async def _sign_in_first(request: Request, exc: SignInFirst) -> Response:
+    return RedirectResponse("/editor", status_code=303)
+
+
+@app.exception_handler(FormExpired)
+async def _form_expired(request: Request, exc: FormExpired) -> Response:
+    return _page(request, "error.html", status=403, message=EXPIRED)
 
 
 @app.exception_handler(NotFound)

@@ -3,9 +3,10 @@ article, publish, edit, retract, close or reopen its comments, hide or restore c
 token is kept in an HttpOnly, SameSite=Strict cookie and sent to the posts and comments APIs as
 the editor's own `Authorization`; every form carries the CSRF token."""
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.web.apis import Apis, Json, ServiceError
@@ -16,20 +17,51 @@ EDITOR_COOKIE = "burg_editor"
 ARTICLE_FIELDS = ("title", "category", "source_name", "source_url", "source_note", "body")
 ACTIONS = {"publish": "publish", "retract": "retract", "close": "close-comments",
            "reopen": "reopen-comments"}
+MODERATION = ("hide", "restore", "approve")
+
+
+class SignInFirst(Exception):
+    """No editor is signed in on this browser (no cookie, or a token the desk refuses): the
+    app answers with the sign-in page's address."""
+
+
+class FormExpired(Exception):
+    """A posted form without a good CSRF token for this browser: the app answers 403 with a
+    page saying to reload."""
+
+
+@dataclass(frozen=True)
+class Editor:
+    """The signed-in editor: the token from the cookie, and who the posts API says it is."""
+
+    token: str
+    me: Json
 
 
 def editor_router(apis: Apis, page: Any, csrf: Csrf) -> APIRouter:
     """The routes, given the site's APIs, its page renderer and its CSRF tokens."""
     router = APIRouter(prefix="/editor")
 
-    async def form_of(request: Request) -> dict[str, str] | None:
-        """The posted form, or None if it carries no good CSRF token for this browser."""
-        form = await posted(request)
-        return form if csrf.form_ok(request, form) else None
+    async def signed_in(request: Request) -> Editor | None:
+        token = request.cookies.get(EDITOR_COOKIE)
+        me = await apis.editor(token) if token else None
+        return Editor(token, me) if token and me is not None else None
 
-    def expired(request: Request) -> Response:
-        return page(request, "error.html", status=403,
-                    message="This form has expired. Go back, reload the page and try again.")
+    async def current_editor(request: Request) -> Editor:
+        editor = await signed_in(request)
+        if editor is None:
+            raise SignInFirst()
+        return editor
+
+    async def checked_form(request: Request) -> dict[str, str]:
+        form = await posted(request)
+        if not csrf.form_ok(request, form):
+            raise FormExpired()
+        return form
+
+    # Parameters resolve in order: a form is checked before the editor is looked up.
+    CurrentEditor = Annotated[Editor, Depends(current_editor)]
+    CheckedForm = Annotated[dict[str, str], Depends(checked_form)]
 
     def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
         return csrf.keep(request, page(request, template, status=status,
@@ -38,18 +70,14 @@ def editor_router(apis: Apis, page: Any, csrf: Csrf) -> APIRouter:
     @router.get("")
     async def desk(request: Request) -> Response:
         """Sign in, or the form for a new article."""
-        token = request.cookies.get(EDITOR_COOKIE)
-        me = await apis.editor(token) if token else None
-        if me is None:
+        editor = await signed_in(request)
+        if editor is None:
             return render(request, "editor_sign_in.html")
-        return render(request, "editor_article.html", me=me, article=None, form={},
+        return render(request, "editor_article.html", me=editor.me, article=None, form={},
                       categories=await apis.categories())
 
     @router.post("/sign-in")
-    async def sign_in(request: Request) -> Response:
-        form = await form_of(request)
-        if form is None:
-            return expired(request)
+    async def sign_in(request: Request, form: CheckedForm) -> Response:
         token = form.get("token", "").strip()
         if not token or await apis.editor(token) is None:
             return render(request, "editor_sign_in.html", status=401,
@@ -59,38 +87,27 @@ def editor_router(apis: Apis, page: Any, csrf: Csrf) -> APIRouter:
                             secure=csrf.secure, max_age=30 * 24 * 3600)
         return response
 
-    @router.post("/sign-out")
-    async def sign_out(request: Request) -> Response:
-        if await form_of(request) is None:
-            return expired(request)
+    @router.post("/sign-out", dependencies=[Depends(checked_form)])
+    async def sign_out() -> Response:
         response = RedirectResponse("/", status_code=303)
         response.delete_cookie(EDITOR_COOKIE)
         return response
 
     @router.get("/articles/{article_id}")
-    async def edit(request: Request, article_id: int) -> Response:
-        token = request.cookies.get(EDITOR_COOKIE)
-        me = await apis.editor(token) if token else None
-        if me is None or token is None:
-            return RedirectResponse("/editor", status_code=303)
-        article = await apis.draft(token, article_id)
-        return render(request, "editor_article.html", me=me, article=article,
+    async def edit(request: Request, article_id: int, editor: CurrentEditor) -> Response:
+        article = await apis.draft(editor.token, article_id)
+        return render(request, "editor_article.html", me=editor.me, article=article,
                       form=_as_form(article), categories=await apis.categories())
 
     @router.post("")
     @router.post("/articles")
     @router.post("/articles/{article_id}")
-    async def save(request: Request, article_id: int | None = None) -> Response:
+    async def save(request: Request, form: CheckedForm, editor: CurrentEditor,
+                   article_id: int | None = None) -> Response:
         """Save the form (a new draft, or changes), then do what the pressed button says:
         preview, publish, retract, close or reopen comments. A form is posted to its page's
         own address, so a refused one comes back there, saying what to change."""
-        form = await form_of(request)
-        if form is None:
-            return expired(request)
-        token = request.cookies.get(EDITOR_COOKIE)
-        me = await apis.editor(token) if token else None
-        if me is None or token is None:
-            return RedirectResponse("/editor", status_code=303)
+        token, me = editor.token, editor.me
         action = form.get("action", "save")
         fields: Json = {k: form.get(k, "").strip() or None for k in ARTICLE_FIELDS}
         fields["body"] = form.get("body", "")
@@ -116,15 +133,12 @@ def editor_router(apis: Apis, page: Any, csrf: Csrf) -> APIRouter:
         return RedirectResponse(f"/editor/articles/{article['id']}", status_code=303)
 
     @router.post("/comments/{comment_id}/{action}")
-    async def moderate(request: Request, comment_id: int, action: str) -> Response:
+    async def moderate(comment_id: int, action: str, form: CheckedForm,
+                       editor: CurrentEditor) -> Response:
         """Hide, restore or approve a comment, then back to its thread."""
-        form = await form_of(request)
-        if form is None:
-            return expired(request)
-        token = request.cookies.get(EDITOR_COOKIE)
-        if token is None or action not in ("hide", "restore", "approve"):
+        if action not in MODERATION:
             return RedirectResponse("/editor", status_code=303)
-        await apis.moderate(token, comment_id, action)
+        await apis.moderate(editor.token, comment_id, action)
         back = form.get("back", "/")
         return RedirectResponse(back if back.startswith("/articles/") else "/", status_code=303)
 

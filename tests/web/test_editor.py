@@ -8,7 +8,7 @@ import uuid
 import httpx
 from playwright.sync_api import Browser
 
-from tests.comments.helpers import post
+from tests.comments.helpers import open_article, post
 from tests.conftest import Stack, wait_for
 from tests.posts.helpers import new_category
 from tests.web.test_browser import browser, shot  # noqa: F401  (the fixture)
@@ -104,6 +104,22 @@ def test_an_editor_hides_and_restores_a_comment_from_the_article_page(stack: Sta
     assert restored.status_code == 303
     assert "Buy things." in reader.get(f"/articles/{slug}").text
     assert 'class="held-back"' not in desk.get(f"/articles/{slug}").text
+
+
+def test_a_cookie_the_desk_refuses_moderates_nothing_and_leads_to_sign_in(
+        stack: Stack) -> None:
+    """Every editor route asks the posts API who the cookie's token is, moderation too."""
+    article = open_article(stack)
+    spam = post(stack.client("comments"), article, "Still here.")
+    visitor = stack.client("site", follow_redirects=False)
+    page = visitor.get("/editor")  # a CSRF token for this visitor, not signed in
+    visitor.cookies.set("burg_editor", "not-an-editor-token")
+    for path in (f"/editor/comments/{spam['comment']['id']}/hide", "/editor/articles"):
+        refused = visitor.post(path, data={"csrf": csrf_of(page), "back": "/", "title": "T"})
+        assert refused.status_code == 303 and refused.headers["location"] == "/editor", path
+    assert visitor.get("/editor/articles/1").headers["location"] == "/editor"
+    thread = stack.client("comments").get(f"/articles/{article}/comments").json()
+    assert "Still here." in str(thread)
 
 
 def test_the_editor_pages_refuse_a_forged_form(stack: Stack) -> None:
