@@ -1,5 +1,8 @@
-"""What every service's FastAPI app shares: JSON errors, a body size cap, a health route."""
+"""What every service's FastAPI app shares: JSON errors, a body size cap, a health route,
+paging cursors."""
 
+import base64
+import binascii
 import logging
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -24,6 +27,20 @@ SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 MAX_ID = 2**31 - 1  # ids are 32-bit in PostgreSQL; larger ones are simply unknown
 # An id in a path: a positive number that fits the database, else 422 naming it.
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def cursor_of(position: str) -> str:
+    """A paging cursor for a position in a list (text only its API reads): opaque to clients,
+    and safe in a URL."""
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def position_of(cursor: str) -> str:
+    """The position a cursor names ("" for one no API handed out: the caller refuses it)."""
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return ""
 
 
 # The body of every 422 (see `_invalid` in create_app), as the OpenAPI documents show it.

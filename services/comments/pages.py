@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from services.comments.models import ArticleReplica, Comment
+from shared.db import after_commit
 from shared.http import strong_etag
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 # the OrderedDict's entry and links (measured near 350 bytes with CPython 3.11; rounded up).
 ENTRY_BYTES = 512
 
-CHANGED = "burg_threads_changed"  # key in Session.info: article ids whose thread changed
+WRITTEN = "burg_threads_written"  # key in Session.info: article ids whose thread changed
 
 
 @dataclass(frozen=True)
@@ -69,19 +70,11 @@ class ThreadPages:
 
         @event.listens_for(sessions, "after_flush")
         def _written(session: Session, _context: Any) -> None:
-            changed = session.info.setdefault(CHANGED, set())
-            for obj in chain(session.new, session.dirty, session.deleted):
-                if isinstance(obj, (Comment, ArticleReplica)):
-                    changed.add(obj.article_id)
+            session.info.setdefault(WRITTEN, []).extend(
+                obj.article_id for obj in chain(session.new, session.dirty, session.deleted)
+                if isinstance(obj, (Comment, ArticleReplica)))
 
-        @event.listens_for(sessions, "after_commit")
-        def _committed(session: Session) -> None:
-            if changed := session.info.pop(CHANGED, None):
-                self.bump(changed)
-
-        @event.listens_for(sessions, "after_rollback")
-        def _forget(session: Session) -> None:
-            session.info.pop(CHANGED, None)
+        after_commit(sessions, WRITTEN, lambda article_ids: self.bump(set(article_ids)))
 
     def bump(self, article_ids: set[int]) -> None:
         """New versions for these threads: every process stops serving their pages."""

@@ -1,8 +1,6 @@
 """Reading threads: a page of comments in thread order, where a comment is in it, and one
 comment."""
 
-import base64
-import binascii
 import re
 from datetime import datetime
 from typing import Any
@@ -21,6 +19,7 @@ from services.comments.models import (
     CommentStatus,
     ThreadPublic,
 )
+from shared.api import cursor_of, position_of
 from shared.errors import Invalid, NotFound
 from shared.events import as_utc, utcnow
 
@@ -54,8 +53,8 @@ def get_thread(*, session: Session, article_id: int, viewer: Commenter | None,
             session, shown, col(Comment.path) < page[0].path)
     return ThreadPublic(article_id=article_id, open=is_open(article),
                         closes_at=article.comments_close_at, count=article.comment_count,
-                        next_cursor=_encode(page[-1].path) if more_after else None,
-                        previous_cursor=_encode(page[0].path) if more_before else None,
+                        next_cursor=cursor_of(page[-1].path) if more_after else None,
+                        previous_cursor=cursor_of(page[0].path) if more_before else None,
                         comments=[_public(c, viewer) for c in page])
 
 
@@ -80,7 +79,7 @@ def place(*, session: Session, comment_id: int, viewer: Commenter | None,
     start = before // limit * limit
     cursor = None
     if start:  # the page opens after the last comment of the page before it
-        cursor = _encode(session.exec(select(Comment.path).where(*in_thread).order_by(
+        cursor = cursor_of(session.exec(select(Comment.path).where(*in_thread).order_by(
             col(Comment.path)).offset(start - 1).limit(1)).one())
     return CommentPlace(comment_id=comment_id, article_id=comment.article_id,
                         article_slug=article.slug, article_url=article.url, cursor=cursor,
@@ -155,18 +154,11 @@ def _can_see(comment: Comment, viewer: Commenter | None) -> bool:
         and comment.commenter_id == viewer.id)
 
 
-def _encode(path: str) -> str:
-    return base64.urlsafe_b64encode(path.encode()).decode().rstrip("=")
-
-
 def _position(session: Session, article_id: int, cursor: str, name: str) -> str:
     """The path a cursor names, if it is a comment's place in this article's thread (any
     comment: one removed since keeps its place). Anything else is refused, so that the pages
     a reader can ask for, and the API processes keep (pages.py), are pages that exist."""
-    try:
-        path = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        path = ""
+    path = position_of(cursor)
     if not _PATH.fullmatch(path) or session.exec(select(Comment.id).where(
             Comment.article_id == article_id, Comment.path == path).limit(1)).first() is None:
         raise Invalid(f"{name}: not a cursor this API handed out for this thread")

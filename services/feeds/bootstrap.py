@@ -1,7 +1,7 @@
 """The feeds service's composition root: settings, database, Celery, outbox, inbox, the
 coalesced renders and the WebSub pings."""
 
-from services.feeds.documents import CHANGED
+from services.feeds.documents import STORED_ANEW
 from services.feeds.migrate import MIGRATIONS
 from services.feeds.models import FeedsTable
 from services.feeds.settings import FeedsSettings
@@ -20,4 +20,4 @@ pings = Pings(celery=runtime.celery, hub=settings.websub_hub, timeout=settings.w
               retry_ceiling=settings.visibility_timeout / 4)
 if settings.websub_hub:
     # Queued once the render has committed; a broker that is away costs these pings only.
-    after_commit(runtime.sessions, CHANGED, pings.schedule)
+    after_commit(runtime.sessions, STORED_ANEW, pings.schedule)

@@ -18,7 +18,7 @@ from shared.errors import NotFound
 from shared.events import as_utc
 from shared.http import strong_etag
 
-CHANGED = "burg_feeds_changed"  # key in Session.info: URLs of documents stored anew (WebSub)
+STORED_ANEW = "burg_feeds_changed"  # key in Session.info: URLs of documents stored anew (WebSub)
 GZIP_LEVEL = 9  # compressed once per change, served many times: the smallest form is worth it
 
 
@@ -31,7 +31,7 @@ def publish(session: Session, settings: FeedsSettings, feed: Feed, *,
     for fmt, (body, when) in _bodies(settings, feed, stored, now).items():
         path = f"{feed.path_stem}.{fmt}"
         if _store(session, stored[fmt], path, CONTENT_TYPES[fmt], feed.title, body, when):
-            session.info.setdefault(CHANGED, []).append(feed_url(settings, path))
+            session.info.setdefault(STORED_ANEW, []).append(feed_url(settings, path))
 
 
 def _bodies(settings: FeedsSettings, feed: Feed, stored: dict[str, FeedDocument | None],

@@ -18,7 +18,7 @@ from typing import Any
 import redis
 from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy import ColumnElement, bindparam, delete, event, func, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
@@ -27,12 +27,13 @@ from sqlmodel import Session, col
 from services.feeds import failures
 from services.feeds.lease import Lease
 from services.feeds.models import FeedRenderFailure, FeedStale
+from shared.db import after_commit
 from shared.events import as_utc, utcnow
 from shared.inbox import HANDLING
 
 log = logging.getLogger(__name__)
 
-MARKED = "burg_feeds_marked"  # key in Session.info: this transaction marked documents stale
+MARKED = "burg_feeds_marked"  # key in Session.info: documents this transaction marked stale
 TASK = "feeds.render_stale"
 PENDING_FOR = 60  # seconds a "render task queued" flag lives, should its task be lost
 # A render round starts at least MIN_GAP seconds after the last one ended, and in a burst it
@@ -61,7 +62,7 @@ def mark(session: Session, *keys: str, cause: tuple[str, str] | None = None) -> 
     for key in keys:
         session.execute(statement, {"key": key, "since": now, "event_id": event_id,
                                     "event_type": event_type})
-    session.info[MARKED] = True
+    session.info.setdefault(MARKED, []).extend(keys)
 
 
 def _mark_statement(insert: Callable[[Any], Any]) -> Any:
@@ -117,14 +118,7 @@ class StaleRenders:
     def watch(self) -> None:
         """After each commit that marked documents stale, make sure a render task is queued."""
 
-        @event.listens_for(self.sessions, "after_commit")
-        def _committed(session: Session) -> None:
-            if session.info.pop(MARKED, False):
-                self.schedule()
-
-        @event.listens_for(self.sessions, "after_rollback")
-        def _forget(session: Session) -> None:
-            session.info.pop(MARKED, None)
+        after_commit(self.sessions, MARKED, lambda _keys: self.schedule())
 
     def schedule(self, countdown: float | None = None) -> None:
         """Queue one render task, unless one is queued and has not started yet. It runs at
