@@ -5,6 +5,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -72,7 +73,7 @@ def _take_turns_writing(engine: Engine, database: Path | None) -> None:
     or rollback.
     """
     turn = _Turn(database.with_name(f"{database.name}-writer") if database else None)
-    holder: list[Any] = []  # the DBAPI connection holding the turn, if any
+    holder = turn.holder
     dialect = engine.dialect
     commit, rollback = dialect.do_commit, dialect.do_rollback
 
@@ -114,6 +115,33 @@ class _Turn:
         self.threads = threading.Lock()
         self.lock_file = lock_file
         self._opened: tuple[int, int] | None = None  # (pid, fd): a forked child opens its own
+        self.holder: list[Any] = []  # the DBAPI connection holding the turn, if any
+        self._held_for_fork = False
+        on_fork(before=self._before_fork, parent=self._after_fork_in_parent,
+                child=self._after_fork_in_child)
+
+    def _before_fork(self) -> None:
+        # A child forked while a thread of this process is inside a write transaction
+        # inherits SQLite's record of that transaction, and its own connections then find
+        # the database locked for good. So no fork happens mid-write: it waits for the turn.
+        self._held_for_fork = self.threads.acquire(timeout=SQLITE_WRITE_WAIT)
+
+    def _after_fork_in_parent(self) -> None:
+        if self._held_for_fork:
+            self._held_for_fork = False
+            self.threads.release()
+
+    def _after_fork_in_child(self) -> None:
+        """In a child just forked (a worker's pool child): a free turn, and no copy of the
+        parent's lock file (while a copy is open, a lock the parent held outlives it)."""
+        self.threads, self._held_for_fork = threading.Lock(), False
+        self.holder.clear()
+        if self._opened is not None:
+            try:
+                os.close(self._opened[1])
+            except OSError:
+                pass
+            self._opened = None
 
     def take(self) -> None:
         if not self.threads.acquire(timeout=SQLITE_WRITE_WAIT):
@@ -141,6 +169,20 @@ class _Turn:
 
 
 _WRITES = {"INSERT", "UPDATE", "DELETE", "REPLAC"}
+
+
+def on_fork(*, before: Callable[[], object] | None = None,
+            parent: Callable[[], object] | None = None,
+            child: Callable[[], object] | None = None) -> None:
+    """Call these methods of an object around each `os.fork()` from now on (a worker forking
+    its pool children), while the object lives: it is held weakly."""
+    hooks = {}
+    for name, method in (("before", before), ("after_in_parent", parent),
+                         ("after_in_child", child)):
+        if method is not None:
+            ref = weakref.WeakMethod(method)
+            hooks[name] = lambda ref=ref: (alive := ref()) is not None and alive()
+    os.register_at_fork(**hooks)
 
 
 def stored_as_text(enum: type[StrEnum]) -> Enum:

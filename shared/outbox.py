@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.confirmations import SENT_AT, Confirmations
-from shared.db import after_commit
+from shared.db import after_commit, on_fork
 from shared.events import EVENT_TYPES, Envelope, Event, consumers, utcnow
 from shared.observability import EVENTS, REQUEST_ID
 
@@ -83,6 +83,9 @@ class Outbox:
         self.redeliver_after = timedelta(seconds=redeliver_after)
         self.confirmations = Confirmations(celery.conf.broker_url)
         self._relay_start = threading.Lock()
+        # A forked child (a worker's pool child) must not inherit the lock held by a thread
+        # of its parent: it would wait for it for good.
+        on_fork(child=self._forked)
         self._relaying: tuple[int, queue.SimpleQueue[list[dict[str, Any]] | None]] | None = None
 
     def add(self, session: Session, event: Event) -> Envelope:
@@ -131,6 +134,9 @@ class Outbox:
                 atexit.register(self._finish_relaying, waiting, thread)
                 self._relaying = (os.getpid(), waiting)
         self._relaying[1].put(envelopes)
+
+    def _forked(self) -> None:
+        self._relay_start = threading.Lock()
 
     def _relay_loop(self, waiting: "queue.SimpleQueue[list[dict[str, Any]] | None]") -> None:
         finished = False
