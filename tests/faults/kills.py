@@ -1,0 +1,116 @@
+"""Cases that kill processes mid-burst: worker pool children, worker main processes (the
+supervisor starts them again), a warm shutdown, and API processes right after commits."""
+
+import signal
+import time
+
+import psutil
+
+from tests.faults.burst import Burst
+from tests.faults.experiment import Plan, Trial, experiment
+from tests.faults.site import Site
+from tests.faults.waiting import until
+
+KILLED = ("feeds", "notify")  # the workers a burst keeps busy
+
+
+def child_kill(site: Site, plan: Plan) -> Trial:
+    """SIGKILL a pool child of the feeds or notify worker at random instants."""
+    kills = plan.kills(12, 4)
+    window = 12.0 if plan.quick else 30.0
+
+    def fault(burst: Burst, trial: Trial) -> float:
+        done = 0
+        for instant in sorted(plan.rng.uniform(0, window) for _ in range(kills)):
+            time.sleep(max(0.0, burst.started + instant - time.monotonic()))
+            service = plan.rng.choice(KILLED)
+            found = until(lambda s=service: (w := site.worker(s)) and w[1] and w, 30)
+            if found:
+                _kill(plan.rng.choice(found[1]))
+                done += 1
+        trial.notes.append(f"{done} pool children killed")
+        until(lambda: all((w := site.worker(s)) and w[1] for s in KILLED), 60)
+        return time.monotonic()
+
+    return experiment(site, plan, "child-kill", fault, seconds=window)
+
+
+def main_kill(site: Site, plan: Plan) -> Trial:
+    """SIGKILL the main process of the feeds or notify worker at random instants; the
+    supervisor starts it again (its leftover pool child is ended after the case)."""
+    kills = plan.kills(10, 3)
+    window = 15.0 if plan.quick else 40.0
+    orphans: list[psutil.Process] = []
+
+    def fault(burst: Burst, trial: Trial) -> float:
+        done = 0
+        for instant in sorted(plan.rng.uniform(0, window) for _ in range(kills)):
+            time.sleep(max(0.0, burst.started + instant - time.monotonic()))
+            service = plan.rng.choice(KILLED)
+            if not _ready(site, service):
+                continue
+            main, children = site.worker(service) or (None, [])
+            if main is not None:
+                orphans.extend(children)
+                _kill(main)
+                done += 1
+        trial.notes.append(f"{done} worker main processes killed")
+        up = all(_ready(site, s) for s in KILLED)
+        if not up:
+            trial.notes.append("a killed worker did not come back within 120 s")
+        return time.monotonic()
+
+    trial = experiment(site, plan, "main-kill", fault, seconds=window)
+    _end(orphans, trial)
+    return trial
+
+
+def sigterm(site: Site, plan: Plan) -> Trial:
+    """SIGTERM (a warm shutdown, as a deploy does) to the feeds and the notify worker
+    mid-burst; the supervisor starts each again."""
+
+    def fault(burst: Burst, trial: Trial) -> float:
+        for service in KILLED:
+            time.sleep(plan.rng.uniform(0.5, 3.0))
+            found = site.worker(service)
+            if found:
+                found[0].send_signal(signal.SIGTERM)
+        for service in KILLED:
+            if not _ready(site, service):
+                trial.notes.append(f"{service} worker did not come back within 120 s")
+        return time.monotonic()
+
+    return experiment(site, plan, "sigterm", fault)
+
+
+def _ready(site: Site, service: str, timeout: float = 120.0) -> bool:
+    """Wait until `service`'s worker runs and said it is ready since it last started."""
+    def up() -> bool:
+        found = site.worker(service)
+        if not found or not found[1]:
+            return False
+        ready = site.log.read().ready[service]
+        started = len(site.log.started.get(f"{service}-worker", []))
+        return ready >= started
+    return until(up, timeout)
+
+
+def _kill(process: psutil.Process) -> None:
+    try:
+        process.send_signal(signal.SIGKILL)
+    except psutil.NoSuchProcess:
+        pass
+
+
+def _end(orphans: list[psutil.Process], trial: Trial) -> None:
+    """End the pool children a killed main process left behind (ours, by pid)."""
+    alive = []
+    for process in orphans:
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE:
+                process.send_signal(signal.SIGKILL)
+                alive.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    if alive:
+        trial.notes.append(f"{len(alive)} orphaned pool children were still running")
