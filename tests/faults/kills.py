@@ -23,10 +23,9 @@ def child_kill(site: Site, plan: Plan) -> Trial:
         done = 0
         for instant in sorted(plan.rng.uniform(0, window) for _ in range(kills)):
             time.sleep(max(0.0, burst.started + instant - time.monotonic()))
-            service = plan.rng.choice(KILLED)
-            found = until(lambda s=service: (w := site.worker(s)) and w[1] and w, 30)
-            if found:
-                _kill(plan.rng.choice(found[1]))
+            children = _pool(site, plan.rng.choice(KILLED))
+            if children:
+                _kill(plan.rng.choice(children))
                 done += 1
         trial.notes.append(f"{done} pool children killed")
         until(lambda: all((w := site.worker(s)) and w[1] for s in KILLED), 60)
@@ -92,7 +91,15 @@ def _ready(site: Site, service: str, timeout: float = 120.0) -> bool:
         ready = site.log.read().ready[service]
         started = len(site.log.started.get(f"{service}-worker", []))
         return ready >= started
-    return until(up, timeout)
+    return until(up, timeout) is True
+
+
+def _pool(site: Site, service: str) -> list[psutil.Process]:
+    """The worker's pool children (waiting up to 30 s for one, while it is being replaced)."""
+    def children() -> list[psutil.Process]:
+        found = site.worker(service)
+        return found[1] if found else []
+    return until(children, 30) or []
 
 
 def _kill(process: psutil.Process) -> None:
@@ -114,3 +121,29 @@ def _end(orphans: list[psutil.Process], trial: Trial) -> None:
             pass
     if alive:
         trial.notes.append(f"{len(alive)} orphaned pool children were still running")
+
+
+def api_kill(site: Site, plan: Plan) -> Trial:
+    """SIGKILL a comments API process right after it answered 201 (its commit done, its
+    relay perhaps not), at random moments of a burst; uvicorn starts it again."""
+    kills = plan.kills(6, 2)
+    window = 10.0 if plan.quick else 25.0
+
+    def fault(burst: Burst, trial: Trial) -> float:
+        done = 0
+        for _ in range(kills):
+            time.sleep(plan.rng.uniform(0.0, window / kills / 2))
+            serving = until(lambda: len(w := site.api_workers("comments")) >= 2 and w, 60)
+            if not serving:
+                trial.notes.append("the comments API did not get back to 2 processes in 60 s")
+                break
+            created = burst.next_created()
+            if not created.wait(30):
+                break  # the burst is over
+            _kill(plan.rng.choice(serving))
+            done += 1
+        trial.notes.append(f"{done} comments API processes killed right after a 201")
+        until(lambda: len(site.api_workers("comments")) >= 2, 60)
+        return time.monotonic()
+
+    return experiment(site, plan, "api-kill", fault, seconds=window, threads=6)
