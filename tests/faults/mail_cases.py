@@ -23,11 +23,14 @@ def smtp_slow(site: Site, plan: Plan) -> Trial:
 def _mail_fault(site: Site, plan: Plan, name: str, start: Callable[[], None],
                 seconds: float) -> Trial:
     def fault(burst: Burst, trial: Trial) -> float:
+        slowed = site.gate.slowed
         start()
         try:
             time.sleep(max(0.0, burst.started + seconds - time.monotonic()))
         finally:
             site.gate.open()
+        if site.gate.slowed > slowed:
+            trial.notes.append(f"{site.gate.slowed - slowed} SMTP connections answered slowly")
         return time.monotonic()
 
     return experiment(site, plan, name, fault)

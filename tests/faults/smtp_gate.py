@@ -20,6 +20,7 @@ class SMTPGate:
     def __init__(self, port: int, *, every: float = 1.0) -> None:
         self.port, self.every = port, every
         self.mode = "open"
+        self.slowed = 0  # connections answered slowly, so far
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self._live: set[socket.socket] = set()
@@ -63,6 +64,7 @@ class SMTPGate:
             with self._lock:
                 self._live.add(client)
                 serve = self._dribble if self.mode == "slow" else self._pass
+                self.slowed += self.mode == "slow"
             threading.Thread(target=serve, args=(client,), daemon=True).start()
 
     def _dribble(self, client: socket.socket) -> None:

@@ -10,7 +10,8 @@ def row(trial: Trial) -> tuple[str, ...]:
     c = trial.counted
     recovery = "—" if trial.recovery is None else f"{trial.recovery:.1f}"
     consuming = {True: "yes", False: "NO", None: "?"}[trial.consuming]
-    return (trial.case, str(c.events), str(c.owed), str(c.once), str(c.twice), str(c.dead),
+    return (trial.case, str(c.events), str(c.owed), str(c.once), str(c.twice),
+            str(c.dead + len(c.dead_extra)),
             str(c.missing), f"{c.mails_sent}/{c.mails_owed}", str(c.mails_dup), recovery,
             str(trial.errors), consuming, "pass" if trial.passed else "FAIL")
 
