@@ -3,6 +3,7 @@ supervisor starts them again), a warm shutdown, and API processes right after co
 
 import signal
 import time
+from collections.abc import Callable
 
 import psutil
 
@@ -15,7 +16,8 @@ KILLED = ("feeds", "notify")  # the workers a burst keeps busy
 
 
 def child_kill(site: Site, plan: Plan) -> Trial:
-    """SIGKILL a pool child of the feeds or notify worker at random instants."""
+    """SIGKILL a pool child of the feeds or the notify worker at 12 random instants (4 with
+    --quick) of a burst spread over 30 s (12 s); the worker forks a new one."""
     kills = plan.kills(12, 4)
     window = 12.0 if plan.quick else 30.0
 
@@ -35,8 +37,8 @@ def child_kill(site: Site, plan: Plan) -> Trial:
 
 
 def main_kill(site: Site, plan: Plan) -> Trial:
-    """SIGKILL the main process of the feeds or notify worker at random instants; the
-    supervisor starts it again (its leftover pool child is ended after the case)."""
+    """SIGKILL the main process of the feeds or the notify worker at 10 random instants (3
+    with --quick) of a burst spread over 40 s (15 s); the supervisor starts it again."""
     kills = plan.kills(10, 3)
     window = 15.0 if plan.quick else 40.0
     orphans: list[psutil.Process] = []
@@ -65,12 +67,13 @@ def main_kill(site: Site, plan: Plan) -> Trial:
 
 
 def sigterm(site: Site, plan: Plan) -> Trial:
-    """SIGTERM (a warm shutdown, as a deploy does) to the feeds and the notify worker
-    mid-burst; the supervisor starts each again."""
+    """SIGTERM (a warm shutdown, as a deploy does) to the feeds and the notify worker, each
+    once a random number of the burst's comments are in; the supervisor starts each again."""
 
     def fault(burst: Burst, trial: Trial) -> float:
-        for service in KILLED:
-            time.sleep(plan.rng.uniform(0.5, 3.0))
+        for service, posted in sorted(((s, plan.rng.randint(5, 40)) for s in KILLED),
+                                      key=lambda pair: pair[1]):
+            until(_posted(burst, posted), 60)
             found = site.worker(service)
             if found:
                 found[0].send_signal(signal.SIGTERM)
@@ -80,6 +83,10 @@ def sigterm(site: Site, plan: Plan) -> Trial:
         return time.monotonic()
 
     return experiment(site, plan, "sigterm", fault)
+
+
+def _posted(burst: Burst, count: int) -> Callable[[], bool]:
+    return lambda: len(burst.created) >= count
 
 
 def _ready(site: Site, service: str, timeout: float = 120.0) -> bool:
@@ -124,8 +131,9 @@ def _end(orphans: list[psutil.Process], trial: Trial) -> None:
 
 
 def api_kill(site: Site, plan: Plan) -> Trial:
-    """SIGKILL a comments API process right after it answered 201 (its commit done, its
-    relay perhaps not), at random moments of a burst; uvicorn starts it again."""
+    """SIGKILL one of the comments API's two processes right after it answered 201 (its
+    commit done, its relay perhaps not), 6 times (2 with --quick) in a burst spread over
+    25 s (10 s); uvicorn starts it again."""
     kills = plan.kills(6, 2)
     window = 10.0 if plan.quick else 25.0
 
