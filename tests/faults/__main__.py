@@ -69,7 +69,7 @@ def run_case(site: Site, plan: Plan, name: str) -> Trial:
     except (Exception, pytest.fail.Exception) as exc:
         traceback.print_exc()
         trial = Trial(name, checks_ok=False, notes=[f"raised {type(exc).__name__}: {exc}"])
-    trial.consuming = consuming(site)
+    consuming(site, trial)
     return trial
 
 

@@ -74,18 +74,22 @@ def experiment(site: Site, plan: Plan, name: str, fault: Fault, *, replies: int 
     return trial
 
 
-def consuming(site: Site) -> bool:
+def consuming(site: Site, trial: Trial) -> None:
     """Whether every worker consumes: a new article (comments, feeds) and a reply (feeds,
-    notify, an e-mail) are all handled within PROBE_BOUND."""
+    notify, an e-mail) are all handled within PROBE_BOUND; a note names those that did not."""
     since = mark(site)
     try:
         site.publish("Probe")
         client = site.stack.client("comments")
         response = client.post(f"/articles/{site.article}/comments", json={
             "nic": nic(), "body": "Probe.", "parent_id": site.parents[0]})
-        if response.status_code != 201:
-            return False
-    except Exception:
-        return False
-    _, recovered = settle(site, since, time.monotonic(), PROBE_BOUND)
-    return recovered is not None
+        response.raise_for_status()
+    except Exception as exc:
+        trial.consuming = False
+        trial.notes.append(f"the probe could not be posted: {exc}")
+        return
+    counted, recovered = settle(site, since, time.monotonic(), PROBE_BOUND)
+    trial.consuming = recovered is not None
+    if not trial.consuming:
+        stuck = ", ".join(sorted(counted.missing_in)) or "notify (no e-mail)"
+        trial.notes.append(f"not consuming after the case: {stuck}")

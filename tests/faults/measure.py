@@ -34,6 +34,7 @@ class Count:
     twice: int = 0  # handled, and logged as handled more than once
     dead: int = 0  # in the consumer's dead letters instead (counted as handled, not lost)
     missing: int = 0  # neither (yet): lost, if the case is over
+    missing_in: Counter[str] = field(default_factory=Counter)  # consumer → its missing
     # Dead letters of the case that are no owed event (garbage, poison): (service, type, id).
     dead_extra: list[tuple[str, str, str]] = field(default_factory=list)
     mails_owed: int = 0
@@ -87,6 +88,7 @@ def count(site: Site, since: Mark) -> Count:
             result.dead += 1
         else:
             result.missing += 1
+            result.missing_in[consumer] += 1
     result.owed = len(owed)
     result.dead_extra = [(service, kind, event_id) for service in CONSUMERS
                          for event_id, kind in dead[service] if (service, event_id) not in owed_ids]

@@ -53,7 +53,10 @@ def redis_queued(site: Site, plan: Plan) -> Trial:
         return time.monotonic()
 
     site.signal_workers(CONSUMERS, signal.SIGSTOP)
-    return experiment(site, plan, "redis-queued", fault)
+    try:
+        return experiment(site, plan, "redis-queued", fault)
+    finally:
+        site.signal_workers(CONSUMERS, signal.SIGCONT)  # whatever happened meanwhile
 
 
 def redis_busy(site: Site, plan: Plan) -> Trial:
