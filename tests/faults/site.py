@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import psutil
 
 from shared.embedded_redis import EmbeddedRedis, free_port
@@ -149,9 +148,3 @@ def fault_site(workdir: Path) -> Iterator[Site]:
         gate.close()
         broker.stop()
 
-
-def answers(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
