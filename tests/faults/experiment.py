@@ -40,10 +40,6 @@ class Trial:
     checks_ok: bool = True  # the case's own checks (what went to the dead letters, say)
 
     @property
-    def lost(self) -> int:
-        return self.counted.missing
-
-    @property
     def passed(self) -> bool:
         c = self.counted
         return (self.checks_ok and self.recovery is not None and c.missing == 0
