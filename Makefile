@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench migrate lock clean
+.PHONY: run test lint bench faults migrate lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ migrate: $(STAMP)  ## bring every service's database to its newest schema revisi
 
 bench: $(STAMP)  ## publish 200 articles, time each one's way into its category feed
 	$(BIN)/python -m bench.publish_latency
+
+faults: $(STAMP)  ## the fault suite: a live stack hurt in 13 ways, a table row per case
+	$(BIN)/python -m tests.faults $(FAULTS_ARGS)
 
 lock: $(STAMP)  ## re-pin every dependency after editing pyproject.toml (both locks)
 	$(BIN)/python -m pip install --quiet uv
