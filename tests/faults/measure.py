@@ -140,6 +140,11 @@ def duplicate_mails(site: Site) -> int:
     received since the stack started: what a case's own count would miss if a second copy
     came after the case was over."""
     received = Counter(_headers(site, name) for name in _mail_names(site))
+    for (to, message_id), n in received.items():
+        if n > 1:  # what it was, to find the case and the cause
+            kind = site.stack.sql("notify", "SELECT kind, comment_id, attempts FROM delivery "
+                                  "WHERE message_id = :m", m=message_id)
+            print(f"!! {n} copies of {message_id} to {to}: {kind}", flush=True)
     return sum(n - 1 for n in received.values())
 
 

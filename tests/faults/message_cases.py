@@ -87,7 +87,7 @@ def garbage(site: Site, plan: Plan) -> Trial:
     def fault(burst: Burst, trial: Trial) -> float:
         until(lambda: len(burst.created) >= 20, 60)
         for queue in CONSUMERS:
-            push_garbage(site.broker, queue)
+            push_garbage(site.broker.url, queue)
         return time.monotonic()
 
     trial = experiment(site, plan, "garbage", fault)
