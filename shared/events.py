@@ -225,6 +225,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Where a use case reads the time, given to it: `utcnow` when running, in a test one that it
+# moves on instead of sleeping until a retry, a lease or a window comes round.
+Clock = Callable[[], datetime]
+
+
 class Envelope(BaseModel):
     """What travels on the queue: the event's id, type and time, its producer, its data."""
 

@@ -79,11 +79,13 @@ def confirm(session: Session, tokens: Tokens, token: str) -> Address:
     return address
 
 
-def unsubscribe(session: Session, tokens: Tokens, token: str) -> Address:
-    """Stop all e-mail to the address, and drop what waits to be sent to it."""
+def unsubscribe(session: Session, tokens: Tokens, token: str, *,
+                now: datetime | None = None) -> Address:
+    """Stop all e-mail to the address, and drop what waits to be sent to it; `now` (default:
+    the time) is the change's time, which no older confirmation link undoes."""
     address, _ = _address(session, tokens, Purpose.unsubscribe, token)
     if address.consent != Consent.unsubscribed:
-        address.consent, address.changed_at = Consent.unsubscribed, utcnow()
+        address.consent, address.changed_at = Consent.unsubscribed, now or utcnow()
         session.add(address)
         session.execute(update(Delivery).where(
             col(Delivery.address_id) == address.id,
