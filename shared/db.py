@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +184,15 @@ def on_fork(*, before: Callable[[], object] | None = None,
             ref = weakref.WeakMethod(method)
             hooks[name] = lambda ref=ref: (alive := ref()) is not None and alive()
     os.register_at_fork(**hooks)
+
+
+# The column type of every timestamp: it stores UTC and always reads back an aware datetime in
+# UTC (SQLite hands back naive ones: UTC is attached; PostgreSQL's are converted). A naive
+# datetime written to it is refused (ValueError), never guessed at: ours all come from
+# `utcnow()` or an event's aware time. SQLModel (>= 0.0.45) gives every `datetime` field this
+# type; the Core tables (outbox, inbox, dead letters) name it. `timezone=True` underneath, so
+# the columns, and the migrations that made them, are the same as before.
+UtcDateTime = UTCDateTime
 
 
 def stored_as_text(enum: type[StrEnum]) -> Enum:

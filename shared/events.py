@@ -9,9 +9,20 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` made timezone-aware: one without a zone, from outside (an event, a cursor),
+    is taken to be UTC, as all of ours are. (The database's come back aware: `UtcDateTime`.)"""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# The type of an event's moments: always aware, so that a consumer compares them with its own
+# (aware) columns as they come; a producer's naive time is taken to be UTC.
+UtcTime = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class Event(BaseModel):
@@ -51,9 +62,9 @@ class ArticlePublished(Event):
     dateline: date
     summary: str
     body_html: str
-    published_at: datetime
-    updated_at: datetime
-    comments_close_at: datetime | None
+    published_at: UtcTime
+    updated_at: UtcTime
+    comments_close_at: UtcTime | None
 
 
 class ArticleUpdated(ArticlePublished):
@@ -70,7 +81,7 @@ class ArticleRetracted(Event):
     article_id: int
     category_slug: str
     # When (the article's updated_at): a consumer ignores any older state arriving after it.
-    retracted_at: datetime | None = None
+    retracted_at: UtcTime | None = None
 
 
 class CommentCreated(Event):
@@ -85,7 +96,7 @@ class CommentCreated(Event):
     commenter_id: int
     nic: str
     body_html: str
-    created_at: datetime
+    created_at: UtcTime
     # The parent's author asked for reply e-mail: notify waits for that subscription to
     # arrive rather than drop the e-mail if this event overtakes it.
     parent_wants_replies: bool = False
@@ -107,7 +118,7 @@ class CommentEdited(Event):
     comment_id: int
     article_id: int
     body_html: str
-    edited_at: datetime
+    edited_at: UtcTime
 
 
 class CommentRemoved(Event):
@@ -214,9 +225,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def as_utc(moment: datetime) -> datetime:
-    """`moment` made timezone-aware: SQLite hands datetimes back naive, and ours are all UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+# Where a use case reads the time, given to it: `utcnow` when running, in a test one that it
+# moves on instead of sleeping until a retry, a lease or a window comes round.
+Clock = Callable[[], datetime]
 
 
 class Envelope(BaseModel):
@@ -225,7 +236,7 @@ class Envelope(BaseModel):
     id: uuid.UUID = Field(default_factory=uuid.uuid4)
     type: str
     version: int = 1
-    occurred_at: datetime = Field(default_factory=utcnow)
+    occurred_at: UtcTime = Field(default_factory=utcnow)
     producer: str
     data: dict[str, Any]
     request_id: str | None = None  # of the API request that caused it, for the logs

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
-    DateTime,
     Integer,
     MetaData,
     String,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from shared.db import insert_or_ignore
+from shared.db import UtcDateTime, insert_or_ignore
 from shared.events import Envelope, Event, utcnow
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,7 @@ def inbox_table(metadata: MetaData) -> Table:
         "inbox", metadata,
         Column("event_id", String(36), primary_key=True),
         Column("type", String(64), nullable=False),
-        Column("handled_at", DateTime(timezone=True), nullable=False),
+        Column("handled_at", UtcDateTime(), nullable=False),
     )
 
 
@@ -60,8 +59,8 @@ def dead_letter_table(metadata: MetaData) -> Table:
         Column("type", String(64), nullable=False),
         Column("envelope", JSON, nullable=False),
         Column("error", Text, nullable=False),
-        Column("failed_at", DateTime(timezone=True), nullable=False),
-        Column("replayed_at", DateTime(timezone=True)),
+        Column("failed_at", UtcDateTime(), nullable=False),
+        Column("replayed_at", UtcDateTime()),
     )
 
 

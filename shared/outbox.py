@@ -18,7 +18,6 @@ from celery import Celery
 from sqlalchemy import (
     JSON,
     Column,
-    DateTime,
     Engine,
     Integer,
     MetaData,
@@ -35,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.confirmations import SENT_AT, Confirmations
-from shared.db import after_commit, on_fork
+from shared.db import UtcDateTime, after_commit, on_fork
 from shared.events import EVENT_TYPES, Envelope, Event, consumers, utcnow
 from shared.observability import EVENTS, REQUEST_ID
 
@@ -57,15 +56,15 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("event_id", String(36), nullable=False, unique=True),
         Column("type", String(64), nullable=False),
         Column("envelope", JSON, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("claimed_until", DateTime(timezone=True)),
-        Column("sent_at", DateTime(timezone=True), index=True),  # when last sent
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("claimed_until", UtcDateTime()),
+        Column("sent_at", UtcDateTime(), index=True),  # when last sent
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text),
         # Consumers that have not confirmed the event yet (a JSON list; null: none), when
         # to look for their confirmations next, and how often it was sent again.
         Column("awaiting", JSON(none_as_null=True)),
-        Column("resend_at", DateTime(timezone=True), index=True),
+        Column("resend_at", UtcDateTime(), index=True),
         Column("resends", Integer, nullable=False, default=0, server_default="0"),
     )
 

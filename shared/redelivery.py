@@ -20,7 +20,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy import Row, select, update
 
 from shared.confirmations import DONE, Pair, retry_deadline
-from shared.events import as_utc, utcnow
+from shared.events import utcnow
 from shared.outbox import CLAIM, Outbox, forget_data
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def _settle(outbox: Outbox, rows: list[Sent]) -> int:
             until = retry_deadline(states.get((row.event_id, consumer), ""))
             if until is not None and until > now.timestamp():
                 look_at = max(look_at, datetime.fromtimestamp(until, UTC) + after)
-            elif not _may_hold(heads[consumer], as_utc(row.sent_at)):
+            elif not _may_hold(heads[consumer], row.sent_at):
                 due.append(consumer)
         if due and not broker_down:
             try:

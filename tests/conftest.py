@@ -10,6 +10,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,7 +21,7 @@ from sqlalchemy import Connection, Engine, event
 
 from devserver.launch import launch
 from shared.embedded_redis import EmbeddedRedis
-from shared.events import SERVICES
+from shared.events import SERVICES, utcnow
 from tests import databases
 
 T = TypeVar("T")
@@ -57,6 +58,24 @@ def wait_for(check: Callable[[], T | None], timeout: float = 60.0, what: str = "
             evidence = f"\n{explain()}" if explain else ""
             pytest.fail(f"timed out after {timeout}s waiting for {what}{evidence}")
         time.sleep(0.05)
+
+
+class Clock:
+    """A clock for a use case that takes one: the real time, plus however far the test moved
+    it on (so a retry, a lease or a window comes round without sleeping for it)."""
+
+    def __init__(self) -> None:
+        self.ahead = timedelta()
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.ahead
+
+    def advance(self, seconds: float) -> None:
+        self.ahead += timedelta(seconds=seconds)
+
+    def reach(self, moment: datetime) -> None:
+        """Move on until `moment` has come (if it has not yet)."""
+        self.ahead += max(timedelta(), moment - self())
 
 
 _engines_used: "weakref.WeakSet[Engine]" = weakref.WeakSet()

@@ -20,7 +20,7 @@ from services.comments.models import (
 from services.comments.settings import CommentsSettings
 from services.comments.threads import is_open
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
-from shared.events import CommentEdited, SubscriptionRequested, as_utc, utcnow
+from shared.events import CommentEdited, SubscriptionRequested, utcnow
 from shared.markup import render
 from shared.outbox import Outbox
 from shared.sealing import seal
@@ -195,7 +195,7 @@ def _own(session: Session, settings: CommentsSettings, comment_id: int,
         if not is_open(article):
             raise Forbidden(f"{CLOSED} Its comments can no longer be edited.")
     window = timedelta(minutes=settings.edit_window_minutes)
-    if as_utc(comment.created_at) + window < utcnow():
+    if comment.created_at + window < utcnow():
         raise Forbidden(f"comments can be changed for {settings.edit_window_minutes} minutes "
                         "after posting; that time is over")
     return comment

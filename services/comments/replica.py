@@ -13,7 +13,6 @@ from shared.events import (
     ArticleRetracted,
     EditorAuthorized,
     EditorRevoked,
-    as_utc,
 )
 
 
@@ -44,7 +43,7 @@ def on_article_retracted(session: Session, event: ArticleRetracted) -> None:
 
 def _older(moment: datetime, article: ArticleReplica) -> bool:
     """Whether an event's state (as of `moment`) is older than what the replica holds."""
-    return article.updated_at is not None and as_utc(moment) < as_utc(article.updated_at)
+    return article.updated_at is not None and moment < article.updated_at
 
 
 def on_editor_authorized(session: Session, event: EditorAuthorized) -> None:

@@ -21,7 +21,7 @@ from services.comments.models import (
 )
 from shared.api import cursor_of, position_of
 from shared.errors import Invalid, NotFound
-from shared.events import as_utc, utcnow
+from shared.events import utcnow
 
 
 def get_thread(*, session: Session, article_id: int, viewer: Commenter | None,
@@ -98,12 +98,12 @@ def get_comment(*, session: Session, comment_id: int, viewer: Commenter | None) 
 def is_open(article: ArticleReplica) -> bool:
     """Whether the article takes comments now (not retracted, not past its closing time)."""
     close_at = article.comments_close_at
-    return not article.retracted and (close_at is None or as_utc(close_at) > utcnow())
+    return not article.retracted and (close_at is None or close_at > utcnow())
 
 
 def seconds_until(moment: datetime | None) -> float | None:
     """Seconds from now until `moment` (negative once past); None for no moment."""
-    return None if moment is None else (as_utc(moment) - utcnow()).total_seconds()
+    return None if moment is None else (moment - utcnow()).total_seconds()
 
 
 def _readable_article(session: Session, article_id: int) -> ArticleReplica:

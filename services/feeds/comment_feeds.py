@@ -9,7 +9,7 @@ from services.feeds.documents import publish, remove
 from services.feeds.models import FeedArticle, FeedComment
 from services.feeds.render import Feed, comment_entry
 from services.feeds.settings import FeedsSettings
-from shared.events import CommentCreated, CommentEdited, CommentRemoved, as_utc
+from shared.events import CommentCreated, CommentEdited, CommentRemoved
 from shared.markup.sanitise import sanitise
 from shared.markup.summary import cut, html_words
 
@@ -36,7 +36,7 @@ def on_comment_edited(session: Session, event: CommentEdited, *,
                       settings: FeedsSettings) -> None:
     """An edited comment keeps its place and id, with its new text."""
     comment = session.get(FeedComment, event.comment_id)
-    if comment is None or as_utc(comment.updated_at) > as_utc(event.edited_at):
+    if comment is None or comment.updated_at > event.edited_at:
         return  # removed, or a newer edit is there already
     comment.body_html, comment.summary = event.body_html, summary_of(event.body_html)
     comment.updated_at = event.edited_at

@@ -15,7 +15,6 @@ from services.feeds.models import FeedDocument
 from services.feeds.render import CONTENT_TYPES, Feed, feed_url, render
 from services.feeds.settings import FeedsSettings
 from shared.errors import NotFound
-from shared.events import as_utc
 from shared.http import strong_etag
 
 STORED_ANEW = "burg_feeds_changed"  # key in Session.info: URLs of documents stored anew (WebSub)
@@ -38,7 +37,7 @@ def _bodies(settings: FeedsSettings, feed: Feed, stored: dict[str, FeedDocument 
             now: datetime) -> dict[str, tuple[bytes, datetime]]:
     """Each format's bytes and time: rendered with the time its stored document has, which
     gives the stored bytes if its content is the same; else rendered anew with `now`."""
-    times = {fmt: as_utc(doc.last_modified) for fmt, doc in stored.items() if doc is not None}
+    times = {fmt: doc.last_modified for fmt, doc in stored.items() if doc is not None}
     bodies: dict[str, tuple[bytes, datetime]] = {}
     for when in set(times.values()):  # one time for all formats, unless one changed alone
         for fmt, body in render(settings, feed, updated=when).items():

@@ -9,7 +9,7 @@ from services.feeds.documents import publish
 from services.feeds.models import FeedArticle, FeedCategory, FeedComment
 from services.feeds.render import Feed, article_entry
 from services.feeds.settings import FeedsSettings
-from shared.events import ArticlePublished, ArticleRetracted, CategoryCreated, as_utc, utcnow
+from shared.events import ArticlePublished, ArticleRetracted, CategoryCreated, utcnow
 
 
 def on_category_changed(session: Session, event: CategoryCreated, *,
@@ -32,7 +32,7 @@ def on_article_published(session: Session, event: ArticlePublished, *,
     older than what the read model holds (two workers can finish out of order) changes
     nothing."""
     previous = session.get(FeedArticle, event.article_id)
-    if previous is not None and as_utc(previous.updated_at) > as_utc(event.updated_at):
+    if previous is not None and previous.updated_at > event.updated_at:
         return
     moved_from = previous.category_slug if previous and not previous.retracted else None
     if session.get(FeedCategory, event.category_slug) is None:  # its event may come later
@@ -60,9 +60,9 @@ def on_article_retracted(session: Session, event: ArticleRetracted, *,
                          settings: FeedsSettings) -> None:
     """Take the article out of every feed (its comment feed goes, its comments leave the
     site's); keep a marker so that an older event arriving later cannot bring it back."""
-    at = as_utc(event.retracted_at) if event.retracted_at else utcnow()
+    at = event.retracted_at if event.retracted_at else utcnow()
     article = session.get(FeedArticle, event.article_id)
-    if article is not None and as_utc(article.updated_at) > at:
+    if article is not None and article.updated_at > at:
         return  # published again after this retraction
     article = article or FeedArticle(
         article_id=event.article_id, slug="", url="", title="", category_slug="",

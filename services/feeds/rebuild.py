@@ -16,7 +16,6 @@ from services.feeds import stale
 from services.feeds.comment_feeds import summary_of
 from services.feeds.models import FeedArticle, FeedCategory, FeedComment
 from services.feeds.stale import StaleRenders
-from shared.events import as_utc
 
 
 def rebuild(*, session: Session, renders: StaleRenders, render: Callable[[Session, str], None],
@@ -74,8 +73,8 @@ def _article(article: dict[str, Any]) -> FeedArticle:
         title=article["title"], category_slug=article["category"]["slug"],
         category_name=article["category"]["name"], posted_by=article["posted_by"],
         summary=article["summary"], body_html=article["body_html"],
-        published_at=as_utc(_when(article["published_at"])),
-        updated_at=as_utc(_when(article["updated_at"])))
+        published_at=_when(article["published_at"]),
+        updated_at=_when(article["updated_at"]))
 
 
 def _comment(article: dict[str, Any], comment: dict[str, Any]) -> FeedComment:

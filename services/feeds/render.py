@@ -19,7 +19,6 @@ from lxml import etree
 from services.feeds.models import FeedArticle, FeedComment
 from services.feeds.settings import FeedsSettings
 from services.feeds.xmltext import xml_text
-from shared.events import as_utc
 from shared.markup.sanitise import sanitise
 
 CONTENT_TYPES = {
@@ -91,8 +90,8 @@ def article_entry(settings: FeedsSettings, article: FeedArticle) -> Entry:
     """The feed entry of an article; its id comes from the database id and never changes."""
     return Entry(
         id=tag_uri(settings, f"article-{article.article_id}"), title=article.title,
-        link=article.url, author=article.posted_by, published=as_utc(article.published_at),
-        updated=as_utc(article.updated_at), summary=article.summary,
+        link=article.url, author=article.posted_by, published=article.published_at,
+        updated=article.updated_at, summary=article.summary,
         content_html=article.body_html, category=(article.category_slug, article.category_name))
 
 
@@ -102,7 +101,7 @@ def comment_entry(settings: FeedsSettings, comment: FeedComment) -> Entry:
         id=tag_uri(settings, f"comment-{comment.comment_id}"),
         title=f"{comment.nic} on \u201c{comment.article_title}\u201d",
         link=f"{settings.site_url.rstrip('/')}/comments/{comment.comment_id}", author=comment.nic,
-        published=as_utc(comment.created_at), updated=as_utc(comment.updated_at),
+        published=comment.created_at, updated=comment.updated_at,
         summary=comment.summary, content_html=comment.body_html)
 
 
@@ -210,4 +209,4 @@ def _updated(feed: Feed) -> datetime:
 
 
 def _rfc3339(moment: datetime) -> str:
-    return as_utc(moment).isoformat().replace("+00:00", "Z")
+    return moment.isoformat().replace("+00:00", "Z")

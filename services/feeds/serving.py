@@ -21,7 +21,6 @@ from starlette.concurrency import run_in_threadpool
 
 from services.feeds import documents
 from services.feeds.models import FeedDocument
-from shared.events import as_utc
 
 KEPT_FOR = 0.1  # seconds: the longest an API process serves a copy after its read began
 # A copy past KEPT_FOR only spares a re-read the bytes when the ETag is the same; one nobody
@@ -110,7 +109,7 @@ def read(session: Session, path: str, copy: Copy | None, started: float) -> Copy
 
 def as_copy(document: FeedDocument, read_at: float) -> Copy:
     """A stored document in the form the API sends it, headers made once."""
-    last_modified = as_utc(document.last_modified)
+    last_modified = document.last_modified
     common = {"Cache-Control": CACHE_CONTROL, "Vary": VARY,
               "Last-Modified": format_datetime(last_modified, usegmt=True)}
 

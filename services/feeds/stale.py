@@ -28,7 +28,7 @@ from services.feeds import failures
 from services.feeds.lease import Lease
 from services.feeds.models import FeedRenderFailure, FeedStale
 from shared.db import after_commit
-from shared.events import as_utc, utcnow
+from shared.events import utcnow
 from shared.inbox import HANDLING
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ class StaleRenders:
             # A document whose renders fail waits on its own (retry_at), not as a change.
             oldest = session.execute(select(func.min(FeedStale.since))
                                      .where(col(FeedStale.attempts) == 0)).scalar_one()
-        if oldest is None or as_utc(oldest) < utcnow() - MAX_DEFER:
+        if oldest is None or oldest < utcnow() - MAX_DEFER:
             return False
         self.celery.send_task(TASK, queue=queue)  # the flag stays set: no other task comes
         return True

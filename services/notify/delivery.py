@@ -33,7 +33,7 @@ from services.notify import mailer, messages
 from services.notify.models import Address, Consent, Delivery, Status
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
-from shared.events import utcnow
+from shared.events import Clock, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,9 @@ class Deliveries:
     """Sends stored deliveries: right after the commit that queued them, and in rounds."""
 
     def __init__(self, *, settings: NotifySettings, sessions: sessionmaker[Any],
-                 tokens: Tokens, send: Sender = mailer.send) -> None:
+                 tokens: Tokens, send: Sender = mailer.send, clock: Clock = utcnow) -> None:
         self.settings, self.sessions, self.tokens, self.send = settings, sessions, tokens, send
+        self.clock = clock  # retries, leases and the digest's window run on it
 
     def due(self) -> int:
         """One round: fold digests that are due, then send what is due; return how many
@@ -67,7 +68,7 @@ class Deliveries:
     def due_keys(self, limit: int) -> list[str]:
         """The keys of up to `limit` deliveries that are due, oldest first."""
         with self.sessions() as session:
-            return list(session.exec(select(Delivery.key).where(_due(utcnow()))
+            return list(session.exec(select(Delivery.key).where(_due(self.clock()))
                                      .order_by(col(Delivery.created_at)).limit(limit)).all())
 
     def deliver(self, key: str) -> bool:
@@ -152,7 +153,7 @@ class Deliveries:
             addresses = select(Delivery.address_id).where(chosen)
             session.execute(update(Address).where(
                 col(Address.id).in_(addresses), col(Address.consent) == Consent.bounced)
-                .values(consent=Consent.confirmed, changed_at=utcnow()))
+                .values(consent=Consent.confirmed, changed_at=self.clock()))
             count = session.execute(update(Delivery).where(chosen).values(
                 status=Status.waiting, attempts=0, next_attempt_at=None)).rowcount
             session.commit()
@@ -162,7 +163,7 @@ class Deliveries:
         """Fold the replies held back by the hourly limit into one digest per address, once
         the oldest of them has waited a whole window. The digest's text is made when it is
         sent, from the replies still folded into it (a removed comment drops out)."""
-        cutoff = utcnow() - timedelta(seconds=self.settings.window_seconds)
+        cutoff = self.clock() - timedelta(seconds=self.settings.window_seconds)
         with self.sessions() as session:
             due = session.exec(select(Delivery.address_id, Delivery.key).where(
                 Delivery.status == Status.held, col(Delivery.created_at) <= cutoff)
@@ -184,7 +185,7 @@ class Deliveries:
                     session.rollback()
 
     def _claim(self, key: str) -> tuple[Delivery, Address, str] | None:
-        now, claim = utcnow(), uuid.uuid4().hex
+        now, claim = self.clock(), uuid.uuid4().hex
         lease = now + timedelta(seconds=self.settings.lease_seconds)
         with self.sessions() as session:
             claimed = session.execute(
@@ -224,7 +225,7 @@ class Deliveries:
         log.warning("e-mail %s not sent (attempt %s), again in %.0f s: %s",
                     delivery.key.split(":")[0], delivery.attempts, wait, error)
         self._finish(delivery, claim, Status.waiting, error=error,
-                     next_attempt_at=utcnow() + timedelta(seconds=wait))
+                     next_attempt_at=self.clock() + timedelta(seconds=wait))
 
     def _fail(self, delivery: Delivery, claim: str, error: str, *,
               bounced: bool = False) -> None:
@@ -232,7 +233,7 @@ class Deliveries:
         if self._finish(delivery, claim, Status.failed, error=error) and bounced:
             with self.sessions() as session:
                 address = session.get_one(Address, delivery.address_id)
-                address.consent, address.changed_at = Consent.bounced, utcnow()
+                address.consent, address.changed_at = Consent.bounced, self.clock()
                 session.add(address)
                 session.commit()
 
@@ -240,7 +241,7 @@ class Deliveries:
                 error: str | None = None, **values: Any) -> bool:
         """Record the outcome, if this sender's claim still stands (a sender whose lease ran
         out must not overwrite what the next one recorded); True if it did."""
-        sent_at = utcnow() if status == Status.sent else None
+        sent_at = self.clock() if status == Status.sent else None
         with self.sessions() as session:
             recorded = session.execute(update(Delivery).where(
                 col(Delivery.key) == delivery.key, col(Delivery.status) == Status.sending,

@@ -11,7 +11,7 @@ from services.notify.models import Address, Consent, Delivery, Status, Subscript
 from services.notify.settings import NotifySettings
 from services.notify.tokens import BadToken, Purpose, Tokens
 from shared.db import insert_or_ignore
-from shared.events import SubscriptionRequested, as_utc, utcnow
+from shared.events import SubscriptionRequested, utcnow
 from shared.sealing import key_list, unseal
 from shared.text import mail_key
 
@@ -69,7 +69,7 @@ def confirm(session: Session, tokens: Tokens, token: str) -> Address:
     address, signed_at = _address(session, tokens, Purpose.confirm, token)
     # Signing times are whole seconds: compare with the change's second.
     if (address.consent != Consent.confirmed
-            and signed_at < as_utc(address.changed_at).replace(microsecond=0)):
+            and signed_at < address.changed_at.replace(microsecond=0)):
         raise BadToken("This link is older than your last change. Ask for e-mail again to get "
                        "a new one.")
     if address.consent in (Consent.unconfirmed, Consent.unsubscribed):
@@ -79,11 +79,13 @@ def confirm(session: Session, tokens: Tokens, token: str) -> Address:
     return address
 
 
-def unsubscribe(session: Session, tokens: Tokens, token: str) -> Address:
-    """Stop all e-mail to the address, and drop what waits to be sent to it."""
+def unsubscribe(session: Session, tokens: Tokens, token: str, *,
+                now: datetime | None = None) -> Address:
+    """Stop all e-mail to the address, and drop what waits to be sent to it; `now` (default:
+    the time) is the change's time, which no older confirmation link undoes."""
     address, _ = _address(session, tokens, Purpose.unsubscribe, token)
     if address.consent != Consent.unsubscribed:
-        address.consent, address.changed_at = Consent.unsubscribed, utcnow()
+        address.consent, address.changed_at = Consent.unsubscribed, now or utcnow()
         session.add(address)
         session.execute(update(Delivery).where(
             col(Delivery.address_id) == address.id,
@@ -110,7 +112,7 @@ def _address(session: Session, tokens: Tokens, purpose: Purpose,
 def _ask_to_confirm(session: Session, settings: NotifySettings, address: Address) -> None:
     now = utcnow()
     last = address.confirmation_sent_at
-    if last is not None and as_utc(last) > now - CONFIRM_AGAIN_AFTER:
+    if last is not None and last > now - CONFIRM_AGAIN_AFTER:
         return
     address.confirmation_sent_at = now
     if address.consent == Consent.unsubscribed:  # asked again: consent starts over

@@ -79,7 +79,7 @@ def comments_open(article: Article) -> bool:
     """Whether readers may comment: published, and before the closing time."""
     close_at = article.comments_close_at
     return (article.status == ArticleStatus.published and close_at is not None
-            and as_utc(close_at) > utcnow())
+            and close_at > utcnow())
 
 
 def summary(body: str, limit: int = 300) -> str:
@@ -96,7 +96,7 @@ def _derived(session: Session, article: Article, settings: PostsSettings) -> dic
 
 def _encode(article: Article) -> str:
     assert article.published_at is not None
-    raw = f"{as_utc(article.published_at).isoformat()}|{article.id}"
+    raw = f"{article.published_at.isoformat()}|{article.id}"
     return cursor_of(raw)
 
 

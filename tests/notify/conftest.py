@@ -21,6 +21,7 @@ from shared.db import after_commit, make_engine, make_session_factory
 from shared.embedded_redis import free_port
 from shared.events import Event, SubscriptionRequested
 from shared.sealing import key_list, new_private_key, public_key_of, seal
+from tests.conftest import Clock
 from tests.databases import database_url, migrated
 
 
@@ -114,6 +115,7 @@ class Notify:
     sessions: sessionmaker[Any]
     tokens: Tokens
     deliveries: Deliveries
+    clock: Clock  # the deliveries' time, which a test moves on
 
     def sealed(self, email: str, comment_id: int) -> str:
         """`email` sealed for this notify, as the comments service seals it."""
@@ -135,9 +137,11 @@ def make_notify(tmp_path: Path, smtp_port: int, **settings: Any) -> Notify:
               "smtp_timeout": 5.0, "private_keys": new_private_key()} | settings
     config = NotifySettings(**values)
     tokens = Tokens(config)
-    deliveries = Deliveries(settings=config, sessions=sessions, tokens=tokens)
+    clock = Clock()
+    deliveries = Deliveries(settings=config, sessions=sessions, tokens=tokens, clock=clock)
     after_commit(sessions, QUEUED, lambda keys: [deliveries.deliver(key) for key in keys])
-    return Notify(settings=config, sessions=sessions, tokens=tokens, deliveries=deliveries)
+    return Notify(settings=config, sessions=sessions, tokens=tokens, deliveries=deliveries,
+                  clock=clock)
 
 
 @pytest.fixture

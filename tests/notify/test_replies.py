@@ -5,7 +5,7 @@ failures as SMTP answers, removed comments, unsubscribing, and the hourly limit'
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,8 +14,7 @@ from sqlmodel import select
 from services.notify import replies, subscriptions
 from services.notify.models import Address, Consent, Delivery, Status
 from services.notify.tokens import BadToken, Purpose
-from shared.events import CommentCreated, CommentRemoved, SubscriptionRequested, as_utc, utcnow
-from tests.conftest import wait_for
+from shared.events import CommentCreated, CommentRemoved, SubscriptionRequested, utcnow
 from tests.notify.conftest import Notify, SMTPServer, make_notify
 
 FRANK = "frank@example.org"
@@ -129,14 +128,15 @@ def test_smtp_down_then_back_sends_exactly_once(notify: Notify, smtp: SMTPServer
     assert "no SMTP conversation" in (delivery.last_error or "")
     assert delivery.next_attempt_at is not None
     smtp.start()
-    wait_for(lambda: notify.deliveries.due() and True, what="the retry")
+    notify.clock.reach(delivery.next_attempt_at)
+    assert notify.deliveries.due() == 1
     notify.deliveries.due()
     assert len(replies_to(smtp)) == 1
 
 
 def test_temporary_failures_back_off_exponentially_then_give_up(  # type: ignore[no-untyped-def]
         tmp_path, smtp: SMTPServer) -> None:
-    notify = make_notify(tmp_path, smtp.port, retry_seconds=0.3, max_attempts=3)
+    notify = make_notify(tmp_path, smtp.port, retry_seconds=60, max_attempts=3)
     subscribe(notify)
     confirm(notify, smtp)
     smtp.stop()
@@ -144,25 +144,26 @@ def test_temporary_failures_back_off_exponentially_then_give_up(  # type: ignore
     def attempt(send: Callable[[], object]) -> tuple[Delivery, float, float]:
         """Run one attempt: the delivery after it, when its next attempt is due counted from
         the attempt's start, and how long the attempt took."""
-        began = utcnow()
+        began = notify.clock()
         send()
-        took = (utcnow() - began).total_seconds()
+        took = (notify.clock() - began).total_seconds()
         with notify.sessions() as session:
             delivery = session.get_one(Delivery, "reply:2:1")
         due = delivery.next_attempt_at
-        return delivery, (as_utc(due) - began).total_seconds() if due else 0.0, took
+        return delivery, (due - began).total_seconds() if due else 0.0, took
 
     def when_due(delivery: Delivery) -> None:
         assert delivery.next_attempt_at is not None
-        time.sleep(max(0.0, (as_utc(delivery.next_attempt_at) - utcnow()).total_seconds()))
+        assert notify.deliveries.due() == 0  # not before its time
+        notify.clock.reach(delivery.next_attempt_at)
 
     first, wait, took = attempt(lambda: comment(notify, comment_id=2))
     assert first.status == Status.waiting and first.attempts == 1
-    assert 0.29 <= wait <= 0.31 + took, (wait, took)  # retry_seconds
+    assert 60 <= wait <= 60 + took, (wait, took)  # retry_seconds
     when_due(first)
     second, wait, took = attempt(notify.deliveries.due)
     assert second.status == Status.waiting and second.attempts == 2
-    assert 0.59 <= wait <= 0.61 + took, (wait, took)  # twice that
+    assert 120 <= wait <= 120 + took, (wait, took)  # twice that
     when_due(second)
     third, _, _ = attempt(notify.deliveries.due)
     assert third.status == Status.failed and third.attempts == 3
@@ -176,7 +177,8 @@ def test_4xx_is_retried_and_5xx_fails_and_stops_mail_to_the_address(
     smtp.recorder.refuse_data = ["451 4.3.0 try again later"]
     comment(notify, comment_id=2)
     assert status(notify, "reply:2:1") == Status.waiting
-    wait_for(lambda: notify.deliveries.due() and True, what="the retry after 451")
+    notify.clock.advance(notify.settings.retry_seconds)
+    assert notify.deliveries.due() == 1  # the retry after 451
     assert replies_to(smtp) == ["New reply on \u201cFerry line returns\u201d"]
 
     smtp.recorder.refuse_rcpt = "550 5.1.1 no such mailbox"
@@ -204,14 +206,14 @@ def test_a_removed_comment_takes_back_its_waiting_email(
     smtp.recorder.refuse_data = ["421 4.7.0 busy"]
     comment(notify, comment_id=2)
     notify.handle(replies.on_comment_removed, CommentRemoved(comment_id=2, article_id=1))
-    time.sleep(0.3)
+    notify.clock.advance(notify.settings.retry_seconds)  # the retry is due
     notify.deliveries.due()
     assert status(notify, "reply:2:1") == Status.cancelled
     assert replies_to(smtp) == []
 
 
 def test_over_the_hourly_limit_replies_fold_into_one_digest(tmp_path, smtp: SMTPServer) -> None:  # type: ignore[no-untyped-def]
-    notify = make_notify(tmp_path, smtp.port, max_per_window=2, window_seconds=3.0)
+    notify = make_notify(tmp_path, smtp.port, max_per_window=2)  # an hour's window
     subscribe(notify)
     confirm(notify, smtp)
     for comment_id in range(2, 8):
@@ -219,7 +221,9 @@ def test_over_the_hourly_limit_replies_fold_into_one_digest(tmp_path, smtp: SMTP
     assert len(replies_to(smtp)) == 2
     assert [status(notify, f"reply:{i}:1") for i in range(4, 8)] == [Status.held] * 4
     notify.handle(replies.on_comment_removed, CommentRemoved(comment_id=6, article_id=1))
-    time.sleep(3.1)
+    notify.deliveries.fold_digests()
+    assert status(notify, "reply:4:1") == Status.held  # not before the window has passed
+    notify.clock.advance(notify.settings.window_seconds)
     notify.deliveries.fold_digests()
     # Removed after folding, before the digest went out: it drops out of the digest too.
     notify.handle(replies.on_comment_removed, CommentRemoved(comment_id=7, article_id=1))
@@ -290,16 +294,16 @@ def test_an_email_that_cannot_be_built_fails_once_instead_of_looping(
 
 def test_a_sender_whose_lease_ran_out_cannot_overwrite_the_next_ones_record(
         tmp_path, smtp: SMTPServer) -> None:  # type: ignore[no-untyped-def]
-    notify = make_notify(tmp_path, smtp.port, lease_seconds=0.5)
+    notify = make_notify(tmp_path, smtp.port, lease_seconds=30)
     subscribe(notify)
     confirm(notify, smtp)
     smtp.recorder.stall_rcpt = 1.5  # the first send outlasts its lease
     smtp.recorder.rcpt_seen.clear()
 
     def round_after_the_lease() -> None:
-        """The worker's next round, once the first send's lease (0.5 s) has run out."""
+        """The worker's next round, once the first send's lease has run out."""
         smtp.recorder.rcpt_seen.wait(10)
-        time.sleep(0.6)
+        notify.clock.advance(notify.settings.lease_seconds + 1)
         notify.deliveries.due()
 
     second = threading.Thread(target=round_after_the_lease)
@@ -328,8 +332,8 @@ def test_an_old_confirmation_link_does_not_undo_an_unsubscribe(
         subscriptions.confirm(session, notify.tokens, token)
         address = session.exec(select(Address).where(Address.email == FRANK)).one()
         assert address.id is not None
-        time.sleep(1.1)  # tokens are signed to the second
         subscriptions.unsubscribe(session, notify.tokens, notify.tokens.make(
-            Purpose.unsubscribe, address.id, address.email))
+            Purpose.unsubscribe, address.id, address.email),
+            now=utcnow() + timedelta(seconds=1))  # tokens are signed to the second
     with notify.sessions() as session, pytest.raises(BadToken, match="older than"):
         subscriptions.confirm(session, notify.tokens, token)
