@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, MetaData, create_engine, text
 
 from shared.events import SERVICES
 from shared.migrations import config
@@ -78,11 +78,16 @@ def _admin() -> Engine:
     return _engines["admin"]
 
 
-def migrated(service: str, url: str) -> str:
-    """`url`, once the service's migrations have brought it to the newest revision."""
-    module = importlib.import_module(f"services.{service}.migrate")
+def metadata_of(service: str) -> MetaData:
+    """The tables of a service as its models declare them, with the event tables."""
     models = importlib.import_module(f"services.{service}.models")
     table = next(getattr(models, name) for name in dir(models)
                  if name.lower() == f"{service}table")
-    command.upgrade(config(url, with_event_tables(table.metadata), module.MIGRATIONS), "head")
+    return with_event_tables(table.metadata)
+
+
+def migrated(service: str, url: str) -> str:
+    """`url`, once the service's migrations have brought it to the newest revision."""
+    module = importlib.import_module(f"services.{service}.migrate")
+    command.upgrade(config(url, metadata_of(service), module.MIGRATIONS), "head")
     return url

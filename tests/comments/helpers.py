@@ -1,5 +1,5 @@
-"""Helpers for the comments tests: an open article, comments posted over HTTP, and a check
-that HTML can run nothing."""
+"""Helpers for the comments tests: an open article, comments posted over HTTP, a check
+that HTML can run nothing, and an article's comment feed."""
 
 import uuid
 from html.parser import HTMLParser
@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import Stack, wait_for
+from tests.posts.helpers import feed
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "u", "s", "small", "span", "blockquote", "ul", "li",
                 "a", "img"}
@@ -66,3 +67,9 @@ def executable_parts(html: str) -> list[str]:
     inspector.feed(html)
     inspector.close()
     return inspector.problems
+
+
+def comment_feed(stack: Stack, article: int) -> list[str]:
+    """The contents of the entries of an article's comment feed (none while it has none)."""
+    parsed = feed(stack, f"articles/{article}/comments.atom")
+    return [e.content[0].value for e in parsed.entries] if parsed else []

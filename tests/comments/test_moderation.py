@@ -1,7 +1,6 @@
 """Editors moderate over HTTP with the same token as in the posts service."""
 
-from tests.comments.helpers import moderator, nic, open_article, post
-from tests.comments.test_own_edits import comment_feed
+from tests.comments.helpers import comment_feed, moderator, nic, open_article, post
 from tests.conftest import Stack, wait_for
 
 

@@ -9,8 +9,7 @@ from alembic import command
 
 from services.comments.migrate import MIGRATIONS
 from shared.migrations import config
-from tests.databases import database_url, migrated, sql
-from tests.shared.test_migrations import metadata_of
+from tests.databases import database_url, metadata_of, migrated, sql
 
 BEFORE = "65b1a49cd39d"  # the last revision that compared nics case-folded
 

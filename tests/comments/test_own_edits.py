@@ -1,13 +1,7 @@
 """A commenter edits or deletes their own comment over HTTP; the events reach the feeds."""
 
-from tests.comments.helpers import open_article, post
+from tests.comments.helpers import comment_feed, open_article, post
 from tests.conftest import Stack, wait_for
-from tests.posts.helpers import feed
-
-
-def comment_feed(stack: Stack, article: int) -> list[str]:
-    parsed = feed(stack, f"articles/{article}/comments.atom")
-    return [e.content[0].value for e in parsed.entries] if parsed else []
 
 
 def test_author_edits_and_deletes_and_the_comment_feed_follows(stack: Stack) -> None:

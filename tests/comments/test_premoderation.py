@@ -11,8 +11,8 @@ import pytest
 
 from tests.comments.helpers import moderator, nic, open_article, post
 from tests.conftest import Stack, running_stack, wait_for
-from tests.notify.test_pages import handled_by_notify
-from tests.web.test_pages import csrf_of
+from tests.notify.helpers import handled_by_notify
+from tests.web.helpers import csrf_of
 
 HOSTS = itertools.count(1)  # a fresh address per reader: each has its own rate budget
 ENV = {"BURG_COMMENTS_PREMODERATION": "true", "BURG_COMMENTS_EDIT_WINDOW_MINUTES": "0",

@@ -1,52 +1,12 @@
-"""An XSS corpus sent through the comment and article APIs: nothing may come back that can
-run script (or a 500). Each answer is a rendered page fragment, or a clear 4xx."""
+"""The XSS corpus (tests/xss_corpus.py) sent through the comment and article APIs: nothing may
+come back that can run script (or a 500). Each answer is a rendered page fragment, or a clear
+4xx."""
 
 import pytest
 
 from tests.comments.helpers import executable_parts, nic, open_article
 from tests.conftest import Stack
-
-CORPUS = [
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    "<svg onload=alert(1)>",
-    "<iframe src=//evil.example></iframe>",
-    "<style>body{display:none}</style>",
-    '<a href="javascript:alert(1)">x</a>',
-    "[url=javascript:alert(1)]x[/url]",
-    "[url=JaVaScRiPt:alert(1)]x[/url]",
-    "[url=java&#115;cript:alert(1)]x[/url]",
-    "[url= javascript:alert(1)]x[/url]",
-    "[url=\tjavascript:alert(1)]x[/url]",
-    "[url=data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==]x[/url]",
-    "[url=//evil.example/x]protocol-relative[/url]",
-    '[url=https://example.org/" onmouseover="alert(1)]x[/url]',
-    '[url=https://example.org/"><script>alert(1)</script>]x[/url]',
-    "[url=https://example.org]<script>alert(1)</script>[/url]",
-    "[url]javascript:alert(1)[/url]",
-    "[foto]javascript:alert(1)[/foto]",
-    "[foto]data:image/svg+xml,<svg onload=alert(1)>[/foto]",
-    "[foto]http://example.org/not-https.png[/foto]",
-    '[foto]https://example.org/x.png" onerror="alert(1)[/foto]',
-    "[photo]javascript:alert(1)[/photo]",
-    "[squish]javascript:alert(1)[/squish]",
-    "[squish]https://bank.example@evil.example/x[/squish]",
-    "&lt;script&gt;alert(1)&lt;/script&gt;",
-    "&#60;script&#62;alert(1)&#60;/script&#62;",
-    "\\u003cscript\\u003ealert(1)",
-    "[b]<i onclick=alert(1)>x</i>[/b]",
-    "[b][i]misnested[/b][/i] [/u] [unknown]x[/unknown] [quote]never closed",
-    "[quote]" * 1000 + "deep" + "[/quote]" * 1000,  # over a comment's length: 422
-    "[quote]" * 600 + "deep" + "[/quote]" * 600,
-    "[b]" * 1000 + "unbalanced",
-    "[*]" * 500,
-    "https://example.org/<script>alert(1)</script>",
-    "javascript:alert(1)",
-    "text with \u202eevil override\u202c and \u2066isolate\u2069",
-    "<!-- comment --><![CDATA[x]]><?php echo 1; ?>",
-    "\"'><img src=x onerror=alert(1)>",
-    "[url=https://example.org/" + "a" * 3000 + "]too long[/url]",
-]
+from tests.xss_corpus import CORPUS
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ from devserver.processes import DevSettings, commands
 from shared import events
 from shared.settings import Settings
 from tests.conftest import STACK_ENV, STACKS_AT_ONCE, TEST_POOL
-from tests.deploy.test_compose import OURS, SERVICES, configured
-from tests.deploy.test_kubernetes import DOCUMENTS, container_env, find
+from tests.deploy.compose import OURS, SERVICES, configured
+from tests.deploy.manifests import DOCUMENTS, container_env, find
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
 SERVER = 100  # PostgreSQL's default max_connections, all the test machine's server allows

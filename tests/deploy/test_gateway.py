@@ -19,7 +19,7 @@ import redis
 from shared.embedded_redis import free_port
 from tests.comments.helpers import open_article
 from tests.conftest import GATEWAY_ADDRESS, Stack, wait_for
-from tests.web.test_pages import csrf_of
+from tests.web.helpers import csrf_of
 
 CONFIG = Path(__file__).parents[2] / "deploy" / "nginx.conf"
 UPSTREAMS = {"posts-api": "posts", "comments-api": "comments", "notify-api": "notify",

@@ -3,23 +3,13 @@ same command as in docker-compose.yml, APIs are probed on /readyz and /healthz, 
 scales on its own queue's length, the ingress routes the prefixes the gateway routes, and every
 config map and secret a pod names exists."""
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from shared.events import SERVICES
-from tests.deploy.test_compose import OURS, WORKERS, stop_budget
-
-FOLDER = Path(__file__).parents[2] / "deploy" / "k8s"
-DOCUMENTS = [doc for path in sorted(FOLDER.glob("*.yaml"))
-             for doc in yaml.safe_load_all(path.read_text()) if doc]
-
-
-def find(kind: str, name: str) -> dict[str, Any]:
-    [found] = [d for d in DOCUMENTS if d["kind"] == kind and d["metadata"]["name"] == name]
-    return found
+from tests.deploy.compose import OURS, WORKERS, stop_budget
+from tests.deploy.manifests import DOCUMENTS, container_env, find
 
 
 def pod(kind: str, name: str) -> dict[str, Any]:
@@ -39,18 +29,6 @@ def test_apis_and_workers_run_the_compose_commands_and_are_probed(service: str) 
     assert worker_pod["terminationGracePeriodSeconds"] >= 30
     assert find("HorizontalPodAutoscaler", f"{service}-api")["spec"]["scaleTargetRef"][
         "name"] == f"{service}-api"
-
-
-def container_env(container: dict[str, Any]) -> dict[str, str]:
-    """The environment a container gets from its config maps, secrets and own entries."""
-    env: dict[str, str] = {}
-    for source in container.get("envFrom", []):
-        kind, ref = (("ConfigMap", source["configMapRef"]) if "configMapRef" in source
-                     else ("Secret", source["secretRef"]))
-        document = find(kind, ref["name"])
-        env.update(document.get("data") or document.get("stringData") or {})
-    env.update({e["name"]: e["value"] for e in container.get("env", []) if "value" in e})
-    return env
 
 
 @pytest.mark.parametrize("name", WORKERS)

@@ -23,10 +23,10 @@ from shared.embedded_redis import EmbeddedRedis
 from shared.settings import Settings
 from tests.comments.helpers import nic, open_article, post
 from tests.conftest import STACK_ENV, Stack, running_stack, wait_for
+from tests.databases import as_json
 from tests.feeds.helpers import entry_id, shows
 from tests.garbage import GARBAGE, GARBAGE_TYPES, push_garbage
-from tests.notify.test_pages import as_json
-from tests.shared.test_outbox import queued_event_id, queued_event_ids
+from tests.shared.helpers import queued_event_id, queued_event_ids
 
 CONSUMERS = ("comments", "notify", "feeds")
 SHOWN = 10  # missing events a failure describes

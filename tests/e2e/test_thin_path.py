@@ -59,9 +59,15 @@ def test_published_article_reaches_the_category_feed_and_opens_comments(stack: S
     assert atom.entries[0].id == entry.id
 
     comments = stack.client("comments")
-    thread = wait_for(lambda: comments.get(f"/articles/{article['id']}/comments").status_code
-                      == 200, what="the comments service to learn of the article")
-    assert thread
+
+    def thread_of_article() -> dict | None:
+        response = comments.get(f"/articles/{article['id']}/comments")
+        return response.json() if response.status_code == 200 else None
+
+    thread = wait_for(thread_of_article, what="the comments service to learn of the article")
+    assert thread["article_id"] == article["id"]
+    assert thread["open"] is True
+    assert (thread["count"], thread["comments"]) == (0, [])
 
 
 def test_reply_sends_one_email_to_the_first_commenter(stack: Stack) -> None:

@@ -1,9 +1,10 @@
-"""The XSS payloads the feeds are judged with: the project's corpus (sent through the comment
-and article APIs in tests/comments/test_xss_corpus.py), and what aims at feed readers in
-particular — text that is harmless once but live markup when unescaped once more, markup a
-reader's parser may read differently from ours, and the elements readers are known to load."""
+"""The XSS payloads the feeds are judged with: the project's corpus (tests/xss_corpus.py,
+sent through the comment and article APIs in tests/comments/test_xss_corpus.py), and what aims
+at feed readers in particular — text that is harmless once but live markup when unescaped once
+more, markup a reader's parser may read differently from ours, and the elements readers are
+known to load."""
 
-from tests.comments.test_xss_corpus import CORPUS
+from tests.xss_corpus import CORPUS
 
 FOR_READERS = [
     "&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;",  # live after two unescapes

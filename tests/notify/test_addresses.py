@@ -24,11 +24,10 @@ from shared.events import SubscriptionRequested
 from shared.migrations import config, head
 from shared.sealing import Unsealable, new_private_key, public_key_of, seal
 from shared.text import mail_key
-from tests.databases import database_url, migrated, sql
+from tests.databases import database_url, metadata_of, migrated, sql
 from tests.hostile_text import bounded
 from tests.notify.conftest import Notify, SMTPServer
-from tests.notify.test_replies import subscribe
-from tests.shared.test_migrations import metadata_of
+from tests.notify.helpers import subscribe
 
 VARIANTS = ["frank@b\u00fccher.de", "Frank@B\u00dcCHER.DE", "FRANK@xn--bcher-kva.de",
             "frank@\uff42\u00fc\uff43\uff48\uff45\uff52.de"]  # the last in fullwidth letters

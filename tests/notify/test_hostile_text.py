@@ -3,8 +3,8 @@ reads raw whatever the title, and an e-mail that cannot be built holds up no oth
 
 from services.notify.models import Address, Consent, Delivery, Status, Subscription
 from tests.notify.conftest import Notify, SMTPServer
+from tests.notify.helpers import FRANK, comment, confirm, replies_to, status, subscribe
 from tests.notify.rawmail import check_raw
-from tests.notify.test_replies import FRANK, comment, confirm, replies_to, status, subscribe
 
 
 def test_what_the_smtp_server_receives_reads_raw_whatever_the_title(

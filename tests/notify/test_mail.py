@@ -123,10 +123,18 @@ def test_forged_and_expired_tokens_are_refused(settings: NotifySettings) -> None
 
 
 def test_keys_rotate_newest_last(settings: NotifySettings) -> None:
-    old = settings.model_copy(update={"secret_keys": "old-key"})
-    token = Tokens(old).make(Purpose.unsubscribe, 1, "frank@example.org")
-    rotated = settings.model_copy(update={"secret_keys": "old-key,new-key"})
-    assert Tokens(rotated).read(Purpose.unsubscribe, token)[:2] == (1, "frank@example.org")
+    """With keys "old,new" a link made before the rotation still reads, and new links are
+    signed with the newest key: they read under it alone, not under the older alone."""
+    def tokens(keys: str) -> Tokens:
+        return Tokens(settings.model_copy(update={"secret_keys": keys}))
+
+    before = tokens("old-key").make(Purpose.unsubscribe, 1, "frank@example.org")
+    rotated = tokens("old-key,new-key")
+    assert rotated.read(Purpose.unsubscribe, before)[:2] == (1, "frank@example.org")
+    after = rotated.make(Purpose.unsubscribe, 1, "frank@example.org")
+    assert tokens("new-key").read(Purpose.unsubscribe, after)[:2] == (1, "frank@example.org")
+    with pytest.raises(BadToken, match="not valid"):
+        tokens("old-key").read(Purpose.unsubscribe, after)
 
 
 def test_a_huge_reply_is_cut_with_a_link(settings: NotifySettings) -> None:

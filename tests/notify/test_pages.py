@@ -13,17 +13,7 @@ import httpx
 
 from tests.comments.helpers import open_article, post
 from tests.conftest import Stack, button_form, unsubscribe_links, wait_for
-from tests.databases import as_json
-
-
-def handled_by_notify(stack: Stack, comment_id: int) -> bool:
-    """Whether notify has handled the comment.created event of `comment_id`."""
-    rows = stack.sql("comments", "SELECT event_id, envelope FROM outbox "
-                                 "WHERE type = 'comment.created'")
-    ids = [event_id for event_id, raw in rows
-           if as_json(raw)["data"]["comment_id"] == comment_id]
-    return bool(ids) and bool(stack.sql("notify", "SELECT 1 FROM inbox WHERE event_id = :id",
-                                        id=ids[0]))
+from tests.notify.helpers import handled_by_notify
 
 
 def test_consent_from_the_form_to_a_one_click_unsubscribe(stack: Stack) -> None:

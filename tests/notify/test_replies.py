@@ -14,49 +14,9 @@ from sqlmodel import select
 from services.notify import replies, subscriptions
 from services.notify.models import Address, Consent, Delivery, Status
 from services.notify.tokens import BadToken, Purpose
-from shared.events import CommentCreated, CommentRemoved, SubscriptionRequested, utcnow
+from shared.events import CommentCreated, CommentRemoved, utcnow
 from tests.notify.conftest import Notify, SMTPServer, make_notify
-
-FRANK = "frank@example.org"
-
-
-def subscribe(notify: Notify, *, email: str = FRANK, comment_id: int = 1,
-              commenter_id: int = 1, replies_: bool = True, follow: bool = False) -> None:
-    notify.handle(subscriptions.on_subscription_requested, SubscriptionRequested(
-        comment_id=comment_id, article_id=1, commenter_id=commenter_id, nic="Frank",
-        sealed=notify.sealed(email, comment_id), replies=replies_, follow_thread=follow),
-        settings=notify.settings)
-
-
-def confirm(notify: Notify, smtp: SMTPServer, email: str = FRANK) -> None:
-    """Click the link of the confirmation e-mail (and press the page's button)."""
-    [mail] = [m for m in smtp.recorder.to(email) if m["Subject"].startswith("Confirm")]
-    plain = mail.get_body(preferencelist=("plain",))
-    assert plain is not None
-    link = next(w for w in plain.get_content().split() if "/subscriptions/confirm?" in w)
-    [token] = parse_qs(urlsplit(link).query)["token"]
-    with notify.sessions() as session:
-        subscriptions.confirm(session, notify.tokens, token)
-
-
-def comment(notify: Notify, *, comment_id: int = 2, commenter_id: int = 2,
-            parent_id: int | None = 1, title: str = "Ferry line returns", nic: str = "Proc",
-            body_html: str = "<p>Yes</p>", **extra: object) -> None:
-    notify.handle(replies.on_comment_created, CommentCreated(
-        comment_id=comment_id, article_id=1, article_title=title,
-        article_url="https://burg.example/a/ferry", parent_id=parent_id,
-        commenter_id=commenter_id, nic=nic, body_html=body_html,
-        created_at=datetime(2025, 5, 4, tzinfo=UTC),
-        parent_wants_replies=parent_id == 1, **extra), settings=notify.settings)
-
-
-def replies_to(smtp: SMTPServer, email: str = FRANK) -> list[str]:
-    return [m["Subject"] for m in smtp.recorder.to(email) if not m["Subject"].startswith("Confirm")]
-
-
-def status(notify: Notify, key: str) -> Status:
-    with notify.sessions() as session:
-        return session.get_one(Delivery, key).status
+from tests.notify.helpers import FRANK, comment, confirm, replies_to, status, subscribe
 
 
 def test_a_new_address_is_asked_to_confirm_and_gets_replies_only_then(
@@ -289,7 +249,10 @@ def test_an_email_that_cannot_be_built_fails_once_instead_of_looping(
     assert notify.deliveries.due() == 0
     [failed] = notify.deliveries.failed()
     assert failed.key == "reply:99:1" and "could not be built" in (failed.last_error or "")
-    assert notify.deliveries.due() == 0 and failed.attempts == 1
+    assert failed.attempts == 1
+    assert notify.deliveries.due() == 0
+    [again] = notify.deliveries.failed()  # read anew: `failed` is as it was before this round
+    assert (again.key, again.attempts) == ("reply:99:1", 1)
 
 
 def test_a_sender_whose_lease_ran_out_cannot_overwrite_the_next_ones_record(

@@ -4,12 +4,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, insert, select, text
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from shared.db import create_schema, make_engine, make_session_factory
 from shared.events import ArticleRetracted, Envelope
 from shared.inbox import Inbox, dead_letter_table, inbox_table
+from tests.conftest import wait_for
 from tests.databases import database_url
 
 metadata = MetaData()
@@ -83,35 +84,59 @@ def test_event_type_without_handler_is_ignored(tmp_path: Path) -> None:
 
 
 def test_two_workers_handling_the_same_event_at_once_apply_it_once(tmp_path: Path) -> None:
-    """Both pass the "seen?" check before either commits; the id's key decides."""
+    """The second worker starts on the event while the first is still inside its handler
+    (its transaction open): it waits on the first one's inbox row and then skips the event."""
     inbox, sessions = make_inbox(tmp_path)
-    both_checked = threading.Barrier(2)
+    first_inside, release = threading.Event(), threading.Event()
 
-    def slow_record(session: Session, event: ArticleRetracted) -> None:
+    def held_record(session: Session, event: ArticleRetracted) -> None:
         record(session, event)
+        first_inside.set()
+        release.wait(timeout=30)  # hold the transaction open until the second one waits
 
-    inbox.handlers["article.retracted"] = slow_record
-    original_execute = Session.execute
-    results: list[bool] = []
+    inbox.handlers["article.retracted"] = held_record
     raw = envelope()
-
-    def racing_execute(self: Session, statement, *args, **kwargs):  # type: ignore[no-untyped-def]
-        result = original_execute(self, statement, *args, **kwargs)
-        if str(statement).startswith("SELECT inbox.event_id"):
-            both_checked.wait(timeout=5)  # hold each worker right after its check
-        return result
+    results: dict[str, bool | BaseException] = {}
 
     def worker() -> None:
-        results.append(inbox.handle(raw))
+        try:
+            results[threading.current_thread().name] = inbox.handle(raw)
+        except BaseException as exc:
+            results[threading.current_thread().name] = exc
 
-    Session.execute = racing_execute  # type: ignore[method-assign]
+    first = threading.Thread(target=worker, name="first")
+    second = threading.Thread(target=worker, name="second")
+    second_writes = threading.Event()
+    engine = inbox.sessions.kw["bind"]
+
+    # On the session, which runs before the engine's listener that waits for SQLite's write turn.
+    @event.listens_for(inbox.sessions, "do_orm_execute")
+    def _second_writes(state: ORMExecuteState) -> None:
+        if threading.current_thread() is second and state.is_insert:
+            second_writes.set()
+
     try:
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        first.start()
+        wait_for(first_inside.is_set, what="the first worker inside its handler")
+        second.start()
+        wait_for(second_writes.is_set, what="the second worker writing")
+        if engine.dialect.name == "postgresql":
+            wait_for(lambda: second_waits_on_a_lock(sessions),
+                     what="the second worker waiting on the first one's inbox row")
+        # On SQLite the second one now waits for the write turn the first one holds.
+        assert not results, "nobody may finish while the first one holds its transaction"
     finally:
-        Session.execute = original_execute  # type: ignore[method-assign]
-    assert sorted(results) == [False, True]
+        release.set()
+        first.join(timeout=30)
+        second.join(timeout=30)
+        event.remove(inbox.sessions, "do_orm_execute", _second_writes)
+    assert results == {"first": True, "second": False}
     assert count(sessions) == 1
+
+
+def second_waits_on_a_lock(sessions: object) -> bool:
+    """Whether a PostgreSQL session waits on a lock to insert an inbox row."""
+    with sessions() as session:  # type: ignore[operator]
+        return bool(session.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO inbox%'")).scalar_one())

@@ -11,20 +11,11 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData
 
 from shared.db import make_engine
 from shared.events import SERVICES
 from shared.migrations import config, current, differences, head
-from shared.runtime import with_event_tables
-from tests.databases import database_url, migrated, sql
-
-
-def metadata_of(service: str) -> MetaData:
-    models = importlib.import_module(f"services.{service}.models")
-    table = next(getattr(models, name) for name in dir(models)
-                 if name.lower() == f"{service}table")
-    return with_event_tables(table.metadata)
+from tests.databases import database_url, metadata_of, migrated, sql
 
 
 @pytest.mark.parametrize("service", SERVICES)

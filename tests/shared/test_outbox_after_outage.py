@@ -16,8 +16,7 @@ from shared.outbox import Outbox, outbox_table
 from shared.settings import Settings
 from tests.conftest import wait_for
 from tests.databases import database_url, sql
-from tests.shared.test_outbox import queued_event_ids
-from tests.shared.test_worker_crashes import crashy_worker
+from tests.shared.helpers import crashy_worker, queued_event_ids
 
 EVENTS = 100
 SWEEP = 0.5  # BURG_OUTBOX_SWEEP_SECONDS of the worker

@@ -19,7 +19,7 @@ from shared.embedded_redis import EmbeddedRedis
 from shared.events import Envelope, Event, SubscriptionRequested
 from shared.outbox import Outbox
 from shared.redelivery import redeliver
-from tests.shared.test_outbox import make_outbox, published, queued_event_ids
+from tests.shared.helpers import make_outbox, published, queued_event_ids
 
 
 @pytest.fixture

@@ -1,9 +1,6 @@
 """Real worker processes that die: a killed pool child's task comes back at once, and a
 message that kills every child that takes it ends in the dead letters instead of looping."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from redis import Redis
@@ -19,7 +16,7 @@ from shared.outbox import Outbox, outbox_table
 from shared.settings import Settings
 from tests.conftest import wait_for
 from tests.databases import database_url, sql
-from tests.shared.test_outbox import queued_event_ids
+from tests.shared.helpers import crashy_worker, queued_event_ids
 
 POISON = 13  # the article id whose event kills the worker child (see crashy_worker.py)
 SLOW = 7  # and the one whose event takes three seconds
@@ -32,18 +29,6 @@ def rows(db: str, query: str) -> list[tuple]:
         return sql(db, query)
     except DBAPIError:  # the worker has not created its tables yet
         return []
-
-
-def crashy_worker(tmp_path: Path, redis: EmbeddedRedis, **env: str
-                  ) -> subprocess.Popen[bytes]:
-    """A worker of tests/shared/crashy_worker.py on one pool child, logging to worker.log."""
-    env = dict(os.environ, BURG_DATA_DIR=str(tmp_path), BURG_REDIS_URL=redis.url,
-               BURG_DATABASE_URL=database_url(tmp_path, "crashy")) | env
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tests.shared.crashy_worker", "worker",
-         "-Q", "crashy", "--concurrency", "1", "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "--loglevel", "INFO"],
-        env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("wb"))
 
 
 def test_poison_message_is_dead_lettered_and_the_queue_moves_on(tmp_path: Path) -> None:

@@ -3,43 +3,13 @@ running Burg. A reader comments with the toolbar, a second reader replies, and t
 the reply e-mail; a closed article shows its notice. Every page visited is saved as a
 screenshot under test-artifacts/screenshots/."""
 
-import os
 import re
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser
 
 from tests.conftest import Stack, wait_for
-from tests.web.test_pages import opened
-
-CHROMIUM = os.environ.get("BURG_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def select(page: Page, start: str, end: str | None = None) -> None:
-    """Select the comment text from `start` to `end` (or to its end), as a mouse would."""
-    page.eval_on_selector("#body", """(el, [start, end]) => {
-        const from = el.value.indexOf(start);
-        el.setSelectionRange(from, end ? el.value.indexOf(end) + end.length : el.value.length);
-    }""", [start, end])
+from tests.web.helpers import opened, select, shot
 
 
 def test_a_reader_comments_with_the_toolbar_and_hears_of_a_reply(

@@ -17,8 +17,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext
 
 from tests.conftest import Stack
-from tests.web.test_browser import browser, shot  # noqa: F401  (the browser fixture)
-from tests.web.test_pages import opened
+from tests.web.helpers import opened, shot
 
 
 class Attacker:
@@ -71,7 +70,7 @@ def commenter_cookie(context: BrowserContext, site: str) -> str | None:
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
 def test_another_sites_form_cannot_comment_in_the_readers_name(
-        stack: Stack, browser: Browser, attacker: Attacker, host: str) -> None:  # noqa: F811
+        stack: Stack, browser: Browser, attacker: Attacker, host: str) -> None:
     site = stack.urls["site"]
     assert urlsplit(site).hostname == "127.0.0.1"
     _, article = opened(stack)
@@ -103,7 +102,7 @@ def test_another_sites_form_cannot_comment_in_the_readers_name(
 
 
 def test_our_pages_do_not_open_in_another_sites_frame(
-        stack: Stack, browser: Browser, attacker: Attacker) -> None:  # noqa: F811
+        stack: Stack, browser: Browser, attacker: Attacker) -> None:
     _, article = opened(stack)
     url = f"{stack.urls['site']}/articles/{article['slug']}"
     attacker.page = f'<!doctype html><iframe src="{html.escape(url)}"></iframe>'

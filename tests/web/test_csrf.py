@@ -12,9 +12,9 @@ import pytest
 
 from tests.comments.helpers import post
 from tests.conftest import Stack, unsubscribe_links, wait_for
-from tests.notify.test_pages import handled_by_notify
+from tests.notify.helpers import handled_by_notify
 from tests.posts.helpers import new_category
-from tests.web.test_pages import csrf_of, opened, site
+from tests.web.helpers import csrf_of, opened, site
 
 Poster = Callable[[httpx.Client, str], httpx.Response]
 

@@ -11,8 +11,7 @@ from playwright.sync_api import Browser
 from tests.comments.helpers import open_article, post
 from tests.conftest import Stack, wait_for
 from tests.posts.helpers import new_category
-from tests.web.test_browser import browser, shot  # noqa: F401  (the fixture)
-from tests.web.test_pages import csrf_of
+from tests.web.helpers import csrf_of, shot
 
 
 def signed_in(stack: Stack) -> httpx.Client:
@@ -129,7 +128,7 @@ def test_the_editor_pages_refuse_a_forged_form(stack: Stack) -> None:
         "set-cookie", "")
 
 
-def test_an_editor_publishes_in_the_browser(stack: Stack, browser: Browser) -> None:  # noqa: F811
+def test_an_editor_publishes_in_the_browser(stack: Stack, browser: Browser) -> None:
     category = new_category(stack)
     page = browser.new_page()
     site = stack.urls["site"]

@@ -9,7 +9,7 @@ import httpx
 
 from tests.comments.helpers import post
 from tests.conftest import Stack, wait_for
-from tests.web.test_pages import opened, site
+from tests.web.helpers import opened, site
 
 TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml",
          "json": "application/feed+json"}

@@ -14,11 +14,7 @@ from playwright.sync_api import Browser
 from tests.comments.helpers import post
 from tests.conftest import Stack, wait_for
 from tests.posts.helpers import new_article, new_category
-from tests.web.test_browser import browser, shot  # noqa: F401  (the browser fixture)
-from tests.web.test_pages import csrf_of, opened, site
-
-API_WORDS = re.compile(r"Value error|value_error|\b(email|nic|body|website|cursor|homepage): "
-                       r"|not a cursor|String should|API", re.IGNORECASE)
+from tests.web.helpers import API_WORDS, csrf_of, opened, shot, site
 
 
 def form_action(page: httpx.Response) -> str:
@@ -133,7 +129,7 @@ def test_a_refused_article_form_says_so_beside_its_fields(stack: Stack) -> None:
 
 
 def test_in_chromium_the_refused_form_keeps_the_address_and_shows_the_sentence(
-        stack: Stack, browser: Browser) -> None:  # noqa: F811
+        stack: Stack, browser: Browser) -> None:
     # A long story: the form is far below the fold.
     category = new_category(stack)
     article = new_article(stack, category["slug"], body="\n\n".join(

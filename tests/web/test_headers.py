@@ -10,8 +10,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.comments.helpers import post
 from tests.conftest import Stack, wait_for
-from tests.web.test_browser import browser, select, shot  # noqa: F401  (the browser fixture)
-from tests.web.test_pages import opened, site
+from tests.web.helpers import opened, select, shot, site
 
 
 def check_headers(headers: dict[str, str], path: str) -> None:
@@ -60,7 +59,7 @@ def watched(page: Page) -> list[str]:
 
 @pytest.mark.parametrize("as_editor", [False, True])
 def test_the_article_page_works_under_its_policy(
-        stack: Stack, browser: Browser, as_editor: bool) -> None:  # noqa: F811
+        stack: Stack, browser: Browser, as_editor: bool) -> None:
     _, article = opened(stack)
     context = browser.new_context()
     if as_editor:
@@ -101,7 +100,7 @@ def test_the_article_page_works_under_its_policy(
 
 
 def test_the_editors_desk_and_its_preview_work_under_the_policy(
-        stack: Stack, browser: Browser) -> None:  # noqa: F811
+        stack: Stack, browser: Browser) -> None:
     opened(stack)
     page = browser.new_context().new_page()
     problems = watched(page)

@@ -54,6 +54,17 @@ def test_tokens_survive_a_key_rotation_and_fail_under_other_keys() -> None:
     assert before.ok(request(browser, sec_fetch_site="same-origin"), token)
 
 
+def test_after_a_rotation_the_newest_key_signs() -> None:
+    """Keys are listed newest last: a new token checks under the newest key alone, not under
+    the older alone."""
+    old, new = "o" * 32, "n" * 32
+    first = request()
+    token = Csrf([old, new], secure=False).token(first)
+    browser = first.state.csrf_browser
+    assert Csrf([new], secure=False).ok(request(browser), token)
+    assert not Csrf([old], secure=False).ok(request(browser), token)
+
+
 def test_on_an_https_site_the_cookie_is_host_only_and_secure() -> None:
     csrf = Csrf(["k" * 32], secure=True)
     assert csrf.cookie == "__Host-burg_csrf"

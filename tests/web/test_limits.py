@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from tests.conftest import Stack
-from tests.web.test_pages import csrf_of, opened, site
+from tests.web.helpers import csrf_of, opened, site
 
 LIMIT = 1_048_576  # BURG_MAX_BODY_BYTES's default, which the test stack keeps
 PREVIEW_LIMIT = 100_000

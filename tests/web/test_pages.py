@@ -15,26 +15,7 @@ from shared.settings import Settings
 from tests.comments.helpers import post
 from tests.conftest import Stack, wait_for
 from tests.posts.helpers import new_article, new_category
-
-
-def site(stack: Stack) -> httpx.Client:
-    return stack.client("site", follow_redirects=False)
-
-
-def opened(stack: Stack) -> tuple[dict, dict]:  # type: ignore[type-arg]
-    category = new_category(stack)
-    article = new_article(stack, category["slug"], source_name="The Courier",
-                          body="[quote]What happened.[/quote]\n\n[ed]Our view.[/ed]")
-    comments = stack.client("comments")
-    wait_for(lambda: comments.get(f"/articles/{article['id']}/comments").status_code == 200,
-             what="the article in comments")
-    return category, article
-
-
-def csrf_of(page: httpx.Response) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert match, "no CSRF field in the form"
-    return match.group(1)
+from tests.web.helpers import csrf_of, opened, site
 
 
 def test_front_and_category_pages_list_articles_and_name_their_feeds(stack: Stack) -> None:

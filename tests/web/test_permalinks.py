@@ -17,7 +17,7 @@ import pytest
 from services.web.apis import THREAD_PAGE
 from tests.comments.helpers import moderator, nic, post
 from tests.conftest import Stack, wait_for
-from tests.web.test_pages import csrf_of, opened
+from tests.web.helpers import csrf_of, opened
 
 LONG = THREAD_PAGE + 30  # comments: the thread has two pages on the site
 

@@ -12,8 +12,7 @@ from services.web.apis import ServiceError
 from services.web.sentences import article_refusal, comment_refusal, link_problem, page_problem
 from tests.comments.helpers import open_article, post
 from tests.conftest import Stack
-from tests.web.test_forms import API_WORDS
-from tests.web.test_pages import opened
+from tests.web.helpers import API_WORDS, opened
 
 COMMENTS: list[tuple[dict[str, Any], str, str]] = [  # fields sent, field, its sentence
     ({"nic": ""}, "nic", "Please give a name to post under."),
