@@ -7,12 +7,12 @@ from shared.celery_app import make_celery
 from shared.events import Envelope, consumers
 from shared.settings import Settings
 from tests.databases import SERVICES, as_json
-from tests.e2e.test_redis_restarts import GARBAGE, GARBAGE_TYPES, push_garbage
 from tests.faults.burst import Burst
 from tests.faults.experiment import Plan, Trial, experiment
 from tests.faults.measure import count, mark
 from tests.faults.site import CONSUMERS, Site
 from tests.faults.waiting import until
+from tests.garbage import GARBAGE, GARBAGE_TYPES, push_garbage
 
 POISONS = 3  # poison events sent to each consumer of comment.created
 
