@@ -14,6 +14,7 @@ from sqlalchemy import Engine, MetaData, make_url, text
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import sessionmaker
 
+from shared.broker import DEAD_LETTERS
 from shared.celery_app import make_celery, run_periodically_in_worker
 from shared.consumer import register_event_task
 from shared.db import create_schema, make_engine, make_session_factory
@@ -73,6 +74,9 @@ class Runtime:
                 job()
 
         run_periodically_in_worker(self.celery, self.settings.outbox_sweep_seconds, duties)
+        # Whatever lands on this worker's queue that is no task of its own is kept, even in a
+        # service that consumes no events (posts).
+        DEAD_LETTERS.setdefault(self.name, self.inbox.bury)
         worker_process_init.connect(lambda **_: self.engine.dispose(close=False), weak=False)
         if port := self.settings.worker_metrics_port:
             worker_init.connect(lambda **_: serve_metrics(port), weak=False)

@@ -136,6 +136,15 @@ def where_they_are(site: Stack, broker: EmbeddedRedis, stopped_at: datetime,
     return "\n".join([*lines, "The feeds worker's last warnings:", *worker[-20:]])
 
 
+def test_garbage_on_the_queue_of_a_service_that_consumes_no_events_is_kept_too(
+        site: Stack, broker: EmbeddedRedis) -> None:
+    push_garbage(broker.url, "posts", own_task="nosuch.task")  # posts has no task of its own
+    wait_for(lambda: len(dead_letter_types(site, "posts")) >= GARBAGE,
+             what="the garbage in the dead letters of posts")
+    assert set(dead_letter_types(site, "posts")) == GARBAGE_TYPES
+    assert f"{GARBAGE} events wait" in cli(site, "posts", "dead-letters")
+
+
 def pids(log: Path, process: str) -> list[int]:
     return [int(p) for p in re.findall(rf"{process} started \(pid=(\d+)\)", log.read_text())]
 
