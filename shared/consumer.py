@@ -48,9 +48,14 @@ class EventTask(Task):
     def on_failure(self, exc: Exception, task_id: str, args: tuple[Any, ...],
                    kwargs: dict[str, Any], einfo: Any) -> None:
         raw = args[0] if args and isinstance(args[0], Mapping) else {"envelope": repr(args)}
-        self.inbox.bury(raw, f"{type(exc).__name__}: {exc}")
-        self.confirmations.confirm(raw, self.service)  # kept here, to replay: no copy wanted
+        self.bury(raw, f"{type(exc).__name__}: {exc}")
         EVENTS.labels(self.service, str(raw.get("type")), "failed").inc()
+
+    def bury(self, raw: Mapping[str, Any], reason: str) -> None:
+        """Keep the event in the dead letters, to replay, and confirm it to its producer:
+        kept here, it wants no copy."""
+        self.inbox.bury(raw, reason)
+        self.confirmations.confirm(raw, self.service)
 
     @property
     def service(self) -> str:
@@ -65,8 +70,7 @@ class EventTask(Task):
             # replay once Redis is back (the inbox drops a copy that came back anyway).
             raw = self.request.args[0] if self.request.args else None
             if isinstance(raw, Mapping):
-                self.inbox.bury(raw, f"could not schedule its retry: {rejected.reason!r}")
-                self.confirmations.confirm(raw, self.service)
+                self.bury(raw, f"could not schedule its retry: {rejected.reason!r}")
             raise
 
     def on_retry(self, exc: Exception, task_id: str, args: tuple[Any, ...],
@@ -177,8 +181,8 @@ def register_event_task(celery: Celery, service: str, inbox: Inbox,
         try:
             delivered = deliveries.count(str(envelope.get("id")))
             if delivered > MAX_DELIVERIES:
-                inbox.bury(envelope, f"delivered {delivered} times without finishing: poison")
-                confirmations.confirm(envelope, service)
+                handle_event.bury(envelope, f"delivered {delivered} times without finishing: "
+                                  "poison")
                 EVENTS.labels(service, kind, "failed").inc()
                 return
             handled = through_blips(lambda: inbox.handle(envelope), blip_budget)
