@@ -6,8 +6,11 @@ One folder for all four services (`test_<service>.py`), because the wiring is th
 each: `wire` builds, per test, what `shared/runtime.py` builds for a running service, minus
 everything that talks to another process:
 
-- a real database of its own (a SQLite file in the test's tmp_path; the PostgreSQL pass's own
-  database there, `tests/databases.py`), its tables made from the service's metadata;
+- a real database of its own, a SQLite file in the test's tmp_path, its tables made from the
+  service's metadata. SQLite in the PostgreSQL pass too: a database per test costs over half a
+  second on a PostgreSQL server (the layer took 50 s there, a few seconds on SQLite), and what differs
+  between the two (upserts, locking) is checked on both by `tests/shared/`, the services'
+  own in-process tests and the stack tests;
 - the session factory of `shared/db.py`;
 - an `Outbox` whose relay is never started: `relay_after_commit` is not called and no sweep
   runs, so an event is a row in the `outbox` table and nothing more. Its Celery app is a bare
@@ -35,7 +38,7 @@ from shared.events import Envelope, Event
 from shared.inbox import Handler, Inbox
 from shared.outbox import Outbox
 from shared.runtime import with_event_tables
-from tests.databases import as_json, database_url
+from tests.databases import as_json
 
 
 @dataclass
@@ -82,7 +85,7 @@ def wire(tmp_path: Path, name: str, metadata: MetaData,
     """The service `name` with the tables of `metadata` (and the event tables), on a new
     database beside `tmp_path`; its engine is disposed of afterwards."""
     metadata = with_event_tables(metadata)
-    engine = make_engine(database_url(tmp_path, name))
+    engine = make_engine(f"sqlite:///{tmp_path / name}.db")
     create_schema(engine, metadata)
     sessions = make_session_factory(engine)
     outbox = Outbox(table=metadata.tables["outbox"], engine=engine, celery=Celery(name),
