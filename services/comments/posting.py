@@ -90,7 +90,7 @@ def _sealed(settings: CommentsSettings, email: str, comment_id: int) -> str:
     hold only this."""
     if not settings.notify_public_key:
         raise Unavailable("reply e-mail is not set up here (no public key of the notify "
-                          "service, BURG_NOTIFY_PUBLIC_KEY)")
+                          "service, BURG_COMMENTS_NOTIFY_PUBLIC_KEY)")
     return seal(settings.notify_public_key, {"email": email},
                 SubscriptionRequested.context(comment_id))
 
