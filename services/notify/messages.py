@@ -18,7 +18,7 @@ import nh3
 
 from services.notify import mailer
 from services.notify.headers import body_text, one_line
-from services.notify.models import Address, Delivery
+from services.notify.models import Address, Delivery, Kind
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Purpose, Tokens
 from shared.markup.sanitise import sanitise
@@ -39,7 +39,7 @@ def build(settings: NotifySettings, tokens: Tokens, delivery: Delivery,
           address: Address) -> EmailMessage:
     """The e-mail `delivery` stands for, to `address`."""
     assert address.id is not None
-    if delivery.kind == "confirm":
+    if delivery.kind == Kind.confirm:
         link = _link(settings, "confirm", tokens.make(Purpose.confirm, address.id, address.email))
         return mailer.build_message(
             settings=settings, to=address.email, message_id=delivery.message_id,
@@ -55,7 +55,7 @@ def build(settings: NotifySettings, tokens: Tokens, delivery: Delivery,
     unsubscribe = tokens.make(Purpose.unsubscribe, address.id, address.email)
     headers = _list_headers(settings, unsubscribe)
     content = _writable(delivery.content)
-    if delivery.kind == "digest":
+    if delivery.kind == Kind.digest:
         items = list(content["items"])
         replies = "reply" if len(items) == 1 else "replies"
         subject = f"{len(items)} more {replies} to your comments on {host(settings)}"
