@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from services.comments import identity
-from services.comments.changes import announce, take_down
+from services.comments.changes import count_and_announce, take_down
 from services.comments.models import (
     MAX_DEPTH,
     ArticleReplica,
@@ -77,7 +77,7 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
             article.followed = True
             session.add(article)
         if public:
-            announce(session, outbox, comment)
+            count_and_announce(session, outbox, comment)
         session.commit()
     except IntegrityError:  # another commenter took the nic a moment ago
         session.rollback()
