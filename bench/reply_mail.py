@@ -131,7 +131,7 @@ def main() -> None:
     os.environ.update(BURG_COMMENTS_RATE_PER_IP="1000000",
                       BURG_COMMENTS_RATE_PER_COMMENTER="1000000",
                       BURG_COMMENTS_MAIL_REQUESTS_PER_IP="1000000",
-                      BURG_COMMENTS_PREMODERATION="false", BURG_NOTIFY_MAX_PER_HOUR="1000000")
+                      BURG_COMMENTS_PREMODERATION="false", BURG_NOTIFY_MAX_PER_WINDOW="1000000")
     with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
         burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
         try:

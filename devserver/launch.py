@@ -44,8 +44,9 @@ def launch(data_dir: Path, redis_url: str | None, *, demo: bool, timeout: float 
     """Start `python -m devserver` in `data_dir` and wait for its "running" banner; `env`
     adds to (or overrides) the environment it runs in."""
     urls = {service: f"http://127.0.0.1:{free_port()}" for service in (*SERVICES, "site")}
-    full_env = dict(os.environ, BURG_DATA_DIR=str(data_dir), BURG_SMTP_PORT=str(free_port()),
-                    BURG_DEMO=str(demo).lower(), BURG_OUTBOX_SWEEP_SECONDS="1",
+    full_env = dict(os.environ, BURG_DATA_DIR=str(data_dir),
+                    BURG_NOTIFY_SMTP_PORT=str(free_port()), BURG_DEMO=str(demo).lower(),
+                    BURG_OUTBOX_SWEEP_SECONDS="1",
                     **{f"BURG_{service.upper()}_URL": url for service, url in urls.items()})
     full_env.pop("BURG_REDIS_URL", None)
     if redis_url:

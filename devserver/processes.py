@@ -7,12 +7,13 @@ from urllib.parse import urlsplit
 from pydantic_settings import SettingsConfigDict
 
 from shared.events import SERVICES
-from shared.settings import Settings
+from shared.settings import Settings, env
 
 
 class DevSettings(Settings):
     model_config = SettingsConfigDict(env_prefix="BURG_", extra="ignore")
-    smtp_port: int = 8025  # the local SMTP sink listens here (and notify sends here)
+    # The local SMTP sink listens here, and notify sends here: notify's variable.
+    smtp_port: int = env("NOTIFY_SMTP_PORT", 8025, was="SMTP_PORT")
     worker_concurrency: int = 1
     # The comments API takes most of a site's traffic: it runs this many processes.
     comments_api_processes: int = 2

@@ -21,8 +21,10 @@ def main() -> int:
     settings = DevSettings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, BURG_DATA_DIR=str(settings.data_dir.resolve()),
-               BURG_SMTP_HOST=os.environ.get("BURG_SMTP_HOST", "127.0.0.1"),
-               BURG_SMTP_PORT=str(settings.smtp_port), PYTHONUNBUFFERED="1")
+               BURG_NOTIFY_SMTP_PORT=str(settings.smtp_port), PYTHONUNBUFFERED="1")
+    env.pop("BURG_SMTP_PORT", None)  # its old name (read above, with a warning)
+    if "BURG_SMTP_HOST" not in env:  # else notify reads the old name, with a warning
+        env.setdefault("BURG_NOTIFY_SMTP_HOST", "127.0.0.1")
     _address_keys(settings, env)
     redis = None
     url_file = settings.data_dir / URL_FILE
@@ -52,8 +54,8 @@ def _address_keys(settings: DevSettings, env: dict[str, str]) -> None:
     configured = key_list(env.get("BURG_NOTIFY_PRIVATE_KEYS", ""))
     if not configured:
         local_key_pair(settings.data_dir)
-    elif not env.get("BURG_NOTIFY_PUBLIC_KEY"):
-        env["BURG_NOTIFY_PUBLIC_KEY"] = public_key_of(configured[-1])
+    elif not env.get("BURG_COMMENTS_NOTIFY_PUBLIC_KEY"):
+        env["BURG_COMMENTS_NOTIFY_PUBLIC_KEY"] = public_key_of(configured[-1])
 
 
 def _metrics_dir(settings: DevSettings, process: str) -> dict[str, str]:

@@ -125,4 +125,5 @@ def _encode(raw: bytes) -> str:
 if __name__ == "__main__":
     # A new key pair, as settings: the private key for notify, the public one for comments.
     private = new_private_key()
-    print(f"BURG_NOTIFY_PRIVATE_KEYS={private}\nBURG_NOTIFY_PUBLIC_KEY={public_key_of(private)}")
+    print(f"BURG_NOTIFY_PRIVATE_KEYS={private}\n"
+          f"BURG_COMMENTS_NOTIFY_PUBLIC_KEY={public_key_of(private)}")

@@ -3,13 +3,31 @@
 Every default works on a laptop with nothing configured: SQLite files under `data_dir`, an
 embedded Redis when `BURG_REDIS_URL` is unset, and the services on 127.0.0.1 ports 8001-8004.
 A service's own settings class extends `Settings` with its database URL and its own knobs.
+
+One rule names every variable after its field, so that a name says which setting it is:
+
+- a field of `Settings`, which every service has, is read from `BURG_<FIELD>`
+  (`redis_url`: `BURG_REDIS_URL`);
+- a field of one service's class, from `BURG_<SERVICE>_<FIELD>` (notify's `smtp_host`:
+  `BURG_NOTIFY_SMTP_HOST`; the web's `secret_keys`: `BURG_WEB_SECRET_KEYS`), declared with
+  `env("<SERVICE>_<FIELD>", default)`.
+
+`tests/shared/test_settings.py` holds every class to the rule. A variable renamed to follow it
+keeps being read under its old name for one release (`env(…, was="OLD_NAME")`), with a
+warning; the README lists them under "Renamed settings".
 """
 
+import logging
+import os
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+_warned: set[str] = set()  # old names already logged by this process
 
 
 class Settings(BaseSettings):
@@ -58,6 +76,43 @@ class Settings(BaseSettings):
     # service's API serves them.
     worker_metrics_port: int | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _warn_of_old_names(cls, values: Any) -> Any:
+        """Warn of each variable set under a name it no longer has (it is still read, for
+        one release, unless its new name is set too)."""
+        for new, old in renamed(cls).items():
+            if old in _environment():
+                _warn(old, new, ignored=new in _environment())
+        return values
+
+
+def renamed(settings: type[BaseSettings]) -> dict[str, str]:
+    """The variables of `settings` that had another name before: new name -> old name."""
+    names: dict[str, str] = {}
+    for field in settings.model_fields.values():
+        if isinstance(field.validation_alias, AliasChoices):
+            new, old = field.validation_alias.choices
+            assert isinstance(new, str) and isinstance(old, str)
+            names[new] = old
+    return names
+
+
+def _environment() -> set[str]:
+    return {name.upper() for name in os.environ}
+
+
+def _warn(old: str, new: str, *, ignored: bool) -> None:
+    message = (f"{old} is set, but the setting is now {new}, which is set too: {old} is "
+               "ignored; unset it" if ignored else
+               f"{old} is the old name of {new}: rename it (the old name is read for one more "
+               "release)")
+    warnings.warn(message, DeprecationWarning, stacklevel=2)
+    if old not in _warned:
+        _warned.add(old)
+        log.warning("%s", message)
+
+
 class ServiceSettings(Settings):
     """Settings of one service; `database_url` comes from `BURG_<SERVICE>_DATABASE_URL`."""
 
@@ -70,6 +125,10 @@ class ServiceSettings(Settings):
         return self.database_url or f"sqlite:///{self.data_dir / self.service}.db"
 
 
-def env(name: str, default: Any) -> Any:
-    """A service's own setting, read from `BURG_<name>` (e.g. "COMMENTS_PREMODERATION")."""
-    return Field(default=default, validation_alias=f"BURG_{name}")
+def env(name: str, default: Any, *, was: str | None = None) -> Any:
+    """A service's own setting, read from `BURG_<name>` (e.g. "COMMENTS_PREMODERATION").
+    `was`: the name it had before, still read (with a warning) for one release."""
+    if was is None:
+        return Field(default=default, validation_alias=f"BURG_{name}")
+    return Field(default=default,
+                 validation_alias=AliasChoices(f"BURG_{name}", f"BURG_{was}"))

@@ -19,6 +19,7 @@ from services.comments.deps import (
     ViewerDep,
     get_viewer,
 )
+from services.comments.limits import PostingLimits
 from services.comments.models import (
     CommentCreate,
     CommentEdit,
@@ -34,7 +35,6 @@ from services.comments.models import (
 )
 from shared.api import MAX_ID, Id, create_app
 from shared.http import not_modified
-from shared.ratelimit import Limit, RateLimiter
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/comments")
@@ -45,33 +45,21 @@ PageLimit = Annotated[int, Query(ge=1, le=500)]  # comments in a page of a threa
 # A cursor names a comment's path (at most 400 characters, 536 in base64): a longer one is
 # refused before anything decodes it (threads.py checks the rest: a place in that thread).
 Cursor = Annotated[str | None, Query(max_length=540)]
-limiter = RateLimiter(runtime.celery.conf.broker_url, prefix="burg:rate:comments",
-                      window=settings.rate_window_seconds)
-# Comments asking for e-mail, per client address: notify sends a new address one confirmation
-# request a day, and this bounds how many addresses one client can have asked.
-mail_limiter = RateLimiter(runtime.celery.conf.broker_url, prefix="burg:rate:comments-mail",
-                           window=settings.mail_requests_window_seconds)
+limits = PostingLimits(runtime.celery.conf.broker_url, settings)
 
 
 @router.post("/articles/{article_id}/comments", response_model=CommentPosted, status_code=201)
 async def post_comment(article_id: Id, data: CommentCreate, request: Request,
                        token: CommenterTokenDep = None) -> CommentPosted:
-    """Post a comment or a reply; a first-time commenter gets their commenter token back."""
-    address = request.client.host if request.client else "unknown"
-    limits = [Limit(f"ip:{address}", settings.rate_per_ip, "from your address")]
-    if token:
-        limits.append(Limit(f"commenter:{identity.token_hash(token)}",
-                            settings.rate_per_commenter, "from you"))
+    """Post a comment or a reply; a first-time commenter gets their commenter token back.
+    Over a rate limit, 429 with Retry-After (the use case's TooMany, as every refusal)."""
+    client = request.client.host if request.client else "unknown"
 
     def post() -> CommentPosted:
-        limiter.check(*limits)
-        if data.email and (data.notify_replies or data.follow_thread):
-            mail_limiter.check(Limit(f"ip:{address}", settings.mail_requests_per_ip,
-                                     "asking for e-mail from your address"))
         with runtime.sessions() as session:
             comment, new_token = posting.post_comment(
                 session=session, outbox=outbox, settings=settings, article_id=article_id,
-                data=data, token=token)
+                data=data, token=token, limits=limits, client=client)
         return CommentPosted(comment=CommentPublic.model_validate(comment),
                              commenter_token=new_token)
 

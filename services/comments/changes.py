@@ -19,10 +19,10 @@ def make_public(session: Session, outbox: Outbox, comment: Comment, *,
         return
     comment.status = CommentStatus.visible
     session.add(comment)
-    announce(session, outbox, comment, event=event)
+    count_and_announce(session, outbox, comment, event=event)
 
 
-def announce(session: Session, outbox: Outbox, comment: Comment, *,
+def count_and_announce(session: Session, outbox: Outbox, comment: Comment, *,
              event: type[CommentCreated] = CommentCreated) -> None:
     """Count a comment that has just become public (a new one may be created visible) and
     emit `event`."""

@@ -7,7 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from services.comments import identity
-from services.comments.changes import announce, take_down
+from services.comments.changes import count_and_announce, take_down
+from services.comments.limits import PostingLimits
 from services.comments.models import (
     MAX_DEPTH,
     ArticleReplica,
@@ -29,9 +30,12 @@ CLOSED = "Comments have been closed on this article."
 
 
 def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings,
-                 article_id: int, data: CommentCreate,
-                 token: str | None) -> tuple[Comment, str | None]:
-    """Post a comment (or a reply) as the commenter holding `token`, or as a new commenter.
+                 article_id: int, data: CommentCreate, token: str | None,
+                 limits: PostingLimits | None = None,
+                 client: str = "unknown") -> tuple[Comment, str | None]:
+    """Post a comment (or a reply) as the commenter holding `token`, or as a new commenter,
+    from the client address `client`, counted against `limits` (TooMany when over them;
+    None: not counted, as in-process tests post).
 
     Returns the comment and, for a new commenter, their secret token (shown once). A public
     comment emits `comment.created`; with pre-moderation on, a new commenter's first comment
@@ -39,45 +43,23 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
     request for reply e-mail leaves sealed for notify in `subscription.requested`, and is
     kept nowhere here.
     """
+    if limits is not None:
+        limits.count(client, token, data)
     if data.homepage:
         raise Invalid("homepage: this field must stay empty")
-    article = session.get(ArticleReplica, article_id)
-    if article is None or article.retracted:
-        raise NotFound(f"no article {article_id} to comment on")
-    if not is_open(article):
-        raise Forbidden(CLOSED)
+    article = _open_article(session, article_id)
     parent = _parent(session, article_id, data.parent_id)
     body_html = render(data.body)
     _check_links(body_html, settings)
     commenter, new_token = identity.commenter_for(session, token, data.nic)
-    wants_replies = bool(data.email and data.notify_replies)
-    wants_thread = bool(data.email and data.follow_thread)
     public = not settings.premoderation or _known(session, commenter)
-    assert commenter.id is not None
     try:
         identity.claim_nic(session, data.nic, commenter)
-        comment = Comment(article_id=article_id, parent_id=data.parent_id, nic=data.nic,
-                          commenter_id=commenter.id, body=data.body, body_html=body_html,
-                          notify_replies=wants_replies,
-                          status=CommentStatus.visible if public else CommentStatus.pending,
-                          website=str(data.website) if data.website else None)
-        session.add(comment)
-        session.flush()
-        _place(comment, parent)
-        session.execute(update(Commenter).where(col(Commenter.id) == commenter.id)
-                        .values(comment_count=Commenter.comment_count + 1)
-                        .execution_options(synchronize_session=False))
-        assert comment.id is not None
-        if wants_replies or wants_thread:
-            outbox.add(session, SubscriptionRequested(
-                comment_id=comment.id, article_id=article_id, commenter_id=commenter.id,
-                nic=comment.nic, sealed=_sealed(settings, str(data.email), comment.id),
-                replies=wants_replies, follow_thread=wants_thread))
-        if wants_thread and not article.followed:
-            article.followed = True
-            session.add(article)
+        comment = _store(session, article_id, data, commenter, parent, body_html,
+                         public=public)
+        _request_mail(session, outbox, settings, data, comment, article)
         if public:
-            announce(session, outbox, comment)
+            count_and_announce(session, outbox, comment)
         session.commit()
     except IntegrityError:  # another commenter took the nic a moment ago
         session.rollback()
@@ -85,12 +67,59 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
     return comment, new_token
 
 
+def _open_article(session: Session, article_id: int) -> ArticleReplica:
+    """The article to comment on: known, not retracted (NotFound), and open (Forbidden)."""
+    article = session.get(ArticleReplica, article_id)
+    if article is None or article.retracted:
+        raise NotFound(f"no article {article_id} to comment on")
+    if not is_open(article):
+        raise Forbidden(CLOSED)
+    return article
+
+
+def _store(session: Session, article_id: int, data: CommentCreate, commenter: Commenter,
+           parent: Comment | None, body_html: str, *, public: bool) -> Comment:
+    """The new comment (public, or waiting for approval), in its place in the thread, and
+    counted as its commenter's."""
+    assert commenter.id is not None
+    comment = Comment(article_id=article_id, parent_id=data.parent_id, nic=data.nic,
+                      commenter_id=commenter.id, body=data.body, body_html=body_html,
+                      notify_replies=bool(data.email and data.notify_replies),
+                      status=CommentStatus.visible if public else CommentStatus.pending,
+                      website=str(data.website) if data.website else None)
+    session.add(comment)
+    session.flush()
+    _place(comment, parent)
+    session.execute(update(Commenter).where(col(Commenter.id) == commenter.id)
+                    .values(comment_count=Commenter.comment_count + 1)
+                    .execution_options(synchronize_session=False))
+    return comment
+
+
+def _request_mail(session: Session, outbox: Outbox, settings: CommentsSettings,
+                  data: CommentCreate, comment: Comment, article: ArticleReplica) -> None:
+    """Ask notify, by `subscription.requested`, for the e-mail the commenter wants (of
+    replies, of the whole thread), if any; an article with a follower is marked so."""
+    wants_replies = bool(data.email and data.notify_replies)
+    wants_thread = bool(data.email and data.follow_thread)
+    assert comment.id is not None
+    if wants_replies or wants_thread:
+        outbox.add(session, SubscriptionRequested(
+            comment_id=comment.id, article_id=comment.article_id,
+            commenter_id=comment.commenter_id, nic=comment.nic,
+            sealed=_sealed(settings, str(data.email), comment.id),
+            replies=wants_replies, follow_thread=wants_thread))
+    if wants_thread and not article.followed:
+        article.followed = True
+        session.add(article)
+
+
 def _sealed(settings: CommentsSettings, email: str, comment_id: int) -> str:
     """The address sealed for notify alone: the outbox row, the broker and their files
     hold only this."""
     if not settings.notify_public_key:
         raise Unavailable("reply e-mail is not set up here (no public key of the notify "
-                          "service, BURG_NOTIFY_PUBLIC_KEY)")
+                          "service, BURG_COMMENTS_NOTIFY_PUBLIC_KEY)")
     return seal(settings.notify_public_key, {"email": email},
                 SubscriptionRequested.context(comment_id))
 

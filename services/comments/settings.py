@@ -22,6 +22,6 @@ class CommentsSettings(ServiceSettings):
     mail_requests_window_seconds: int = env("COMMENTS_MAIL_REQUESTS_WINDOW_SECONDS", 3600)
     # Notify's public key: an e-mail address leaves sealed to it, readable by notify alone
     # (`shared/sealing.py`). Empty: the one `make run` keeps in the data folder.
-    notify_public_key: str = env("NOTIFY_PUBLIC_KEY", "")
+    notify_public_key: str = env("COMMENTS_NOTIFY_PUBLIC_KEY", "", was="NOTIFY_PUBLIC_KEY")
     # Each API process keeps built thread pages up to this many bytes (keys and bodies).
     page_cache_bytes: int = env("COMMENTS_PAGE_CACHE_BYTES", 64 * 2**20)

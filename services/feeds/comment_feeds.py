@@ -10,8 +10,9 @@ from services.feeds.models import FeedArticle, FeedComment
 from services.feeds.render import Feed, comment_entry
 from services.feeds.settings import FeedsSettings
 from shared.events import CommentCreated, CommentEdited, CommentRemoved
-from shared.markup.sanitise import sanitise
-from shared.markup.summary import cut, html_words
+from shared.markup.summary import html_summary
+
+SUMMARY_CHARS = 200  # of a comment's entry's summary
 
 
 def on_comment_public(session: Session, event: CommentCreated, *,
@@ -85,8 +86,6 @@ def _newest() -> SelectOfScalar[FeedComment]:
         col(FeedComment.created_at).desc(), col(FeedComment.comment_id).desc())
 
 
-def summary_of(body_html: str, limit: int = 200) -> str:
-    """The comment as plain text, cut near `limit` characters (text: entities decoded, so
-    whoever shows it as HTML escapes it). The HTML is sanitised first, as the entry's body
-    will be: a script's or a style's text is no word of the comment."""
-    return cut(html_words(sanitise(body_html)), limit)
+def summary_of(body_html: str) -> str:
+    """The comment as plain text on one line, cut near SUMMARY_CHARS characters."""
+    return html_summary(body_html, SUMMARY_CHARS)

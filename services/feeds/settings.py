@@ -1,4 +1,4 @@
-"""Settings of the feeds service."""
+"""Settings of the feeds service (`BURG_FEEDS_…`)."""
 
 
 from shared.settings import ServiceSettings, env
@@ -7,8 +7,9 @@ from shared.settings import ServiceSettings, env
 class FeedsSettings(ServiceSettings):
     service = "feeds"
     database_url: str = env("FEEDS_DATABASE_URL", "")
-    site_name: str = "Burg"
-    entries_per_feed: int = env("FEEDS_ENTRIES", 50)  # the newest this many in each feed
+    site_name: str = env("FEEDS_SITE_NAME", "Burg", was="SITE_NAME")  # feeds' titles
+    # The newest this many entries in each feed.
+    entries_per_feed: int = env("FEEDS_ENTRIES_PER_FEED", 50, was="FEEDS_ENTRIES")
     # A document whose render fails this many times in a row is set aside (the feeds CLI's
     # `render-failures` lists it) instead of being tried in every round.
     render_attempts: int = env("FEEDS_RENDER_ATTEMPTS", 5)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from services.notify import mailer, messages
-from services.notify.models import Address, Consent, Delivery, Status
+from services.notify.models import Address, Consent, Delivery, Kind, Status
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
 from shared.events import Clock, utcnow
@@ -59,7 +59,7 @@ class Deliveries:
         self.settings, self.sessions, self.tokens, self.send = settings, sessions, tokens, send
         self.clock = clock  # retries, leases and the digest's window run on it
 
-    def due(self) -> int:
+    def send_due(self) -> int:
         """One round: fold digests that are due, then send what is due; return how many
         e-mails went out. One bad e-mail does not stop the round."""
         self.fold_digests()
@@ -177,7 +177,7 @@ class Deliveries:
                     .values(status=Status.folded, digest_key=key)).rowcount
                 if not folded:
                     continue
-                session.add(Delivery(key=key, kind="digest", address_id=address_id,
+                session.add(Delivery(key=key, kind=Kind.digest, address_id=address_id,
                                      message_id=messages.message_id(self.settings, key)))
                 try:
                     session.commit()
@@ -196,26 +196,31 @@ class Deliveries:
                 return None
             delivery = session.get_one(Delivery, key)
             address = session.get_one(Address, delivery.address_id)
-            if delivery.kind == "digest":
+            if delivery.kind == Kind.digest:
                 delivery.content = {"items": [d.content for d in session.exec(
                     select(Delivery).where(Delivery.digest_key == key,
                                            Delivery.status == Status.folded)
                     .order_by(col(Delivery.created_at))).all()]}
-            if delivery.attempts > self.settings.max_attempts:  # a sender died every time
-                reason = f"gave up after {delivery.attempts - 1} attempts"
-            elif address.consent != Consent.confirmed and delivery.kind != "confirm":
-                reason = "the address said stop (or bounced) after this was queued"
-            elif delivery.kind == "digest" and not delivery.content["items"]:
-                reason = "every reply in it was removed"
-            else:
+            unsendable = self._unsendable(delivery, address)
+            if unsendable is None:
                 session.commit()
                 return delivery, address, claim
-            failed = reason.startswith("gave up")
+            outcome, reason = unsendable
             session.execute(update(Delivery).where(col(Delivery.key) == key).values(
-                status=Status.failed if failed else Status.cancelled, claimed_until=None,
-                last_error=reason))
+                status=outcome, claimed_until=None, last_error=reason))
             session.commit()
             return None
+
+    def _unsendable(self, delivery: Delivery, address: Address) -> tuple[Status, str] | None:
+        """Why a claimed delivery is not to be sent, with its outcome (failed, or cancelled);
+        None if it is to be sent."""
+        if delivery.attempts > self.settings.max_attempts:  # a sender died every time
+            return Status.failed, f"gave up after {delivery.attempts - 1} attempts"
+        if address.consent != Consent.confirmed and delivery.kind != Kind.confirm:
+            return Status.cancelled, "the address said stop (or bounced) after this was queued"
+        if delivery.kind == Kind.digest and not delivery.content["items"]:
+            return Status.cancelled, "every reply in it was removed"
+        return None
 
     def _retry(self, delivery: Delivery, claim: str, error: str) -> None:
         if delivery.attempts >= self.settings.max_attempts:

@@ -9,19 +9,17 @@ sanitised again with the site's allowlist.
 
 import hashlib
 import html
-import re
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-import nh3
-
 from services.notify import mailer
 from services.notify.headers import body_text, one_line
-from services.notify.models import Address, Delivery
+from services.notify.models import Address, Delivery, Kind
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Purpose, Tokens
 from shared.markup.sanitise import sanitise
+from shared.markup.summary import html_text
 
 LINE = 150  # characters of a title or nic shown in a subject or sentence (then an ellipsis)
 
@@ -39,7 +37,7 @@ def build(settings: NotifySettings, tokens: Tokens, delivery: Delivery,
           address: Address) -> EmailMessage:
     """The e-mail `delivery` stands for, to `address`."""
     assert address.id is not None
-    if delivery.kind == "confirm":
+    if delivery.kind == Kind.confirm:
         link = _link(settings, "confirm", tokens.make(Purpose.confirm, address.id, address.email))
         return mailer.build_message(
             settings=settings, to=address.email, message_id=delivery.message_id,
@@ -55,7 +53,7 @@ def build(settings: NotifySettings, tokens: Tokens, delivery: Delivery,
     unsubscribe = tokens.make(Purpose.unsubscribe, address.id, address.email)
     headers = _list_headers(settings, unsubscribe)
     content = _writable(delivery.content)
-    if delivery.kind == "digest":
+    if delivery.kind == Kind.digest:
         items = list(content["items"])
         replies = "reply" if len(items) == 1 else "replies"
         subject = f"{len(items)} more {replies} to your comments on {host(settings)}"
@@ -94,7 +92,7 @@ def _writable(value: Any) -> Any:
 
 
 def _reply_text(settings: NotifySettings, content: dict[str, Any]) -> str:
-    text, cut = _cut(settings, _as_text(content["body_html"]))
+    text, cut = _cut(settings, html_text(content["body_html"]))
     link = _reply_link(settings, content)
     more = f"\n[…] The rest: {link}\n" if cut else ""
     return (f"Hello {_line(content, 'recipient_nic')},\n\n{_what_happened(content)}:\n\n"
@@ -102,7 +100,7 @@ def _reply_text(settings: NotifySettings, content: dict[str, Any]) -> str:
 
 
 def _reply_html(settings: NotifySettings, content: dict[str, Any]) -> str:
-    text, cut = _cut(settings, _as_text(content["body_html"]))
+    text, cut = _cut(settings, html_text(content["body_html"]))
     link = html.escape(_reply_link(settings, content))
     if cut:  # HTML cannot be cut safely: the text instead, and the rest on the site
         reply = (f"<p>{html.escape(text).replace(chr(10), '<br>')} […]</p>"
@@ -130,13 +128,6 @@ def _line(content: dict[str, Any], field: str) -> str:
 def _reply_link(settings: NotifySettings, content: dict[str, Any]) -> str:
     """The comment's permalink on the site, which opens the page of its thread holding it."""
     return f"{settings.site_url.rstrip('/')}/comments/{int(content['comment_id'])}"
-
-
-def _as_text(body_html: str) -> str:
-    """Sanitised comment HTML as plain text: blocks on their own lines, tags dropped."""
-    spaced = re.sub(r"(?i)<br\s*/?>|</(p|li|blockquote)>", "\n", body_html)
-    text = html.unescape(nh3.clean(spaced, tags=set()))
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def _cut(settings: NotifySettings, text: str) -> tuple[str, bool]:

@@ -59,13 +59,19 @@ class Status(StrEnum):
     folded = "folded"  # went out inside the digest `digest_key`
 
 
+class Kind(StrEnum):
+    reply = "reply"  # of a reply, or of a new comment in a followed thread
+    confirm = "confirm"  # asks to confirm an address
+    digest = "digest"  # replies held back by the hourly limit, together
+
+
 class Delivery(NotifyTable, table=True):
     """One e-mail under its idempotency key (e.g. `reply:<comment id>:<address id>`), what it
     tells (`content`), and its outcome. The Message-ID is derived from the key, so should the
     e-mail ever go out twice, mail clients see one message."""
 
     key: str = Field(primary_key=True, max_length=200)
-    kind: str  # "reply", "confirm" or "digest"
+    kind: Kind = Field(sa_type=stored_as_text(Kind))
     address_id: int = Field(foreign_key="address.id", index=True)
     comment_id: int | None = Field(default=None, index=True)  # the reply it tells of
     article_id: int | None = None

@@ -15,6 +15,7 @@ from services.notify.models import (
     Address,
     Consent,
     Delivery,
+    Kind,
     RemovedComment,
     Status,
     Subscription,
@@ -31,10 +32,10 @@ def on_comment_created(session: Session, event: CommentCreated, *,
     + address id: a redelivered event queues nothing new)."""
     if session.get(RemovedComment, event.comment_id) is not None:
         return  # removed before this event was handled
-    # In address order, each address is held until the commit (see `_hold`), so two workers
+    # In address order, each address is held until the commit (see `_lock_address`), so two workers
     # mailing one address take turns and the hourly count sees the other's e-mail.
     for subscription in sorted(_recipients(session, event), key=lambda s: s.address_id):
-        _hold(session, subscription.address_id)
+        _lock_address(session, subscription.address_id)
         address = session.get_one(Address, subscription.address_id)
         if address.consent != Consent.confirmed:
             continue
@@ -48,7 +49,7 @@ def on_comment_created(session: Session, event: CommentCreated, *,
             "body_html": event.body_html, "follows_thread": subscription.follows_thread}
         assert address.id is not None
         held = _over_limit(session, settings, address.id)
-        new = Delivery(key=key, kind="reply", address_id=address.id,
+        new = Delivery(key=key, kind=Kind.reply, address_id=address.id,
                        comment_id=event.comment_id, article_id=event.article_id,
                        content=content, message_id=messages.message_id(settings, key),
                        status=Status.held if held else Status.waiting)
@@ -91,7 +92,7 @@ def _recipients(session: Session, event: CommentCreated) -> list[Subscription]:
     return list(recipients.values())
 
 
-def _hold(session: Session, address_id: int) -> None:
+def _lock_address(session: Session, address_id: int) -> None:
     """Write to the address's row (changing nothing) before reading what counts: PostgreSQL
     then holds the row, SQLite the write lock, until this transaction ends."""
     session.execute(update(Address).where(col(Address.id) == address_id)
@@ -101,7 +102,7 @@ def _hold(session: Session, address_id: int) -> None:
 def _over_limit(session: Session, settings: NotifySettings, address_id: int) -> bool:
     since = utcnow() - timedelta(seconds=settings.window_seconds)
     recent = session.exec(select(func.count()).select_from(Delivery).where(
-        Delivery.address_id == address_id, Delivery.kind == "reply",
+        Delivery.address_id == address_id, Delivery.kind == Kind.reply,
         col(Delivery.status).in_([Status.waiting, Status.sending, Status.sent]),
         col(Delivery.created_at) > since)).one()
     return recent >= settings.max_per_window

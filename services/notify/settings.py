@@ -1,4 +1,4 @@
-"""Settings of the notify service, SMTP included (`BURG_SMTP_…`, `BURG_NOTIFY_…`)."""
+"""Settings of the notify service, SMTP included (`BURG_NOTIFY_…`)."""
 
 from shared.settings import ServiceSettings, env
 
@@ -6,22 +6,23 @@ from shared.settings import ServiceSettings, env
 class NotifySettings(ServiceSettings):
     service = "notify"
     database_url: str = env("NOTIFY_DATABASE_URL", "")
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 8025  # the local sink `make run` starts
-    smtp_starttls: bool = False
-    smtp_ssl: bool = False
-    smtp_user: str = ""
-    smtp_password: str = ""
-    smtp_ca_file: str = ""  # CAs to check the server's certificate with; empty: the system's
-    smtp_from: str = "Burg <noreply@burg.localhost>"
+    smtp_host: str = env("NOTIFY_SMTP_HOST", "127.0.0.1", was="SMTP_HOST")
+    smtp_port: int = env("NOTIFY_SMTP_PORT", 8025, was="SMTP_PORT")  # `make run`'s local sink
+    smtp_starttls: bool = env("NOTIFY_SMTP_STARTTLS", False, was="SMTP_STARTTLS")
+    smtp_ssl: bool = env("NOTIFY_SMTP_SSL", False, was="SMTP_SSL")
+    smtp_user: str = env("NOTIFY_SMTP_USER", "", was="SMTP_USER")
+    smtp_password: str = env("NOTIFY_SMTP_PASSWORD", "", was="SMTP_PASSWORD")
+    # CAs to check the server's certificate with; empty: the system's.
+    smtp_ca_file: str = env("NOTIFY_SMTP_CA_FILE", "", was="SMTP_CA_FILE")
+    smtp_from: str = env("NOTIFY_SMTP_FROM", "Burg <noreply@burg.localhost>", was="SMTP_FROM")
     # The mailto: form of List-Unsubscribe names this address; mail to it must reach
     # `python -m services.notify.cli unsubscribe-mail` (an MTA alias pipe; `make run`'s sink
     # does it). Empty: unsubscribe@ the site's host name.
     unsubscribe_address: str = env("NOTIFY_UNSUBSCRIBE_ADDRESS", "")
     # A slow server is a temporary failure: each step of the SMTP conversation may wait
     # smtp_timeout seconds, the whole conversation smtp_total_seconds; then it is retried.
-    smtp_timeout: float = 10.0
-    smtp_total_seconds: float = 60.0
+    smtp_timeout: float = env("NOTIFY_SMTP_TIMEOUT", 10.0, was="SMTP_TIMEOUT")
+    smtp_total_seconds: float = env("NOTIFY_SMTP_TOTAL_SECONDS", 60.0, was="SMTP_TOTAL_SECONDS")
     # Keys that sign confirmation and unsubscribe links, comma-separated, newest last: links
     # signed with an older key keep working while it is listed. Empty: a key made once and
     # kept in `<data_dir>/notify-secret.key` (fine on one machine; set this in production).
@@ -35,7 +36,7 @@ class NotifySettings(ServiceSettings):
     unsubscribe_days: int = env("NOTIFY_UNSUBSCRIBE_DAYS", 730)  # and an unsubscribe link
     # Flood control: at most this many reply e-mails per address per window; the rest wait
     # and go out together in one digest when the window has passed.
-    max_per_window: int = env("NOTIFY_MAX_PER_HOUR", 10)
+    max_per_window: int = env("NOTIFY_MAX_PER_WINDOW", 10, was="NOTIFY_MAX_PER_HOUR")
     window_seconds: float = env("NOTIFY_WINDOW_SECONDS", 3600)
     # A temporary SMTP failure is retried after retry_seconds, doubling up to an hour, at most
     # max_attempts times. A send that never reported back is up again after lease_seconds:

@@ -7,7 +7,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from services.notify import delivery, messages
-from services.notify.models import Address, Consent, Delivery, Status, Subscription
+from services.notify.models import Address, Consent, Delivery, Kind, Status, Subscription
 from services.notify.settings import NotifySettings
 from services.notify.tokens import BadToken, Purpose, Tokens
 from shared.db import insert_or_ignore
@@ -120,6 +120,6 @@ def _ask_to_confirm(session: Session, settings: NotifySettings, address: Address
     session.add(address)
     assert address.id is not None
     key = f"confirm:{address.id}:{now.date().isoformat()}"
-    delivery.queue(session, Delivery(key=key, kind="confirm", address_id=address.id,
+    delivery.queue(session, Delivery(key=key, kind=Kind.confirm, address_id=address.id,
                                      message_id=messages.message_id(settings, key)))
 

@@ -1,15 +1,21 @@
-"""Summaries: the words of a parsed document on one line, cut at a word boundary.
+"""Summaries and plain text: what a reader of a parsed document sees, without its markup.
 
 A summary is read where no markup is: a teaser, a feed's `<description>`. So it is made from
 the markup's tokens (or from rendered HTML, for a reader that only has that), never from the
 text as typed: no tag of the site markup, no `> ` of a quote, no line break survives. Only
 the tokens the summary needs are read, however long the text.
+
+A service that holds only a comment's HTML (feeds, notify) reads it here, with the standard
+library's HTML parser after the site's sanitiser, never with patterns over the markup:
+`html_summary` for one line, `html_text` for the lines of a plain-text e-mail.
 """
 
+import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
 
 from shared.markup.nodes import Link, Mark, Token
+from shared.markup.sanitise import sanitise
 
 ELLIPSIS = "\u2026"
 # Trailing characters that read badly right before an ellipsis ("word, …").
@@ -41,13 +47,25 @@ def token_words(tokens: Iterable[Token], limit: int) -> str:
     return _squeeze("".join(parts))
 
 
+def html_summary(html: str, limit: int) -> str:
+    """Any HTML as a summary: the words a reader of it sees, on one line, cut at a word
+    boundary near `limit` characters with an ellipsis (see `html_words`)."""
+    return cut(html_words(html), limit)
+
+
 def html_words(html: str) -> str:
-    """The words of sanitised HTML on one line: tags dropped, entities decoded, and a space
-    only where the HTML breaks a line or a block (`<b>Im</b>portant` stays one word)."""
-    reader = _Words()
-    reader.feed(html)
-    reader.close()
-    return _squeeze("".join(reader.parts))
+    """The words of HTML on one line, as a reader of it sees them: sanitised first (a
+    script's or a style's text is no word of it), tags dropped, entities decoded (text: who
+    shows it as HTML escapes it), and a space only where the HTML breaks a line or a block
+    (`<b>Im</b>portant` stays one word)."""
+    return _squeeze(_read(html))
+
+
+def html_text(html: str) -> str:
+    """Any HTML as plain text: as `html_words`, but each paragraph, list item, quote and
+    `<br>` ends a line, with at most one empty line in a row, and no space at a line's ends."""
+    lines = [_squeeze(line) for line in _read(html).split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
 def cut(text: str, limit: int) -> str:
@@ -65,9 +83,21 @@ def _squeeze(text: str) -> str:
     return " ".join(text.split())
 
 
-# Where a browser would start a new line: a space in the words.
+def _read(html: str) -> str:
+    """The text of sanitised `html`, with "\n" where a line or a block ends and a space where
+    one starts (both whitespace to `_squeeze`)."""
+    reader = _Words()
+    reader.feed(sanitise(_SURROGATES.sub("", html)))  # nh3 cannot take a lone surrogate
+    reader.close()
+    return "".join(reader.parts)
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_BLANK_LINES = re.compile("\n{3,}")
+# Where a browser would start a new line: a space in the words, a line's end in the text.
 _BREAKS = frozenset({"p", "br", "blockquote", "ul", "ol", "li", "div", "h1", "h2", "h3",
                      "h4", "h5", "h6", "hr", "pre", "table", "tr", "td", "th"})
+_LINE_ENDS = frozenset({"p", "blockquote", "li"})  # of what the sanitiser keeps (and <br>)
 
 
 class _Words(HTMLParser):
@@ -76,12 +106,17 @@ class _Words(HTMLParser):
         self.parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BREAKS:
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag in _BREAKS:
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _BREAKS:
+        if tag in _LINE_ENDS:
+            self.parts.append("\n")
+        elif tag in _BREAKS:
             self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        # A line break in the HTML's source is no line break on the page.
+        self.parts.append(data.replace("\n", " ").replace("\r", " "))

@@ -89,7 +89,7 @@ def test_only_notify_pods_get_the_key_that_opens_addresses() -> None:
     [api] = pod("Deployment", "comments-api")["containers"]
     maps = [find("ConfigMap", s["configMapRef"]["name"])["data"] for s in api["envFrom"]
             if "configMapRef" in s]
-    assert any("BURG_NOTIFY_PUBLIC_KEY" in data for data in maps)
+    assert any("BURG_COMMENTS_NOTIFY_PUBLIC_KEY" in data for data in maps)
 
 
 def test_the_apis_trust_the_forwarded_address_of_the_ingress_and_the_web_only() -> None:

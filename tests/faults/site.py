@@ -26,12 +26,12 @@ PARENTS = 5  # subscribed comments a burst's replies answer, in turn
 ENV = STACK_ENV | {
     # One e-mail per reply, however many an address gets: no digest folds them (the suite
     # counts e-mails per reply).
-    "BURG_NOTIFY_MAX_PER_HOUR": "1000000",
-    "BURG_SMTP_HOST": HOST,
+    "BURG_NOTIFY_MAX_PER_WINDOW": "1000000",
+    "BURG_NOTIFY_SMTP_HOST": HOST,
     # E-mail timing, shortened so that a slow or absent server is tried again within the
     # suite's bound (production: 10 s a step, 60 s a conversation, a 300 s lease, retries
     # from 30 s). The broker's visibility timeout stays at its production default (3600 s).
-    "BURG_SMTP_TIMEOUT": "3", "BURG_SMTP_TOTAL_SECONDS": "8",
+    "BURG_NOTIFY_SMTP_TIMEOUT": "3", "BURG_NOTIFY_SMTP_TOTAL_SECONDS": "8",
     "BURG_NOTIFY_LEASE_SECONDS": "30", "BURG_NOTIFY_RETRY_SECONDS": "2",
 }
 
@@ -139,7 +139,7 @@ def fault_site(workdir: Path) -> Iterator[Site]:
     (workdir / "stack").mkdir(parents=True)
     try:
         with running_stack(workdir / "stack", broker.url,
-                           ENV | {"BURG_SMTP_PORT": str(port)}) as stack:
+                           ENV | {"BURG_NOTIFY_SMTP_PORT": str(port)}) as stack:
             site = Site(stack=stack, broker=broker, gate=gate,
                         log=LogTail(stack.data_dir / "devserver.log"))
             site.prepare()

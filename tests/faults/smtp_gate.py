@@ -1,8 +1,8 @@
 """A gate in front of the stack's SMTP sink, so that a case can take "the mail server" away or
 slow it down without touching the sink (whose Maildir is what the suite counts).
 
-notify sends to BURG_SMTP_HOST (the gate, on 127.0.0.3) and the sink listens on 127.0.0.1,
-both on BURG_SMTP_PORT: the one port setting serves both. The gate is `open` (every
+notify sends to BURG_NOTIFY_SMTP_HOST (the gate, on 127.0.0.3) and the sink listens on 127.0.0.1,
+both on BURG_NOTIFY_SMTP_PORT: the one port setting serves both. The gate is `open` (every
 connection passed through), `down` (connections refused, those under way cut, as when the
 server stops) or `slow` (a new connection's greeting comes a byte at a time and never ends).
 """

@@ -11,7 +11,7 @@ import pytest
 
 from services.notify import inbound, messages
 from services.notify.headers import one_line
-from services.notify.models import Address, Consent, Delivery
+from services.notify.models import Address, Consent, Delivery, Kind
 from services.notify.settings import NotifySettings
 from services.notify.tokens import BadToken, Purpose, Tokens
 from tests.conftest import unsubscribe_links
@@ -30,7 +30,7 @@ def reply(settings: NotifySettings, **content: Any) -> tuple[Delivery, Address]:
               "article_url": "https://burg.example/a/t", "replier_nic": "Proc",
               "recipient_nic": "Frank", "body_html": "<p>Agreed &amp; more</p>",
               "follows_thread": False} | content
-    return (Delivery(key=key, kind="reply", address_id=1, content=values,
+    return (Delivery(key=key, kind=Kind.reply, address_id=1, content=values,
                      message_id=messages.message_id(settings, key)),
             Address(id=1, email="frank@example.org", consent=Consent.confirmed))
 
@@ -152,7 +152,7 @@ def test_a_huge_reply_is_cut_with_a_link(settings: NotifySettings) -> None:
 def test_confirmation_asks_with_a_link_and_no_unsubscribe_headers(
         settings: NotifySettings) -> None:
     key = "confirm:1:2026-11-25"
-    delivery = Delivery(key=key, kind="confirm", address_id=1,
+    delivery = Delivery(key=key, kind=Kind.confirm, address_id=1,
                         message_id=messages.message_id(settings, key))
     address = Address(id=1, email="frank@example.org")
     mail = parsed(messages.build(settings, Tokens(settings), delivery, address))

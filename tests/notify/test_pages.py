@@ -149,7 +149,7 @@ def test_the_mailto_form_of_list_unsubscribe_unsubscribes_by_mail(stack: Stack) 
     request["From"], request["To"] = address, urlsplit(mailto).path
     request["Subject"] = parse_qs(urlsplit(mailto).query)["subject"][0]
     request.set_content("")
-    with smtplib.SMTP("127.0.0.1", int(stack.env["BURG_SMTP_PORT"]), timeout=10) as smtp:
+    with smtplib.SMTP("127.0.0.1", int(stack.env["BURG_NOTIFY_SMTP_PORT"]), timeout=10) as smtp:
         smtp.send_message(request)
     wait_for(lambda: stack.sql("notify", "SELECT consent FROM address WHERE email = :email",
                                email=address) == [("unsubscribed",)],

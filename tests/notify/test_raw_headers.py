@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from services.notify import mailer, messages
-from services.notify.models import Address, Consent, Delivery
+from services.notify.models import Address, Consent, Delivery, Kind
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
 from tests.notify.rawmail import REPLY_HEADERS, check_raw, decoded, raw_headers, sent_bytes
@@ -61,7 +61,7 @@ def reply(settings: NotifySettings, **content: Any) -> tuple[Delivery, Address]:
               "article_url": "https://burg.example/a/t", "replier_nic": "Proc",
               "recipient_nic": "Frank", "body_html": "<p>Agreed</p>",
               "follows_thread": False} | content
-    return (Delivery(key="reply:42:1", kind="reply", address_id=1, content=values,
+    return (Delivery(key="reply:42:1", kind=Kind.reply, address_id=1, content=values,
                      message_id=messages.message_id(settings, "reply:42:1")),
             Address(id=1, email="frank@example.org", consent=Consent.confirmed))
 
@@ -100,7 +100,7 @@ def test_a_digest_of_every_nasty_reply_builds(settings: NotifySettings) -> None:
     items = [reply(settings, comment_id=i, article_title=nasty, replier_nic=nasty,
                    recipient_nic=nasty, body_html=f"<p>{nasty}</p>")[0].content
              for i, (nasty, _) in enumerate(NASTY)]
-    digest = Delivery(key="digest:1:x", kind="digest", address_id=1, content={"items": items},
+    digest = Delivery(key="digest:1:x", kind=Kind.digest, address_id=1, content={"items": items},
                       message_id=messages.message_id(settings, "digest:1:x"))
     raw = sent_bytes(messages.build(settings, Tokens(settings), digest, reply(settings)[1]))
     check_raw(raw, names=[n for n in REPLY_HEADERS if n not in ("In-Reply-To", "References")],

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.notify import mailer, messages, subscriptions
-from services.notify.models import Delivery, Status
+from services.notify.models import Delivery, Kind, Status
 from services.notify.settings import NotifySettings
 from tests.notify.conftest import Notify, SMTPServer
 from tests.notify.slow_smtp import SlowSMTP
@@ -35,7 +35,7 @@ def test_the_acceptance_is_recorded_before_the_goodbye(notify: Notify, smtp: SMT
         address = subscriptions.address_for(session, FRANK)
         assert address.id is not None
         key = f"confirm:{address.id}:today"
-        session.add(Delivery(key=key, kind="confirm", address_id=address.id,
+        session.add(Delivery(key=key, kind=Kind.confirm, address_id=address.id,
                              message_id=messages.message_id(notify.settings, key)))
         session.commit()
     smtp.recorder.hold_quit = release = threading.Event()

@@ -50,10 +50,10 @@ def start_worker(tmp_path: Path, redis: EmbeddedRedis, smtp_port: int,  # type: 
                  **settings: str) -> subprocess.Popen:
     env = dict(os.environ, BURG_DATA_DIR=str(tmp_path), BURG_REDIS_URL=redis.url,
                BURG_NOTIFY_DATABASE_URL=database_url(tmp_path, "notify"),
-               BURG_SMTP_PORT=str(smtp_port), BURG_SITE_URL="https://burg.example",
+               BURG_NOTIFY_SMTP_PORT=str(smtp_port), BURG_SITE_URL="https://burg.example",
                BURG_OUTBOX_SWEEP_SECONDS="0.5", BURG_NOTIFY_LEASE_SECONDS=str(LEASE),
-               BURG_NOTIFY_RETRY_SECONDS="0.5", BURG_SMTP_TIMEOUT="60",
-               BURG_SMTP_TOTAL_SECONDS=str(TOTAL)) | settings
+               BURG_NOTIFY_RETRY_SECONDS="0.5", BURG_NOTIFY_SMTP_TIMEOUT="60",
+               BURG_NOTIFY_SMTP_TOTAL_SECONDS=str(TOTAL)) | settings
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "services.notify.worker", "worker", "-Q",
          "notify", "--concurrency", "1", "--without-gossip", "--without-mingle",
@@ -156,7 +156,7 @@ def test_a_redis_restart_mid_send_leads_to_exactly_one_email(
     seed(tmp_path, smtp.port)
     smtp.recorder.hold_data = release = threading.Event()
     lease = 20  # room for a Redis restart inside one SMTP conversation (15 s)
-    worker = start_worker(tmp_path, redis, smtp.port, BURG_SMTP_TOTAL_SECONDS="15",
+    worker = start_worker(tmp_path, redis, smtp.port, BURG_NOTIFY_SMTP_TOTAL_SECONDS="15",
                           BURG_NOTIFY_LEASE_SECONDS=str(lease))
     try:
         send_reply(redis)
@@ -301,8 +301,8 @@ def test_a_slow_server_is_tried_again_and_holds_up_no_other_email(
     seed(tmp_path, smtp.port, also=((GINA, 3),))
     with SlowSMTP(smtp.port, every=0.3, give_up=120) as slow:
         # The old task limits (a soft limit of 4 s here) must not be what ends the send.
-        worker = start_worker(tmp_path, redis, slow.port, BURG_SMTP_TIMEOUT="2",
-                              BURG_SMTP_TOTAL_SECONDS="12", BURG_NOTIFY_LEASE_SECONDS="20",
+        worker = start_worker(tmp_path, redis, slow.port, BURG_NOTIFY_SMTP_TIMEOUT="2",
+                              BURG_NOTIFY_SMTP_TOTAL_SECONDS="12", BURG_NOTIFY_LEASE_SECONDS="20",
                               BURG_NOTIFY_RETRY_SECONDS="5", BURG_VISIBILITY_TIMEOUT="10")
         try:
             send_reply(redis)
