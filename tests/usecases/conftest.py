@@ -7,10 +7,10 @@ each: `wire` builds, per test, what `shared/runtime.py` builds for a running ser
 everything that talks to another process:
 
 - a real database of its own, a SQLite file in the test's tmp_path, its tables made from the
-  service's metadata. SQLite in the PostgreSQL pass too: a database per test costs over half a
-  second on a PostgreSQL server (the layer took 50 s there, a few seconds on SQLite), and what differs
-  between the two (upserts, locking) is checked on both by `tests/shared/`, the services'
-  own in-process tests and the stack tests;
+  service's metadata. SQLite in the PostgreSQL pass too: a database per test costs over half
+  a second on a PostgreSQL server (the layer took 50 s there, a few seconds on SQLite), and
+  what differs between the two (upserts, locking) is checked on both by `tests/shared/`,
+  the services' own in-process tests and the stack tests;
 - the session factory of `shared/db.py`;
 - an `Outbox` whose relay is never started: `relay_after_commit` is not called and no sweep
   runs, so an event is a row in the `outbox` table and nothing more. Its Celery app is a bare
