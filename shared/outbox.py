@@ -34,8 +34,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.confirmations import SENT_AT, Confirmations
-from shared.db import UtcDateTime, after_commit, on_fork
+from shared.db import UtcDateTime, after_commit
 from shared.events import EVENT_TYPES, Envelope, Event, consumers, utcnow
+from shared.forks import on_fork
 from shared.observability import EVENTS, REQUEST_ID
 
 log = logging.getLogger(__name__)
