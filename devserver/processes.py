@@ -26,6 +26,12 @@ def service_url(settings: Settings, service: str) -> str:
     return url
 
 
+def _api(service: str) -> str:
+    if service in ("posts",):
+        return f"services.{service}.api:main --factory"
+    return f"services.{service}.api:app"
+
+
 def commands(settings: DevSettings) -> dict[str, str]:
     """Process name → shell command, for honcho: an API and a worker per service, the web
     frontend, the sink. uvicorn's X-Forwarded-For handling is off (it trusts loopback, which
@@ -36,7 +42,7 @@ def commands(settings: DevSettings) -> dict[str, str]:
         port = urlsplit(service_url(settings, service)).port
         processes = settings.comments_api_processes if service == "comments" else 1
         procs[f"{service}-api"] = (
-            f"{python} -m uvicorn services.{service}.api:app --host 127.0.0.1 --port {port}"
+            f"{python} -m uvicorn {_api(service)} --host 127.0.0.1 --port {port}"
             f" --no-access-log --no-proxy-headers --workers {processes}")
         procs[f"{service}-worker"] = (
             f"{python} -m celery -A services.{service}.worker worker -Q {service}"
