@@ -27,7 +27,7 @@ def service_url(settings: Settings, service: str) -> str:
 
 
 def _api(service: str) -> str:
-    if service in ("posts", "comments", "notify"):
+    if service in ("posts", "comments", "notify", "feeds"):
         return f"services.{service}.api:main --factory"
     return f"services.{service}.api:app"
 
