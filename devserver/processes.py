@@ -26,12 +26,6 @@ def service_url(settings: Settings, service: str) -> str:
     return url
 
 
-def _api(service: str) -> str:
-    if service in ("posts", "comments", "notify", "feeds"):
-        return f"services.{service}.api:main --factory"
-    return f"services.{service}.api:app"
-
-
 def commands(settings: DevSettings) -> dict[str, str]:
     """Process name → shell command, for honcho: an API and a worker per service, the web
     frontend, the sink. uvicorn's X-Forwarded-For handling is off (it trusts loopback, which
@@ -42,7 +36,8 @@ def commands(settings: DevSettings) -> dict[str, str]:
         port = urlsplit(service_url(settings, service)).port
         processes = settings.comments_api_processes if service == "comments" else 1
         procs[f"{service}-api"] = (
-            f"{python} -m uvicorn {_api(service)} --host 127.0.0.1 --port {port}"
+            f"{python} -m uvicorn services.{service}.api:main --factory --host 127.0.0.1"
+            f" --port {port}"
             f" --no-access-log --no-proxy-headers --workers {processes}")
         procs[f"{service}-worker"] = (
             f"{python} -m celery -A services.{service}.worker worker -Q {service}"
@@ -55,7 +50,7 @@ def commands(settings: DevSettings) -> dict[str, str]:
             f"{python} -m celery -A services.feeds.websub_worker worker -Q feeds-websub"
             " -n feeds-websub@%h -P threads --concurrency 8 --loglevel INFO"
             " --without-gossip --without-mingle --without-heartbeat")
-    procs["web"] = (f"{python} -m uvicorn services.web.app:app --host 127.0.0.1"
+    procs["web"] = (f"{python} -m uvicorn services.web.app:create_app --factory --host 127.0.0.1"
                     f" --port {urlsplit(settings.site_url).port} --no-access-log --no-proxy-headers"
                     f" --workers {settings.web_processes}")
     maildir = shlex.quote(str((settings.data_dir / "mail").resolve()))

@@ -154,10 +154,3 @@ def service_app(service: Wired, *, title: str, description: str,
 
     return app
 
-
-def create_app(*, title: str, description: str, max_body_bytes: int | None,
-               runtime: "Runtime") -> FastAPI:
-    """The app of a service still wired on import (going: see `service_app`)."""
-    from types import SimpleNamespace
-    return service_app(SimpleNamespace(runtime=runtime), title=title, description=description,
-                       max_body_bytes=max_body_bytes)

@@ -4,6 +4,7 @@ into a `Service`. A function, not an import: its API's factory, its worker, its 
 call it, with settings (and a clock) of their own if they like."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,10 @@ class Service:
     tokens: Tokens
     deliveries: Deliveries
     sender: Sender
+    # Called with the keys of the e-mail a commit queued. A task never sends (see
+    # `sender.py`): where the sender runs in the same process (a worker with a thread pool),
+    # this wakes it; a test may send there and then instead.
+    on_queued: Callable[[list[str]], object]
 
 
 def bootstrap(settings: NotifySettings | None = None, *, clock: Clock = utcnow,
@@ -47,8 +52,7 @@ def bootstrap(settings: NotifySettings | None = None, *, clock: Clock = utcnow,
                             clock=clock)
     sender = Sender(deliveries, threads=settings.send_threads,
                     poll_seconds=settings.send_poll_seconds)
-    # A task never sends (see `sender.py`); where the sender runs in the same process (a
-    # worker with a thread pool), a commit that queued e-mail wakes it.
-    after_commit(runtime.sessions, QUEUED, lambda _keys: sender.wake())
-    return Service(settings=settings, runtime=runtime, tokens=tokens, deliveries=deliveries,
-                   sender=sender)
+    service = Service(settings=settings, runtime=runtime, tokens=tokens, deliveries=deliveries,
+                      sender=sender, on_queued=lambda _keys: sender.wake())
+    after_commit(runtime.sessions, QUEUED, lambda keys: service.on_queued(keys))
+    return service

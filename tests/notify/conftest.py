@@ -16,10 +16,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.orm import sessionmaker
 
 from services.notify.bootstrap import bootstrap
-from services.notify.delivery import QUEUED, Deliveries
+from services.notify.delivery import Deliveries
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
-from shared.db import after_commit
 from shared.embedded_redis import free_port
 from shared.events import Event, SubscriptionRequested
 from shared.sealing import key_list, new_private_key, public_key_of, seal
@@ -136,14 +135,14 @@ def make_notify(tmp_path: Path, smtp_port: int, redis_url: str, **settings: Any)
     and a commit that queues e-mail sends it there and then (its worker's sending threads
     would, a moment later). Redis is only pinged: notify in process emits no events."""
     clock = Clock()
+    values = {"site_url": "https://burg.example", "smtp_port": smtp_port, "data_dir": tmp_path,
+              "retry_seconds": 0.2, "smtp_timeout": 5.0,
+              "private_keys": new_private_key()} | settings
     service = bootstrap(
         clock=clock, database_url=migrated("notify", database_url(tmp_path, "notify")),
-        redis_url=redis_url, site_url="https://burg.example", smtp_port=smtp_port,
-        data_dir=tmp_path, retry_seconds=0.2, smtp_timeout=5.0, private_keys=new_private_key(),
-        **settings)
+        redis_url=redis_url, **values)
     deliveries = service.deliveries
-    after_commit(service.runtime.sessions, QUEUED,
-                 lambda keys: [deliveries.deliver(key) for key in keys])
+    service.on_queued = lambda keys: [deliveries.deliver(key) for key in keys]
     return Notify(settings=service.settings, sessions=service.runtime.sessions,
                   tokens=service.tokens, deliveries=deliveries, clock=clock)
 
