@@ -156,10 +156,10 @@ async def _article_page(request: Request, site: Site, slug: str, *, cursor: str 
     held_back = (await site.apis.held_back(editor_token, found["id"])
                  if editor and editor_token and thread is not None else [])
     response = page(request, "article.html", status=status, article=found, thread=thread,
-                     me=me, editor=editor, held_back=held_back, csrf=site.csrf.token(request),
-                     refusal=refusal, form=form or {}, reply_to=reply_to,
-                     # This page of the thread, kept by its Reply links and moderation buttons.
-                     at_page={"cursor": cursor} if cursor else {"before": before} if before
-                     else {})
+                    me=me, editor=editor, held_back=held_back, csrf=site.csrf.token(request),
+                    refusal=refusal, form=form or {}, reply_to=reply_to,
+                    # This page of the thread, kept by its Reply links and moderation buttons.
+                    at_page={"cursor": cursor} if cursor else {"before": before} if before
+                    else {})
     return site.csrf.keep(request, response)
 
