@@ -37,7 +37,8 @@ def commands(settings: DevSettings) -> dict[str, str]:
         port = urlsplit(service_url(settings, service)).port
         processes = settings.comments_api_processes if service == "comments" else 1
         procs[f"{service}-api"] = (
-            f"{python} -m uvicorn services.{service}.api:app --host 127.0.0.1 --port {port}"
+            f"{python} -m uvicorn services.{service}.api:main --factory --host 127.0.0.1"
+            f" --port {port}"
             f" --no-access-log --no-proxy-headers --workers {processes}")
         procs[f"{service}-worker"] = (
             f"{python} -m celery -A services.{service}.worker worker -Q {service}"
@@ -50,7 +51,7 @@ def commands(settings: DevSettings) -> dict[str, str]:
             f"{python} -m celery -A services.feeds.websub_worker worker -Q feeds-websub"
             " -n feeds-websub@%h -P threads --concurrency 8 --loglevel INFO"
             " --without-gossip --without-mingle --without-heartbeat")
-    procs["web"] = (f"{python} -m uvicorn services.web.app:app --host 127.0.0.1"
+    procs["web"] = (f"{python} -m uvicorn services.web.app:create_app --factory --host 127.0.0.1"
                     f" --port {urlsplit(settings.site_url).port} --no-access-log --no-proxy-headers"
                     f" --workers {settings.web_processes}")
     maildir = shlex.quote(str((settings.data_dir / "mail").resolve()))

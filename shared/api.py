@@ -4,7 +4,7 @@ paging cursors."""
 import base64
 import binascii
 import logging
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from fastapi import FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,7 +43,7 @@ def position_of(cursor: str) -> str:
         return ""
 
 
-# The body of every 422 (see `_invalid` in create_app), as the OpenAPI documents show it.
+# The body of every 422 (see `_invalid` in service_app), as the OpenAPI documents show it.
 VALIDATION_ERROR: dict[str, Any] = {
     "title": "HTTPValidationError", "type": "object", "required": ["detail"],
     "properties": {
@@ -58,7 +58,7 @@ class ObservedApp(FastAPI):
     answer an oversized Content-Length with a JSON 413 before anything else (FastAPI's own
     `max_body_size`, inside it, still stops bodies sent without a length)."""
 
-    observed: tuple[str, bool] | None = None  # (service, access log) once create_app set it
+    observed: tuple[str, bool] | None = None  # (service, access log) once service_app set it
     # BURG_TRUSTED_PROXIES: whose X-Forwarded-For names the client (shared/proxies.py).
     trusted_proxies: str = ""
 
@@ -70,13 +70,23 @@ class ObservedApp(FastAPI):
         return TrustedProxies(observed, self.trusted_proxies) if self.trusted_proxies else observed
 
 
-def create_app(*, title: str, description: str, max_body_bytes: int | None,
-               runtime: "Runtime") -> FastAPI:
-    """A FastAPI app whose errors are JSON `{"detail": …}`, whose request bodies are capped at
-    `max_body_bytes` (413; None for an app that reads no bodies), which gives every request an
-    id and counts it, and which answers `/healthz` (the process is up), `/readyz` (its
+class Wired(Protocol):
+    """A service as its `bootstrap()` returns it: at least its runtime."""
+
+    runtime: "Runtime"
+
+
+def service_app(service: Wired, *, title: str, description: str,
+                max_body_bytes: int | None) -> FastAPI:
+    """The FastAPI app of `service`, kept in `app.state.service` where its routes'
+    dependencies find it (never a module's global: each app may have a service of its own).
+    Its errors are JSON `{"detail": …}`, its request bodies are capped at `max_body_bytes`
+    (413; None for an app that reads no bodies), every request gets an id and is counted, and
+    it answers `/healthz` (the process is up), `/readyz` (its
     database and Redis answer) and `/metrics` (Prometheus)."""
+    runtime = service.runtime
     app = ObservedApp(title=title, description=description, max_body_size=max_body_bytes)
+    app.state.service = service
     app.observed = (runtime.name, runtime.settings.access_log)
     app.trusted_proxies = runtime.settings.trusted_proxies
     metrics = metrics_page(runtime.name, runtime.outbox.backlog,
@@ -143,3 +153,4 @@ def create_app(*, title: str, description: str, max_body_bytes: int | None,
         return Response(body, media_type=content_type)
 
     return app
+

@@ -5,7 +5,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 from celery import Celery
@@ -25,6 +25,8 @@ from shared.observability import configure_logging, serve_metrics
 from shared.outbox import Outbox, outbox_table
 from shared.redelivery import redeliver
 from shared.settings import ServiceSettings
+
+S = TypeVar("S", bound=ServiceSettings)
 
 
 @dataclass
@@ -80,6 +82,14 @@ class Runtime:
         worker_process_init.connect(lambda **_: self.engine.dispose(close=False), weak=False)
         if port := self.settings.worker_metrics_port:
             worker_init.connect(lambda **_: serve_metrics(port), weak=False)
+
+
+def overridden(kind: type[S], settings: S | None, overrides: dict[str, Any]) -> S:
+    """`settings` (else read from the environment) with `overrides` by field name, validated
+    as the environment's would be: what a service's `bootstrap(**overrides)` runs with."""
+    if settings is None:
+        return kind(**overrides)
+    return type(settings)(**(settings.model_dump() | overrides)) if overrides else settings
 
 
 def with_event_tables(metadata: MetaData) -> MetaData:

@@ -1,25 +1,30 @@
-"""The comments API, under `/api/comments`: threads, posting, own edits, moderation."""
+"""The comments API, under `/api/comments`: threads, posting, own edits, moderation.
+
+`uvicorn --factory services.comments.api:main` serves it; `create_app(service)` builds it for
+a service wired by whoever calls it (a test, with settings of its own)."""
 
 import logging
 from typing import Annotated
 
 import redis
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from kombu.exceptions import OperationalError as BrokerError
 from starlette.concurrency import run_in_threadpool
 
 from services.comments import identity, moderation, posting, threads
-from services.comments.bootstrap import pages, runtime, settings
+from services.comments.bootstrap import Service, bootstrap
 from services.comments.deps import (
     BearerDep,
     CommenterTokenDep,
     EditorDep,
+    OutboxDep,
+    ServiceDep,
     SessionDep,
+    SettingsDep,
     ViewerDep,
     get_viewer,
 )
-from services.comments.limits import PostingLimits
 from services.comments.models import (
     CommentCreate,
     CommentEdit,
@@ -33,33 +38,32 @@ from services.comments.models import (
     PreviewPublic,
     ThreadPublic,
 )
-from shared.api import MAX_ID, Id, create_app
+from shared.api import MAX_ID, Id, service_app
 from shared.http import not_modified
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/comments")
-outbox = runtime.outbox
 # `?article_id=`: the moderation lists of one article.
 OneArticle = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 PageLimit = Annotated[int, Query(ge=1, le=500)]  # comments in a page of a thread
 # A cursor names a comment's path (at most 400 characters, 536 in base64): a longer one is
 # refused before anything decodes it (threads.py checks the rest: a place in that thread).
 Cursor = Annotated[str | None, Query(max_length=540)]
-limits = PostingLimits(runtime.celery.conf.broker_url, settings)
 
 
 @router.post("/articles/{article_id}/comments", response_model=CommentPosted, status_code=201)
 async def post_comment(article_id: Id, data: CommentCreate, request: Request,
-                       token: CommenterTokenDep = None) -> CommentPosted:
+                       service: ServiceDep, token: CommenterTokenDep = None) -> CommentPosted:
     """Post a comment or a reply; a first-time commenter gets their commenter token back.
     Over a rate limit, 429 with Retry-After (the use case's TooMany, as every refusal)."""
     client = request.client.host if request.client else "unknown"
 
     def post() -> CommentPosted:
-        with runtime.sessions() as session:
+        with service.runtime.sessions() as session:
             comment, new_token = posting.post_comment(
-                session=session, outbox=outbox, settings=settings, article_id=article_id,
-                data=data, token=token, limits=limits, client=client)
+                session=session, outbox=service.runtime.outbox, settings=service.settings,
+                article_id=article_id, data=data, token=token, limits=service.limits,
+                client=client)
         return CommentPosted(comment=CommentPublic.model_validate(comment),
                              commenter_token=new_token)
 
@@ -70,25 +74,25 @@ async def post_comment(article_id: Id, data: CommentCreate, request: Request,
 
 
 @router.get("/articles/{article_id}/comments", response_model=ThreadPublic)
-async def get_thread(article_id: Id, request: Request, token: CommenterTokenDep = None,
-                     cursor: Cursor = None, before: Cursor = None,
-                     limit: PageLimit = 100) -> Response:
+async def get_thread(article_id: Id, request: Request, service: ServiceDep,
+                     token: CommenterTokenDep = None, cursor: Cursor = None,
+                     before: Cursor = None, limit: PageLimit = 100) -> Response:
     """A page of an article's comments in thread order, the count, and whether it is open;
     pass `next_cursor` back as `cursor` for the next page, `previous_cursor` as `before` for
     the one before. A removed comment with shown replies is a placeholder (`removed`).
     Answers 304 to a matching If-None-Match."""
     # Only under pre-moderation can a commenter see more than anyone (their waiting comments).
-    personal = bool(token) and settings.premoderation
+    personal = bool(token) and service.settings.premoderation
 
     def build() -> tuple[bytes, float | None]:
-        with runtime.sessions() as session:
+        with service.runtime.sessions() as session:
             viewer = get_viewer(session, token) if personal else None
             thread = threads.get_thread(session=session, article_id=article_id,
                                         viewer=viewer, cursor=cursor, before=before,
                                         limit=limit)
         return thread.model_dump_json().encode(), threads.seconds_until(thread.closes_at)
 
-    page = await pages.get((cursor, before, limit), article_id, build, shared=not personal)
+    page = await service.pages.get((cursor, before, limit), article_id, build, shared=not personal)
     headers = {"ETag": page.etag, "Cache-Control": "no-cache"}
     if not_modified(request, page.etag):
         return Response(status_code=304, headers=headers)
@@ -102,7 +106,8 @@ def get_comment(comment_id: Id, session: SessionDep, viewer: ViewerDep):
 
 
 @router.get("/comments/{comment_id}/place", response_model=CommentPlace)
-def place(comment_id: Id, session: SessionDep, viewer: ViewerDep, limit: PageLimit = 100):
+def place(comment_id: Id, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+          limit: PageLimit = 100):
     """Which page of the thread (read with this `limit`) holds the comment: the `cursor` that
     opens it, None for the first; 404 for a comment the thread does not show."""
     # The pages the thread route shows this reader: their own only under pre-moderation.
@@ -111,16 +116,16 @@ def place(comment_id: Id, session: SessionDep, viewer: ViewerDep, limit: PageLim
 
 
 @router.patch("/comments/{comment_id}", response_model=CommentPublic)
-def edit_comment(comment_id: Id, data: CommentEdit, session: SessionDep,
-                 token: CommenterTokenDep = None):
+def edit_comment(comment_id: Id, data: CommentEdit, session: SessionDep, outbox: OutboxDep,
+                 settings: SettingsDep, token: CommenterTokenDep = None):
     """Its author changes a comment's text, within the edit window."""
     return posting.edit_own(session=session, outbox=outbox, settings=settings,
                             comment_id=comment_id, token=token, data=data)
 
 
 @router.delete("/comments/{comment_id}", status_code=204)
-def delete_comment(comment_id: Id, session: SessionDep, credentials: BearerDep,
-                   token: CommenterTokenDep = None) -> Response:
+def delete_comment(comment_id: Id, session: SessionDep, outbox: OutboxDep, settings: SettingsDep,
+                   credentials: BearerDep, token: CommenterTokenDep = None) -> Response:
     """Delete a comment: its author within the edit window, or an editor at any time."""
     if credentials is not None:
         moderation.authenticate_editor(session=session, token=credentials.credentials)
@@ -144,19 +149,19 @@ def me(session: SessionDep, token: CommenterTokenDep = None):
 
 
 @router.post("/comments/{comment_id}/hide", response_model=CommentPublic)
-def hide(comment_id: Id, session: SessionDep, _editor: EditorDep):
+def hide(comment_id: Id, session: SessionDep, outbox: OutboxDep, _editor: EditorDep):
     """Take a comment out of public view (editor only)."""
     return moderation.hide(session=session, outbox=outbox, comment_id=comment_id)
 
 
 @router.post("/comments/{comment_id}/restore", response_model=CommentPublic)
-def restore(comment_id: Id, session: SessionDep, _editor: EditorDep):
+def restore(comment_id: Id, session: SessionDep, outbox: OutboxDep, _editor: EditorDep):
     """Show a hidden comment again (editor only)."""
     return moderation.restore(session=session, outbox=outbox, comment_id=comment_id)
 
 
 @router.post("/comments/{comment_id}/approve", response_model=CommentPublic)
-def approve(comment_id: Id, session: SessionDep, _editor: EditorDep):
+def approve(comment_id: Id, session: SessionDep, outbox: OutboxDep, _editor: EditorDep):
     """Make a comment that waits for approval public (editor only)."""
     return moderation.approve(session=session, outbox=outbox, comment_id=comment_id)
 
@@ -190,13 +195,22 @@ def unban(nic: NicPath, session: SessionDep, _editor: EditorDep) -> Response:
     return Response(status_code=204)
 
 
-app = create_app(title="Burg comments", description="Threaded comments under articles.",
-                 max_body_bytes=settings.max_body_bytes, runtime=runtime)
-app.include_router(router)
+def create_app(service: Service) -> FastAPI:
+    """The comments API of `service` (its routes find it through `deps.ServiceDep`)."""
+    app = service_app(service, title="Burg comments",
+                      description="Threaded comments under articles.",
+                      max_body_bytes=service.settings.max_body_bytes)
+    app.include_router(router)
+    app.add_exception_handler(redis.RedisError, _redis_away)
+    app.add_exception_handler(BrokerError, _redis_away)
+    return app
 
 
-@app.exception_handler(redis.RedisError)
-@app.exception_handler(BrokerError)
+def main() -> FastAPI:
+    """The app as uvicorn's `--factory` makes it: the service on the environment's settings."""
+    return create_app(bootstrap())
+
+
 async def _redis_away(_request: Request, exc: Exception) -> JSONResponse:
     # The routes do without Redis (limits fail open, events wait in the outbox, pages are
     # built without their cache): should a use of it slip through, a retry, never a 500.

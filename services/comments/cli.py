@@ -2,8 +2,8 @@
 
 import sys
 
-from services.comments.bootstrap import runtime
+from services.comments.bootstrap import bootstrap
 from shared.cli import run_cli
 
 if __name__ == "__main__":
-    sys.exit(run_cli(runtime))
+    sys.exit(run_cli(bootstrap().runtime))

@@ -1,20 +1,44 @@
-"""FastAPI dependencies of the comments API: a session, the commenter token, the editor."""
+"""FastAPI dependencies of the comments API: the service its app was made for (its settings,
+its outbox), a session, the commenter token, the editor."""
 
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from services.comments import identity
-from services.comments.bootstrap import runtime
+from services.comments.bootstrap import Service
 from services.comments.models import Commenter, EditorReplica
 from services.comments.moderation import authenticate_editor
+from services.comments.settings import CommentsSettings
+from shared.outbox import Outbox
 
 
-def get_session() -> Iterator[Session]:
-    with runtime.sessions() as session:
+# Async, these take no trip to a worker thread: they only read what `create_app` was given.
+async def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+async def get_settings(service: ServiceDep) -> CommentsSettings:
+    return service.settings
+
+
+async def get_outbox(service: ServiceDep) -> Outbox:
+    return service.runtime.outbox
+
+
+SettingsDep = Annotated[CommentsSettings, Depends(get_settings)]
+OutboxDep = Annotated[Outbox, Depends(get_outbox)]
+
+
+def get_session(service: ServiceDep) -> Iterator[Session]:
+    with service.runtime.sessions() as session:
         yield session
 
 

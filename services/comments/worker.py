@@ -1,8 +1,10 @@
-"""The comments worker: `celery -A services.comments.worker worker -Q comments`."""
+"""The comments worker: `celery -A services.comments.worker worker -Q comments`. An entry
+point: importing it wires the service (Celery needs the module's `app`)."""
 
-from services.comments.bootstrap import runtime
+from services.comments.bootstrap import bootstrap
 from services.comments.tasks import HANDLERS
 
+runtime = bootstrap().runtime
 runtime.consume(HANDLERS)
 runtime.start_worker_duties()
 app = runtime.celery

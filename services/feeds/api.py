@@ -1,21 +1,34 @@
 """The feeds API, under `/feeds`: stored documents served as a lookup (gzipped when the client
-accepts it), with ETag and 304, and an index of every feed."""
+accepts it), with ETag and 304, and an index of every feed.
+
+`uvicorn --factory services.feeds.api:main` serves it; `create_app(service)` builds it for a
+service wired by whoever calls it."""
 
 import gzip
 import json
 import re
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from pydantic import BaseModel
 
 from services.feeds import documents, serving
-from services.feeds.bootstrap import runtime, settings
+from services.feeds.bootstrap import Service, bootstrap
 from services.feeds.render import feed_url
-from shared.api import create_app
+from shared.api import service_app
 from shared.http import not_modified, strong_etag
 
 router = APIRouter(prefix="/feeds")
 INDEX_CACHE_CONTROL = "public, no-cache"  # built per request: revalidate (304) every time
+
+
+async def get_service(request: Request) -> Service:
+    """The service `create_app` was given (async: no trip to a worker thread for it)."""
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
 
 
 class FeedIndex(BaseModel):
@@ -27,14 +40,15 @@ class FeedIndex(BaseModel):
 @router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
 @router.api_route("/index.json", methods=["GET", "HEAD"],
                   responses={200: {"model": FeedIndex}, 304: {"description": "not modified"}})
-def index(request: Request) -> Response:
+def index(request: Request, service: ServiceDep) -> Response:
     """Every feed: its title and the URL of each of its formats (RSS, Atom, JSON Feed)."""
-    with runtime.sessions() as session:
+    with service.runtime.sessions() as session:
         paths = documents.list_documents(session=session)
     feeds: dict[str, dict[str, str]] = {}
     for path, title in paths:
         stem, _, fmt = path.rpartition(".")
-        feeds.setdefault(stem, {"title": title, "path": stem})[fmt] = feed_url(settings, path)
+        url = feed_url(service.settings, path)
+        feeds.setdefault(stem, {"title": title, "path": stem})[fmt] = url
     listing = {"feeds": [feeds[stem] for stem in sorted(feeds, key=_natural)]}
     body = json.dumps(listing, ensure_ascii=False, separators=(",", ":")).encode()
     etag, headers = strong_etag(body), {"Cache-Control": INDEX_CACHE_CONTROL, "Vary": serving.VARY}
@@ -55,10 +69,15 @@ def _natural(stem: str) -> list[tuple[int, int | str]]:
 
 
 @router.api_route("/{path:path}", methods=["GET", "HEAD"])
-async def get_feed(path: str, request: Request) -> Response:
+async def get_feed(path: str, request: Request, service: ServiceDep) -> Response:
     """A feed document (e.g. `categories/<slug>.rss`, `site.atom`, `comments.json`), gzipped
     if the client accepts it, or 304 if the client's copy is current."""
-    copy = await serving.current(path, _load)
+
+    def load(path: str, copy: serving.Copy | None, started: float) -> serving.Copy:
+        with service.runtime.sessions() as session:
+            return serving.read(session, path, copy, started)
+
+    copy = await serving.current(path, load)
     variant = (copy.gzipped if serving.accepts_gzip(request.headers.get("accept-encoding", ""))
                else copy.plain)
     if not_modified(request, variant.etag, copy.last_modified):
@@ -66,13 +85,17 @@ async def get_feed(path: str, request: Request) -> Response:
     return Response(variant.body, headers=variant.headers)
 
 
-def _load(path: str, copy: serving.Copy | None, started: float) -> serving.Copy:
-    with runtime.sessions() as session:
-        return serving.read(session, path, copy, started)
+def create_app(service: Service) -> FastAPI:
+    """The feeds API of `service` (its routes find it through `ServiceDep`)."""
+    # No request bodies here, so no body limit to check on every GET.
+    app = service_app(service, title="Burg feeds",
+                      description="RSS, Atom and JSON feeds of categories, the site and "
+                                  "comments.",
+                      max_body_bytes=None)
+    app.include_router(router)
+    return app
 
 
-# No request bodies here, so no body limit to check on every GET.
-app = create_app(title="Burg feeds",
-                 description="RSS, Atom and JSON feeds of categories, the site and comments.",
-                 max_body_bytes=None, runtime=runtime)
-app.include_router(router)
+def main() -> FastAPI:
+    """The app as uvicorn's `--factory` makes it: the service on the environment's settings."""
+    return create_app(bootstrap())

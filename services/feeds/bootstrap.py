@@ -1,5 +1,10 @@
-"""The feeds service's composition root: settings, database, Celery, outbox, inbox, the
-coalesced renders and the WebSub pings."""
+"""The feeds service's composition root: `bootstrap()` wires settings, database, Celery,
+outbox, inbox, the coalesced renders and the WebSub pings into a `Service`. A function, not an
+import: its API's factory, its workers, its CLI and tests call it, with settings of their own
+if they like."""
+
+from dataclasses import dataclass
+from typing import Any
 
 from services.feeds.documents import STORED_ANEW
 from services.feeds.migrate import MIGRATIONS
@@ -8,16 +13,33 @@ from services.feeds.settings import FeedsSettings
 from services.feeds.stale import StaleRenders
 from services.feeds.websub import Pings
 from shared.db import after_commit
-from shared.runtime import build_runtime
+from shared.runtime import Runtime, build_runtime, overridden
 
-settings = FeedsSettings()
-runtime = build_runtime(settings, FeedsTable.metadata, MIGRATIONS)
-renders = StaleRenders(celery=runtime.celery, sessions=runtime.sessions,
-                       redis_url=runtime.celery.conf.broker_url, flag="burg:feeds:render-queued",
-                       attempts=settings.render_attempts)
-# The ping task and its queue exist even with no hub, so that the pinger starts (idle) anyway.
-pings = Pings(celery=runtime.celery, hub=settings.websub_hub, timeout=settings.websub_timeout,
-              retry_ceiling=settings.visibility_timeout / 4)
-if settings.websub_hub:
-    # Queued once the render has committed; a broker that is away costs these pings only.
-    after_commit(runtime.sessions, STORED_ANEW, pings.schedule)
+
+@dataclass
+class Service:
+    """The feeds service, wired: what its routes, workers and commands use."""
+
+    settings: FeedsSettings
+    runtime: Runtime
+    renders: StaleRenders
+    pings: Pings
+
+
+def bootstrap(settings: FeedsSettings | None = None, **overrides: Any) -> Service:
+    """The service on `settings` (else the environment's) with `overrides` set. It logs,
+    checks the schema and pings Redis: stops the process (SystemExit, one line) if the
+    database or Redis cannot be used."""
+    settings = overridden(FeedsSettings, settings, overrides)
+    runtime = build_runtime(settings, FeedsTable.metadata, MIGRATIONS)
+    renders = StaleRenders(celery=runtime.celery, sessions=runtime.sessions,
+                           redis_url=runtime.celery.conf.broker_url,
+                           flag="burg:feeds:render-queued", attempts=settings.render_attempts)
+    # The ping task and its queue exist even with no hub, so that the pinger starts (idle)
+    # anyway.
+    pings = Pings(celery=runtime.celery, hub=settings.websub_hub, timeout=settings.websub_timeout,
+                  retry_ceiling=settings.visibility_timeout / 4)
+    if settings.websub_hub:
+        # Queued once the render has committed; a broker that is away costs these pings only.
+        after_commit(runtime.sessions, STORED_ANEW, pings.schedule)
+    return Service(settings=settings, runtime=runtime, renders=renders, pings=pings)

@@ -6,14 +6,16 @@ import argparse
 import sys
 
 from services.feeds import failures, stale
-from services.feeds.bootstrap import renders, runtime, settings
+from services.feeds.bootstrap import Service, bootstrap
 from services.feeds.rebuild import rebuild
-from services.feeds.tasks import render
+from services.feeds.tasks import renderer
 from shared.cli import Command, run_cli
 from shared.errors import Invalid, NotFound
 
 
-def feed_commands(commands: argparse._SubParsersAction) -> dict[str, Command]:
+def feed_commands(service: Service, commands: argparse._SubParsersAction
+                  ) -> dict[str, Command]:
+    runtime, renders, settings = service.runtime, service.renders, service.settings
     commands.add_parser("rebuild", help="rebuild every feed from the posts and comments APIs")
     commands.add_parser("render-failures",
                         help="list the feeds set aside after failing to render")
@@ -24,7 +26,7 @@ def feed_commands(commands: argparse._SubParsersAction) -> dict[str, Command]:
 
     def rebuild_(_args: argparse.Namespace) -> None:
         with runtime.sessions() as session:
-            rebuild(session=session, renders=renders, render=render,
+            rebuild(session=session, renders=renders, render=renderer(settings),
                     posts_url=settings.posts_url.rstrip("/"),
                     comments_url=settings.comments_url.rstrip("/"),
                     say=lambda line: print(line, flush=True))
@@ -55,4 +57,5 @@ def feed_commands(commands: argparse._SubParsersAction) -> dict[str, Command]:
 
 
 if __name__ == "__main__":
-    sys.exit(run_cli(runtime, extra=feed_commands))
+    service = bootstrap()
+    sys.exit(run_cli(service.runtime, extra=lambda commands: feed_commands(service, commands)))

@@ -2,31 +2,36 @@
 documents it touches stale), and the task that renders stale documents."""
 
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from sqlmodel import Session
 
 from services.feeds import comment_feeds, feeding
-from services.feeds.bootstrap import renders, runtime, settings
+from services.feeds.bootstrap import Service
+from services.feeds.settings import FeedsSettings
 from services.feeds.stale import TASK
 from shared.inbox import Handler
 
 log = logging.getLogger(__name__)
 
-HANDLERS: dict[str, Handler] = {
-    "category.created": partial(feeding.on_category_changed, settings=settings),
-    "category.updated": partial(feeding.on_category_changed, settings=settings),
-    "article.published": partial(feeding.on_article_published, settings=settings),
-    "article.updated": partial(feeding.on_article_published, settings=settings),
-    "article.retracted": partial(feeding.on_article_retracted, settings=settings),
-    "comment.created": partial(comment_feeds.on_comment_public, settings=settings),
-    "comment.restored": partial(comment_feeds.on_comment_public, settings=settings),
-    "comment.edited": partial(comment_feeds.on_comment_edited, settings=settings),
-    "comment.removed": partial(comment_feeds.on_comment_removed, settings=settings),
-}
+
+def handlers(settings: FeedsSettings) -> dict[str, Handler]:
+    """Each event type's handler, for a service on `settings`."""
+    return {
+        "category.created": partial(feeding.on_category_changed, settings=settings),
+        "category.updated": partial(feeding.on_category_changed, settings=settings),
+        "article.published": partial(feeding.on_article_published, settings=settings),
+        "article.updated": partial(feeding.on_article_published, settings=settings),
+        "article.retracted": partial(feeding.on_article_retracted, settings=settings),
+        "comment.created": partial(comment_feeds.on_comment_public, settings=settings),
+        "comment.restored": partial(comment_feeds.on_comment_public, settings=settings),
+        "comment.edited": partial(comment_feeds.on_comment_edited, settings=settings),
+        "comment.removed": partial(comment_feeds.on_comment_removed, settings=settings),
+    }
 
 
-def render(session: Session, key: str) -> None:
+def render(session: Session, key: str, settings: FeedsSettings) -> None:
     """Render the document(s) a stale key names."""
     kind, _, name = key.partition(":")
     if kind == "site":
@@ -41,11 +46,21 @@ def render(session: Session, key: str) -> None:
         log.warning("feeds: no document is called %r", key)
 
 
-@runtime.celery.task(name=TASK, acks_late=True)
-def render_stale(waiting: str = "") -> int:
-    """Render every stale document once (after the events queued meanwhile, in a burst);
-    `waiting`: this is the one task that waited for a round under way to end."""
-    renders.stop_waiting(waiting)
-    if renders.defer_behind_queue():
-        return 0
-    return renders.render_all(render)
+def renderer(settings: FeedsSettings) -> Callable[[Session, str], None]:
+    """`render` for a service on `settings`; it looks `render` up each time (a test worker
+    swaps in a slow one)."""
+    return lambda session, key: render(session, key, settings)
+
+
+def register_render_task(service: Service) -> None:
+    """The task that renders stale documents, on the service's Celery app (its worker's)."""
+    renders, draw = service.renders, renderer(service.settings)
+
+    @service.runtime.celery.task(name=TASK, acks_late=True)
+    def render_stale(waiting: str = "") -> int:
+        """Render every stale document once (after the events queued meanwhile, in a burst);
+        `waiting`: this is the one task that waited for a round under way to end."""
+        renders.stop_waiting(waiting)
+        if renders.defer_behind_queue():
+            return 0
+        return renders.render_all(draw)

@@ -1,7 +1,12 @@
-"""The notify service's composition root: settings, database, Celery, outbox, inbox, the
-link tokens, the deliveries and their sender (the worker's sending threads)."""
+"""The notify service's composition root: `bootstrap()` wires settings, database, Celery,
+outbox, inbox, the link tokens, the deliveries and their sender (the worker's sending threads)
+into a `Service`. A function, not an import: its API's factory, its worker, its CLI and tests
+call it, with settings (and a clock) of their own if they like."""
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from services.notify.delivery import QUEUED, Deliveries
 from services.notify.migrate import MIGRATIONS
@@ -10,20 +15,44 @@ from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
 from shared.db import after_commit
-from shared.runtime import build_runtime
+from shared.events import Clock, utcnow
+from shared.runtime import Runtime, build_runtime, overridden
 from shared.sealing import local_private_keys
 
-settings = NotifySettings()
-settings.private_keys = settings.private_keys or ",".join(local_private_keys(settings.data_dir))
-runtime = build_runtime(settings, NotifyTable.metadata, MIGRATIONS)
-if not settings.private_keys:
-    logging.getLogger(__name__).warning(
-        "no BURG_NOTIFY_PRIVATE_KEYS: requests for e-mail cannot be opened and will wait in "
-        "the dead letters")
-tokens = Tokens(settings)
-deliveries = Deliveries(settings=settings, sessions=runtime.sessions, tokens=tokens)
-sender = Sender(deliveries, threads=settings.send_threads,
-                poll_seconds=settings.send_poll_seconds)
-# A task never sends (see `sender.py`); where the sender runs in the same process (a worker
-# with a thread pool), a commit that queued e-mail wakes it.
-after_commit(runtime.sessions, QUEUED, lambda _keys: sender.wake())
+
+@dataclass
+class Service:
+    """The notify service, wired: what its routes, worker and commands use."""
+
+    settings: NotifySettings
+    runtime: Runtime
+    tokens: Tokens
+    deliveries: Deliveries
+    sender: Sender
+    # Called with the keys of the e-mail a commit queued. A task never sends (see
+    # `sender.py`): where the sender runs in the same process (a worker with a thread pool),
+    # this wakes it; a test may send there and then instead.
+    on_queued: Callable[[list[str]], object]
+
+
+def bootstrap(settings: NotifySettings | None = None, *, clock: Clock = utcnow,
+              **overrides: Any) -> Service:
+    """The service on `settings` (else the environment's) with `overrides` set; `clock` is
+    the deliveries' time (retries, leases, digests). It logs, checks the schema and pings
+    Redis: stops the process (SystemExit, one line) if the database or Redis cannot be used."""
+    settings = overridden(NotifySettings, settings, overrides)
+    settings.private_keys = settings.private_keys or ",".join(local_private_keys(settings.data_dir))
+    runtime = build_runtime(settings, NotifyTable.metadata, MIGRATIONS)
+    if not settings.private_keys:
+        logging.getLogger(__name__).warning(
+            "no BURG_NOTIFY_PRIVATE_KEYS: requests for e-mail cannot be opened and will wait "
+            "in the dead letters")
+    tokens = Tokens(settings)
+    deliveries = Deliveries(settings=settings, sessions=runtime.sessions, tokens=tokens,
+                            clock=clock)
+    sender = Sender(deliveries, threads=settings.send_threads,
+                    poll_seconds=settings.send_poll_seconds)
+    service = Service(settings=settings, runtime=runtime, tokens=tokens, deliveries=deliveries,
+                      sender=sender, on_queued=lambda _keys: sender.wake())
+    after_commit(runtime.sessions, QUEUED, lambda keys: service.on_queued(keys))
+    return service

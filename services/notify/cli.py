@@ -5,12 +5,14 @@ import argparse
 import sys
 
 from services.notify import inbound, subscriptions
-from services.notify.bootstrap import deliveries, runtime, tokens
+from services.notify.bootstrap import Service, bootstrap
 from services.notify.tokens import BadToken
 from shared.cli import Command, run_cli
 
 
-def send_commands(commands: argparse._SubParsersAction) -> dict[str, Command]:
+def send_commands(service: Service, commands: argparse._SubParsersAction
+                  ) -> dict[str, Command]:
+    deliveries = service.deliveries
     commands.add_parser("failed-sends", help="list e-mails that failed for good")
     retry = commands.add_parser("retry-sends", help="send failed e-mails again")
     retry.add_argument("keys", nargs="*", help="their keys (default: every failed e-mail)")
@@ -36,8 +38,8 @@ def send_commands(commands: argparse._SubParsersAction) -> dict[str, Command]:
             print("ignored: no unsubscribe token in the message")
             return
         try:
-            with runtime.sessions() as session:
-                address = subscriptions.unsubscribe(session, tokens, token)
+            with service.runtime.sessions() as session:
+                address = subscriptions.unsubscribe(session, service.tokens, token)
         except BadToken as exc:
             print(f"ignored: {exc.detail}")
             return
@@ -47,4 +49,5 @@ def send_commands(commands: argparse._SubParsersAction) -> dict[str, Command]:
 
 
 if __name__ == "__main__":
-    sys.exit(run_cli(runtime, extra=send_commands))
+    service = bootstrap()
+    sys.exit(run_cli(service.runtime, extra=lambda commands: send_commands(service, commands)))

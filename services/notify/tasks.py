@@ -3,12 +3,15 @@
 from functools import partial
 
 from services.notify import replies, subscriptions
-from services.notify.bootstrap import settings
+from services.notify.settings import NotifySettings
 from shared.inbox import Handler
 
-HANDLERS: dict[str, Handler] = {
-    "subscription.requested": partial(subscriptions.on_subscription_requested,
-                                      settings=settings),
-    "comment.created": partial(replies.on_comment_created, settings=settings),
-    "comment.removed": replies.on_comment_removed,
-}
+
+def handlers(settings: NotifySettings) -> dict[str, Handler]:
+    """Each event type's handler, for a service on `settings`."""
+    return {
+        "subscription.requested": partial(subscriptions.on_subscription_requested,
+                                          settings=settings),
+        "comment.created": partial(replies.on_comment_created, settings=settings),
+        "comment.removed": replies.on_comment_removed,
+    }

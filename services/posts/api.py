@@ -1,12 +1,15 @@
-"""The posts API, under `/api/posts`: editorial writes (editor token) and public reads."""
+"""The posts API, under `/api/posts`: editorial writes (editor token) and public reads.
+
+`uvicorn --factory services.posts.api:main` serves it; `create_app(service)` builds it for a
+service wired by whoever calls it (a test, with settings of its own)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
 
 from services.posts import articles, categories, reading
-from services.posts.bootstrap import runtime, settings
-from services.posts.deps import EditorDep, SessionDep
+from services.posts.bootstrap import Service, bootstrap
+from services.posts.deps import EditorDep, OutboxDep, SessionDep, SettingsDep
 from services.posts.models import (
     ArticleCreate,
     ArticleDraft,
@@ -20,7 +23,7 @@ from services.posts.models import (
     Preview,
     PreviewPublic,
 )
-from shared.api import SLUG, Id, create_app
+from shared.api import SLUG, Id, service_app
 from shared.http import json_with_etag
 from shared.markup import render
 
@@ -31,11 +34,11 @@ SlugPath = Annotated[str, Path(pattern=SLUG, max_length=120)]
 CategoryQuery = Annotated[str | None, Query(pattern=SLUG, max_length=120)]
 # A cursor is what this API handed out (about 50 characters); a longer one is none of them.
 Cursor = Annotated[str | None, Query(max_length=200)]
-outbox = runtime.outbox
 
 
 @router.post("/categories", response_model=CategoryPublic, status_code=201)
-def create_category(data: CategoryCreate, session: SessionDep, _editor: EditorDep):
+def create_category(data: CategoryCreate, session: SessionDep, outbox: OutboxDep,
+                    _editor: EditorDep):
     """Create a category (editor only); its slug comes from the name, 409 if taken."""
     return categories.create_category(session=session, outbox=outbox, data=data)
 
@@ -53,20 +56,23 @@ def get_category(slug: SlugPath, session: SessionDep):
 
 
 @router.patch("/categories/{slug}", response_model=CategoryPublic)
-def update_category(slug: SlugPath, data: CategoryUpdate, session: SessionDep, _editor: EditorDep):
+def update_category(slug: SlugPath, data: CategoryUpdate, session: SessionDep, outbox: OutboxDep,
+                    _editor: EditorDep):
     """Rename or describe a category (editor only); the slug stays."""
     return categories.update_category(session=session, outbox=outbox, slug=slug, data=data)
 
 
 @router.post("/articles", response_model=ArticleDraft, status_code=201)
-def create_article(data: ArticleCreate, session: SessionDep, editor: EditorDep):
+def create_article(data: ArticleCreate, session: SessionDep, settings: SettingsDep,
+                   editor: EditorDep):
     """Create a draft (editor only), posted by the editor's nic; a taken slug gets -2, -3…"""
     article = articles.create_article(session=session, data=data, editor=editor)
     return reading.to_draft(session, article, settings)
 
 
 @router.get("/articles", response_model=ArticlesPublic)
-def list_articles(session: SessionDep, category: CategoryQuery = None, cursor: Cursor = None,
+def list_articles(session: SessionDep, settings: SettingsDep, category: CategoryQuery = None,
+                  cursor: Cursor = None,
                   limit: int = Query(default=20, ge=1, le=100)):
     """Published articles, newest first, site-wide or of one category; pass `next_cursor`
     back as `cursor` for the next page."""
@@ -78,7 +84,8 @@ def list_articles(session: SessionDep, category: CategoryQuery = None, cursor: C
 
 @router.get("/articles/{slug}", response_model=ArticlePublic,
             responses={304: {"description": "the client's copy (If-None-Match) is current"}})
-def get_article(slug: SlugPath, session: SessionDep, request: Request) -> Response:
+def get_article(slug: SlugPath, session: SessionDep, settings: SettingsDep,
+                request: Request) -> Response:
     """A published article by its slug, with a strong ETag."""
     article = reading.get_published_article(session=session, slug=slug)
     return json_with_etag(request, reading.to_public(session, article, settings),
@@ -86,15 +93,16 @@ def get_article(slug: SlugPath, session: SessionDep, request: Request) -> Respon
 
 
 @router.get("/articles/by-id/{article_id}", response_model=ArticleDraft)
-def get_article_by_id(article_id: Id, session: SessionDep, _editor: EditorDep):
+def get_article_by_id(article_id: Id, session: SessionDep, settings: SettingsDep,
+                      _editor: EditorDep):
     """One article by id, drafts and retracted ones included, with its markup (editor only)."""
     article = reading.get_article(session=session, article_id=article_id)
     return reading.to_draft(session, article, settings)
 
 
 @router.patch("/articles/{article_id}", response_model=ArticleDraft)
-def edit_article(article_id: Id, data: ArticleUpdate, session: SessionDep,
-                 _editor: EditorDep):
+def edit_article(article_id: Id, data: ArticleUpdate, session: SessionDep, outbox: OutboxDep,
+                 settings: SettingsDep, _editor: EditorDep):
     """Change an article (editor only); a published one tells feeds and comments."""
     article = articles.edit_article(session=session, outbox=outbox, settings=settings,
                                     article_id=article_id, data=data)
@@ -102,7 +110,8 @@ def edit_article(article_id: Id, data: ArticleUpdate, session: SessionDep,
 
 
 @router.post("/articles/{article_id}/publish", response_model=ArticleDraft)
-def publish_article(article_id: Id, session: SessionDep, _editor: EditorDep):
+def publish_article(article_id: Id, session: SessionDep, outbox: OutboxDep, settings: SettingsDep,
+                    _editor: EditorDep):
     """Publish a draft (editor only); publishing again is no error and emits nothing."""
     article = articles.publish_article(session=session, outbox=outbox, settings=settings,
                                        article_id=article_id)
@@ -110,14 +119,16 @@ def publish_article(article_id: Id, session: SessionDep, _editor: EditorDep):
 
 
 @router.post("/articles/{article_id}/retract", response_model=ArticleDraft)
-def retract_article(article_id: Id, session: SessionDep, _editor: EditorDep):
+def retract_article(article_id: Id, session: SessionDep, outbox: OutboxDep, settings: SettingsDep,
+                    _editor: EditorDep):
     """Withdraw a published article from every public read and feed (editor only)."""
     article = articles.retract_article(session=session, outbox=outbox, article_id=article_id)
     return reading.to_draft(session, article, settings)
 
 
 @router.post("/articles/{article_id}/close-comments", response_model=ArticleDraft)
-def close_comments(article_id: Id, session: SessionDep, _editor: EditorDep):
+def close_comments(article_id: Id, session: SessionDep, outbox: OutboxDep, settings: SettingsDep,
+                   _editor: EditorDep):
     """Close the article's comments now (editor only)."""
     article = articles.close_comments(session=session, outbox=outbox, settings=settings,
                                       article_id=article_id)
@@ -125,7 +136,8 @@ def close_comments(article_id: Id, session: SessionDep, _editor: EditorDep):
 
 
 @router.post("/articles/{article_id}/reopen-comments", response_model=ArticleDraft)
-def reopen_comments(article_id: Id, session: SessionDep, _editor: EditorDep):
+def reopen_comments(article_id: Id, session: SessionDep, outbox: OutboxDep, settings: SettingsDep,
+                    _editor: EditorDep):
     """Open the article's comments again for the configured number of days (editor only)."""
     article = articles.reopen_comments(session=session, outbox=outbox, settings=settings,
                                        article_id=article_id)
@@ -144,6 +156,15 @@ def preview(data: Preview, _editor: EditorDep):
     return PreviewPublic(body_html=render(data.body, commentary=True))
 
 
-app = create_app(title="Burg posts", description="Categories, articles and their editors.",
-                 max_body_bytes=settings.max_body_bytes, runtime=runtime)
-app.include_router(router)
+def create_app(service: Service) -> FastAPI:
+    """The posts API of `service` (its routes find it through `deps.ServiceDep`)."""
+    app = service_app(service, title="Burg posts",
+                      description="Categories, articles and their editors.",
+                      max_body_bytes=service.settings.max_body_bytes)
+    app.include_router(router)
+    return app
+
+
+def main() -> FastAPI:
+    """The app as uvicorn's `--factory` makes it: the service on the environment's settings."""
+    return create_app(bootstrap())

@@ -3,12 +3,14 @@
 import argparse
 import sys
 
-from services.posts.bootstrap import runtime
+from services.posts.bootstrap import bootstrap
 from services.posts.editors import create_editor, revoke_editor
 from shared.cli import Command, run_cli
+from shared.runtime import Runtime
 
 
-def editor_commands(commands: argparse._SubParsersAction) -> dict[str, Command]:
+def editor_commands(runtime: Runtime, commands: argparse._SubParsersAction
+                    ) -> dict[str, Command]:
     create = commands.add_parser("create-editor", help="create an editor and print its token")
     create.add_argument("nic")
     create.add_argument("--rotate", action="store_true",
@@ -29,4 +31,5 @@ def editor_commands(commands: argparse._SubParsersAction) -> dict[str, Command]:
 
 
 if __name__ == "__main__":
-    sys.exit(run_cli(runtime, extra=editor_commands))
+    runtime = bootstrap().runtime
+    sys.exit(run_cli(runtime, extra=lambda commands: editor_commands(runtime, commands)))

@@ -78,7 +78,7 @@ def api_memory(stack: Stack) -> int:
     """Resident bytes of the comments API's uvicorn and its worker processes."""
     port = stack.urls["comments"].rsplit(":", 1)[1]
     started = [p for p in psutil.process_iter(["cmdline"])
-               if "services.comments.api:app" in " ".join(p.info["cmdline"] or [])
+               if "services.comments.api:main" in " ".join(p.info["cmdline"] or [])
                and f"--port {port}" in " ".join(p.info["cmdline"] or [])]
     assert started, "no comments API process"
     # uvicorn and its worker processes (and the shell honcho started it with).

@@ -11,21 +11,21 @@ from pathlib import Path
 from sqlmodel import Session
 
 from services.feeds import tasks, worker
+from services.feeds.settings import FeedsSettings
 
 SLOW = Path(os.environ["SLOW_RENDER_FILE"])
 log = logging.getLogger(__name__)
 _render = tasks.render
 
 
-def render(session: Session, key: str) -> None:
+def render(session: Session, key: str, settings: FeedsSettings) -> None:
     if SLOW.exists():
         log.warning("slow render: started %s", key)
         while SLOW.exists():
             time.sleep(0.05)
-    _render(session, key)
+    _render(session, key, settings)
 
 
-# Both callers look the name up when they run: the render task and the periodic round.
+# Both callers (the render task and the periodic round) look the name up when they run.
 tasks.render = render
-worker.render = render
 app = worker.app

@@ -146,8 +146,8 @@ def feeds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Feeds]:
     processes = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                   stderr=(folder / f"{name}.log").open("wb"))
                  for name, command in (
-        ("api", [sys.executable, "-m", "uvicorn", "services.feeds.api:app", "--host",
-                 "127.0.0.1", "--port", str(port), "--no-access-log"]),
+        ("api", [sys.executable, "-m", "uvicorn", "services.feeds.api:main", "--factory",
+                 "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]),
         ("worker", [*celery, "services.feeds.worker", "worker", "-Q", "feeds", "-n",
                     "feeds@%h", "--concurrency", "1", *quiet]),
         ("websub", [*celery, "services.feeds.websub_worker", "worker", "-Q", "feeds-websub",

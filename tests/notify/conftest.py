@@ -1,5 +1,6 @@
 """A real SMTP server (aiosmtpd) that records what it accepts and can be told to refuse or to
-stall, and the notify use cases wired to it and to a real SQLite file."""
+stall, and the notify service as its `bootstrap()` wires it, to that server and to a real
+database, sending each e-mail as its transaction commits."""
 
 import asyncio
 import threading
@@ -14,10 +15,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy.orm import sessionmaker
 
-from services.notify.delivery import QUEUED, Deliveries
+from services.notify.bootstrap import bootstrap
+from services.notify.delivery import Deliveries
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
-from shared.db import after_commit, make_engine, make_session_factory
 from shared.embedded_redis import free_port
 from shared.events import Event, SubscriptionRequested
 from shared.sealing import key_list, new_private_key, public_key_of, seal
@@ -109,7 +110,7 @@ def smtp() -> Iterator[SMTPServer]:
 
 @dataclass
 class Notify:
-    """The notify service's pieces, as its worker wires them, on a temporary database."""
+    """The notify service's pieces, as `bootstrap()` wires them, on a temporary database."""
 
     settings: NotifySettings
     sessions: sessionmaker[Any]
@@ -129,21 +130,23 @@ class Notify:
             session.commit()
 
 
-def make_notify(tmp_path: Path, smtp_port: int, **settings: Any) -> Notify:
-    engine = make_engine(migrated("notify", database_url(tmp_path, "notify")))
-    sessions = make_session_factory(engine)
-    values = {"site_url": "https://burg.example",
-              "smtp_port": smtp_port, "data_dir": tmp_path, "retry_seconds": 0.2,
-              "smtp_timeout": 5.0, "private_keys": new_private_key()} | settings
-    config = NotifySettings(**values)
-    tokens = Tokens(config)
+def make_notify(tmp_path: Path, smtp_port: int, redis_url: str, **settings: Any) -> Notify:
+    """notify's `bootstrap()` on a migrated database in `tmp_path`, with `settings` changed,
+    and a commit that queues e-mail sends it there and then (its worker's sending threads
+    would, a moment later). Redis is only pinged: notify in process emits no events."""
     clock = Clock()
-    deliveries = Deliveries(settings=config, sessions=sessions, tokens=tokens, clock=clock)
-    after_commit(sessions, QUEUED, lambda keys: [deliveries.deliver(key) for key in keys])
-    return Notify(settings=config, sessions=sessions, tokens=tokens, deliveries=deliveries,
-                  clock=clock)
+    values = {"site_url": "https://burg.example", "smtp_port": smtp_port, "data_dir": tmp_path,
+              "retry_seconds": 0.2, "smtp_timeout": 5.0,
+              "private_keys": new_private_key()} | settings
+    service = bootstrap(
+        clock=clock, database_url=migrated("notify", database_url(tmp_path, "notify")),
+        redis_url=redis_url, **values)
+    deliveries = service.deliveries
+    service.on_queued = lambda keys: [deliveries.deliver(key) for key in keys]
+    return Notify(settings=service.settings, sessions=service.runtime.sessions,
+                  tokens=service.tokens, deliveries=deliveries, clock=clock)
 
 
 @pytest.fixture
-def notify(tmp_path: Path, smtp: SMTPServer) -> Notify:
-    return make_notify(tmp_path, smtp.port)
+def notify(tmp_path: Path, smtp: SMTPServer, redis_url: str) -> Notify:
+    return make_notify(tmp_path, smtp.port, redis_url)

@@ -95,8 +95,8 @@ def test_smtp_down_then_back_sends_exactly_once(notify: Notify, smtp: SMTPServer
 
 
 def test_temporary_failures_back_off_exponentially_then_give_up(  # type: ignore[no-untyped-def]
-        tmp_path, smtp: SMTPServer) -> None:
-    notify = make_notify(tmp_path, smtp.port, retry_seconds=60, max_attempts=3)
+        tmp_path, smtp: SMTPServer, redis_url: str) -> None:
+    notify = make_notify(tmp_path, smtp.port, redis_url, retry_seconds=60, max_attempts=3)
     subscribe(notify)
     confirm(notify, smtp)
     smtp.stop()
@@ -172,8 +172,9 @@ def test_a_removed_comment_takes_back_its_waiting_email(
     assert replies_to(smtp) == []
 
 
-def test_over_the_hourly_limit_replies_fold_into_one_digest(tmp_path, smtp: SMTPServer) -> None:  # type: ignore[no-untyped-def]
-    notify = make_notify(tmp_path, smtp.port, max_per_window=2)  # an hour's window
+def test_over_the_hourly_limit_replies_fold_into_one_digest(  # type: ignore[no-untyped-def]
+        tmp_path, smtp: SMTPServer, redis_url: str) -> None:
+    notify = make_notify(tmp_path, smtp.port, redis_url, max_per_window=2)  # an hour's window
     subscribe(notify)
     confirm(notify, smtp)
     for comment_id in range(2, 8):
@@ -201,8 +202,8 @@ def test_over_the_hourly_limit_replies_fold_into_one_digest(tmp_path, smtp: SMTP
 
 
 def test_two_workers_mailing_one_address_at_once_keep_to_the_hourly_limit(
-        tmp_path, smtp: SMTPServer) -> None:  # type: ignore[no-untyped-def]
-    notify = make_notify(tmp_path, smtp.port, max_per_window=1)
+        tmp_path, smtp: SMTPServer, redis_url: str) -> None:  # type: ignore[no-untyped-def]
+    notify = make_notify(tmp_path, smtp.port, redis_url, max_per_window=1)
     subscribe(notify)
     confirm(notify, smtp)
 
@@ -256,8 +257,8 @@ def test_an_email_that_cannot_be_built_fails_once_instead_of_looping(
 
 
 def test_a_sender_whose_lease_ran_out_cannot_overwrite_the_next_ones_record(
-        tmp_path, smtp: SMTPServer) -> None:  # type: ignore[no-untyped-def]
-    notify = make_notify(tmp_path, smtp.port, lease_seconds=30)
+        tmp_path, smtp: SMTPServer, redis_url: str) -> None:  # type: ignore[no-untyped-def]
+    notify = make_notify(tmp_path, smtp.port, redis_url, lease_seconds=30)
     subscribe(notify)
     confirm(notify, smtp)
     smtp.recorder.stall_rcpt = 1.5  # the first send outlasts its lease

@@ -66,9 +66,10 @@ def logged(tmp_path: Path, text: str) -> int:
     return (tmp_path / "worker.log").read_text(errors="replace").count(text)
 
 
-def seed(tmp_path: Path, smtp_port: int, also: tuple[tuple[str, int], ...] = ()) -> None:
+def seed(tmp_path: Path, redis: EmbeddedRedis, smtp_port: int,
+         also: tuple[tuple[str, int], ...] = ()) -> None:
     """A confirmed address that asked for replies to comment 1 (and these, to these)."""
-    notify = make_notify(tmp_path, smtp_port)
+    notify = make_notify(tmp_path, smtp_port, redis.url)
     with notify.sessions() as session:
         for email, comment_id in ((FRANK, 1), *also):
             address = Address(email=email, consent=Consent.confirmed)
@@ -129,7 +130,7 @@ def test_a_pool_child_killed_mid_send_leads_to_exactly_one_email(
         tmp_path: Path, redis: EmbeddedRedis, smtp: SMTPServer) -> None:
     """The pool child only records the e-mail; the send, in the worker's sending thread, goes
     on (it used to die with the child after the server had the message: a second copy)."""
-    seed(tmp_path, smtp.port)
+    seed(tmp_path, redis, smtp.port)
     smtp.recorder.hold_data = release = threading.Event()  # the message is in; no 250 yet
     worker = start_worker(tmp_path, redis, smtp.port)
     try:
@@ -153,7 +154,7 @@ def test_a_redis_restart_mid_send_leads_to_exactly_one_email(
         tmp_path: Path, redis: EmbeddedRedis, smtp: SMTPServer) -> None:
     """Redis goes away and comes back while the server holds its 250: nothing the worker does
     about the lost connection touches the send (it used to cancel it: a second copy)."""
-    seed(tmp_path, smtp.port)
+    seed(tmp_path, redis, smtp.port)
     smtp.recorder.hold_data = release = threading.Event()
     lease = 20  # room for a Redis restart inside one SMTP conversation (15 s)
     worker = start_worker(tmp_path, redis, smtp.port, BURG_NOTIFY_SMTP_TOTAL_SECONDS="15",
@@ -189,7 +190,7 @@ def test_an_email_sent_again_after_a_kill_keeps_its_message_id(
     """The one window SMTP leaves: the whole worker killed after the server took the message
     but before its 250 reached us. A new worker sends it again after the lease, under the
     same Message-ID (mail clients show one message)."""
-    seed(tmp_path, smtp.port)
+    seed(tmp_path, redis, smtp.port)
     smtp.recorder.hold_data = release = threading.Event()
     worker = start_worker(tmp_path, redis, smtp.port)
     try:
@@ -214,7 +215,7 @@ def test_an_email_sent_again_after_a_kill_keeps_its_message_id(
 def test_smtp_down_then_back_leads_to_exactly_one_email(
         tmp_path: Path, redis: EmbeddedRedis) -> None:
     port = free_port()  # nothing listens here yet
-    seed(tmp_path, port)
+    seed(tmp_path, redis, port)
     worker = start_worker(tmp_path, redis, port)
     server = SMTPServer(port)
     try:
@@ -236,7 +237,7 @@ def test_smtp_down_then_back_leads_to_exactly_one_email(
 
 def test_failed_sends_are_listed_and_sent_again_from_the_command_line(
         tmp_path: Path, redis: EmbeddedRedis, smtp: SMTPServer) -> None:
-    seed(tmp_path, smtp.port)
+    seed(tmp_path, redis, smtp.port)
     smtp.recorder.refuse_data = ["554 5.6.0 message refused"]
     worker = start_worker(tmp_path, redis, smtp.port)
     try:
@@ -267,7 +268,7 @@ def test_the_worker_sends_raw_readable_mail_past_one_it_cannot_build(
     address only SMTPUTF8 carries was retried for hours. Now: the one that cannot be built
     fails at once, with the reason, and the next, in the same batch, goes out raw-readable."""
     joerg = "j\u00f6rg@example.org"
-    with make_notify(tmp_path, smtp.port).sessions() as session:
+    with make_notify(tmp_path, smtp.port, redis.url).sessions() as session:
         for email, comment_id, follows in ((joerg, 5, True), (FRANK, 1, False)):
             address = Address(email=email, consent=Consent.confirmed)
             session.add(address)
@@ -298,7 +299,7 @@ def test_a_slow_server_is_tried_again_and_holds_up_no_other_email(
     """Frank's e-mail meets a server answering a byte every 0.3 s (each within the 2 s for a
     step); Gina's, queued after it, goes out while Frank's conversation still drags on, and
     Frank's is tried again once its 12 s are up: sent then, once."""
-    seed(tmp_path, smtp.port, also=((GINA, 3),))
+    seed(tmp_path, redis, smtp.port, also=((GINA, 3),))
     with SlowSMTP(smtp.port, every=0.3, give_up=120) as slow:
         # The old task limits (a soft limit of 4 s here) must not be what ends the send.
         worker = start_worker(tmp_path, redis, slow.port, BURG_NOTIFY_SMTP_TIMEOUT="2",

@@ -32,7 +32,7 @@ def test_readyz_names_the_dependency_that_is_down(tmp_path: Path) -> None:
     port = free_port()
     env = dict(os.environ, BURG_DATA_DIR=str(tmp_path), BURG_REDIS_URL=redis.url,
                BURG_POSTS_DATABASE_URL=migrated("posts", database_url(tmp_path, "posts")))
-    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "services.posts.api:app",
+    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "services.posts.api:main", "--factory",
                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/readyz"

@@ -7,11 +7,10 @@ import re
 import uuid
 
 import httpx
-import pytest
 import redis
 
-from services.web.apis import Apis
-from shared.settings import Settings
+from services.web.app import create_app
+from services.web.settings import WebSettings
 from tests.comments.helpers import post
 from tests.conftest import Stack, wait_for
 from tests.posts.helpers import new_article, new_category
@@ -167,31 +166,27 @@ def test_category_pages_are_paged_newest_first(stack: Stack) -> None:
     assert "Older articles" in site(stack).get("/").text  # the whole site has more than 20
 
 
-def test_a_service_that_is_down_is_a_readable_page_not_a_traceback(
-        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The site's app in this process, with the comments service's address pointing at
+def test_a_service_that_is_down_is_a_readable_page_not_a_traceback(stack: Stack) -> None:
+    """A site of its own in this process, with the comments service's address pointing at
     nothing (the discard port: connections are refused)."""
-    from services.web import app as web
-
-    dead = Settings(comments_url="http://127.0.0.1:9", posts_url=stack.urls["posts"])
-    monkeypatch.setattr(web, "apis", Apis(dead))
+    dead = "http://127.0.0.1:9"
     category, article = opened(stack)
 
-    async def pages() -> list[httpx.Response]:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web.app),
-                                     base_url="http://site.test") as direct:
-            return [await direct.get(path) for path in (
-                "/", f"/categories/{category['slug']}", f"/articles/{article['slug']}")]
+    def pages(settings: WebSettings) -> list[httpx.Response]:
+        async def get() -> list[httpx.Response]:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings)),
+                                         base_url="http://site.test") as direct:
+                return [await direct.get(path) for path in (
+                    "/", f"/categories/{category['slug']}", f"/articles/{article['slug']}")]
+        return asyncio.run(get())
 
     # Articles are still listed and readable; the comments say they cannot be shown.
-    front, listed, story = asyncio.run(pages())
+    front, listed, story = pages(WebSettings(comments_url=dead, posts_url=stack.urls["posts"]))
     assert front.status_code == listed.status_code == story.status_code == 200
     assert article["title"] in listed.text and ">Comments</a>" in listed.text
     assert "What happened." in story.text and "cannot be shown right now" in story.text
     assert 'id="comment-form"' not in story.text
     # With the posts service gone too, a page says so plainly.
-    monkeypatch.setattr(web, "apis", Apis(Settings(comments_url="http://127.0.0.1:9",
-                                                   posts_url="http://127.0.0.1:9")))
-    for page in asyncio.run(pages()):
+    for page in pages(WebSettings(comments_url=dead, posts_url=dead)):
         assert page.status_code == 502, page.text
         assert "trouble" in page.text and "Traceback" not in page.text
