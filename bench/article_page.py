@@ -14,7 +14,51 @@ from pathlib import Path
 import httpx
 
 from bench.isso_baseline import Target, hammer, load_tool
-from devserver.launch import launch
+from devserver.launch import Launched, launch
+
+
+def article_with_comments(burg: Launched, comments: int, clients: int) -> str:
+    """The URL of a new published article's page, once it holds `comments` comments."""
+    token = burg.create_editor("Bench")
+    posts = httpx.Client(base_url=f"{burg.urls['posts']}/api/posts", timeout=30,
+                         headers={"Authorization": f"Bearer {token}"})
+    with posts:
+        slug = posts.post("/categories", json={"name": f"Bench page {time.time_ns()}"}
+                          ).raise_for_status().json()["slug"]
+        draft = posts.post("/articles", json={
+            "title": "A long thread", "category": slug, "source_name": "The Courier",
+            "body": "[quote]Something happened.[/quote]\n\n[ed]As we said.[/ed]"}).json()
+        article = posts.post(f"/articles/{draft['id']}/publish").raise_for_status().json()
+    thread = f"{burg.urls['comments']}/api/comments/articles/{article['id']}/comments"
+    deadline = time.monotonic() + 60
+    while httpx.get(thread, timeout=30).status_code != 200:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the comments service never learnt of the article")
+        time.sleep(0.1)
+
+    def comment(n: int) -> None:
+        httpx.post(thread, timeout=30, json={
+            "nic": f"Reader {n}", "body": f"Comment {n}, with [b]bold[/b] words and "
+            "a link to https://example.org/some/story."}).raise_for_status()
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(comment, range(comments)))
+    return f"{burg.urls['site']}/articles/{article['slug']}"
+
+
+def run(burg: Launched, *, seconds: float, clients: int,
+        comments: int) -> tuple[dict[str, float], str]:
+    """The page's figures (`page_*`, keyed as `hammer`'s, and `page_bytes`) on a running Burg
+    whose comment rate limits are lifted, and the page's URL. Prints them too."""
+    page = article_with_comments(burg, comments, clients)
+    size = len(httpx.get(page, timeout=30).raise_for_status().content)
+    load = hammer([Target("GET", page, {})], seconds=seconds, clients=clients)
+    print(f"\narticle page with {comments} comments ({size:,} bytes of HTML), "
+          f"{clients} connections, {seconds:g} s, load: {load_tool(clients)}\n")
+    print(f"  requests/s        {load.rate:,.1f}")
+    print(f"  p50 / p95 (ms)    {load.p50_ms:.1f} / {load.p95_ms:.1f}")
+    print(f"  failed requests   {load.failed}", flush=True)
+    return load.figures("page") | {"page_bytes": float(size)}, page
 
 
 def main() -> None:
@@ -28,39 +72,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
         burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
         try:
-            token = burg.create_editor("Bench")
-            posts = httpx.Client(base_url=f"{burg.urls['posts']}/api/posts", timeout=30,
-                                 headers={"Authorization": f"Bearer {token}"})
-            slug = posts.post("/categories", json={"name": "Bench"}).json()["slug"]
-            draft = posts.post("/articles", json={
-                "title": "A long thread", "category": slug, "source_name": "The Courier",
-                "body": "[quote]Something happened.[/quote]\n\n[ed]As we said.[/ed]"}).json()
-            article = posts.post(f"/articles/{draft['id']}/publish").json()
-            thread = f"{burg.urls['comments']}/api/comments/articles/{article['id']}/comments"
-            deadline = time.monotonic() + 60
-            while httpx.get(thread, timeout=30).status_code != 200:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the comments service never learnt of the article")
-                time.sleep(0.1)
-
-            def comment(n: int) -> None:
-                httpx.post(thread, timeout=30, json={
-                    "nic": f"Reader {n}", "body": f"Comment {n}, with [b]bold[/b] words and "
-                    "a link to https://example.org/some/story."}).raise_for_status()
-
-            with ThreadPoolExecutor(max_workers=args.clients) as pool:
-                list(pool.map(comment, range(args.comments)))
-            page = f"{burg.urls['site']}/articles/{article['slug']}"
-            size = len(httpx.get(page, timeout=30).raise_for_status().content)
-            load = hammer([Target("GET", page, {})], seconds=args.seconds,
-                          clients=args.clients)
+            run(burg, seconds=args.seconds, clients=args.clients, comments=args.comments)
         finally:
             burg.stop()
-    print(f"\narticle page with {args.comments} comments ({size:,} bytes of HTML), "
-          f"{args.clients} connections, {args.seconds:g} s, load: {load_tool(args.clients)}\n")
-    print(f"  requests/s        {load.rate:,.1f}")
-    print(f"  p50 / p95 (ms)    {load.p50_ms:.1f} / {load.p95_ms:.1f}")
-    print(f"  failed requests   {load.failed}")
 
 
 if __name__ == "__main__":

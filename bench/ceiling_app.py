@@ -1,7 +1,9 @@
 """The ceilings the feeds API is measured against: apps that only return the same feed bytes
 (with the same validators and a 304 for a matching If-None-Match), one as a bare ASGI callable
 and one as a minimal FastAPI app. Run by bench.feeds_throughput under uvicorn, like the API:
-`BENCH_FEED=<file> BENCH_ETAG=<etag> uvicorn bench.ceiling_app:bare` (or `:framework`)."""
+`BENCH_FEED=<file> BENCH_ETAG=<etag> uvicorn bench.ceiling_app:bare` (or `:framework`). The
+combined bench (`python -m bench`) serves a thread page's JSON and an article page's HTML the
+same way, with BENCH_TYPE set to their content type."""
 
 import os
 from pathlib import Path
@@ -11,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 
 BODY = Path(os.environ.get("BENCH_FEED", "/dev/null")).read_bytes()
 ETAG = os.environ.get("BENCH_ETAG", '"x"')
-TYPE = "application/rss+xml; charset=utf-8"
+TYPE = os.environ.get("BENCH_TYPE", "application/rss+xml; charset=utf-8")
 HEADERS = [(b"content-type", TYPE.encode()), (b"etag", ETAG.encode()),
            (b"cache-control", b"public, max-age=300")]
 

@@ -11,7 +11,6 @@ lifted.   Usage: python -m bench.comments_throughput [--seconds 5] [--clients 16
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import httpx
 import psutil
 from redis import Redis
 
-from bench import comment_ceiling
+from bench import comment_ceiling, memory
 from bench.isso_baseline import (
     Load,
     Target,
@@ -133,23 +132,13 @@ def cpu_seconds(burg: Launched) -> dict[str, float]:
     """CPU seconds (user + system) used so far by each kind of Burg process: `comments-api`,
     `feeds-worker`, `redis`, and so on. A process started by another (uvicorn's and Celery's
     pool processes) counts as its parent's kind."""
-    root = psutil.Process(burg.process.pid)
-    kinds: dict[int, str] = {root.pid: "devserver (logs)"}
     used: dict[str, float] = {}
-    for process in root.children(recursive=True):  # parents come before their children
+    for name, process in memory.processes(burg.process.pid).values():
         try:
-            command, times = " ".join(process.cmdline()), process.cpu_times()
-            parent = process.ppid()
+            times = process.cpu_times()
         except psutil.NoSuchProcess:
             continue
-        parts = re.search(r"services\.(\w+)\.(api|app|worker)", command)
-        kinds[process.pid] = (
-            f"{parts[1]}-{'worker' if parts[2] == 'worker' else 'api'}" if parts
-            else "redis" if "redis-server" in command else "mail sink" if "aiosmtpd" in command
-            else kinds.get(parent, "other"))
-        used[kinds[process.pid]] = used.get(kinds[process.pid], 0.0) + times.user + times.system
-    root_times = root.cpu_times()
-    used["devserver (logs)"] = root_times.user + root_times.system
+        used[name] = used.get(name, 0.0) + times.user + times.system
     return used
 
 
@@ -185,14 +174,18 @@ def measure_thread(burg: Launched, article_id: int, name: str, *, seconds: float
         f"full_{name}_ms": statistics.median(walk[0] for walk in walks) * 1000}
 
 
-def measure_burg(burg: Launched, *, seconds: float, clients: int,
-                 big: int) -> dict[str, float]:
-    """Burg's figures, keyed like measure_isso's (plus whole-thread reads)."""
+def measure_burg(burg: Launched, *, seconds: float, clients: int, big: int,
+                 articles: dict[str, int] | None = None) -> dict[str, float]:
+    """Burg's figures, keyed like measure_isso's (plus whole-thread reads). `articles`, if
+    given, is told the ids of the threads: `posted`, `200` and `big`."""
     token = burg.create_editor("Bench")
     category = httpx.post(f"{burg.urls['posts']}/api/posts/categories", timeout=30,
                           headers={"Authorization": f"Bearer {token}"},
-                          json={"name": "Bench"}).raise_for_status().json()["slug"]
+                          json={"name": f"Bench {time.time_ns()}"}
+                          ).raise_for_status().json()["slug"]
     posted, small, large = (publish_article(burg, token, category) for _ in range(3))
+    if articles is not None:
+        articles.update(posted=posted, **{"200": small, "big": large})
     commenters = new_commenters(burg, posted, clients)
     fill(burg, small, commenters, 200)
     figures = measure_thread(burg, small, "200", seconds=seconds, clients=clients)

@@ -85,6 +85,51 @@ def renders(folder: Path, path: str) -> int:
     return int(count)
 
 
+def ceiling(app: str, content: bytes, etag: str, folder: Path, *, seconds: float,
+            clients: int, content_type: str | None = None) -> tuple[Load, Load]:
+    """`content` served by `app` (bench.ceiling_app's `bare` or `framework`) under uvicorn:
+    the full GET's and the revalidation's loads."""
+    document = folder / f"ceiling-{time.time_ns()}"
+    document.write_bytes(content)
+    env = dict(os.environ, BENCH_FEED=str(document), BENCH_ETAG=etag)
+    if content_type:
+        env["BENCH_TYPE"] = content_type
+    process, base = serve(f"bench.ceiling_app:{app}", env)
+    try:
+        return measure(f"{base}/feeds/x.rss", etag, seconds, clients)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        document.unlink()
+
+
+def run(burg: Launched, folder: Path, *, seconds: float, clients: int,
+        burst: int = 100) -> tuple[dict[str, float], bytes, str]:
+    """Burg's feed figures on a running Burg whose data folder is `folder`: `feed_200_*` and
+    `feed_304_*` (keyed as `hammer`'s), the feed's size and, after `burst` articles published
+    at once into a new category, how often its feed was rendered. Also the feed's bytes and
+    ETag, for the ceilings."""
+    with editor(burg) as http:
+        slug = http.post("/categories", json={"name": f"Bench feed {time.time_ns()}"}
+                         ).raise_for_status().json()["slug"]
+        fill(http, slug, 50, clients)
+        url = f"{burg.urls['feeds']}/feeds/categories/{slug}.rss"
+        document = wait_for_entries(url, 50)
+        etag = document.headers["etag"]
+        full, revalidate = measure(url, etag, seconds, clients)
+        figures = full.figures("feed_200") | revalidate.figures("feed_304") | {
+            "feed_bytes": float(len(document.content))}
+        if burst:
+            category = http.post("/categories", json={"name": f"Burst {time.time_ns()}"}
+                                 ).raise_for_status().json()["slug"]
+            fill(http, category, burst, clients)
+            wait_for_entries(f"{burg.urls['feeds']}/feeds/categories/{category}.rss", 50)
+            time.sleep(2)  # any round still under way
+            figures["burst_articles"] = float(burst)
+            figures["burst_renders"] = float(renders(folder, f"categories/{category}.rss"))
+    return figures, document.content, etag
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
@@ -93,48 +138,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
         burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
         try:
-            with editor(burg) as http:
-                slug = http.post("/categories", json={"name": "Bench"}).json()["slug"]
-                fill(http, slug, 50, args.clients)
-                url = f"{burg.urls['feeds']}/feeds/categories/{slug}.rss"
-                document = wait_for_entries(url, 50)
-                etag = document.headers["etag"]
-                feed_file = Path(folder) / "feed.rss"
-                feed_file.write_bytes(document.content)
-                env = dict(os.environ, BENCH_FEED=str(feed_file), BENCH_ETAG=etag)
-                results = {"Burg feeds API": measure(url, etag, args.seconds, args.clients)}
-                for name, app in (("one FastAPI route", "bench.ceiling_app:framework"),
-                                  ("bare ASGI", "bench.ceiling_app:bare")):
-                    process, base = serve(app, env)
-                    try:
-                        results[name] = measure(f"{base}/feeds/x.rss", etag, args.seconds,
-                                                args.clients)
-                    finally:
-                        process.terminate()
-                        process.wait(timeout=10)
-                burst = http.post("/categories", json={"name": "Burst"}).json()["slug"]
-                fill(http, burst, 100, args.clients)
-                wait_for_entries(f"{burg.urls['feeds']}/feeds/categories/{burst}.rss", 50)
-                time.sleep(2)  # any round still under way
-                rendered = renders(Path(folder), f"categories/{burst}.rss")
+            burg_figures, content, etag = run(burg, Path(folder), seconds=args.seconds,
+                                              clients=args.clients)
+            results = {name: ceiling(app, content, etag, Path(folder), seconds=args.seconds,
+                                     clients=args.clients)
+                       for name, app in (("one FastAPI route", "framework"),
+                                         ("bare ASGI", "bare"))}
         finally:
             burg.stop()
-    print(f"\nfeeds: a 50-entry category feed ({len(document.content):,} bytes), "
+    print(f"\nfeeds: a 50-entry category feed ({len(content):,} bytes), "
           f"{args.clients} connections, {args.seconds:g} s each, load: {load_tool(args.clients)}\n")
-    burg_full, burg_304 = results["Burg feeds API"]
+    burg_full, burg_304 = burg_figures["feed_200_per_s"], burg_figures["feed_304_per_s"]
     rows = [("", "GET 200/s", "p50 / p95 ms", "GET 304/s", "p50 / p95 ms", "Burg/this 200",
-             "Burg/this 304")]
+             "Burg/this 304"),
+            ("Burg feeds API", f"{burg_full:,.0f}", f"{burg_figures['feed_200_p50_ms']:.1f} /"
+             f" {burg_figures['feed_200_p95_ms']:.1f}", f"{burg_304:,.0f}",
+             f"{burg_figures['feed_304_p50_ms']:.1f} / {burg_figures['feed_304_p95_ms']:.1f}",
+             "100%", "100%")]
     for name, (full, revalidate) in results.items():
         rows.append((name, f"{full.rate:,.0f}", f"{full.p50_ms:.1f} / {full.p95_ms:.1f}",
                      f"{revalidate.rate:,.0f}",
                      f"{revalidate.p50_ms:.1f} / {revalidate.p95_ms:.1f}",
-                     f"{burg_full.rate / full.rate:.0%}", f"{burg_304.rate / revalidate.rate:.0%}"))
+                     f"{burg_full / full.rate:.0%}", f"{burg_304 / revalidate.rate:.0%}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  " + "  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
                                for i, cell in enumerate(row)))
     print(f"\n  100 articles published from {args.clients} clients at once: their category feed"
-          f" was rendered {rendered} times (the first: the empty feed)")
+          f" was rendered {int(burg_figures['burst_renders'])} times (the first: the empty feed)")
 
 
 if __name__ == "__main__":

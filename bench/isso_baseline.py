@@ -58,6 +58,8 @@ class Load:
     failed: int
     p50_ms: float
     p95_ms: float
+    p90_ms: float = 0.0
+    p99_ms: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -66,7 +68,8 @@ class Load:
 
     def figures(self, prefix: str) -> dict[str, float]:
         return {f"{prefix}_per_s": self.rate, f"{prefix}_p50_ms": self.p50_ms,
-                f"{prefix}_p95_ms": self.p95_ms, f"{prefix}_errors": float(self.failed)}
+                f"{prefix}_p90_ms": self.p90_ms, f"{prefix}_p95_ms": self.p95_ms,
+                f"{prefix}_p99_ms": self.p99_ms, f"{prefix}_errors": float(self.failed)}
 
 
 def load_tool(clients: int) -> str:
@@ -134,9 +137,10 @@ end
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('WRK-JSON {"requests": %%d, "duration_us": %%d, "errors": %%d,'
-    .. ' "status_errors": %%d, "p50_us": %%d, "p95_us": %%d}\\n', summary.requests,
-    summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50), latency:percentile(95)))
+    .. ' "status_errors": %%d, "p50_us": %%d, "p90_us": %%d, "p95_us": %%d, "p99_us": %%d}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(90), latency:percentile(95),
+    latency:percentile(99)))
 end
 """
 
@@ -168,7 +172,8 @@ def _with_wrk(targets: Sequence[Target], seconds: float, clients: int) -> Load:
     failed = result["errors"] + result["status_errors"]
     return Load(tool=load_tool(clients), seconds=result["duration_us"] / 1e6,
                 ok=result["requests"] - result["status_errors"], failed=failed,
-                p50_ms=result["p50_us"] / 1000, p95_ms=result["p95_us"] / 1000)
+                p50_ms=result["p50_us"] / 1000, p95_ms=result["p95_us"] / 1000,
+                p90_ms=result["p90_us"] / 1000, p99_ms=result["p99_us"] / 1000)
 
 
 def _with_httpx(targets: Sequence[Target], seconds: float, clients: int) -> Load:
@@ -199,7 +204,7 @@ def _with_httpx(targets: Sequence[Target], seconds: float, clients: int) -> Load
         return latencies[min(len(latencies) - 1, round(p / 100 * (len(latencies) - 1)))] * 1000
 
     return Load(tool=load_tool(clients), seconds=elapsed, ok=len(latencies) - failed,
-                failed=failed, p50_ms=at(50), p95_ms=at(95))
+                failed=failed, p50_ms=at(50), p95_ms=at(95), p90_ms=at(90), p99_ms=at(99))
 
 
 def _run(command: list[str], what: str) -> str:

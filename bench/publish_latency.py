@@ -36,6 +36,20 @@ def percentiles(values: list[float]) -> str:
     return f"{at(50):.1f} / {at(95):.1f} / {ordered[-1] * 1000:.1f}" if ordered else "n/a"
 
 
+def spread(prefix: str, values: list[float]) -> dict[str, float]:
+    """p50, p90, p95, p99 and max of `values` (seconds) in milliseconds, keyed as `hammer`'s
+    figures are (`<prefix>_p50_ms`), for the combined bench's table, JSON and chart."""
+    ordered = sorted(values)
+    if not ordered:
+        return {}
+
+    def at(p: float) -> float:
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+
+    return {**{f"{prefix}_p{p}_ms": at(p) for p in (50, 90, 95, 99)},
+            f"{prefix}_max_ms": ordered[-1] * 1000}
+
+
 class FeedWatcher(threading.Thread):
     """Polls one feed with If-None-Match and notes when each article id first shows up."""
 
@@ -65,8 +79,9 @@ class FeedWatcher(threading.Thread):
 
 
 def measure(urls: dict[str, str], token: str, articles: int, *, clients: int,
-            paced: bool) -> None:
-    """Publish `articles` drafts from `clients` threads and print what it took."""
+            paced: bool) -> dict[str, float]:
+    """Publish `articles` drafts from `clients` threads, print what it took and return it:
+    `feed_*` (return -> in the feed) and `call_*` percentiles, counts and rates."""
     posts = httpx.Client(base_url=f"{urls['posts']}/api/posts", timeout=30,
                          headers={"Authorization": f"Bearer {token}"})
     slug = posts.post("/categories", json={"name": f"Bench {time.time_ns()}"}).json()["slug"]
@@ -109,6 +124,10 @@ def measure(urls: dict[str, str], token: str, articles: int, *, clients: int,
     print(f"\npublish -> category feed: {clients} client(s), {mode}\n", flush=True)
     for name, value in rows:
         print(f"  {name:<{width}}  {value}", flush=True)
+    return {**spread("feed", latencies), **spread("call", calls),
+            "articles": float(articles), "in_feed": float(len(latencies)),
+            "in_feed_per_s": len(latencies) / (in_feed - started),
+            "renders": float(watcher.renders)}
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from typing import TypeVar
 
 import httpx
 
-from bench.publish_latency import percentiles
+from bench.publish_latency import percentiles, spread
 from devserver.launch import Launched, launch
 
 COMMENT = re.compile(r"/comments/(\d+)")
@@ -40,7 +40,8 @@ def open_article(burg: Launched) -> int:
     editor = httpx.Client(base_url=f"{burg.urls['posts']}/api/posts", timeout=30,
                           headers={"Authorization": f"Bearer {token}"})
     with editor:
-        slug = editor.post("/categories", json={"name": "Bench"}).raise_for_status().json()
+        slug = editor.post("/categories", json={"name": f"Bench mail {time.time_ns()}"}
+                           ).raise_for_status().json()
         article = editor.post("/articles", json={"title": "Bench", "category": slug["slug"],
                                                  "body": "Something happened."})
         article_id = int(article.raise_for_status().json()["id"])
@@ -123,41 +124,36 @@ def reply_all(burg: Launched, article_id: int, parents: list[int],
             time.perf_counter() - started)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--replies", type=int, default=25, help="per client")
-    args = parser.parse_args()
-    os.environ.update(BURG_COMMENTS_RATE_PER_IP="1000000",
-                      BURG_COMMENTS_RATE_PER_COMMENTER="1000000",
-                      BURG_COMMENTS_MAIL_REQUESTS_PER_IP="1000000",
-                      BURG_COMMENTS_PREMODERATION="false", BURG_NOTIFY_MAX_PER_WINDOW="1000000")
-    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
-        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
-        try:
-            maildir = Path(folder) / "mail"
-            article_id = open_article(burg)
-            parents = subscribers(burg, article_id, args.clients, maildir)
-            posted, durations, seconds = reply_all(burg, article_id, parents, args.replies)
-            expected = set(posted)
+LIFTED = {"BURG_COMMENTS_RATE_PER_IP": "1000000", "BURG_COMMENTS_RATE_PER_COMMENTER": "1000000",
+          "BURG_COMMENTS_MAIL_REQUESTS_PER_IP": "1000000", "BURG_COMMENTS_PREMODERATION": "false",
+          "BURG_NOTIFY_MAX_PER_WINDOW": "1000000"}  # what launch() must be given for a run
 
-            def arrived() -> dict[int, float] | None:
-                seen = {}
-                for at, message in mails(maildir):
-                    if message["Subject"].startswith("New reply"):
-                        plain = message.get_body(preferencelist=("plain",))
-                        text = plain.get_content() if plain else ""
-                        if match := COMMENT.search(text):
-                            seen[int(match.group(1))] = at
-                return seen if expected <= set(seen) else None
 
-            seen = wait_until("every reply e-mail", arrived, timeout=600)
-        finally:
-            burg.stop()
+def run(burg: Launched, folder: Path, *, clients: int, replies: int) -> dict[str, float]:
+    """Reply e-mail figures on a running Burg (started with LIFTED in its environment) whose
+    data folder is `folder`: `mail_*` (POST returned -> at the SMTP server) and `post_*`
+    percentiles, `emails_per_s`, and counts. Prints its table too."""
+    maildir = folder / "mail"
+    article_id = open_article(burg)
+    parents = subscribers(burg, article_id, clients, maildir)
+    posted, durations, seconds = reply_all(burg, article_id, parents, replies)
+    expected = set(posted)
+
+    def arrived() -> dict[int, float] | None:
+        seen = {}
+        for at, message in mails(maildir):
+            if message["Subject"].startswith("New reply"):
+                plain = message.get_body(preferencelist=("plain",))
+                text = plain.get_content() if plain else ""
+                if match := COMMENT.search(text):
+                    seen[int(match.group(1))] = at
+        return seen if expected <= set(seen) else None
+
+    seen = wait_until("every reply e-mail", arrived, timeout=600)
     latencies = [seen[cid] - posted[cid] for cid in expected]
     first_post = min(posted.values()) - seconds / max(1, len(posted))
     span = max(seen[cid] for cid in expected) - first_post
-    print(f"\nreply e-mail: {args.clients} concurrent repliers, {args.replies} replies each, "
+    print(f"\nreply e-mail: {clients} concurrent repliers, {replies} replies each, "
           "each to a confirmed subscriber\n")
     rows = [
         ("replies posted / e-mails arrived", f"{len(posted)} / {len(expected & set(seen))}"),
@@ -169,7 +165,24 @@ def main() -> None:
     ]
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
-        print(f"  {label:<{width}}  {value}")
+        print(f"  {label:<{width}}  {value}", flush=True)
+    return {**spread("mail", latencies), **spread("post", durations),
+            "replies": float(len(posted)), "emails": float(len(expected & set(seen))),
+            "posts_per_s": len(posted) / seconds, "emails_per_s": len(expected) / span}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--replies", type=int, default=25, help="per client")
+    args = parser.parse_args()
+    os.environ.update(LIFTED)
+    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
+        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
+        try:
+            run(burg, Path(folder), clients=args.clients, replies=args.replies)
+        finally:
+            burg.stop()
 
 
 if __name__ == "__main__":
