@@ -71,10 +71,15 @@ def serve(app: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError(f"{app} did not start")
 
 
-def measure(url: str, etag: str, seconds: float, clients: int) -> tuple[Load, Load]:
+def measure(url: str, etag: str, seconds: float, clients: int,
+            revalidate_seconds: float | None = None) -> tuple[Load, Load]:
+    """A full GET's load and a revalidation's (for `revalidate_seconds`, by default as long;
+    when 0, none: the full GET's load stands for both)."""
     full = hammer([Target("GET", url, {})], seconds=seconds, clients=clients)
-    revalidate = hammer([Target("GET", url, {"If-None-Match": etag})], seconds=seconds,
-                        clients=clients)
+    if revalidate_seconds == 0:
+        return full, full
+    revalidate = hammer([Target("GET", url, {"If-None-Match": etag})],
+                        seconds=revalidate_seconds or seconds, clients=clients)
     return full, revalidate
 
 
@@ -86,9 +91,11 @@ def renders(folder: Path, path: str) -> int:
 
 
 def ceiling(app: str, content: bytes, etag: str, folder: Path, *, seconds: float,
-            clients: int, content_type: str | None = None) -> tuple[Load, Load]:
+            clients: int, content_type: str | None = None,
+            revalidate: bool = True) -> tuple[Load, Load]:
     """`content` served by `app` (bench.ceiling_app's `bare` or `framework`) under uvicorn:
-    the full GET's and the revalidation's loads."""
+    the full GET's and the revalidation's loads (without `revalidate`, the full GET's load
+    stands for both)."""
     document = folder / f"ceiling-{time.time_ns()}"
     document.write_bytes(content)
     env = dict(os.environ, BENCH_FEED=str(document), BENCH_ETAG=etag)
@@ -96,7 +103,8 @@ def ceiling(app: str, content: bytes, etag: str, folder: Path, *, seconds: float
         env["BENCH_TYPE"] = content_type
     process, base = serve(f"bench.ceiling_app:{app}", env)
     try:
-        return measure(f"{base}/feeds/x.rss", etag, seconds, clients)
+        return measure(f"{base}/feeds/x.rss", etag, seconds, clients,
+                       None if revalidate else 0)
     finally:
         process.terminate()
         process.wait(timeout=10)
