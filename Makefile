@@ -29,8 +29,8 @@ migrate: $(STAMP)  ## bring every service's database to its newest schema revisi
 	for service in $$($(BIN)/python -c 'from shared.events import SERVICES; print(*SERVICES)'); do \
 		$(BIN)/python -m services.$$service.migrate upgrade || exit 1; done
 
-bench: $(STAMP)  ## publish 200 articles, time each one's way into its category feed
-	$(BIN)/python -m bench.publish_latency
+bench: $(STAMP)  ## every speed figure in one run beside Isso and the ceilings (~10 min); BENCH_ARGS="--soak 300" adds a memory soak
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 faults: $(STAMP)  ## the fault suite: a live stack hurt in 13 ways, a table row per case
 	$(BIN)/python -m tests.faults $(FAULTS_ARGS)

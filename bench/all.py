@@ -82,14 +82,17 @@ def run_burg(folder: Path, args: argparse.Namespace, sizes: dict[str, int],
         if args.soak:
             print(f"\n== soak: {args.soak:g} s of mixed load", flush=True)
             comments_throughput.settle(burg)
-            results["soak"] = soak(memory, soak_loads(burg, clients, page), seconds=args.soak,
-                                   clients=max(2, clients // 4))
-            memory.sample("soak")
+            try:
+                results["soak"] = soak(memory, soak_loads(burg, clients, page),
+                                       seconds=args.soak, clients=max(2, clients // 4))
+                memory.sample("soak")
+            except (RuntimeError, httpx.HTTPError) as error:  # the figures so far still count
+                print(f"  the soak failed: {error}", flush=True)
         comments_throughput.settle(burg)
         memory.sample("end")
     finally:
         results["memory"] = {moment: rss for moment, rss in memory.moments}
-        print("\n" + report.table(memory.table()), flush=True)
+        results["memory_table"] = memory.table()
         burg.stop()
     return documents
 
@@ -169,4 +172,10 @@ def main() -> None:
           f"{results['meta']['minutes']:.1f} minutes; load average before"
           f" {results['meta']['load_average_before'][0]:.1f}\n")
     print(report.show(results))
+    print(f"\n  Resident memory of each Burg process (MB), at the start and after each path:\n"
+          f"{report.table(results['memory_table'])}")
+    for name, row in (results.get("soak") or {}).items():
+        if name != "load":
+            print(f"  soak: {name:<24} first {row['first_mb']:6.1f} MB, last"
+                  f" {row['last_mb']:6.1f} MB, growth {row['growth_mb']:+6.1f} MB")
     print(f"\n  figures: {path}\n  chart:   {picture}", flush=True)

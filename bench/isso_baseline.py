@@ -272,6 +272,14 @@ def serve(venv: Path, work_dir: Path) -> Iterator[tuple[str, list[str]]]:
         stop_group(process)
 
 
+def idle(base: str, timeout: float = 120) -> None:
+    """Wait until Isso has answered the requests a load left queued (its sync workers go on
+    with them after wrk has gone): else they would count against the next figure."""
+    deadline = time.monotonic() + timeout
+    while not answers(f"{base}/info") and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
 def answers(url: str) -> bool:
     try:
         return httpx.get(url, timeout=2).status_code == 200
@@ -355,12 +363,14 @@ def measure_isso(work_dir: Path, *, seconds: float = 5.0, clients: int = 16,
         # The 200-comment thread first, while the database holds nothing else.
         fill(base, "/bench/200", 200, clients=clients)
         figures = measure_thread(base, "/bench/200", "200", seconds=seconds, clients=clients)
+        idle(base)
         post = hammer([new_comment(base, "/bench/posts")], seconds=seconds,
                       clients=clients)
         figures |= post.figures("post")
         # Then a thread of exactly `big` comments, if there is time to fill it.
         needed = big / max(post.rate, 1.0) + seconds
         if time.monotonic() - started + needed <= budget:
+            idle(base)
             fill(base, "/bench/big", big, clients=clients)
             figures |= measure_thread(base, "/bench/big", "big", seconds=seconds,
                                       clients=clients)

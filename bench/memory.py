@@ -16,29 +16,38 @@ from bench.isso_baseline import Target, hammer
 
 KIND = re.compile(r"services\.(\w+)\.(api|app|worker)")
 MB = 2**20
+SHELLS = {"sh", "bash", "dash"}
 
 
 def kind(command: str, parent: str) -> str:
     """What a Burg process is, from its command line: `comments-api`, `feeds-worker`,
-    `redis`... A process started by another (uvicorn's, Celery's pool) is its parent's kind."""
+    `redis`... A process started by another (uvicorn's, Celery's pool) is its parent's kind;
+    the devserver's own children (one per process it runs, which relay its output) are
+    `devserver (relay)`, and multiprocessing's resource tracker is its parent's `tracker`."""
     if parts := KIND.search(command):
         return f"{parts[1]}-{'worker' if parts[2] == 'worker' else 'api'}"
     if "redis-server" in command:
         return "redis"
-    return "mail sink" if "aiosmtpd" in command else parent
+    if "aiosmtpd" in command:
+        return "mail sink"
+    if "-m devserver" in command:
+        return "devserver (relay)"
+    return f"{parent} tracker" if "resource_tracker" in command else parent
 
 
 def processes(root_pid: int) -> dict[int, tuple[str, psutil.Process]]:
-    """Every live process under the devserver `root_pid`, itself included: pid -> (kind,
-    process). psutil lists parents before their children."""
+    """Every live process under the devserver `root_pid`, itself included, but for the shells
+    that only start another: pid -> (kind, process). psutil lists parents before children."""
     root = psutil.Process(root_pid)
     found: dict[int, tuple[str, psutil.Process]] = {root.pid: ("devserver (logs)", root)}
     for process in root.children(recursive=True):
         try:
             command, parent = " ".join(process.cmdline()), process.ppid()
+            shell = process.name() in SHELLS
         except psutil.NoSuchProcess:
             continue
-        found[process.pid] = (kind(command, found.get(parent, ("other",))[0]), process)
+        if not shell:
+            found[process.pid] = (kind(command, found.get(parent, ("other",))[0]), process)
     return found
 
 
@@ -68,13 +77,19 @@ class Memory:
 
     def table(self) -> list[list[str]]:
         """Rows of a table: process, then its RSS at each moment; a total last."""
-        names = sorted({label for _, rss in self.moments for label in rss})
+        names = sorted({label for _, rss in self.moments for label in rss}, key=_order)
         rows = [["process (RSS, MB)", *(moment for moment, _ in self.moments)]]
         for name in names:
             rows.append([name, *(f"{rss[name]:.0f}" if name in rss else "-"
                                  for _, rss in self.moments)])
         rows.append(["all", *(f"{sum(rss.values()):.0f}" for _, rss in self.moments)])
         return rows
+
+
+def _order(label: str) -> tuple[str, int]:
+    """`web-api #10` after `web-api #9`."""
+    what, _, n = label.rpartition(" #")
+    return what, int(n) if n.isdigit() else 0
 
 
 def soak(memory: Memory, loads: Sequence[Sequence[Target]], *, seconds: float, clients: int,

@@ -71,8 +71,8 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
         ratio = share(mine, f"{key}_per_s", ceiling, f"{theirs}_per_s")
         add(path, (_rate(mine, key), f"Isso {_rate(peer, peer_key)}" if peer else "-",
                    f"bare ASGI {_rate(ceiling, theirs)}" if ceiling else "-"),
-            ratio, f"{ratio:.0%} of bare" if ratio else "-", ">= 50% of bare ASGI",
-            None if ratio is None else ratio >= 0.5)
+            ratio, f"{ratio:.{0 if ratio >= 0.1 else 1}%} of bare" if ratio else "-",
+            ">= 50% of bare ASGI", None if ratio is None else ratio >= 0.5)
     rate = page.get("page_per_s")
     add("article page/s, 200 comments", (_rate(page, "page"), "-", "-"), None, "-",
         ">= 2,000/s", None if rate is None else rate >= 2000)
