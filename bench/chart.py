@@ -44,7 +44,7 @@ def draw(results: dict[str, Any], out: Path) -> Path:
     meta = results["meta"]
     axes.set_title(f"Burg {meta['version']}, {meta['when']}: latency per path "
                    f"({meta['load']}{', quick' if meta['quick'] else ''})", fontsize=9)
-    axes.legend(fontsize=7, loc="lower right")
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     axes.grid(axis="x", which="both", alpha=0.3)
     figure.tight_layout()
     figure.savefig(out)
