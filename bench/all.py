@@ -107,7 +107,8 @@ def soak_loads(burg: Launched, clients: int, page: str) -> list[list[Target]]:
         slug = posts.post("/categories", json={"name": f"Soak {time.time_ns()}"}
                           ).raise_for_status().json()["slug"]
     article = comments_throughput.publish_article(burg, token, slug)
-    commenters = comments_throughput.new_commenters(burg, article, max(2, clients // 4))
+    commenters = comments_throughput.new_commenters(burg, article, max(2, clients // 4),
+                                                    name=f"Soak {os.urandom(2).hex()}")
     thread = comments_throughput.thread_url(burg, article)
     feed = f"{burg.urls['feeds']}/feeds/categories/{slug}.rss"
     etag = feeds_throughput.wait_for_entries(feed, 1).headers["etag"]

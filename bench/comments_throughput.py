@@ -66,13 +66,14 @@ def thread_url(burg: Launched, article_id: int) -> str:
     return f"{burg.urls['comments']}/api/comments/articles/{article_id}/comments"
 
 
-def new_commenters(burg: Launched, article_id: int, clients: int) -> list[Target]:
-    """One commenter per client, made by a first comment: a POST as each of them.
+def new_commenters(burg: Launched, article_id: int, clients: int,
+                   name: str = "Bench") -> list[Target]:
+    """One commenter per client (`<name> <n>`), made by a first comment: a POST as each.
 
     A nic belongs to whoever used it first, so each later POST carries its commenter's token.
     """
     def first(index: int) -> Target:
-        nic = f"Bench {index}"
+        nic = f"{name} {index}"
         response = httpx.post(thread_url(burg, article_id), timeout=30,
                               json={"nic": nic, "body": TEXT.replace("{n}", "0")})
         token = str(response.raise_for_status().json()["commenter_token"])
