@@ -66,6 +66,12 @@ class Csrf:
         """Whether the posted form carries a good token (`ok`)."""
         return self.ok(request, form.get(FIELD, ""))
 
+    def tokenless_same_origin(self, request: Request, form: dict[str, str]) -> bool:
+        """Whether a form came without a token (a page whose script did not run) and the
+        browser says our own origin sent it: browsers set `Sec-Fetch-Site` themselves, and
+        no page of another site or origin can make it say `same-origin`."""
+        return not form.get(FIELD) and request.headers.get("sec-fetch-site") == "same-origin"
+
     def keep(self, request: Request, response: Response) -> Response:
         """Set (or renew) the cookie the page's tokens were made for."""
         browser = getattr(request.state, "csrf_browser", None)
