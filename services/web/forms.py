@@ -9,6 +9,10 @@ read the page, so it has no token for that browser; a token it fetched for itsel
 with the victim's cookie; no cookie at all fails. A cross-site POST is also refused on the
 browser's own word (`Sec-Fetch-Site`) before the token is looked at.
 
+The article page is the same for every reader, so its form gets its token from
+`/articles/<slug>/reader` (reader.js); a comment form posted with no token at all (no
+JavaScript) passes on the browser's word that our own origin sent it (`tokenless_same_origin`).
+
 The nonce makes each page's token different (nothing secret repeats in compressed pages
 that also echo what a visitor typed), and the browser id never appears in a page."""
 
