@@ -83,11 +83,11 @@ class Apis:
                 thread = None
         return article, thread
 
-    async def if_changed(self, url: str, etag: str | None,
-                         params: dict[str, Any] | None = None) -> tuple[str | None, Json | None]:
-        """A GET of `url` sent with If-None-Match `etag`: (its ETag, its JSON), or (`etag`,
-        None) when the API says the copy with that ETag is current (304)."""
-        headers = {"If-None-Match": etag} if etag else {}
+    async def if_changed(self, url: str, etag: str | None, params: dict[str, Any] | None = None,
+                         token: str | None = None) -> tuple[str | None, Json | None]:
+        """A GET of `url` (as the commenter `token`) sent with If-None-Match `etag`: (its
+        ETag, its JSON), or (`etag`, None) when the API says that copy is current (304)."""
+        headers = _token(token) | ({"If-None-Match": etag} if etag else {})
         response = await self._request("GET", url, params=params, headers=headers)
         if response.status_code == 304 and etag:
             return etag, None

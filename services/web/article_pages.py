@@ -28,6 +28,7 @@ from shared.http import strong_etag
 Key = tuple[str, str | None, str | None, int | None]
 Render = Callable[[Key, Json, Json], bytes]
 CACHE_CONTROL = b"public, no-cache"
+COMMENTER = b"burg_commenter="  # pages.COMMENTER_COOKIE's
 ENTRY_BYTES = 2048  # what a kept page costs besides its body, key and article (rounded up)
 
 
@@ -93,9 +94,7 @@ class ArticlePages:
             del self._flights[key]
 
     async def _check(self, key: Key) -> Kept:
-        slug, cursor, before, _ = key
-        params: dict[str, Any] = {"limit": THREAD_PAGE} | (
-            {"cursor": cursor} if cursor else {}) | ({"before": before} if before else {})
+        slug, params = key[0], _params(key)
         kept = self._kept.get(key)
         if kept is None:
             article_etag, article = await self.apis.if_changed(self.apis.article_url(slug), None)
@@ -119,6 +118,19 @@ class ArticlePages:
         self._keep(key, fresh)
         return fresh
 
+    async def same_for(self, key: Key, kept: Kept, token: str) -> bool:
+        """Whether the commenter `token` sees the thread as every reader does (not so under
+        pre-moderation while they have comments waiting, which they alone see)."""
+        if kept.thread_etag is None:
+            return True
+        try:
+            _, thread = await self.apis.if_changed(
+                self.apis.thread_url(kept.article["id"]), kept.thread_etag,
+                _params(key), token)
+        except ServiceError:
+            return True
+        return thread is None
+
     async def _thread(self, article: Json, etag: str | None,
                       params: dict[str, Any]) -> tuple[str | None, Json | None]:
         try:
@@ -138,6 +150,12 @@ class ArticlePages:
     def _drop(self, key: Key) -> None:
         if (old := self._kept.pop(key, None)) is not None:
             self._bytes -= _cost(key, old)
+
+
+def _params(key: Key) -> dict[str, Any]:
+    _, cursor, before, _ = key
+    return {"limit": THREAD_PAGE} | ({"cursor": cursor} if cursor else {}) | (
+        {"before": before} if before else {})
 
 
 def _cost(key: Key, kept: Kept) -> int:
@@ -184,7 +202,8 @@ class ArticleBytes:
                 "/articles/"):
             return await self.app(scope, receive, send)
         key = page_key(scope["path"], scope["query_string"].decode("latin-1"), self.slug_form)
-        if key is None:
+        # A commenter may see more than everyone (their waiting comments): the route asks.
+        if key is None or COMMENTER in dict(scope["headers"]).get(b"cookie", b""):
             return await self.app(scope, receive, send)
         try:
             kept = await self.pages.page(key)

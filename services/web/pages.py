@@ -62,12 +62,19 @@ async def article(request: Request, site: SiteDep, slug: str, cursor: str | None
     if not SLUG_FORM.fullmatch(slug):
         return _no_page(request)
     try:
-        kept = await site.article_pages.page((slug, cursor or None, before or None, reply_to))
+        key = (slug, cursor or None, before or None, reply_to)
+        kept = await site.article_pages.page(key)
     except ServiceError:
         # No such article (the error's page), or no thread to show: the story without it.
         response = await _article_page(request, site, slug, cursor=cursor, before=before,
                                        reply_to=reply_to)
         response.headers["Cache-Control"] = "no-store"
+        return response
+    token = request.cookies.get(COMMENTER_COOKIE)
+    if token and not await site.article_pages.same_for(key, kept, token):
+        response = await _article_page(request, site, slug, cursor=cursor, before=before,
+                                       reply_to=reply_to, token=token)
+        response.headers["Cache-Control"] = "private, no-store"
         return response
     headers = {"ETag": kept.etag, "Cache-Control": CACHE_CONTROL.decode()}
     if matches(request.headers.get("if-none-match"), kept.etag):
@@ -187,10 +194,12 @@ async def _article_page(request: Request, site: Site, slug: str, *, cursor: str 
                         before: str | None = None, reply_to: int | None = None,
                         status: int = 200, refusal: Refusal | None = None,
                         form: dict[str, str] | None = None,
-                        forget_commenter: bool = False) -> Response:
+                        forget_commenter: bool = False, token: str | None = None) -> Response:
     """The page rendered for this request alone: a refused comment's page (`form` given),
-    with the sender's own parts; else the page every reader gets, when it cannot be kept."""
-    token = None if forget_commenter or form is None else request.cookies.get(COMMENTER_COOKIE)
+    with the sender's own parts; else the page every reader gets when it cannot be kept, or
+    the thread as the commenter `token` sees it (with their waiting comments)."""
+    if form is not None and not forget_commenter:
+        token = request.cookies.get(COMMENTER_COOKIE)
     found, thread = await site.apis.article(slug, token, cursor, before)
     if form is None:
         return page(request, "article.html", status=status,
