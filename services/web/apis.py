@@ -75,15 +75,29 @@ class Apis:
             thread = await self._get(f"{self.comments}/articles/{int(article['id'])}/comments",
                                      params=params, headers=_token(token))
         except ServiceError as exc:
-            if exc.status == 404:  # just published: the comments service hears of it soon
-                thread = {"article_id": article["id"], "open": article["comments_open"],
-                          "closes_at": article["comments_close_at"], "count": 0,
-                          "next_cursor": None, "previous_cursor": None, "comments": []}
+            if exc.status == 404:
+                thread = unheard_of(article)
             elif exc.status < 500:
                 raise
             else:
                 thread = None
         return article, thread
+
+    async def if_changed(self, url: str, etag: str | None, params: dict[str, Any] | None = None,
+                         token: str | None = None) -> tuple[str | None, Json | None]:
+        """A GET of `url` (as the commenter `token`) sent with If-None-Match `etag`: (its
+        ETag, its JSON), or (`etag`, None) when the API says that copy is current (304)."""
+        headers = _token(token) | ({"If-None-Match": etag} if etag else {})
+        response = await self._request("GET", url, params=params, headers=headers)
+        if response.status_code == 304 and etag:
+            return etag, None
+        return response.headers.get("ETag"), response.json()
+
+    def article_url(self, slug: str) -> str:
+        return f"{self.posts}/articles/{_segment(slug)}"
+
+    def thread_url(self, article_id: int) -> str:
+        return f"{self.comments}/articles/{int(article_id)}/comments"
 
     async def place(self, comment_id: int, token: str | None) -> Json:
         """Where a comment is in its thread as the site pages it: its article's slug and the
@@ -193,6 +207,14 @@ class Apis:
         return await self._send("GET", url, **kwargs)
 
     async def _send(self, method: str, url: str, *, empty: bool = False, **kwargs: Any) -> Json:
+        response = await self._request(method, url, **kwargs)
+        if empty:
+            return {}
+        result: Json = response.json()
+        return result
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """The API's answer; ServiceError if it is an error or the API cannot be reached."""
         try:
             response = await self.http.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
@@ -207,10 +229,15 @@ class Apis:
             raise ServiceError(response.status_code, detail,
                                errors if isinstance(errors, list) else None,
                                int(wait) if wait.isdigit() else None)
-        if empty:
-            return {}
-        result: Json = response.json()
-        return result
+        return response
+
+
+def unheard_of(article: Json) -> Json:
+    """The empty thread of an article the comments service has not heard of yet (just
+    published: it hears of it soon)."""
+    return {"article_id": article["id"], "open": article["comments_open"],
+            "closes_at": article["comments_close_at"], "count": 0,
+            "next_cursor": None, "previous_cursor": None, "comments": []}
 
 
 def _segment(value: str) -> str:

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.web import pages
 from services.web.apis import ServiceError
+from services.web.article_pages import ArticleBytes
 from services.web.editor import FormExpired, SignInFirst, editor_router
 from services.web.feed_list import feed_list_router
 from services.web.guards import BodyLimit, SecurityHeaders
@@ -46,6 +47,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     configure_logging("web", settings.log_level, settings.log_format)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line for every API call
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    # Innermost: an article page's GET is answered from its bytes, past the routing.
+    app.add_middleware(ArticleBytes, pages=site.article_pages, slug_form=pages.SLUG_FORM)
     # Outermost last: every answer, the 413 page included, carries the security headers.
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, too_large=lambda request: page(
         request, "error.html", status=413, message=TOO_LARGE))

@@ -9,6 +9,10 @@ read the page, so it has no token for that browser; a token it fetched for itsel
 with the victim's cookie; no cookie at all fails. A cross-site POST is also refused on the
 browser's own word (`Sec-Fetch-Site`) before the token is looked at.
 
+The article page is the same for every reader, so its form gets its token from
+`/articles/<slug>/reader` (reader.js); a comment form posted with no token at all (no
+JavaScript) passes on the browser's word that our own origin sent it (`tokenless_same_origin`).
+
 The nonce makes each page's token different (nothing secret repeats in compressed pages
 that also echo what a visitor typed), and the browser id never appears in a page."""
 
@@ -65,6 +69,12 @@ class Csrf:
     def form_ok(self, request: Request, form: dict[str, str]) -> bool:
         """Whether the posted form carries a good token (`ok`)."""
         return self.ok(request, form.get(FIELD, ""))
+
+    def tokenless_same_origin(self, request: Request, form: dict[str, str]) -> bool:
+        """Whether a form came without a token (a page whose script did not run) and the
+        browser says our own origin sent it: browsers set `Sec-Fetch-Site` themselves, and
+        no page of another site or origin can make it say `same-origin`."""
+        return not form.get(FIELD) and request.headers.get("sec-fetch-site") == "same-origin"
 
     def keep(self, request: Request, response: Response) -> Response:
         """Set (or renew) the cookie the page's tokens were made for."""

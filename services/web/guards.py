@@ -1,9 +1,9 @@
 """ASGI middleware around the site's pages: the security headers every answer carries, and a
 cap on request bodies that answers with a page rather than reading on.
 
-The pages run one script, `/static/comment-form.js`, and no inline script, style or event
-handler, so the Content-Security-Policy allows only the site's own files; pictures in
-comments (`[foto]`) come from any https address."""
+The pages run two scripts, `/static/comment-form.js` and `/static/reader.js`, and no inline
+script, style or event handler, so the Content-Security-Policy allows only the site's own
+files; pictures in comments (`[foto]`) come from any https address."""
 
 from collections.abc import Callable
 from typing import Any

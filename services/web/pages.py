@@ -11,11 +11,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from services.web import forms
 from services.web.apis import ServiceError
+from services.web.article_pages import CACHE_CONTROL, matches
 from services.web.editor import EDITOR_COOKIE
 from services.web.forms import HEADER
 from services.web.guards import read_at_most
 from services.web.sentences import Refusal, comment_refusal
-from services.web.site import Site, SiteDep, page
+from services.web.site import Site, SiteDep, article_context, page
 from shared.api import MAX_ID, SLUG
 
 COMMENTER_COOKIE = "burg_commenter"  # the commenter token: HttpOnly, never seen by scripts
@@ -56,10 +57,54 @@ async def category(request: Request, site: SiteDep, slug: str,
 async def article(request: Request, site: SiteDep, slug: str, cursor: str | None = None,
                   before: str | None = None, reply_to: int | None = None) -> Response:
     """The article, a page of its thread (after `cursor`, or before `before`) and the comment
-    form (or the closed notice)."""
+    form (or the closed notice): the same bytes for every reader (article_pages.py, whose
+    middleware answers most GETs before they get here)."""
     if not SLUG_FORM.fullmatch(slug):
         return _no_page(request)
-    return await _article_page(request, site, slug, cursor=cursor, before=before, reply_to=reply_to)
+    try:
+        key = (slug, cursor or None, before or None, reply_to)
+        kept = await site.article_pages.page(key)
+    except ServiceError:
+        # No such article (the error's page), or no thread to show: the story without it.
+        response = await _article_page(request, site, slug, cursor=cursor, before=before,
+                                       reply_to=reply_to)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    token = request.cookies.get(COMMENTER_COOKIE)
+    if token and not await site.article_pages.same_for(key, kept, token):
+        response = await _article_page(request, site, slug, cursor=cursor, before=before,
+                                       reply_to=reply_to, token=token)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    headers = {"ETag": kept.etag, "Cache-Control": CACHE_CONTROL.decode()}
+    if matches(request.headers.get("if-none-match"), kept.etag):
+        return Response(status_code=304, headers=headers)
+    return HTMLResponse(kept.body, headers=headers)
+
+
+@router.get("/articles/{slug}/reader")
+async def reader(request: Request, site: SiteDep, slug: str) -> Response:
+    """What is the reader's own on the article's page, for `static/reader.js` to fill in: the
+    forms' CSRF token (and its cookie), the commenter's nics and count, and for an editor the
+    Edit link's address and the hidden and waiting comments with their buttons."""
+    if not SLUG_FORM.fullmatch(slug):
+        return _no_page(request)
+    token, editor_token = (request.cookies.get(COMMENTER_COOKIE),
+                           request.cookies.get(EDITOR_COOKIE))
+    me = await site.apis.me(token)
+    editor = await site.apis.editor(editor_token) if editor_token else None
+    csrf = site.csrf.token(request)
+    mine: dict[str, Any] = {"csrf": csrf, "me": me and {
+        k: me[k] for k in ("original_nic", "nics", "comment_count")}, "editor": None}
+    if editor and editor_token:
+        _, found = await site.apis.if_changed(site.apis.article_url(slug), None)
+        assert found is not None
+        held_back = await site.apis.held_back(editor_token, found["id"])
+        mine["editor"] = {"edit": f"/editor/articles/{int(found['id'])}", "held_back": (
+            site.templates.get_template("_held_back.html").render(
+                held_back=held_back, csrf=csrf, here=f"/articles/{slug}") if held_back else "")}
+    response = JSONResponse(mine, headers={"Cache-Control": "private, no-store"})
+    return site.csrf.keep(request, response)
 
 
 @router.get("/comments/{comment_id}", response_class=HTMLResponse)
@@ -91,7 +136,9 @@ async def post_comment(request: Request, site: SiteDep, slug: str) -> Response:
     if not SLUG_FORM.fullmatch(slug):
         return _no_page(request)
     form = await forms.posted(request)
-    if not site.csrf.form_ok(request, form):
+    # The page every reader gets has no token in its form (reader.js puts one there): without
+    # scripts, the browser's word that our own page sent it is what lets a form through.
+    if not (site.csrf.form_ok(request, form) or site.csrf.tokenless_same_origin(request, form)):
         return page(request, "error.html", status=403, message=EXPIRED)
     article, _ = await site.apis.article(slug, None, None)
     fields: dict[str, Any] = {
@@ -147,19 +194,22 @@ async def _article_page(request: Request, site: Site, slug: str, *, cursor: str 
                         before: str | None = None, reply_to: int | None = None,
                         status: int = 200, refusal: Refusal | None = None,
                         form: dict[str, str] | None = None,
-                        forget_commenter: bool = False) -> Response:
-    token = None if forget_commenter else request.cookies.get(COMMENTER_COOKIE)
+                        forget_commenter: bool = False, token: str | None = None) -> Response:
+    """The page rendered for this request alone: a refused comment's page (`form` given),
+    with the sender's own parts; else the page every reader gets when it cannot be kept, or
+    the thread as the commenter `token` sees it (with their waiting comments)."""
+    if form is not None and not forget_commenter:
+        token = request.cookies.get(COMMENTER_COOKIE)
     found, thread = await site.apis.article(slug, token, cursor, before)
+    if form is None:
+        return page(request, "article.html", status=status,
+                    **article_context(found, thread, cursor, before, reply_to))
     me = await site.apis.me(token)
     editor_token = request.cookies.get(EDITOR_COOKIE)
     editor = await site.apis.editor(editor_token) if editor_token else None
     held_back = (await site.apis.held_back(editor_token, found["id"])
                  if editor and editor_token and thread is not None else [])
-    response = page(request, "article.html", status=status, article=found, thread=thread,
-                    me=me, editor=editor, held_back=held_back, csrf=site.csrf.token(request),
-                    refusal=refusal, form=form or {}, reply_to=reply_to,
-                    # This page of the thread, kept by its Reply links and moderation buttons.
-                    at_page={"cursor": cursor} if cursor else {"before": before} if before
-                    else {})
+    response = page(request, "article.html", status=status, **article_context(
+        found, thread, cursor, before, reply_to, me=me, editor=editor, held_back=held_back,
+        csrf=site.csrf.token(request), refusal=refusal, form=form))
     return site.csrf.keep(request, response)
-

@@ -10,7 +10,8 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
-from services.web.apis import Apis
+from services.web.apis import Apis, Json
+from services.web.article_pages import ArticlePages, Key
 from services.web.forms import Csrf
 from services.web.keys import secret_keys
 from services.web.settings import WebSettings
@@ -24,6 +25,7 @@ class Site:
     apis: Apis
     templates: Jinja2Templates
     csrf: Csrf
+    article_pages: ArticlePages
 
     @property
     def secure(self) -> bool:
@@ -35,9 +37,30 @@ def make_site(settings: WebSettings, apis: Apis | None = None) -> Site:
     """The site's pieces on `settings` (calling `apis`, else the ones the settings name)."""
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["feeds"] = f"{settings.feeds_url.rstrip('/')}/feeds"
-    return Site(settings=settings, apis=apis or Apis(settings), templates=templates,
+    apis = apis or Apis(settings)
+
+    def render(key: Key, article: Json, thread: Json) -> bytes:
+        _, cursor, before, reply_to = key
+        return templates.get_template("article.html").render(
+            article_context(article, thread, cursor, before, reply_to)).encode()
+
+    return Site(settings=settings, apis=apis, templates=templates,
                 csrf=Csrf(secret_keys(settings),
-                          secure=settings.site_url.startswith("https://")))
+                          secure=settings.site_url.startswith("https://")),
+                article_pages=ArticlePages(apis, render))
+
+
+def article_context(article: Json, thread: Json | None, cursor: str | None,
+                    before: str | None, reply_to: int | None, **personal: Any) -> dict[str, Any]:
+    """What article.html shows: the page every reader gets, or with `personal` parts (the
+    reader's `me`, the `editor`, the `held_back` comments, the `csrf` token, a `refusal` and
+    the `form` as typed) for a refused comment's page, which only its sender sees."""
+    return {"article": article, "thread": thread, "reply_to": reply_to,
+            "me": None, "editor": None, "held_back": [], "csrf": "", "refusal": None,
+            "form": {}, "personal": bool(personal),
+            # This page of the thread, kept by its Reply links and moderation buttons.
+            "at_page": {"cursor": cursor} if cursor else {"before": before} if before else {},
+            } | personal
 
 
 async def get_site(request: Request) -> Site:

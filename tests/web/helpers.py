@@ -31,9 +31,28 @@ def select(page: Page, start: str, end: str | None = None) -> None:
     }""", [start, end])
 
 
-def site(stack: Stack) -> httpx.Client:
-    """A client of the site that shows redirects instead of following them."""
-    return stack.client("site", follow_redirects=False)
+def site(stack: Stack, **kwargs: object) -> httpx.Client:
+    """A client of the site that shows redirects instead of following them (unless told) and,
+    like a browser running reader.js, asks for the reader's own parts of every article page
+    it gets (`reader_of`)."""
+    client = stack.client("site", **({"follow_redirects": False} | kwargs))
+
+    def reader(response: httpx.Response) -> None:
+        path = response.request.url.path
+        if (response.request.method == "GET" and response.status_code == 200
+                and ARTICLE_PAGE.fullmatch(path)):
+            response.extensions["reader"] = client.get(f"{path}/reader").json()
+
+    client.event_hooks["response"].append(reader)
+    return client
+
+
+ARTICLE_PAGE = re.compile(r"/articles/[a-z0-9-]+")
+
+
+def reader_of(page: httpx.Response) -> dict:  # type: ignore[type-arg]
+    """What /articles/<slug>/reader told the client that got this article page."""
+    return page.extensions["reader"]  # type: ignore[no-any-return]
 
 
 def opened(stack: Stack) -> tuple[dict, dict]:  # type: ignore[type-arg]
@@ -48,7 +67,11 @@ def opened(stack: Stack) -> tuple[dict, dict]:  # type: ignore[type-arg]
 
 
 def csrf_of(page: httpx.Response) -> str:
-    """The CSRF field of the (first) form on `page`."""
-    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    """The CSRF field of the (first) form on `page`, as the browser holds it: an article
+    page's comes from its reader parts (reader.js puts it in the form)."""
+    match = re.search(r'name="csrf" value="([^"]*)"', page.text)
     assert match, "no CSRF field in the form"
+    if not match.group(1) and "reader" in page.extensions:
+        return str(reader_of(page)["csrf"])
+    assert match.group(1), "an empty CSRF field"
     return match.group(1)

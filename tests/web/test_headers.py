@@ -84,6 +84,7 @@ def test_the_article_page_works_under_its_policy(
         page.fill("#body", f"As {nic}, with a picture [foto]https://example.org/p.png[/foto]")
         page.click("#comment-form button[type=submit]")
         page.wait_for_url(lambda u, before=before: u != before and "#comment-" in u)
+    page.wait_for_selector("html[data-reader=ready]")  # the reader's own parts are in
     page.fill("#nic", "")
     page.click("#original-nic")
     assert page.input_value("#nic") == nics[0]

@@ -17,7 +17,7 @@ import pytest
 from services.web.apis import THREAD_PAGE
 from tests.comments.helpers import moderator, nic, post
 from tests.conftest import Stack, wait_for
-from tests.web.helpers import csrf_of, opened
+from tests.web.helpers import csrf_of, opened, site
 
 LONG = THREAD_PAGE + 30  # comments: the thread has two pages on the site
 
@@ -32,7 +32,7 @@ class LongThread:
 
 def browser(stack: Stack) -> httpx.Client:
     """A reader's browser: follows redirects, keeps cookies."""
-    return stack.client("site", follow_redirects=True)
+    return site(stack, follow_redirects=True)
 
 
 def anchors(page: httpx.Response) -> list[int]:

@@ -70,5 +70,9 @@
   if (pick) {
     pick.addEventListener("change", function () { if (pick.value) nic.value = pick.value; });
   }
-  document.querySelectorAll(".nic-helpers").forEach(function (el) { el.hidden = false; });
+  // A commenter's page sent with their nics shows the helpers; reader.js shows them on the
+  // page every reader gets, once it knows the reader's nics.
+  if (original && original.dataset.nic) {
+    document.querySelectorAll(".nic-helpers").forEach(function (el) { el.hidden = false; });
+  }
 })();

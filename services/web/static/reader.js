@@ -1,0 +1,79 @@
+// What is the reader's own on an article page, which every reader gets the same: the forms'
+// CSRF token, the commenter's count and nics, and for an editor the Edit link and the
+// moderation buttons. All of it comes from /articles/<slug>/reader, never from the page.
+(function () {
+  "use strict";
+  var here = location.pathname + location.search + "#comments";
+
+  function hidden(name, value) {
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    return input;
+  }
+
+  function button(action, label, csrf) {
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = action;
+    form.className = "moderate";
+    form.appendChild(hidden("csrf", csrf));
+    form.appendChild(hidden("back", here));
+    var press = document.createElement("button");
+    press.type = "submit";
+    press.textContent = label;
+    form.appendChild(press);
+    return form;
+  }
+
+  function me(mine) {
+    var form = document.getElementById("comment-form");
+    if (!form) return;
+    form.elements.csrf.value = mine.csrf;
+    if (!mine.me) return;
+    var count = mine.me.comment_count;
+    var said = form.querySelector("p.me");
+    said.textContent = "You have commented " + count + " time" + (count === 1 ? "" : "s") + ".";
+    said.hidden = false;
+    if (!form.elements.nic.value) form.elements.nic.value = mine.me.original_nic;
+    document.getElementById("original-nic").dataset.nic = mine.me.original_nic;
+    var pick = document.getElementById("pic-a-nic");
+    mine.me.nics.forEach(function (nic) {
+      var option = document.createElement("option");
+      option.textContent = nic;
+      pick.appendChild(option);
+    });
+    document.querySelectorAll(".nic-helpers").forEach(function (el) { el.hidden = false; });
+  }
+
+  function editor(mine) {
+    if (!mine.editor) return;
+    var edit = document.getElementById("edit-link");
+    if (edit) {
+      var link = document.createElement("a");
+      link.href = mine.editor.edit;
+      link.textContent = "Edit";
+      edit.append(" · ", link);
+    }
+    document.querySelectorAll("#comments .comment[id^='comment-']:not(.removed)")
+      .forEach(function (comment) {
+        var id = comment.id.slice("comment-".length);
+        comment.appendChild(button("/editor/comments/" + id + "/hide", "Hide", mine.csrf));
+      });
+    var held = document.getElementById("held-back");
+    if (held) {
+      held.innerHTML = mine.editor.held_back;  // rendered by the site, escaped there
+      held.querySelectorAll("input[name=back]").forEach(function (el) { el.value = here; });
+    }
+  }
+
+  fetch(location.pathname + "/reader", {credentials: "same-origin"})
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (mine) {
+      if (!mine) return;
+      me(mine);
+      editor(mine);
+      document.documentElement.dataset.reader = "ready";  // tests wait on it
+    });
+})();
