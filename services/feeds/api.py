@@ -9,23 +9,17 @@ import json
 import re
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from pydantic import BaseModel
 
 from services.feeds import documents, serving
 from services.feeds.bootstrap import Service, bootstrap
 from services.feeds.deps import ServiceDep, SettingsDep
+from services.feeds.models import FeedIndex
 from services.feeds.render import feed_url
 from shared.api import SessionDep, service_app
 from shared.http import not_modified, strong_etag
 
 router = APIRouter(prefix="/feeds")
 INDEX_CACHE_CONTROL = "public, no-cache"  # built per request: revalidate (304) every time
-
-
-class FeedIndex(BaseModel):
-    """Every feed: its title, its path, and the URL of each of its formats (rss, atom, json)."""
-
-    feeds: list[dict[str, str]]
 
 
 @router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)

@@ -6,34 +6,14 @@ with the signed token from an e-mail link. A bad token is a 400 whose `detail` s
 service wired by whoever calls it."""
 
 from fastapi import APIRouter, FastAPI, Response
-from pydantic import BaseModel, Field, field_validator
 
 from services.notify import subscriptions
 from services.notify.bootstrap import Service, bootstrap
 from services.notify.deps import TokensDep
-from services.notify.models import Consent
-from services.notify.tokens import Purpose
+from services.notify.models import AddressPublic, TokenCheck, TokenIn
 from shared.api import SessionDep, service_app
-from shared.text import one_line
 
 router = APIRouter(prefix="/notify")
-
-
-class TokenIn(BaseModel):
-    token: str = Field(min_length=1, max_length=2000)
-
-    _lines = field_validator("token")(one_line)
-
-
-class TokenCheck(TokenIn):
-    purpose: Purpose
-
-
-class AddressPublic(BaseModel):
-    """The address a token names, as it stands after the call."""
-
-    email: str
-    consent: Consent
 
 
 @router.post("/check", status_code=204)
