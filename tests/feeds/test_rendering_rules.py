@@ -39,7 +39,7 @@ def apply(sessions: sessionmaker[Session], handler: Callable[..., None], event: 
           event_id: str = "") -> None:
     with sessions() as session:
         session.info[HANDLING] = (event_id or str(uuid.uuid4()), event.type)
-        handler(session, event, settings=SETTINGS)
+        handler(session, event)
         session.commit()
 
 

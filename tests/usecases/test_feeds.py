@@ -5,7 +5,6 @@ of its own; the render lock and its Redis are `tests/feeds/test_rendering_rules.
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -40,15 +39,15 @@ from tests.usecases.conftest import Wired, wire
 SETTINGS = FeedsSettings(site_url="https://burg.example", feeds_url="https://burg.example")
 NOON = datetime(2026, 5, 4, 12, tzinfo=UTC)
 HANDLERS: dict[str, Handler] = {  # as services/feeds/tasks.py routes them
-    "category.created": partial(feeding.on_category_changed, settings=SETTINGS),
-    "category.updated": partial(feeding.on_category_changed, settings=SETTINGS),
-    "article.published": partial(feeding.on_article_published, settings=SETTINGS),
-    "article.updated": partial(feeding.on_article_published, settings=SETTINGS),
-    "article.retracted": partial(feeding.on_article_retracted, settings=SETTINGS),
-    "comment.created": partial(comment_feeds.on_comment_public, settings=SETTINGS),
-    "comment.restored": partial(comment_feeds.on_comment_public, settings=SETTINGS),
-    "comment.edited": partial(comment_feeds.on_comment_edited, settings=SETTINGS),
-    "comment.removed": partial(comment_feeds.on_comment_removed, settings=SETTINGS),
+    "category.created": feeding.on_category_changed,
+    "category.updated": feeding.on_category_changed,
+    "article.published": feeding.on_article_published,
+    "article.updated": feeding.on_article_published,
+    "article.retracted": feeding.on_article_retracted,
+    "comment.created": comment_feeds.on_comment_public,
+    "comment.restored": comment_feeds.on_comment_public,
+    "comment.edited": comment_feeds.on_comment_edited,
+    "comment.removed": comment_feeds.on_comment_removed,
 }
 
 
