@@ -60,7 +60,7 @@ async def get_feed(path: str, request: Request, service: ServiceDep) -> Response
 
     def load(path: str, copy: serving.Copy | None, started: float) -> serving.Copy:
         with service.runtime.sessions() as session:
-            return serving.read(session, path, copy, started)
+            return serving.read(session=session, path=path, copy=copy, started=started)
 
     copy = await serving.current(path, load)
     variant = (copy.gzipped if serving.accepts_gzip(request.headers.get("accept-encoding", ""))

@@ -49,7 +49,7 @@ def on_comment_removed(session: Session, event: CommentRemoved) -> None:
     stale.mark(session, f"article:{event.article_id}", "comments")
 
 
-def render_article(session: Session, settings: FeedsSettings, article_id: int) -> None:
+def render_article(*, session: Session, settings: FeedsSettings, article_id: int) -> None:
     """Render the article's comment feed again (a retracted article's goes)."""
     article = session.get(FeedArticle, article_id)
     if article is not None and article.retracted:
@@ -67,7 +67,7 @@ def render_article(session: Session, settings: FeedsSettings, article_id: int) -
         page_url=f"{page}#comments", entries=[comment_entry(settings, c) for c in comments]))
 
 
-def render_latest(session: Session, settings: FeedsSettings) -> None:
+def render_latest(*, session: Session, settings: FeedsSettings) -> None:
     """Render the site's latest comments again."""
     comments = session.exec(_newest().limit(settings.entries_per_feed)).all()
     publish(session, settings, Feed(

@@ -71,7 +71,7 @@ def on_article_retracted(session: Session, event: ArticleRetracted) -> None:
                f"article:{event.article_id}", "comments")
 
 
-def render_category(session: Session, settings: FeedsSettings, category_slug: str) -> None:
+def render_category(*, session: Session, settings: FeedsSettings, category_slug: str) -> None:
     """Render the category's feeds again, storing what changed."""
     category = session.get(FeedCategory, category_slug)
     if category is None:
@@ -86,7 +86,7 @@ def render_category(session: Session, settings: FeedsSettings, category_slug: st
         entries=[article_entry(settings, a) for a in articles]))
 
 
-def render_site(session: Session, settings: FeedsSettings) -> None:
+def render_site(*, session: Session, settings: FeedsSettings) -> None:
     """Render the site's feeds (the newest articles of every category) again."""
     articles = session.exec(_newest().limit(settings.entries_per_feed)).all()
     publish(session, settings, Feed(

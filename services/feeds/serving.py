@@ -99,7 +99,7 @@ def _keep(path: str, read: _Read, done: "asyncio.Future[Copy]") -> None:
             del _copies[idle]
 
 
-def read(session: Session, path: str, copy: Copy | None, started: float) -> Copy:
+def read(*, session: Session, path: str, copy: Copy | None, started: float) -> Copy:
     """The document at `path` as a copy begun at `started`; if `copy` has the ETag stored,
     only that is read (not the bytes) and `copy` is kept."""
     if copy is not None and documents.stored_etag(session=session, path=path) == copy.etag:

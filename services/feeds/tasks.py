@@ -36,13 +36,13 @@ def render(session: Session, key: str, settings: FeedsSettings) -> None:
     """Render the document(s) a stale key names."""
     kind, _, name = key.partition(":")
     if kind == "site":
-        feeding.render_site(session, settings)
+        feeding.render_site(session=session, settings=settings)
     elif kind == "category":
-        feeding.render_category(session, settings, name)
+        feeding.render_category(session=session, settings=settings, category_slug=name)
     elif kind == "comments":
-        comment_feeds.render_latest(session, settings)
+        comment_feeds.render_latest(session=session, settings=settings)
     elif kind == "article" and name.isdigit():
-        comment_feeds.render_article(session, settings, int(name))
+        comment_feeds.render_article(session=session, settings=settings, article_id=int(name))
     else:
         log.warning("feeds: no document is called %r", key)
 

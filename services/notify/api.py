@@ -19,7 +19,7 @@ router = APIRouter(prefix="/notify")
 @router.post("/check", status_code=204)
 def check(data: TokenCheck, tokens: TokensDep) -> Response:
     """204 if the token is good for its purpose: the page shows its button only then."""
-    subscriptions.check(tokens, data.purpose, data.token)
+    subscriptions.check(tokens=tokens, purpose=data.purpose, token=data.token)
     return Response(status_code=204)
 
 
@@ -27,15 +27,15 @@ def check(data: TokenCheck, tokens: TokensDep) -> Response:
 def confirm(data: TokenIn, session: SessionDep, tokens: TokensDep):
     """Confirm the address the token names (double opt-in). A bounced address stays
     bounced: `consent` says so."""
-    return AddressPublic.model_validate(subscriptions.confirm(session, tokens, data.token),
-                                        from_attributes=True)
+    address = subscriptions.confirm(session=session, tokens=tokens, token=data.token)
+    return AddressPublic.model_validate(address, from_attributes=True)
 
 
 @router.post("/unsubscribe", response_model=AddressPublic)
 def unsubscribe(data: TokenIn, session: SessionDep, tokens: TokensDep):
     """Send the address the token names no more e-mail, and drop what waits for it."""
-    return AddressPublic.model_validate(subscriptions.unsubscribe(session, tokens, data.token),
-                                        from_attributes=True)
+    address = subscriptions.unsubscribe(session=session, tokens=tokens, token=data.token)
+    return AddressPublic.model_validate(address, from_attributes=True)
 
 
 def create_app(service: Service) -> FastAPI:

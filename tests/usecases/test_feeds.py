@@ -85,13 +85,13 @@ def render(session: Session, key: str) -> None:
     """Render the document(s) a stale key names, as services/feeds/tasks.py's `render`."""
     kind, _, name = key.partition(":")
     if kind == "site":
-        feeding.render_site(session, SETTINGS)
+        feeding.render_site(session=session, settings=SETTINGS)
     elif kind == "category":
-        feeding.render_category(session, SETTINGS, name)
+        feeding.render_category(session=session, settings=SETTINGS, category_slug=name)
     elif kind == "comments":
-        comment_feeds.render_latest(session, SETTINGS)
+        comment_feeds.render_latest(session=session, settings=SETTINGS)
     else:
-        comment_feeds.render_article(session, SETTINGS, int(name))
+        comment_feeds.render_article(session=session, settings=SETTINGS, article_id=int(name))
 
 
 def render_stale(feeds: Wired) -> dict[str, bytes]:
@@ -188,7 +188,7 @@ def test_rendering_unchanged_content_stores_nothing_new(feeds: Wired) -> None:
     feeds.handle(article())
     render_stale(feeds)
     with feeds.session() as session:
-        feeding.render_site(session, SETTINGS)
+        feeding.render_site(session=session, settings=SETTINGS)
         session.commit()
         assert session.get_one(FeedDocument, "site.atom").revision == 1
         assert documents.list_documents(session=session)[0][0] == "articles/1/comments.atom"
@@ -201,7 +201,7 @@ def test_a_document_set_aside_after_failed_renders_is_put_back_stale(feeds: Wire
         session.add(FeedRenderFailure(key="site", event_id="e", event_type="article.published",
                                       attempts=5, error="boom", failed_at=NOON))
         session.commit()
-        assert stale.put_back(session) == ["site"]
+        assert stale.put_back(session=session) == ["site"]
         session.commit()
         assert session.exec(select(FeedRenderFailure)).all() == []
     assert stale_keys(feeds) == {"site": ("retry-render", 1)}
