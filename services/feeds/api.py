@@ -62,7 +62,7 @@ async def get_feed(path: str, request: Request, service: ServiceDep) -> Response
         with service.runtime.sessions() as session:
             return serving.read(session=session, path=path, copy=copy, started=started)
 
-    copy = await serving.current(path, load)
+    copy = await service.copies.current(path, load)
     variant = (copy.gzipped if serving.accepts_gzip(request.headers.get("accept-encoding", ""))
                else copy.plain)
     if not_modified(request, variant.etag, copy.last_modified):
