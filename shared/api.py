@@ -1,20 +1,23 @@
 """What every service's FastAPI app shares: JSON errors, a body size cap, a health route,
-paging cursors."""
+paging cursors, and the route dependencies every service has (its `deps.py` adds its own)."""
 
 import base64
 import binascii
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
-from fastapi import FastAPI, Path, Request
+from fastapi import Depends, FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlmodel import Session
 
 from shared.errors import BurgError
 from shared.http import DeclaredBodyLimit
 from shared.observability import Observed, metrics_page
+from shared.outbox import Outbox
 from shared.proxies import TrustedProxies
 
 if TYPE_CHECKING:
@@ -154,3 +157,29 @@ def service_app(service: Wired, *, title: str, description: str,
 
     return app
 
+
+
+# The route dependencies every service has. Each service's `deps.py` names its own
+# `ServiceDep` and `SettingsDep` (with its own types) on `get_service` and `get_settings`,
+# and adds what is its own. One function each, so FastAPI computes each once a request,
+# whichever route or dependency asks. Async where they only read what `service_app` was
+# given: no trip to a worker thread.
+async def get_service(request: Request) -> Any:
+    return request.app.state.service
+
+
+async def get_settings(service: Annotated[Wired, Depends(get_service)]) -> Any:
+    return service.runtime.settings
+
+
+async def get_outbox(service: Annotated[Wired, Depends(get_service)]) -> Outbox:
+    return service.runtime.outbox
+
+
+def get_session(service: Annotated[Wired, Depends(get_service)]) -> Iterator[Session]:
+    with service.runtime.sessions() as session:
+        yield session
+
+
+OutboxDep = Annotated[Outbox, Depends(get_outbox)]
+SessionDep = Annotated[Session, Depends(get_session)]

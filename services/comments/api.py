@@ -18,9 +18,7 @@ from services.comments.deps import (
     BearerDep,
     CommenterTokenDep,
     EditorDep,
-    OutboxDep,
     ServiceDep,
-    SessionDep,
     SettingsDep,
     ViewerDep,
     get_viewer,
@@ -38,7 +36,7 @@ from services.comments.models import (
     PreviewPublic,
     ThreadPublic,
 )
-from shared.api import MAX_ID, Id, service_app
+from shared.api import MAX_ID, Id, OutboxDep, SessionDep, service_app
 from shared.http import not_modified
 
 log = logging.getLogger(__name__)
@@ -196,7 +194,7 @@ def unban(nic: NicPath, session: SessionDep, _editor: EditorDep) -> Response:
 
 
 def create_app(service: Service) -> FastAPI:
-    """The comments API of `service` (its routes find it through `deps.ServiceDep`)."""
+    """The comments API of `service` (its routes find it through their dependencies)."""
     app = service_app(service, title="Burg comments",
                       description="Threaded comments under articles.",
                       max_body_bytes=service.settings.max_body_bytes)

@@ -1,12 +1,17 @@
 """Events the comments service consumes: the posts service's article.* and editor.*."""
 
 from services.comments import replica
+from services.comments.settings import CommentsSettings
 from shared.inbox import Handler
 
-HANDLERS: dict[str, Handler] = {
-    "article.published": replica.on_article_published,
-    "article.updated": replica.on_article_published,
-    "article.retracted": replica.on_article_retracted,
-    "editor.authorized": replica.on_editor_authorized,
-    "editor.revoked": replica.on_editor_revoked,
-}
+
+def handlers(settings: CommentsSettings) -> dict[str, Handler]:
+    """Each event type's handler, `(session, event)`, for a service on `settings` (every
+    consuming service builds its table so; none of comments' handlers needs the settings)."""
+    return {
+        "article.published": replica.on_article_published,
+        "article.updated": replica.on_article_published,
+        "article.retracted": replica.on_article_retracted,
+        "editor.authorized": replica.on_editor_authorized,
+        "editor.revoked": replica.on_editor_revoked,
+    }

@@ -2,9 +2,10 @@
 point: importing it wires the service (Celery needs the module's `app`)."""
 
 from services.comments.bootstrap import bootstrap
-from services.comments.tasks import HANDLERS
+from services.comments.tasks import handlers
 
-runtime = bootstrap().runtime
-runtime.consume(HANDLERS)
+service = bootstrap()
+runtime = service.runtime
+runtime.consume(handlers(service.settings))
 runtime.start_worker_duties()
 app = runtime.celery

@@ -7,47 +7,31 @@ service wired by whoever calls it."""
 import gzip
 import json
 import re
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, FastAPI, Request, Response
 
 from services.feeds import documents, serving
 from services.feeds.bootstrap import Service, bootstrap
+from services.feeds.deps import ServiceDep, SettingsDep
+from services.feeds.models import FeedIndex
 from services.feeds.render import feed_url
-from shared.api import service_app
+from shared.api import SessionDep, service_app
 from shared.http import not_modified, strong_etag
 
 router = APIRouter(prefix="/feeds")
 INDEX_CACHE_CONTROL = "public, no-cache"  # built per request: revalidate (304) every time
 
 
-async def get_service(request: Request) -> Service:
-    """The service `create_app` was given (async: no trip to a worker thread for it)."""
-    service: Service = request.app.state.service
-    return service
-
-
-ServiceDep = Annotated[Service, Depends(get_service)]
-
-
-class FeedIndex(BaseModel):
-    """Every feed: its title, its path, and the URL of each of its formats (rss, atom, json)."""
-
-    feeds: list[dict[str, str]]
-
-
 @router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
 @router.api_route("/index.json", methods=["GET", "HEAD"],
                   responses={200: {"model": FeedIndex}, 304: {"description": "not modified"}})
-def index(request: Request, service: ServiceDep) -> Response:
+def index(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """Every feed: its title and the URL of each of its formats (RSS, Atom, JSON Feed)."""
-    with service.runtime.sessions() as session:
-        paths = documents.list_documents(session=session)
+    paths = documents.list_documents(session=session)
     feeds: dict[str, dict[str, str]] = {}
     for path, title in paths:
         stem, _, fmt = path.rpartition(".")
-        url = feed_url(service.settings, path)
+        url = feed_url(settings, path)
         feeds.setdefault(stem, {"title": title, "path": stem})[fmt] = url
     listing = {"feeds": [feeds[stem] for stem in sorted(feeds, key=_natural)]}
     body = json.dumps(listing, ensure_ascii=False, separators=(",", ":")).encode()
@@ -71,13 +55,14 @@ def _natural(stem: str) -> list[tuple[int, int | str]]:
 @router.api_route("/{path:path}", methods=["GET", "HEAD"])
 async def get_feed(path: str, request: Request, service: ServiceDep) -> Response:
     """A feed document (e.g. `categories/<slug>.rss`, `site.atom`, `comments.json`), gzipped
-    if the client accepts it, or 304 if the client's copy is current."""
+    if the client accepts it, or 304 if the client's copy is current. No `SessionDep`: a
+    session is opened only when the copy in hand is too old (see `serving.py`)."""
 
     def load(path: str, copy: serving.Copy | None, started: float) -> serving.Copy:
         with service.runtime.sessions() as session:
-            return serving.read(session, path, copy, started)
+            return serving.read(session=session, path=path, copy=copy, started=started)
 
-    copy = await serving.current(path, load)
+    copy = await service.copies.current(path, load)
     variant = (copy.gzipped if serving.accepts_gzip(request.headers.get("accept-encoding", ""))
                else copy.plain)
     if not_modified(request, variant.etag, copy.last_modified):
@@ -86,7 +71,7 @@ async def get_feed(path: str, request: Request, service: ServiceDep) -> Response
 
 
 def create_app(service: Service) -> FastAPI:
-    """The feeds API of `service` (its routes find it through `ServiceDep`)."""
+    """The feeds API of `service` (its routes find it through their dependencies)."""
     # No request bodies here, so no body limit to check on every GET.
     app = service_app(service, title="Burg feeds",
                       description="RSS, Atom and JSON feeds of categories, the site and "

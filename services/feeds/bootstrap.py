@@ -1,5 +1,6 @@
 """The feeds service's composition root: `bootstrap()` wires settings, database, Celery,
-outbox, inbox, the coalesced renders and the WebSub pings into a `Service`. A function, not an
+outbox, inbox, the coalesced renders, the WebSub pings and the API's copies of documents
+into a `Service`. A function, not an
 import: its API's factory, its workers, its CLI and tests call it, with settings of their own
 if they like."""
 
@@ -9,6 +10,7 @@ from typing import Any
 from services.feeds.documents import STORED_ANEW
 from services.feeds.migrate import MIGRATIONS
 from services.feeds.models import FeedsTable
+from services.feeds.serving import Copies
 from services.feeds.settings import FeedsSettings
 from services.feeds.stale import StaleRenders
 from services.feeds.websub import Pings
@@ -24,6 +26,7 @@ class Service:
     runtime: Runtime
     renders: StaleRenders
     pings: Pings
+    copies: Copies  # documents the API read lately (serving.py); empty in a worker
 
 
 def bootstrap(settings: FeedsSettings | None = None, **overrides: Any) -> Service:
@@ -42,4 +45,5 @@ def bootstrap(settings: FeedsSettings | None = None, **overrides: Any) -> Servic
     if settings.websub_hub:
         # Queued once the render has committed; a broker that is away costs these pings only.
         after_commit(runtime.sessions, STORED_ANEW, pings.schedule)
-    return Service(settings=settings, runtime=runtime, renders=renders, pings=pings)
+    return Service(settings=settings, runtime=runtime, renders=renders, pings=pings,
+                   copies=Copies())

@@ -33,7 +33,7 @@ def feed_commands(service: Service, commands: argparse._SubParsersAction
 
     def list_(_args: argparse.Namespace) -> None:
         with runtime.sessions() as session:
-            rows = failures.set_aside(session)
+            rows = failures.set_aside(session=session)
         for row in rows:
             cause = f"{row.event_type} {row.event_id}".strip() or "no event"
             print(f"{row.key:<32} {row.failed_at:%Y-%m-%d %H:%M:%S}  {row.attempts} attempts  "
@@ -44,7 +44,7 @@ def feed_commands(service: Service, commands: argparse._SubParsersAction
         if not args.keys and not args.all:
             raise Invalid("name the feeds to retry (KEY …), or --all")
         with runtime.sessions() as session:
-            back = stale.put_back(session, None if args.all else args.keys)
+            back = stale.put_back(session=session, keys=None if args.all else args.keys)
             session.commit()
         if back:
             renders.schedule()

@@ -15,8 +15,7 @@ from shared.markup.summary import html_summary
 SUMMARY_CHARS = 200  # of a comment's entry's summary
 
 
-def on_comment_public(session: Session, event: CommentCreated, *,
-                      settings: FeedsSettings) -> None:
+def on_comment_public(session: Session, event: CommentCreated) -> None:
     """A new (or restored) public comment joins its article's feed and the site's. Its entry
     names the article as the read model has it: the comments service may have sent the title
     it knew before an edit that reached this service first (a later edit updates it)."""
@@ -33,8 +32,7 @@ def on_comment_public(session: Session, event: CommentCreated, *,
     stale.mark(session, f"article:{event.article_id}", "comments")
 
 
-def on_comment_edited(session: Session, event: CommentEdited, *,
-                      settings: FeedsSettings) -> None:
+def on_comment_edited(session: Session, event: CommentEdited) -> None:
     """An edited comment keeps its place and id, with its new text."""
     comment = session.get(FeedComment, event.comment_id)
     if comment is None or comment.updated_at > event.edited_at:
@@ -45,14 +43,13 @@ def on_comment_edited(session: Session, event: CommentEdited, *,
     stale.mark(session, f"article:{event.article_id}", "comments")
 
 
-def on_comment_removed(session: Session, event: CommentRemoved, *,
-                       settings: FeedsSettings) -> None:
+def on_comment_removed(session: Session, event: CommentRemoved) -> None:
     """A hidden or deleted comment leaves every feed."""
     session.exec(delete(FeedComment).where(col(FeedComment.comment_id) == event.comment_id))
     stale.mark(session, f"article:{event.article_id}", "comments")
 
 
-def render_article(session: Session, settings: FeedsSettings, article_id: int) -> None:
+def render_article(*, session: Session, settings: FeedsSettings, article_id: int) -> None:
     """Render the article's comment feed again (a retracted article's goes)."""
     article = session.get(FeedArticle, article_id)
     if article is not None and article.retracted:
@@ -70,7 +67,7 @@ def render_article(session: Session, settings: FeedsSettings, article_id: int) -
         page_url=f"{page}#comments", entries=[comment_entry(settings, c) for c in comments]))
 
 
-def render_latest(session: Session, settings: FeedsSettings) -> None:
+def render_latest(*, session: Session, settings: FeedsSettings) -> None:
     """Render the site's latest comments again."""
     comments = session.exec(_newest().limit(settings.entries_per_feed)).all()
     publish(session, settings, Feed(

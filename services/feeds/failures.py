@@ -54,7 +54,7 @@ def rendered(session: Session, key: str) -> None:
     session.execute(delete(FeedRenderFailure).where(col(FeedRenderFailure.key) == key))
 
 
-def set_aside(session: Session) -> list[FeedRenderFailure]:
+def set_aside(*, session: Session) -> list[FeedRenderFailure]:
     """The documents set aside, oldest failure first."""
     return list(session.exec(select(FeedRenderFailure)
                              .order_by(col(FeedRenderFailure.failed_at))).all())

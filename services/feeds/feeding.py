@@ -12,8 +12,7 @@ from services.feeds.settings import FeedsSettings
 from shared.events import ArticlePublished, ArticleRetracted, CategoryCreated, utcnow
 
 
-def on_category_changed(session: Session, event: CategoryCreated, *,
-                        settings: FeedsSettings) -> None:
+def on_category_changed(session: Session, event: CategoryCreated) -> None:
     """Keep a new or renamed category; its feeds (a new category's are empty) and the site's
     (its entries name their category) are rendered again, and the latest comments' (so that
     it exists, empty, as soon as the site has a category: every page names it)."""
@@ -25,8 +24,7 @@ def on_category_changed(session: Session, event: CategoryCreated, *,
     stale.mark(session, f"category:{event.slug}", "site", "comments")
 
 
-def on_article_published(session: Session, event: ArticlePublished, *,
-                         settings: FeedsSettings) -> None:
+def on_article_published(session: Session, event: ArticlePublished) -> None:
     """Add or update the article in the read model; the feeds it is (or was) in are rendered
     again, and its comment feed exists from now on (empty until the first comment). An event
     older than what the read model holds (two workers can finish out of order) changes
@@ -56,8 +54,7 @@ def on_article_published(session: Session, event: ArticlePublished, *,
         stale.mark(session, "comments")
 
 
-def on_article_retracted(session: Session, event: ArticleRetracted, *,
-                         settings: FeedsSettings) -> None:
+def on_article_retracted(session: Session, event: ArticleRetracted) -> None:
     """Take the article out of every feed (its comment feed goes, its comments leave the
     site's); keep a marker so that an older event arriving later cannot bring it back."""
     at = event.retracted_at if event.retracted_at else utcnow()
@@ -74,7 +71,7 @@ def on_article_retracted(session: Session, event: ArticleRetracted, *,
                f"article:{event.article_id}", "comments")
 
 
-def render_category(session: Session, settings: FeedsSettings, category_slug: str) -> None:
+def render_category(*, session: Session, settings: FeedsSettings, category_slug: str) -> None:
     """Render the category's feeds again, storing what changed."""
     category = session.get(FeedCategory, category_slug)
     if category is None:
@@ -89,7 +86,7 @@ def render_category(session: Session, settings: FeedsSettings, category_slug: st
         entries=[article_entry(settings, a) for a in articles]))
 
 
-def render_site(session: Session, settings: FeedsSettings) -> None:
+def render_site(*, session: Session, settings: FeedsSettings) -> None:
     """Render the site's feeds (the newest articles of every category) again."""
     articles = session.exec(_newest().limit(settings.entries_per_feed)).all()
     publish(session, settings, Feed(

@@ -1,4 +1,5 @@
-"""The feeds service's tables: a read model of published articles, and rendered documents."""
+"""The feeds service's tables (a read model of published articles, and rendered documents)
+and the shape of its API's index."""
 
 from datetime import datetime
 
@@ -91,3 +92,9 @@ class FeedRenderFailure(FeedsTable, table=True):
     attempts: int
     error: str = Field(sa_type=Text)
     failed_at: datetime
+
+
+class FeedIndex(SQLModel):
+    """Every feed: its title, its path, and the URL of each of its formats (rss, atom, json)."""
+
+    feeds: list[dict[str, str]]

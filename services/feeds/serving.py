@@ -58,48 +58,61 @@ class _Read:
     future: "asyncio.Future[Copy]"
 
 
-_copies: dict[str, Copy] = {}  # path → the newest copy; bounded by the number of documents
-_reads: dict[str, _Read] = {}  # path → the newest read under way
-_swept = [0.0]  # when idle copies were last dropped
 # Reads a document in a thread: (path, the copy in hand, when the read began) → its copy.
 Load = Callable[[str, "Copy | None", float], Copy]
 
 
-async def current(path: str, load: Load) -> Copy:
-    """The document at `path`, from a read that began at most KEPT_FOR seconds ago: the copy
-    in hand if it is that young, else the read under way if it is, else a new one with
-    `load`. Concurrent requests share one read. NotFound if there is no such document."""
-    now = time.monotonic()
-    copy = _copies.get(path)
-    if copy is not None and now - copy.read_at <= KEPT_FOR:
-        return copy
-    under_way = _reads.get(path)
-    if under_way is None or now - under_way.started > KEPT_FOR:
-        under_way = _Read(started=now, future=asyncio.ensure_future(
-            run_in_threadpool(load, path, copy, now)))
-        _reads[path] = under_way
-        under_way.future.add_done_callback(functools.partial(_keep, path, under_way))
-    # Shielded: a client that hangs up must not cancel the read the others wait for.
-    return await asyncio.shield(under_way.future)
+class Copies:
+    """The copies one API process holds, and the reads under way: the service's, wired in its
+    bootstrap (not a module's: each service, each test, has its own). Its methods run on the
+    event loop only, so they need no lock."""
+
+    def __init__(self, *, idle: float = IDLE) -> None:
+        self.idle = idle  # seconds: a copy nobody asked for in this long is dropped
+        self._copies: dict[str, Copy] = {}  # path → the newest copy; at most one a document
+        self._reads: dict[str, _Read] = {}  # path → the newest read under way
+        self._swept = 0.0  # when idle copies were last dropped
+
+    def paths(self) -> set[str]:
+        """The paths of the documents held."""
+        return set(self._copies)
+
+    async def current(self, path: str, load: Load) -> Copy:
+        """The document at `path`, from a read that began at most KEPT_FOR seconds ago: the
+        copy in hand if it is that young, else the read under way if it is, else a new one
+        with `load`. Concurrent requests share one read. NotFound if there is no such
+        document."""
+        now = time.monotonic()
+        copy = self._copies.get(path)
+        if copy is not None and now - copy.read_at <= KEPT_FOR:
+            return copy
+        under_way = self._reads.get(path)
+        if under_way is None or now - under_way.started > KEPT_FOR:
+            under_way = _Read(started=now, future=asyncio.ensure_future(
+                run_in_threadpool(load, path, copy, now)))
+            self._reads[path] = under_way
+            under_way.future.add_done_callback(functools.partial(self._keep, path, under_way))
+        # Shielded: a client that hangs up must not cancel the read the others wait for.
+        return await asyncio.shield(under_way.future)
+
+    def _keep(self, path: str, read: _Read, done: "asyncio.Future[Copy]") -> None:
+        if self._reads.get(path) is read:
+            del self._reads[path]
+        if done.cancelled() or done.exception() is not None:
+            self._copies.pop(path, None)  # gone (404) or unreadable: nobody gets the old copy
+            return
+        copy = done.result()
+        held = self._copies.get(path)
+        if held is None or held.read_at < copy.read_at:  # a slow older read never wins
+            self._copies[path] = copy
+        if copy.read_at - self._swept > self.idle:
+            self._swept = copy.read_at
+            cold = [p for p, c in self._copies.items() if copy.read_at - c.read_at > self.idle]
+            for idle in cold:
+                del self._copies[idle]
 
 
-def _keep(path: str, read: _Read, done: "asyncio.Future[Copy]") -> None:
-    if _reads.get(path) is read:
-        del _reads[path]
-    if done.cancelled() or done.exception() is not None:
-        _copies.pop(path, None)  # gone (404) or unreadable: nobody gets the old copy
-        return
-    copy = done.result()
-    held = _copies.get(path)
-    if held is None or held.read_at < copy.read_at:  # a slow older read never wins
-        _copies[path] = copy
-    if copy.read_at - _swept[0] > IDLE:
-        _swept[0] = copy.read_at
-        for idle in [p for p, c in _copies.items() if copy.read_at - c.read_at > IDLE]:
-            del _copies[idle]
-
-
-def read(session: Session, path: str, copy: Copy | None, started: float) -> Copy:
+def read(*, session: Session, path: str, copy: Copy | None, started: float) -> Copy:
     """The document at `path` as a copy begun at `started`; if `copy` has the ETag stored,
     only that is read (not the bytes) and `copy` is kept."""
     if copy is not None and documents.stored_etag(session=session, path=path) == copy.etag:

@@ -80,7 +80,7 @@ def _mark_statement(insert: Callable[[Any], Any]) -> Any:
 _MARK = {"sqlite": _mark_statement(sqlite.insert), "postgresql": _mark_statement(postgresql.insert)}
 
 
-def put_back(session: Session, keys: list[str] | None = None) -> list[str]:
+def put_back(*, session: Session, keys: list[str] | None = None) -> list[str]:
     """Mark the documents set aside after failed renders (those of `keys`, or all) stale
     again, their count of failures from zero; return their keys. The caller commits and
     queues a render (`StaleRenders.schedule`)."""

@@ -3,7 +3,6 @@ documents it touches stale), and the task that renders stale documents."""
 
 import logging
 from collections.abc import Callable
-from functools import partial
 
 from sqlmodel import Session
 
@@ -17,17 +16,19 @@ log = logging.getLogger(__name__)
 
 
 def handlers(settings: FeedsSettings) -> dict[str, Handler]:
-    """Each event type's handler, for a service on `settings`."""
+    """Each event type's handler, `(session, event)`, for a service on `settings` (every
+    consuming service builds its table so; none of feeds' handlers needs the settings: they
+    only mark documents stale, and rendering reads them)."""
     return {
-        "category.created": partial(feeding.on_category_changed, settings=settings),
-        "category.updated": partial(feeding.on_category_changed, settings=settings),
-        "article.published": partial(feeding.on_article_published, settings=settings),
-        "article.updated": partial(feeding.on_article_published, settings=settings),
-        "article.retracted": partial(feeding.on_article_retracted, settings=settings),
-        "comment.created": partial(comment_feeds.on_comment_public, settings=settings),
-        "comment.restored": partial(comment_feeds.on_comment_public, settings=settings),
-        "comment.edited": partial(comment_feeds.on_comment_edited, settings=settings),
-        "comment.removed": partial(comment_feeds.on_comment_removed, settings=settings),
+        "category.created": feeding.on_category_changed,
+        "category.updated": feeding.on_category_changed,
+        "article.published": feeding.on_article_published,
+        "article.updated": feeding.on_article_published,
+        "article.retracted": feeding.on_article_retracted,
+        "comment.created": comment_feeds.on_comment_public,
+        "comment.restored": comment_feeds.on_comment_public,
+        "comment.edited": comment_feeds.on_comment_edited,
+        "comment.removed": comment_feeds.on_comment_removed,
     }
 
 
@@ -35,13 +36,13 @@ def render(session: Session, key: str, settings: FeedsSettings) -> None:
     """Render the document(s) a stale key names."""
     kind, _, name = key.partition(":")
     if kind == "site":
-        feeding.render_site(session, settings)
+        feeding.render_site(session=session, settings=settings)
     elif kind == "category":
-        feeding.render_category(session, settings, name)
+        feeding.render_category(session=session, settings=settings, category_slug=name)
     elif kind == "comments":
-        comment_feeds.render_latest(session, settings)
+        comment_feeds.render_latest(session=session, settings=settings)
     elif kind == "article" and name.isdigit():
-        comment_feeds.render_article(session, settings, int(name))
+        comment_feeds.render_article(session=session, settings=settings, article_id=int(name))
     else:
         log.warning("feeds: no document is called %r", key)
 

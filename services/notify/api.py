@@ -5,73 +5,41 @@ with the signed token from an e-mail link. A bad token is a 400 whose `detail` s
 `uvicorn --factory services.notify.api:main` serves it; `create_app(service)` builds it for a
 service wired by whoever calls it."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from pydantic import BaseModel, Field, field_validator
+from fastapi import APIRouter, FastAPI, Response
 
 from services.notify import subscriptions
 from services.notify.bootstrap import Service, bootstrap
-from services.notify.models import Consent
-from services.notify.tokens import Purpose
-from shared.api import service_app
-from shared.text import one_line
+from services.notify.deps import TokensDep
+from services.notify.models import AddressPublic, TokenCheck, TokenIn
+from shared.api import SessionDep, service_app
 
 router = APIRouter(prefix="/notify")
 
 
-async def get_service(request: Request) -> Service:
-    """The service `create_app` was given (async: no trip to a worker thread for it)."""
-    service: Service = request.app.state.service
-    return service
-
-
-ServiceDep = Annotated[Service, Depends(get_service)]
-
-
-class TokenIn(BaseModel):
-    token: str = Field(min_length=1, max_length=2000)
-
-    _lines = field_validator("token")(one_line)
-
-
-class TokenCheck(TokenIn):
-    purpose: Purpose
-
-
-class AddressPublic(BaseModel):
-    """The address a token names, as it stands after the call."""
-
-    email: str
-    consent: Consent
-
-
 @router.post("/check", status_code=204)
-def check(data: TokenCheck, service: ServiceDep) -> Response:
+def check(data: TokenCheck, tokens: TokensDep) -> Response:
     """204 if the token is good for its purpose: the page shows its button only then."""
-    subscriptions.check(service.tokens, data.purpose, data.token)
+    subscriptions.check(tokens=tokens, purpose=data.purpose, token=data.token)
     return Response(status_code=204)
 
 
 @router.post("/confirm", response_model=AddressPublic)
-def confirm(data: TokenIn, service: ServiceDep):
+def confirm(data: TokenIn, session: SessionDep, tokens: TokensDep):
     """Confirm the address the token names (double opt-in). A bounced address stays
     bounced: `consent` says so."""
-    with service.runtime.sessions() as session:
-        return AddressPublic.model_validate(
-            subscriptions.confirm(session, service.tokens, data.token), from_attributes=True)
+    address = subscriptions.confirm(session=session, tokens=tokens, token=data.token)
+    return AddressPublic.model_validate(address, from_attributes=True)
 
 
 @router.post("/unsubscribe", response_model=AddressPublic)
-def unsubscribe(data: TokenIn, service: ServiceDep):
+def unsubscribe(data: TokenIn, session: SessionDep, tokens: TokensDep):
     """Send the address the token names no more e-mail, and drop what waits for it."""
-    with service.runtime.sessions() as session:
-        return AddressPublic.model_validate(
-            subscriptions.unsubscribe(session, service.tokens, data.token), from_attributes=True)
+    address = subscriptions.unsubscribe(session=session, tokens=tokens, token=data.token)
+    return AddressPublic.model_validate(address, from_attributes=True)
 
 
 def create_app(service: Service) -> FastAPI:
-    """The notify API of `service` (its routes find it through `ServiceDep`)."""
+    """The notify API of `service` (its routes find it through their dependencies)."""
     app = service_app(service, title="Burg notify",
                       description="Reply e-mails and their subscriptions.",
                       max_body_bytes=service.settings.max_body_bytes)

@@ -39,7 +39,8 @@ def send_commands(service: Service, commands: argparse._SubParsersAction
             return
         try:
             with service.runtime.sessions() as session:
-                address = subscriptions.unsubscribe(session, service.tokens, token)
+                address = subscriptions.unsubscribe(session=session, tokens=service.tokens,
+                                                    token=token)
         except BadToken as exc:
             print(f"ignored: {exc.detail}")
             return

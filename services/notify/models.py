@@ -1,16 +1,19 @@
-"""The notify service's tables: addresses and their consent, who wants which e-mail, and every
-e-mail with its outcome."""
+"""The notify service's tables (addresses and their consent, who wants which e-mail, and every
+e-mail with its outcome) and the shapes its API reads and returns."""
 
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import field_validator
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from services.notify.tokens import Purpose
 from shared.db import stored_as_text
 from shared.events import utcnow
+from shared.text import one_line
 
 
 class NotifyTable(SQLModel, registry=registry()):
@@ -94,3 +97,20 @@ class RemovedComment(NotifyTable, table=True):
 
     comment_id: int = Field(primary_key=True)
     removed_at: datetime = Field(default_factory=utcnow)
+
+
+class TokenIn(SQLModel):
+    token: str = Field(min_length=1, max_length=2000)
+
+    _lines = field_validator("token")(one_line)
+
+
+class TokenCheck(TokenIn):
+    purpose: Purpose
+
+
+class AddressPublic(SQLModel):
+    """The address a token names, as it stands after the call."""
+
+    email: str
+    consent: Consent

@@ -24,7 +24,7 @@ def on_subscription_requested(session: Session, event: SubscriptionRequested, *,
     """Remember what the commenter asked for; ask a new (or unsubscribed) address to
     confirm first. The address comes sealed for notify (Unsealable if no key of ours opens
     it: the event goes to the dead letters, which the key can open once it is listed)."""
-    address = address_for(session, _email(event, settings))
+    address = address_for(session=session, email=_email(event, settings))
     assert address.id is not None
     wanted = []
     if event.replies:
@@ -51,7 +51,7 @@ def _email(event: SubscriptionRequested, settings: NotifySettings) -> str:
     return event.email  # an event from before addresses were sealed
 
 
-def address_for(session: Session, email: str) -> Address:
+def address_for(*, session: Session, email: str) -> Address:
     """The address row for `email`, made if new. Every spelling of one address is one row:
     it is stored as `mail_key` writes it (lower-cased, the domain in its ASCII form), so the
     limit of one confirmation request a day holds for the mailbox, however it is typed.
@@ -63,7 +63,7 @@ def address_for(session: Session, email: str) -> Address:
     return session.exec(select(Address).where(Address.email == email)).one()
 
 
-def confirm(session: Session, tokens: Tokens, token: str) -> Address:
+def confirm(*, session: Session, tokens: Tokens, token: str) -> Address:
     """The owner clicked the confirmation link (and its button): reply e-mail may go out.
     A link older than the address's last change (say, an unsubscribe) no longer confirms."""
     address, signed_at = _address(session, tokens, Purpose.confirm, token)
@@ -79,7 +79,7 @@ def confirm(session: Session, tokens: Tokens, token: str) -> Address:
     return address
 
 
-def unsubscribe(session: Session, tokens: Tokens, token: str, *,
+def unsubscribe(*, session: Session, tokens: Tokens, token: str,
                 now: datetime | None = None) -> Address:
     """Stop all e-mail to the address, and drop what waits to be sent to it; `now` (default:
     the time) is the change's time, which no older confirmation link undoes."""
@@ -95,7 +95,7 @@ def unsubscribe(session: Session, tokens: Tokens, token: str, *,
     return address
 
 
-def check(tokens: Tokens, purpose: Purpose, token: str) -> None:
+def check(*, tokens: Tokens, purpose: Purpose, token: str) -> None:
     """BadToken unless `token` is a valid one for `purpose` (for the page before the button)."""
     tokens.read(purpose, token)
 

@@ -8,7 +8,9 @@ from shared.inbox import Handler
 
 
 def handlers(settings: NotifySettings) -> dict[str, Handler]:
-    """Each event type's handler, for a service on `settings`."""
+    """Each event type's handler, `(session, event)`, for a service on `settings` (every
+    consuming service builds its table so): the settings are bound here for those that need
+    them."""
     return {
         "subscription.requested": partial(subscriptions.on_subscription_requested,
                                           settings=settings),

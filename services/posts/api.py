@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
 
 from services.posts import articles, categories, reading
 from services.posts.bootstrap import Service, bootstrap
-from services.posts.deps import EditorDep, OutboxDep, SessionDep, SettingsDep
+from services.posts.deps import EditorDep, SettingsDep
 from services.posts.models import (
     ArticleCreate,
     ArticleDraft,
@@ -23,7 +23,7 @@ from services.posts.models import (
     Preview,
     PreviewPublic,
 )
-from shared.api import SLUG, Id, service_app
+from shared.api import SLUG, Id, OutboxDep, SessionDep, service_app
 from shared.http import json_with_etag
 from shared.markup import render
 
@@ -157,7 +157,7 @@ def preview(data: Preview, _editor: EditorDep):
 
 
 def create_app(service: Service) -> FastAPI:
-    """The posts API of `service` (its routes find it through `deps.ServiceDep`)."""
+    """The posts API of `service` (its routes find it through their dependencies)."""
     app = service_app(service, title="Burg posts",
                       description="Categories, articles and their editors.",
                       max_body_bytes=service.settings.max_body_bytes)

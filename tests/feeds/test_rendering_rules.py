@@ -39,7 +39,7 @@ def apply(sessions: sessionmaker[Session], handler: Callable[..., None], event: 
           event_id: str = "") -> None:
     with sessions() as session:
         session.info[HANDLING] = (event_id or str(uuid.uuid4()), event.type)
-        handler(session, event, settings=SETTINGS)
+        handler(session, event)
         session.commit()
 
 
@@ -71,9 +71,10 @@ def render_stale(sessions: sessionmaker[Session]) -> None:
         for key in keys:
             kind, _, name = key.partition(":")
             if kind == "article":
-                comment_feeds.render_article(session, SETTINGS, int(name))
+                comment_feeds.render_article(session=session, settings=SETTINGS,
+                                             article_id=int(name))
             elif kind == "comments":
-                comment_feeds.render_latest(session, SETTINGS)
+                comment_feeds.render_latest(session=session, settings=SETTINGS)
         session.commit()
 
 
@@ -129,17 +130,17 @@ def test_a_failing_document_is_retried_then_set_aside_and_stops_nothing(
         renders.render_all(render)
     with sessions() as session:
         assert session.get(FeedStale, "article:1") is None  # no longer tried every round
-        [failure] = failures.set_aside(session)
+        [failure] = failures.set_aside(session=session)
         assert (failure.key, failure.attempts, failure.event_type, failure.event_id) == (
             "article:1", 3, "comment.created", "event-1")
         assert failure.error == "ValueError: All strings must be XML compatible"
 
-        assert stale.put_back(session, ["article:1"]) == ["article:1"]
+        assert stale.put_back(session=session, keys=["article:1"]) == ["article:1"]
         session.commit()
     with sessions() as session:
         row = session.get(FeedStale, "article:1")
         assert row is not None and row.attempts == 0 and row.event_type == "retry-render"
-        assert failures.set_aside(session) == []
+        assert failures.set_aside(session=session) == []
 
     assert renders.render_all(lambda session, key: rendered.append(key)) == 1
     with sessions() as session:
@@ -185,7 +186,7 @@ def test_a_round_that_runs_out_of_time_leaves_the_rest_to_the_next_one(
     assert renders.redis.exists(renders.flag), "no render task queued for the rest"
     with sessions() as session:
         assert len(session.exec(select(FeedStale)).all()) == 2  # left stale, not failed
-        assert failures.set_aside(session) == []
+        assert failures.set_aside(session=session) == []
     renders.round_seconds = 25.0
     assert renders.render_all(lambda session, key: rendered.append(key)) == 2
     assert len(set(rendered)) == 3

@@ -60,10 +60,10 @@ def test_documents_stored_before_the_upgrade_render_again(tmp_path: Path) -> Non
             comment_id=1, article_id=12, article_title=LIVE, article_url="https://burg.example/a",
             nic=LIVE, summary=LIVE, body_html=LIVE, created_at=NOON, updated_at=NOON))
         session.commit()
-        feeding.render_site(session, SETTINGS)
-        feeding.render_category(session, SETTINGS, "iraq")
-        comment_feeds.render_latest(session, SETTINGS)
-        comment_feeds.render_article(session, SETTINGS, 12)
+        feeding.render_site(session=session, settings=SETTINGS)
+        feeding.render_category(session=session, settings=SETTINGS, category_slug="iraq")
+        comment_feeds.render_latest(session=session, settings=SETTINGS)
+        comment_feeds.render_article(session=session, settings=SETTINGS, article_id=12)
         session.commit()
         documents = {d.path: d.body for d in session.exec(select(FeedDocument))}
     engine.dispose()

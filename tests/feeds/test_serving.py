@@ -4,14 +4,12 @@ more than KEPT_FOR before the request; concurrent requests share one read; Accep
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
-from services.feeds import serving
 from services.feeds.models import FeedDocument
-from services.feeds.serving import KEPT_FOR, Copy, accepts_gzip, as_copy
+from services.feeds.serving import KEPT_FOR, Copies, Copy, accepts_gzip, as_copy
 
 
 class Store:
@@ -34,13 +32,6 @@ class Store:
                                     last_modified=datetime(2026, 1, 1, tzinfo=UTC)), started)
 
 
-@pytest.fixture(autouse=True)
-def _no_copies() -> Iterator[None]:
-    yield
-    serving._copies.clear()
-    serving._reads.clear()
-
-
 def wait_past(moment: float) -> None:
     """Let the bound pass: this is what is under test, not a guess at a duration."""
     while time.monotonic() <= moment:
@@ -48,46 +39,46 @@ def wait_past(moment: float) -> None:
 
 
 def test_a_request_after_the_bound_gets_what_is_stored_now() -> None:
-    store = Store()
+    store, copies = Store(), Copies()
 
     async def scenario() -> None:
-        assert (await serving.current("a.rss", store.load)).etag == '"0"'
+        assert (await copies.current("a.rss", store.load)).etag == '"0"'
         store.version = 1  # a render commits
         committed = time.monotonic()
         wait_past(committed + KEPT_FOR)
-        assert (await serving.current("a.rss", store.load)).etag == '"1"'
+        assert (await copies.current("a.rss", store.load)).etag == '"1"'
 
     asyncio.run(scenario())
 
 
 def test_a_read_begun_before_the_bound_is_not_joined() -> None:
-    store = Store()
+    store, copies = Store(), Copies()
 
     async def scenario() -> None:
-        await serving.current("a.rss", store.load)
+        await copies.current("a.rss", store.load)
         wait_past(time.monotonic() + KEPT_FOR)
         store.hold.clear()  # the next read hangs, having seen version 0
         store.began.clear()
-        slow = asyncio.ensure_future(serving.current("a.rss", store.load))
+        slow = asyncio.ensure_future(copies.current("a.rss", store.load))
         assert await asyncio.to_thread(store.began.wait, 10)
         store.version = 1
         committed = time.monotonic()
         wait_past(committed + KEPT_FOR)
         store.hold.set()
-        fresh = await serving.current("a.rss", store.load)
+        fresh = await copies.current("a.rss", store.load)
         assert fresh.etag == '"1"' and (await slow).etag == '"0"'
         # The slow, older read finished last: it does not replace the newer copy.
-        assert (await serving.current("a.rss", store.load)).etag == '"1"'
+        assert (await copies.current("a.rss", store.load)).etag == '"1"'
 
     asyncio.run(scenario())
 
 
 def test_concurrent_requests_share_one_read() -> None:
-    store = Store()
+    store, copies = Store(), Copies()
 
     async def scenario() -> None:
-        copies = await asyncio.gather(*(serving.current("a.rss", store.load) for _ in range(50)))
-        assert {c.etag for c in copies} == {'"0"'} and len(store.reads) == 1
+        got = await asyncio.gather(*(copies.current("a.rss", store.load) for _ in range(50)))
+        assert {c.etag for c in got} == {'"0"'} and len(store.reads) == 1
 
     asyncio.run(scenario())
 
@@ -103,14 +94,13 @@ def test_accept_encoding(header: str, gzip: bool) -> None:
     assert accepts_gzip(header) is gzip
 
 
-def test_copies_nobody_asked_for_are_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
-    store = Store()
-    monkeypatch.setattr(serving, "IDLE", 0.2)
+def test_copies_nobody_asked_for_are_dropped() -> None:
+    store, copies = Store(), Copies(idle=0.2)
 
     async def scenario() -> None:
-        await serving.current("cold.rss", store.load)
+        await copies.current("cold.rss", store.load)
         wait_past(time.monotonic() + 0.25)
-        await serving.current("hot.rss", store.load)
-        assert set(serving._copies) == {"hot.rss"}
+        await copies.current("hot.rss", store.load)
+        assert copies.paths() == {"hot.rss"}
 
     asyncio.run(scenario())

@@ -31,7 +31,7 @@ def confirm(notify: Notify, smtp: SMTPServer, email: str = FRANK) -> None:
     link = next(w for w in plain.get_content().split() if "/subscriptions/confirm?" in w)
     [token] = parse_qs(urlsplit(link).query)["token"]
     with notify.sessions() as session:
-        subscriptions.confirm(session, notify.tokens, token)
+        subscriptions.confirm(session=session, tokens=notify.tokens, token=token)
 
 
 def comment(notify: Notify, *, comment_id: int = 2, commenter_id: int = 2,

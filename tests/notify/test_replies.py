@@ -58,7 +58,7 @@ def test_unsubscribing_stops_everything_until_asked_and_confirmed_again(
         address = session.exec(select(Address).where(Address.email == FRANK)).one()
         assert address.id is not None
         token = notify.tokens.make(Purpose.unsubscribe, address.id, address.email)
-        subscriptions.unsubscribe(session, notify.tokens, token)
+        subscriptions.unsubscribe(session=session, tokens=notify.tokens, token=token)
     comment(notify, comment_id=2)
     assert replies_to(smtp) == []
     subscribe(notify, comment_id=3)  # asked again the same day: no second request, no mail
@@ -293,11 +293,11 @@ def test_an_old_confirmation_link_does_not_undo_an_unsubscribe(
     link = next(w for w in plain.get_content().split() if "/subscriptions/confirm?" in w)
     [token] = parse_qs(urlsplit(link).query)["token"]
     with notify.sessions() as session:
-        subscriptions.confirm(session, notify.tokens, token)
+        subscriptions.confirm(session=session, tokens=notify.tokens, token=token)
         address = session.exec(select(Address).where(Address.email == FRANK)).one()
         assert address.id is not None
-        subscriptions.unsubscribe(session, notify.tokens, notify.tokens.make(
+        subscriptions.unsubscribe(session=session, tokens=notify.tokens, token=notify.tokens.make(
             Purpose.unsubscribe, address.id, address.email),
             now=utcnow() + timedelta(seconds=1))  # tokens are signed to the second
     with notify.sessions() as session, pytest.raises(BadToken, match="older than"):
-        subscriptions.confirm(session, notify.tokens, token)
+        subscriptions.confirm(session=session, tokens=notify.tokens, token=token)

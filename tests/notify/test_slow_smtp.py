@@ -32,7 +32,7 @@ def test_a_server_answering_a_byte_at_a_time_times_out_at_the_deadline(
 
 def test_the_acceptance_is_recorded_before_the_goodbye(notify: Notify, smtp: SMTPServer) -> None:
     with notify.sessions() as session:
-        address = subscriptions.address_for(session, FRANK)
+        address = subscriptions.address_for(session=session, email=FRANK)
         assert address.id is not None
         key = f"confirm:{address.id}:today"
         session.add(Delivery(key=key, kind=Kind.confirm, address_id=address.id,

@@ -63,8 +63,8 @@ class Notify:
         address = self.address(email)
         assert address.id is not None
         with self.wired.session() as session:
-            subscriptions.confirm(session, self.tokens,
-                                  self.tokens.make(Purpose.confirm, address.id, address.email))
+            token = self.tokens.make(Purpose.confirm, address.id, address.email)
+            subscriptions.confirm(session=session, tokens=self.tokens, token=token)
 
 
 @contextmanager

@@ -5,7 +5,6 @@ of its own; the render lock and its Redis are `tests/feeds/test_rendering_rules.
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -40,15 +39,15 @@ from tests.usecases.conftest import Wired, wire
 SETTINGS = FeedsSettings(site_url="https://burg.example", feeds_url="https://burg.example")
 NOON = datetime(2026, 5, 4, 12, tzinfo=UTC)
 HANDLERS: dict[str, Handler] = {  # as services/feeds/tasks.py routes them
-    "category.created": partial(feeding.on_category_changed, settings=SETTINGS),
-    "category.updated": partial(feeding.on_category_changed, settings=SETTINGS),
-    "article.published": partial(feeding.on_article_published, settings=SETTINGS),
-    "article.updated": partial(feeding.on_article_published, settings=SETTINGS),
-    "article.retracted": partial(feeding.on_article_retracted, settings=SETTINGS),
-    "comment.created": partial(comment_feeds.on_comment_public, settings=SETTINGS),
-    "comment.restored": partial(comment_feeds.on_comment_public, settings=SETTINGS),
-    "comment.edited": partial(comment_feeds.on_comment_edited, settings=SETTINGS),
-    "comment.removed": partial(comment_feeds.on_comment_removed, settings=SETTINGS),
+    "category.created": feeding.on_category_changed,
+    "category.updated": feeding.on_category_changed,
+    "article.published": feeding.on_article_published,
+    "article.updated": feeding.on_article_published,
+    "article.retracted": feeding.on_article_retracted,
+    "comment.created": comment_feeds.on_comment_public,
+    "comment.restored": comment_feeds.on_comment_public,
+    "comment.edited": comment_feeds.on_comment_edited,
+    "comment.removed": comment_feeds.on_comment_removed,
 }
 
 
@@ -86,13 +85,13 @@ def render(session: Session, key: str) -> None:
     """Render the document(s) a stale key names, as services/feeds/tasks.py's `render`."""
     kind, _, name = key.partition(":")
     if kind == "site":
-        feeding.render_site(session, SETTINGS)
+        feeding.render_site(session=session, settings=SETTINGS)
     elif kind == "category":
-        feeding.render_category(session, SETTINGS, name)
+        feeding.render_category(session=session, settings=SETTINGS, category_slug=name)
     elif kind == "comments":
-        comment_feeds.render_latest(session, SETTINGS)
+        comment_feeds.render_latest(session=session, settings=SETTINGS)
     else:
-        comment_feeds.render_article(session, SETTINGS, int(name))
+        comment_feeds.render_article(session=session, settings=SETTINGS, article_id=int(name))
 
 
 def render_stale(feeds: Wired) -> dict[str, bytes]:
@@ -189,7 +188,7 @@ def test_rendering_unchanged_content_stores_nothing_new(feeds: Wired) -> None:
     feeds.handle(article())
     render_stale(feeds)
     with feeds.session() as session:
-        feeding.render_site(session, SETTINGS)
+        feeding.render_site(session=session, settings=SETTINGS)
         session.commit()
         assert session.get_one(FeedDocument, "site.atom").revision == 1
         assert documents.list_documents(session=session)[0][0] == "articles/1/comments.atom"
@@ -202,7 +201,7 @@ def test_a_document_set_aside_after_failed_renders_is_put_back_stale(feeds: Wire
         session.add(FeedRenderFailure(key="site", event_id="e", event_type="article.published",
                                       attempts=5, error="boom", failed_at=NOON))
         session.commit()
-        assert stale.put_back(session) == ["site"]
+        assert stale.put_back(session=session) == ["site"]
         session.commit()
         assert session.exec(select(FeedRenderFailure)).all() == []
     assert stale_keys(feeds) == {"site": ("retry-render", 1)}

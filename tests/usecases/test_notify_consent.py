@@ -100,12 +100,12 @@ def test_unsubscribing_cancels_what_waits_and_an_older_confirmation_cannot_undo_
     notify.confirm()
     notify.wired.handle(comment(20, 2, 10))
     with notify.wired.session() as session:
-        subscriptions.unsubscribe(session, notify.tokens, notify.tokens.make(
+        subscriptions.unsubscribe(session=session, tokens=notify.tokens, token=notify.tokens.make(
             Purpose.unsubscribe, address.id, address.email),
             now=utcnow() + timedelta(seconds=1))  # a second on: links carry whole seconds
     assert notify.rows("reply")[0][2] == Status.cancelled
     with notify.wired.session() as session, pytest.raises(BadToken):
-        subscriptions.confirm(session, notify.tokens, old_link)
+        subscriptions.confirm(session=session, tokens=notify.tokens, token=old_link)
     assert notify.address().consent == Consent.unsubscribed
 
 
@@ -115,7 +115,7 @@ def test_a_link_for_one_purpose_serves_no_other(notify: Notify) -> None:
     assert address.id is not None
     confirm = notify.tokens.make(Purpose.confirm, address.id, address.email)
     with notify.wired.session() as session, pytest.raises(BadToken):
-        subscriptions.unsubscribe(session, notify.tokens, confirm)
+        subscriptions.unsubscribe(session=session, tokens=notify.tokens, token=confirm)
     with pytest.raises(BadToken):
-        subscriptions.check(notify.tokens, Purpose.confirm, confirm + "x")
+        subscriptions.check(tokens=notify.tokens, purpose=Purpose.confirm, token=confirm + "x")
     assert notify.address().consent == Consent.unconfirmed
