@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from services.comments import posting, replica
+from services.comments import posting
 from services.comments.models import (
     ArticleReplica,
     Comment,
@@ -16,21 +16,15 @@ from services.comments.models import (
     CommentStatus,
 )
 from services.comments.settings import CommentsSettings
+from services.comments.tasks import handlers
 from shared.events import ArticlePublished, EditorAuthorized, editor_token_hash, utcnow
-from shared.inbox import Handler
 from shared.sealing import new_private_key, public_key_of
 from tests.usecases.conftest import Wired, wire
 
 PRIVATE = new_private_key()  # notify's
 SETTINGS = CommentsSettings(notify_public_key=public_key_of(PRIVATE))
 EDITOR_TOKEN = "editor-token"
-HANDLERS: dict[str, Handler] = {  # as services/comments/tasks.py routes them
-    "article.published": replica.on_article_published,
-    "article.updated": replica.on_article_published,
-    "article.retracted": replica.on_article_retracted,
-    "editor.authorized": replica.on_editor_authorized,
-    "editor.revoked": replica.on_editor_revoked,
-}
+HANDLERS = handlers(SETTINGS)  # the service's own routing table
 
 
 def article(event: type[ArticlePublished] = ArticlePublished, *, closes_in: float = 7,

@@ -6,18 +6,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
-from functools import partial
 from pathlib import Path
 
 from sqlmodel import col, select
 
-from services.notify import replies, subscriptions
+from services.notify import subscriptions
 from services.notify.delivery import Deliveries
 from services.notify.models import Address, Delivery, NotifyTable, Status
 from services.notify.settings import NotifySettings
+from services.notify.tasks import handlers
 from services.notify.tokens import Purpose, Tokens
 from shared.events import CommentCreated, SubscriptionRequested, utcnow
-from shared.inbox import Handler
 from shared.sealing import new_private_key, public_key_of, seal
 from tests.conftest import Clock
 from tests.usecases.conftest import Wired, wire
@@ -26,15 +25,6 @@ PRIVATE = new_private_key()
 SETTINGS = NotifySettings(site_url="https://burg.example", private_keys=PRIVATE,
                           secret_keys="use-case-tests")
 
-
-def handlers(settings: NotifySettings) -> dict[str, Handler]:
-    """What notify consumes, as services/notify/tasks.py routes it."""
-    return {
-        "subscription.requested": partial(subscriptions.on_subscription_requested,
-                                          settings=settings),
-        "comment.created": partial(replies.on_comment_created, settings=settings),
-        "comment.removed": replies.on_comment_removed,
-    }
 
 FRANK = "frank@example.com"
 

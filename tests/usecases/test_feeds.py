@@ -20,6 +20,7 @@ from services.feeds.models import (
     FeedStale,
 )
 from services.feeds.settings import FeedsSettings
+from services.feeds.tasks import handlers
 from shared.errors import NotFound
 from shared.events import (
     ArticlePublished,
@@ -32,23 +33,12 @@ from shared.events import (
     CommentRemoved,
     Envelope,
 )
-from shared.inbox import Handler
 from tests.feeds.strict import assert_strict
 from tests.usecases.conftest import Wired, wire
 
 SETTINGS = FeedsSettings(site_url="https://burg.example", feeds_url="https://burg.example")
 NOON = datetime(2026, 5, 4, 12, tzinfo=UTC)
-HANDLERS: dict[str, Handler] = {  # as services/feeds/tasks.py routes them
-    "category.created": feeding.on_category_changed,
-    "category.updated": feeding.on_category_changed,
-    "article.published": feeding.on_article_published,
-    "article.updated": feeding.on_article_published,
-    "article.retracted": feeding.on_article_retracted,
-    "comment.created": comment_feeds.on_comment_public,
-    "comment.restored": comment_feeds.on_comment_public,
-    "comment.edited": comment_feeds.on_comment_edited,
-    "comment.removed": comment_feeds.on_comment_removed,
-}
+HANDLERS = handlers(SETTINGS)  # the service's own routing table
 
 
 @pytest.fixture
