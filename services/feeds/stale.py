@@ -115,10 +115,30 @@ class StaleRenders:
         self.redis = redis.Redis.from_url(redis_url)
         self.waiting = f"{flag}:waiting"  # a render task waits for the round under way
 
-    def watch(self) -> None:
-        """After each commit that marked documents stale, make sure a render task is queued."""
+    def watch(self, render: Callable[[Session, str], None] | None = None) -> None:
+        """After each commit that marked documents stale, make sure a render task is queued;
+        with `render` (a worker's), render them right there when nothing waits (`soon`)."""
+        after_commit(self.sessions, MARKED,
+                     lambda _keys: self.soon(render) if render else self.schedule())
 
-        after_commit(self.sessions, MARKED, lambda _keys: self.schedule())
+    def soon(self, render: Callable[[Session, str], None], queue: str = "feeds") -> None:
+        """Render now, in the task that marked the documents, if its worker is idle (no task
+        queued behind it, the last round over MIN_GAP ago): a second trip through the broker
+        would only add its latency. Else queue the render task, which coalesces a burst."""
+        try:
+            last = float(self.redis.get(f"{self.flag}:last-round") or 0)
+            idle = last + MIN_GAP <= time.time() and not self.redis.llen(queue)
+        except Exception as exc:  # Redis is away: the periodic round renders them
+            log.warning("feeds: could not look at the queue: %s", exc)
+            return
+        if not idle:
+            self.schedule()
+            return
+        try:
+            self.render_all(render)
+        except Exception:  # the task's time ran out, or the database is away: a task retries
+            log.exception("feeds: rendering after the change failed")
+            self.schedule()
 
     def schedule(self, countdown: float | None = None) -> None:
         """Queue one render task, unless one is queued and has not started yet. It runs at

@@ -8,8 +8,8 @@ service = bootstrap()
 runtime, renders = service.runtime, service.renders
 runtime.consume(handlers(service.settings))
 register_render_task(service)
-renders.watch()
-# Besides the outbox sweep: render whatever a lost render task left stale.
 render = renderer(service.settings)
+renders.watch(render)  # an idle worker renders in the task that marked the documents
+# Besides the outbox sweep: render whatever a lost render task left stale.
 runtime.start_worker_duties(lambda: renders.render_leftovers(render))
 app = runtime.celery
