@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -57,6 +58,7 @@ class FeedWatcher(threading.Thread):
         super().__init__(daemon=True)
         self.url, self.seen, self.done = url, dict[int, float](), threading.Event()
         self.polls = self.renders = 0
+        self.shown: list[list[int]] = []  # each render's article ids, in the feed's order
 
     def run(self) -> None:
         etag = None
@@ -68,8 +70,10 @@ class FeedWatcher(threading.Thread):
                     now = time.perf_counter()
                     etag = response.headers["etag"]
                     self.renders += 1
-                    for match in GUID.finditer(response.content):
-                        self.seen.setdefault(int(match.group(1)), now)
+                    ids = [int(match.group(1)) for match in GUID.finditer(response.content)]
+                    self.shown.append(ids)
+                    for article_id in ids:
+                        self.seen.setdefault(article_id, now)
                 time.sleep(0.002)
 
     def wait_for(self, article_ids: set[int], timeout: float = 120) -> None:
@@ -90,12 +94,15 @@ def measure(urls: dict[str, str], token: str, articles: int, *, clients: int,
     watcher = FeedWatcher(f"{urls['feeds']}/feeds/categories/{slug}.rss")
     watcher.start()
     returned: dict[int, float] = {}
+    began: dict[int, float] = {}
+    at: dict[int, tuple[datetime, int]] = {}  # (published_at, id): the feeds' order
     calls: list[float] = []
 
     def publish(article_id: int) -> None:
-        before = time.perf_counter()
-        posts.post(f"/articles/{article_id}/publish").raise_for_status()
+        before = began[article_id] = time.perf_counter()
+        response = posts.post(f"/articles/{article_id}/publish").raise_for_status()
         returned[article_id] = time.perf_counter()
+        at[article_id] = (datetime.fromisoformat(response.json()["published_at"]), article_id)
         calls.append(returned[article_id] - before)
         if paced:
             watcher.wait_for({article_id})
@@ -106,7 +113,10 @@ def measure(urls: dict[str, str], token: str, articles: int, *, clients: int,
         list(pool.map(publish, drafts))
     published = time.perf_counter()
     watcher.wait_for(set(drafts))
+    time.sleep(0.2)  # longer than the feeds API keeps a copy: the last poll shows the last render
     watcher.done.set()
+    watcher.join()
+    holes = missing_newest(watcher.shown, began, returned, at)
     latencies = [watcher.seen[i] - returned[i] for i in returned if i in watcher.seen]
     in_feed = max((watcher.seen[i] for i in returned if i in watcher.seen), default=published)
     mode = (f"paced: each publish waits for the last to reach the feed, then {PAUSE} s" if paced
@@ -119,6 +129,7 @@ def measure(urls: dict[str, str], token: str, articles: int, *, clients: int,
         ("end to end: articles in the feed per second",
          f"{len(latencies) / (in_feed - started):.1f}"),
         ("feed renders seen / polls", f"{watcher.renders} / {watcher.polls}"),
+        ("renders missing one of the newest 50", f"{holes} (must be 0)"),
     ]
     width = max(len(name) for name, _ in rows)
     print(f"\npublish -> category feed: {clients} client(s), {mode}\n", flush=True)
@@ -127,7 +138,30 @@ def measure(urls: dict[str, str], token: str, articles: int, *, clients: int,
     return {**spread("feed", latencies), **spread("call", calls),
             "articles": float(articles), "in_feed": float(len(latencies)),
             "in_feed_per_s": len(latencies) / (in_feed - started),
-            "renders": float(watcher.renders)}
+            "renders": float(watcher.renders), "renders_missing_newest": float(holes)}
+
+
+def missing_newest(shown: list[list[int]], began: dict[int, float],
+                   returned: dict[int, float], at: dict[int, tuple[datetime, int]],
+                   newest: int = 50) -> int:
+    """How many renders (and the last one, polled once everything was in) leave out an
+    article that belongs among their newest `newest`: one whose publish returned before the
+    publish of an article the render shows began, and which is among the newest published
+    by then, less a place for each article shown whose publish was still under way. One
+    category, one posts process relaying in order and one feeds worker: such an article's
+    event was handled first, so its absence is a lost entry. `at`: each one's feed order."""
+    order = sorted(at, key=at.__getitem__)
+    holes = 0
+    for ids in shown:
+        mine = [i for i in ids if i in began]
+        if not mine:
+            continue
+        cutoff = max(began[i] for i in mine)
+        crowding = sum(returned[i] >= cutoff for i in mine)
+        expected = [i for i in order if returned[i] < cutoff][::-1][:newest - crowding]
+        holes += any(i not in ids for i in expected)
+    holes += bool(shown) and any(i not in shown[-1] for i in order[-newest:])
+    return holes
 
 
 def main() -> None:
