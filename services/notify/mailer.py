@@ -4,6 +4,7 @@
 import functools
 import smtplib
 import ssl
+import time
 from collections.abc import Callable
 from email.message import EmailMessage
 
@@ -11,6 +12,8 @@ from services.notify import smtp as bounded
 from services.notify.headers import ascii_address, body_text, mailbox, one_line, verbatim
 from services.notify.headers import text as text_header
 from services.notify.settings import NotifySettings
+
+QUIT_SECONDS = 2.0  # a goodbye waits no longer (the messages are all taken by then)
 
 
 def build_message(*, settings: NotifySettings, to: str, subject: str, text: str, html: str,
@@ -36,36 +39,101 @@ def build_message(*, settings: NotifySettings, to: str, subject: str, text: str,
 
 def send(settings: NotifySettings, message: EmailMessage,
          accepted: Callable[[], object] = lambda: None) -> None:
-    """Send over SMTP (TLS or STARTTLS and login as configured); SMTP errors propagate, and
-    TimeoutError if the server takes longer than `smtp_timeout` for a step or
-    `smtp_total_seconds` for the whole conversation.
+    """Send over SMTP (TLS or STARTTLS and login as configured) on a connection of its own;
+    SMTP errors propagate, and TimeoutError if the server takes longer than `smtp_timeout` for
+    a step or `smtp_total_seconds` for the whole conversation.
 
     `accepted` is called as soon as the server has taken the message (its 250 to the end of
     DATA), before the goodbye: a QUIT that fails or times out changes nothing.
     TLS checks the server's certificate and name, against the system's CAs or those in
     `smtp_ca_file` (smtplib's own default for implicit TLS checks neither).
     """
-    limits = {"timeout": settings.smtp_timeout, "total": settings.smtp_total_seconds}
-    smtp: smtplib.SMTP = (bounded.SMTP_SSL(context=_tls(settings.smtp_ca_file), **limits)
-                          if settings.smtp_ssl else bounded.SMTP(**limits))
+    connection = Connection(settings)
     try:
-        smtp.connect(settings.smtp_host, settings.smtp_port)
-        if settings.smtp_starttls and not settings.smtp_ssl:
-            smtp.starttls(context=_tls(settings.smtp_ca_file))
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password)
-        smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        smtp.close()
-        if bounded.timed_out(exc):
-            raise TimeoutError(f"the SMTP server was too slow: {exc}") from exc
-        raise
-    try:
-        accepted()
+        connection.send(settings, message, accepted)
     finally:
+        connection.close()
+
+
+class Connection:
+    """An SMTP connection kept for many messages (a sending thread's): opened for the first,
+    checked with RSET before each next one and opened anew if the server has closed it (or
+    answers 421); closed after an error, after `smtp_messages_per_connection` messages, and
+    once idle for `smtp_idle_seconds`. Each message's conversation (the RSET, or the connect,
+    TLS and login, then the message) has `smtp_total_seconds`. Nothing is ever sent twice
+    here: only a connection that has not yet been given the message is replaced."""
+
+    def __init__(self, settings: NotifySettings) -> None:
+        self.settings = settings
+        self.smtp: bounded.Client | None = None
+        self.sent = 0  # messages on this connection
+        self.used = 0.0  # when it last took one (monotonic)
+
+    def send(self, settings: NotifySettings, message: EmailMessage,
+             accepted: Callable[[], object] = lambda: None) -> None:
+        """Send as `mailer.send` does; `accepted` is called on the server's 250, and the
+        connection stays open for the next message."""
+        smtp = self._ready(settings)
         try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):  # the message is taken: goodbye or not
+            smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            if bounded.timed_out(exc):
+                raise TimeoutError(f"the SMTP server was too slow: {exc}") from exc
+            raise
+        self.sent, self.used = self.sent + 1, time.monotonic()
+        try:
+            accepted()
+        finally:
+            if self.sent >= settings.smtp_messages_per_connection:
+                self.close()
+
+    def close_if_idle(self) -> None:
+        if self.smtp is not None and time.monotonic() - self.used > self.settings.smtp_idle_seconds:
+            self.close()
+
+    def close(self) -> None:
+        """Say goodbye (briefly: nothing rides on it) and close."""
+        smtp, self.smtp = self.smtp, None
+        if smtp is not None:
+            smtp.deadline = time.monotonic() + min(self.settings.smtp_timeout, QUIT_SECONDS)
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+    def _ready(self, settings: NotifySettings) -> bounded.Client:
+        """This connection, reset for a new message, or a new one."""
+        self.close_if_idle()
+        if self.smtp is not None:
+            self.smtp.deadline = time.monotonic() + settings.smtp_total_seconds
+            try:
+                if self.smtp.rset()[0] == 250:
+                    return self.smtp
+            except (OSError, smtplib.SMTPException):  # closed by the server: a new one
+                pass
+            self._drop()
+        limits = {"timeout": settings.smtp_timeout, "total": settings.smtp_total_seconds}
+        smtp: bounded.Client = (bounded.SMTP_SSL(context=_tls(settings.smtp_ca_file), **limits)
+                                  if settings.smtp_ssl else bounded.SMTP(**limits))
+        try:
+            smtp.connect(settings.smtp_host, settings.smtp_port)
+            if settings.smtp_starttls and not settings.smtp_ssl:
+                smtp.starttls(context=_tls(settings.smtp_ca_file))
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, settings.smtp_password)
+        except (OSError, smtplib.SMTPException) as exc:
+            smtp.close()
+            if bounded.timed_out(exc):
+                raise TimeoutError(f"the SMTP server was too slow: {exc}") from exc
+            raise
+        self.smtp, self.sent, self.used = smtp, 0, time.monotonic()
+        return smtp
+
+    def _drop(self) -> None:
+        """Close without a word: after an error, the conversation's state is unknown."""
+        smtp, self.smtp = self.smtp, None
+        if smtp is not None:
             smtp.close()
 
 

@@ -85,6 +85,9 @@ class SMTP_SSL(_Bounded, smtplib.SMTP_SSL):
         self.deadline = time.monotonic() + total
 
 
+Client = SMTP | SMTP_SSL  # either, with its deadline (`deadline`, monotonic) to move on
+
+
 def timed_out(exc: BaseException) -> bool:
     """Whether `exc` comes from a wait that ran out (smtplib turns a timeout while reading into
     SMTPServerDisconnected; the timeout is its context)."""
