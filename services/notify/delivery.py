@@ -232,7 +232,8 @@ class Deliveries:
                     update(Delivery).where(col(Delivery.key).in_(chosen.scalar_subquery()),
                                            _due(now))
                     .values(status=Status.sending, attempts=col(Delivery.attempts) + 1,
-                            claimed_until=lease, claim=claim)).rowcount:
+                            claimed_until=lease, claim=claim),
+                    execution_options={"synchronize_session": False}).rowcount:
                 return []
             rows = session.exec(select(Delivery, Address).join(
                 Address, col(Address.id) == col(Delivery.address_id)).where(
@@ -296,7 +297,7 @@ class Deliveries:
                 col(Delivery.key) == delivery.key, col(Delivery.status) == Status.sending,
                 col(Delivery.claim) == claim).values(
                 status=status, claimed_until=None, last_error=error, sent_at=sent_at,
-                **values)).rowcount
+                **values), execution_options={"synchronize_session": False}).rowcount
             session.commit()
         if not recorded:
             log.warning("e-mail %s: its lease ran out while it was sent; the outcome (%s) is "

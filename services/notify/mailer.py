@@ -2,6 +2,7 @@
 `services/notify/headers.py`: URLs and ids verbatim, text encoded, nothing able to inject one."""
 
 import functools
+import select
 import smtplib
 import ssl
 import time
@@ -56,12 +57,14 @@ def send(settings: NotifySettings, message: EmailMessage,
 
 
 class Connection:
-    """An SMTP connection kept for many messages (a sending thread's): opened for the first,
-    checked with RSET before each next one and opened anew if the server has closed it (or
-    answers 421); closed after an error, after `smtp_messages_per_connection` messages, and
-    once idle for `smtp_idle_seconds`. Each message's conversation (the RSET, or the connect,
-    TLS and login, then the message) has `smtp_total_seconds`. Nothing is ever sent twice
-    here: only a connection that has not yet been given the message is replaced."""
+    """An SMTP connection kept for many messages (a sending thread's). After the server's 250
+    to a message the session is back where a new one starts (RFC 5321, 4.1.1.4), so the next
+    message follows at once; a connection the server has closed meanwhile (or said 421 on) is
+    replaced first, and one found gone before the message's DATA began is replaced and the
+    message sent on the new one: the server cannot have taken it. Nothing is sent twice here.
+    Closed after an error, after `smtp_messages_per_connection` messages, and once idle for
+    `smtp_idle_seconds`; each message's conversation (with the connect, TLS and login if it
+    needs a new connection) has `smtp_total_seconds`."""
 
     def __init__(self, settings: NotifySettings) -> None:
         self.settings = settings
@@ -73,9 +76,18 @@ class Connection:
              accepted: Callable[[], object] = lambda: None) -> None:
         """Send as `mailer.send` does; `accepted` is called on the server's 250, and the
         connection stays open for the next message."""
-        smtp = self._ready(settings)
+        reused = self._usable()
+        smtp = self.smtp if reused and self.smtp is not None else self._open(settings)
+        smtp.deadline = time.monotonic() + settings.smtp_total_seconds
         try:
-            smtp.send_message(message)
+            try:
+                smtp.send_message(message)
+            except (OSError, smtplib.SMTPException) as exc:
+                self._drop()
+                if not (reused and _gone_before_data(smtp, exc)):
+                    raise
+                smtp = self._open(settings)  # the kept one had gone: the message, anew
+                smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             if bounded.timed_out(exc):
@@ -102,20 +114,23 @@ class Connection:
             except (OSError, smtplib.SMTPException):
                 smtp.close()
 
-    def _ready(self, settings: NotifySettings) -> bounded.Client:
-        """This connection, reset for a new message, or a new one."""
+    def _usable(self) -> bool:
+        """Whether the kept connection may take the next message: open, not idle too long,
+        and the server has said nothing since (a 421, or the end of the connection)."""
         self.close_if_idle()
-        if self.smtp is not None:
-            self.smtp.deadline = time.monotonic() + settings.smtp_total_seconds
-            try:
-                if self.smtp.rset()[0] == 250:
-                    return self.smtp
-            except (OSError, smtplib.SMTPException):  # closed by the server: a new one
-                pass
+        if self.smtp is None or self.smtp.sock is None:
+            return False
+        if select.select([self.smtp.sock], [], [], 0)[0]:
             self._drop()
+            return False
+        return True
+
+    def _open(self, settings: NotifySettings) -> bounded.Client:
+        """A new connection, greeted, secured and logged in as configured."""
+        self._drop()
         limits = {"timeout": settings.smtp_timeout, "total": settings.smtp_total_seconds}
         smtp: bounded.Client = (bounded.SMTP_SSL(context=_tls(settings.smtp_ca_file), **limits)
-                                  if settings.smtp_ssl else bounded.SMTP(**limits))
+                                if settings.smtp_ssl else bounded.SMTP(**limits))
         try:
             smtp.connect(settings.smtp_host, settings.smtp_port)
             if settings.smtp_starttls and not settings.smtp_ssl:
@@ -135,6 +150,15 @@ class Connection:
         smtp, self.smtp = self.smtp, None
         if smtp is not None:
             smtp.close()
+
+
+def _gone_before_data(smtp: bounded.Client, exc: BaseException) -> bool:
+    """Whether a kept connection turned out closed (or closing: 421) before the message's
+    DATA began, so that the server cannot have the message."""
+    if smtp.data_begun or bounded.timed_out(exc):
+        return False
+    return (isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError))
+            or getattr(exc, "smtp_code", None) == 421)
 
 
 @functools.cache

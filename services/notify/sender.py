@@ -36,19 +36,24 @@ def stop_budget(settings: NotifySettings) -> float:
 
 
 class Sender:
-    """`threads` threads sending due e-mails, each on an SMTP connection it keeps. An idle
-    thread claims, in one transaction, as many due e-mails as there are idle threads to take
-    them at once (so no claimed e-mail waits behind a slow one); when none is due, it looks
-    again every `poll_seconds`, or at once when woken: a commit that queued e-mail wakes it
-    from any process forked from this one (a worker's pool child) through a pipe."""
+    """`threads` threads sending due e-mails, each on an SMTP connection it keeps. A thread
+    with nothing to send claims, in one transaction, up to one due e-mail per thread: its own,
+    and the rest for the next threads free (any of them, so none waits behind a slow one; one
+    that waited so long that its lease might run out mid-send is given back instead). When
+    none is due it looks again every `poll_seconds`, or at once when woken: a commit that
+    queued e-mail wakes it, from this process or one forked from it (a worker's pool child),
+    through a pipe."""
 
     def __init__(self, deliveries: Deliveries, *, threads: int, poll_seconds: float) -> None:
         self.deliveries, self.poll_seconds = deliveries, poll_seconds
         self.count = max(1, threads)
-        self.ready: deque[Claimed] = deque()  # claimed, for the idle threads to take
+        settings = deliveries.settings
+        # How long a claimed e-mail may wait for a thread: its whole send still fits its lease.
+        self.fresh_for = (settings.lease_seconds - settings.smtp_total_seconds
+                          - RECORD_SECONDS)
+        self.ready: deque[tuple[Claimed, float]] = deque()  # claimed (when), for any thread
         self.turn = threading.Condition()
-        self.waiting = 0  # idle threads waiting for a claimed e-mail
-        self.claiming = False  # one idle thread claims (or waits for a wake-up) at a time
+        self.claiming = False  # one thread claims (or waits for a wake-up) at a time
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.stopping_since: float | None = None
@@ -96,12 +101,8 @@ class Sender:
             # Their e-mails' leases run out and they are sent again, same Message-ID.
             log.warning("stopped with %d e-mails still being sent", alive)
         with self.turn:
-            unsent, self.ready = list(self.ready), deque()
-        if unsent:
-            try:
-                self.deliveries.release(unsent)
-            except Exception:  # their leases run out: sent after all, a little later
-                log.exception("could not give back %d claimed e-mails", len(unsent))
+            unsent, self.ready = [claimed for claimed, _ in self.ready], deque()
+        self._give_back(unsent)
 
     def _loop(self) -> None:
         connection = self.deliveries.connection()
@@ -111,8 +112,7 @@ class Sender:
                 if claimed is None:
                     connection.close_if_idle()
                 elif self.stopping.is_set():  # claimed as the shutdown began: given back
-                    with self.turn:
-                        self.ready.appendleft(claimed)
+                    self._give_back([claimed])
                 else:
                     self.deliveries.send_claimed(claimed, connection.send)  # never raises
         finally:
@@ -120,27 +120,39 @@ class Sender:
 
     def _next(self) -> Claimed | None:
         """A claimed e-mail for this thread, or None after a while without one."""
-        with self.turn:
-            if not self.ready and self.claiming:
-                self.waiting += 1
-                self.turn.wait(self.poll_seconds)
-                self.waiting -= 1
-            if self.ready or self.claiming or self.stopping.is_set():
-                return self.ready.popleft() if self.ready else None
-            self.claiming = True
+        stale: list[Claimed] = []
+        try:
+            with self.turn:
+                waited = False
+                while True:
+                    while self.ready:
+                        first, at = self.ready.popleft()
+                        if time.monotonic() - at <= self.fresh_for:
+                            return first
+                        stale.append(first)  # rare: every thread was held that long
+                    if waited or self.stopping.is_set():
+                        return None
+                    if not self.claiming:
+                        self.claiming = True
+                        break
+                    self.turn.wait(self.poll_seconds)  # for the claimer
+                    waited = True
+        finally:
+            self._give_back(stale)
         claimed: list[Claimed] = []
         try:
             claimed = self._claim()
         finally:
             with self.turn:
                 self.claiming = False
-                self.ready.extend(claimed[1:])
+                now = time.monotonic()
+                self.ready.extend((other, now) for other in claimed[1:])
                 self.turn.notify_all()
         return claimed[0] if claimed else None
 
     def _claim(self) -> list[Claimed]:
-        """Claim a due e-mail for this thread and for each one waiting; if none is due, wait
-        up to `poll_seconds` for a wake-up and, woken, try once more."""
+        """Claim up to one due e-mail per thread; if none is due, wait up to `poll_seconds`
+        for a wake-up and, woken, try once more."""
         for attempt in range(2):
             while True:  # the wake-ups so far: the claim below sees what they announced
                 try:
@@ -149,7 +161,7 @@ class Sender:
                 except BlockingIOError:
                     break
             try:
-                if claimed := self.deliveries.claim_due(self.waiting + 1):
+                if claimed := self.deliveries.claim_due(self.count):
                     return claimed
             except Exception:  # the database, say: look again after a pause
                 log.exception("could not look for e-mails to send")
@@ -160,6 +172,13 @@ class Sender:
             if not select.select([self.wakeup], [], [], self.poll_seconds)[0]:
                 break
         return []
+
+    def _give_back(self, claims: list[Claimed]) -> None:
+        if claims:
+            try:
+                self.deliveries.release(claims)
+            except Exception:  # their leases run out: sent after all, a little later
+                log.exception("could not give back %d claimed e-mails", len(claims))
 
     def run_in_worker(self, app: Celery, stop_timeout: float) -> None:
         """Run in each worker's main process: started with it; a warm shutdown lets the sends

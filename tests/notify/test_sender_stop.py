@@ -24,6 +24,8 @@ class Connection:
 class Outbox:
     """Deliveries whose sends hold until released (a slow SMTP conversation)."""
 
+    settings = NotifySettings()
+
     def __init__(self) -> None:
         self.waiting = [f"key-{n}" for n in range(20)]
         self.claimed: list[str] = []
