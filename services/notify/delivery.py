@@ -3,7 +3,7 @@
 A delivery is stored (status "waiting") in the same transaction as the event that caused it.
 A sender (the worker's sending threads, `sender.py`) claims it ("sending", with a lease and a
 claim token of its own), talks to the SMTP server outside any transaction, and records the
-acceptance the moment the server has answered 250 to the message (before QUIT), in a short
+acceptance the moment the server has answered 250 to the message (before any QUIT), in a short
 transaction of its own, only if its claim still stands. Whatever dies on the way, the delivery
 is found again: a "waiting" one by the next round, a "sending" one whose lease ran out (the
 sender died mid-send) likewise, and it goes out with the same Message-ID. A second copy can
