@@ -37,6 +37,7 @@ from shared.events import Clock, utcnow
 
 log = logging.getLogger(__name__)
 
+
 class Claimed(NamedTuple):
     """A delivery claimed for sending, its address, and the claim that makes it ours."""
 
