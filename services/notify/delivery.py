@@ -3,7 +3,7 @@
 A delivery is stored (status "waiting") in the same transaction as the event that caused it.
 A sender (the worker's sending threads, `sender.py`) claims it ("sending", with a lease and a
 claim token of its own), talks to the SMTP server outside any transaction, and records the
-acceptance the moment the server has answered 250 to the message (before QUIT), in a short
+acceptance the moment the server has answered 250 to the message (before any QUIT), in a short
 transaction of its own, only if its claim still stands. Whatever dies on the way, the delivery
 is found again: a "waiting" one by the next round, a "sending" one whose lease ran out (the
 sender died mid-send) likewise, and it goes out with the same Message-ID. A second copy can
@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +36,15 @@ from services.notify.tokens import Tokens
 from shared.events import Clock, utcnow
 
 log = logging.getLogger(__name__)
+
+
+class Claimed(NamedTuple):
+    """A delivery claimed for sending, its address, and the claim that makes it ours."""
+
+    delivery: Delivery
+    address: Address
+    claim: str
+
 
 # Sends a message, calling the third argument as soon as the server has accepted it.
 Sender = Callable[[NotifySettings, EmailMessage, Callable[[], object]], None]
@@ -75,25 +84,51 @@ class Deliveries:
         """Send the delivery `key` if it is due and nobody else is sending it; True if sent.
         Never raises: one e-mail's trouble is logged and recorded, and the next goes on."""
         try:
-            return self._deliver(key)
-        except Exception:  # the database, say: the lease runs out and a later round retries
-            log.exception("e-mail %s: could not be handled", key.split(":")[0])
+            claimed = self._claim(col(Delivery.key) == key, 1)
+        except Exception:  # the database, say: a later round retries
+            log.exception("e-mail %s: could not be claimed", key.split(":")[0])
             return False
+        return bool(claimed) and self.send_claimed(claimed[0])
 
-    def _deliver(self, key: str) -> bool:
-        claimed = self._claim(key)
-        if claimed is None:
-            return False
+    def claim_due(self, limit: int) -> list[Claimed]:
+        """Claim up to `limit` due deliveries, oldest first, in one transaction: each is this
+        caller's to send (`send_claimed`) until its lease runs out, or to `release`."""
+        return self._claim(None, limit)
+
+    def connection(self) -> mailer.Connection:
+        """An SMTP connection for a sending thread to keep (`send_claimed` with its `send`)."""
+        return mailer.Connection(self.settings)
+
+    def send_claimed(self, claimed: Claimed, send: Sender | None = None) -> bool:
+        """Build and send a claimed delivery (with `send`, else this service's), and record the
+        outcome; True if sent. Never raises: the trouble is logged and recorded."""
         delivery, address, claim = claimed
         try:
-            message = messages.build(self.settings, self.tokens, delivery, address)
-        except Exception as exc:  # its content (or our bug): the same every time, never retried
-            log.exception("e-mail %s could not be built", delivery.key.split(":")[0])
-            self._fail(delivery, claim, f"could not be built: {exc!r}")
+            try:
+                message = messages.build(self.settings, self.tokens, delivery, address)
+            except Exception as exc:  # its content (or our bug): the same each time, no retry
+                log.exception("e-mail %s could not be built", delivery.key.split(":")[0])
+                self._fail(delivery, claim, f"could not be built: {exc!r}")
+                return False
+            return self._send(delivery, claim, message, send or self.send)
+        except Exception:  # the database, say: the lease runs out and a later round retries
+            log.exception("e-mail %s: could not be handled", delivery.key.split(":")[0])
             return False
-        return self._send(delivery, claim, message)
 
-    def _send(self, delivery: Delivery, claim: str, message: EmailMessage) -> bool:
+    def release(self, claims: list[Claimed]) -> None:
+        """Give back claimed deliveries that were not sent (the sender is stopping): due again
+        at once, for any sender, the attempt not counted."""
+        for delivery, _, claim in claims:
+            with self.sessions() as session:
+                session.execute(update(Delivery).where(
+                    col(Delivery.key) == delivery.key, col(Delivery.claim) == claim,
+                    col(Delivery.status) == Status.sending).values(
+                    status=Status.waiting, attempts=col(Delivery.attempts) - 1,
+                    claimed_until=None))
+                session.commit()
+
+    def _send(self, delivery: Delivery, claim: str, message: EmailMessage,
+              send: Sender) -> bool:
         """Send; record the acceptance the moment the server says 250 (a QUIT that hangs or
         a sender killed after it cannot make it go out twice), or the failure."""
         accepted = False
@@ -105,7 +140,7 @@ class Deliveries:
                 log.info("e-mail %s sent (%s)", delivery.key.split(":")[0], delivery.message_id)
 
         try:
-            self.send(self.settings, message, record)
+            send(self.settings, message, record)
         except Exception as exc:
             if accepted:  # sent, but the record failed: after the lease, again (same Message-ID)
                 log.exception("e-mail %s sent but not recorded", delivery.key.split(":")[0])
@@ -184,32 +219,43 @@ class Deliveries:
                 except IntegrityError:  # another worker folded the same replies first
                     session.rollback()
 
-    def _claim(self, key: str) -> tuple[Delivery, Address, str] | None:
+    def _claim(self, which: ColumnElement[bool] | None, limit: int) -> list[Claimed]:
+        """Claim up to `limit` due deliveries (of those `which` picks), oldest first, in one
+        transaction; settle those not to be sent (cancelled, failed) in the same one."""
         now, claim = self.clock(), uuid.uuid4().hex
         lease = now + timedelta(seconds=self.settings.lease_seconds)
+        chosen = select(Delivery.key).where(_due(now))
+        if which is not None:
+            chosen = chosen.where(which)
+        chosen = chosen.order_by(col(Delivery.created_at)).limit(limit)
         with self.sessions() as session:
-            claimed = session.execute(
-                update(Delivery).where(col(Delivery.key) == key, _due(now))
-                .values(status=Status.sending, attempts=col(Delivery.attempts) + 1,
-                        claimed_until=lease, claim=claim)).rowcount
-            if not claimed:
-                return None
-            delivery = session.get_one(Delivery, key)
-            address = session.get_one(Address, delivery.address_id)
-            if delivery.kind == Kind.digest:
-                delivery.content = {"items": [d.content for d in session.exec(
-                    select(Delivery).where(Delivery.digest_key == key,
-                                           Delivery.status == Status.folded)
-                    .order_by(col(Delivery.created_at))).all()]}
-            unsendable = self._unsendable(delivery, address)
-            if unsendable is None:
-                session.commit()
-                return delivery, address, claim
-            outcome, reason = unsendable
-            session.execute(update(Delivery).where(col(Delivery.key) == key).values(
-                status=outcome, claimed_until=None, last_error=reason))
+            if not session.execute(
+                    update(Delivery).where(col(Delivery.key).in_(chosen.scalar_subquery()),
+                                           _due(now))
+                    .values(status=Status.sending, attempts=col(Delivery.attempts) + 1,
+                            claimed_until=lease, claim=claim),
+                    execution_options={"synchronize_session": False}).rowcount:
+                return []
+            rows = session.exec(select(Delivery, Address).join(
+                Address, col(Address.id) == col(Delivery.address_id)).where(
+                Delivery.claim == claim, Delivery.status == Status.sending)
+                .order_by(col(Delivery.created_at))).all()
+            claimed = []
+            for delivery, address in rows:
+                if delivery.kind == Kind.digest:
+                    delivery.content = {"items": [d.content for d in session.exec(
+                        select(Delivery).where(Delivery.digest_key == delivery.key,
+                                               Delivery.status == Status.folded)
+                        .order_by(col(Delivery.created_at))).all()]}
+                unsendable = self._unsendable(delivery, address)
+                if unsendable is None:
+                    claimed.append(Claimed(delivery, address, claim))
+                    continue
+                outcome, reason = unsendable
+                session.execute(update(Delivery).where(col(Delivery.key) == delivery.key)
+                                .values(status=outcome, claimed_until=None, last_error=reason))
             session.commit()
-            return None
+            return claimed
 
     def _unsendable(self, delivery: Delivery, address: Address) -> tuple[Status, str] | None:
         """Why a claimed delivery is not to be sent, with its outcome (failed, or cancelled);
@@ -252,7 +298,7 @@ class Deliveries:
                 col(Delivery.key) == delivery.key, col(Delivery.status) == Status.sending,
                 col(Delivery.claim) == claim).values(
                 status=status, claimed_until=None, last_error=error, sent_at=sent_at,
-                **values)).rowcount
+                **values), execution_options={"synchronize_session": False}).rowcount
             session.commit()
         if not recorded:
             log.warning("e-mail %s: its lease ran out while it was sent; the outcome (%s) is "

@@ -2,8 +2,10 @@
 `services/notify/headers.py`: URLs and ids verbatim, text encoded, nothing able to inject one."""
 
 import functools
+import select
 import smtplib
 import ssl
+import time
 from collections.abc import Callable
 from email.message import EmailMessage
 
@@ -11,6 +13,8 @@ from services.notify import smtp as bounded
 from services.notify.headers import ascii_address, body_text, mailbox, one_line, verbatim
 from services.notify.headers import text as text_header
 from services.notify.settings import NotifySettings
+
+QUIT_SECONDS = 2.0  # a goodbye waits no longer (the messages are all taken by then)
 
 
 def build_message(*, settings: NotifySettings, to: str, subject: str, text: str, html: str,
@@ -36,37 +40,125 @@ def build_message(*, settings: NotifySettings, to: str, subject: str, text: str,
 
 def send(settings: NotifySettings, message: EmailMessage,
          accepted: Callable[[], object] = lambda: None) -> None:
-    """Send over SMTP (TLS or STARTTLS and login as configured); SMTP errors propagate, and
-    TimeoutError if the server takes longer than `smtp_timeout` for a step or
-    `smtp_total_seconds` for the whole conversation.
+    """Send over SMTP (TLS or STARTTLS and login as configured) on a connection of its own;
+    SMTP errors propagate, and TimeoutError if the server takes longer than `smtp_timeout` for
+    a step or `smtp_total_seconds` for the whole conversation.
 
     `accepted` is called as soon as the server has taken the message (its 250 to the end of
     DATA), before the goodbye: a QUIT that fails or times out changes nothing.
     TLS checks the server's certificate and name, against the system's CAs or those in
     `smtp_ca_file` (smtplib's own default for implicit TLS checks neither).
     """
-    limits = {"timeout": settings.smtp_timeout, "total": settings.smtp_total_seconds}
-    smtp: smtplib.SMTP = (bounded.SMTP_SSL(context=_tls(settings.smtp_ca_file), **limits)
-                          if settings.smtp_ssl else bounded.SMTP(**limits))
+    connection = Connection(settings)
     try:
-        smtp.connect(settings.smtp_host, settings.smtp_port)
-        if settings.smtp_starttls and not settings.smtp_ssl:
-            smtp.starttls(context=_tls(settings.smtp_ca_file))
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password)
-        smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        smtp.close()
-        if bounded.timed_out(exc):
-            raise TimeoutError(f"the SMTP server was too slow: {exc}") from exc
-        raise
-    try:
-        accepted()
+        connection.send(settings, message, accepted)
     finally:
+        connection.close()
+
+
+class Connection:
+    """An SMTP connection kept for many messages (a sending thread's). After the server's 250
+    to a message the session is back where a new one starts (RFC 5321, 4.1.1.4), so the next
+    message follows at once; a connection the server has closed meanwhile (or said 421 on) is
+    replaced first, and one found gone before the message's DATA began is replaced and the
+    message sent on the new one: the server cannot have taken it. Nothing is sent twice here.
+    Closed after an error, after `smtp_messages_per_connection` messages, and once idle for
+    `smtp_idle_seconds`; each message's conversation (with the connect, TLS and login if it
+    needs a new connection) has `smtp_total_seconds`."""
+
+    def __init__(self, settings: NotifySettings) -> None:
+        self.settings = settings
+        self.smtp: bounded.Client | None = None
+        self.sent = 0  # messages on this connection
+        self.used = 0.0  # when it last took one (monotonic)
+
+    def send(self, settings: NotifySettings, message: EmailMessage,
+             accepted: Callable[[], object] = lambda: None) -> None:
+        """Send as `mailer.send` does; `accepted` is called on the server's 250, and the
+        connection stays open for the next message."""
+        reused = self._usable()
+        smtp = self.smtp if reused and self.smtp is not None else self._open(settings)
+        smtp.deadline = time.monotonic() + settings.smtp_total_seconds
         try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):  # the message is taken: goodbye or not
+            try:
+                smtp.send_message(message)
+            except (OSError, smtplib.SMTPException) as exc:
+                self._drop()
+                if not (reused and _gone_before_data(smtp, exc)):
+                    raise
+                smtp = self._open(settings)  # the kept one had gone: the message, anew
+                smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            if bounded.timed_out(exc):
+                raise TimeoutError(f"the SMTP server was too slow: {exc}") from exc
+            raise
+        self.sent, self.used = self.sent + 1, time.monotonic()
+        try:
+            accepted()
+        finally:
+            if self.sent >= settings.smtp_messages_per_connection:
+                self.close()
+
+    def close_if_idle(self) -> None:
+        if self.smtp is not None and time.monotonic() - self.used > self.settings.smtp_idle_seconds:
+            self.close()
+
+    def close(self) -> None:
+        """Say goodbye (briefly: nothing rides on it) and close."""
+        smtp, self.smtp = self.smtp, None
+        if smtp is not None:
+            smtp.deadline = time.monotonic() + min(self.settings.smtp_timeout, QUIT_SECONDS)
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+    def _usable(self) -> bool:
+        """Whether the kept connection may take the next message: open, not idle too long,
+        and the server has said nothing since (a 421, or the end of the connection)."""
+        self.close_if_idle()
+        if self.smtp is None or self.smtp.sock is None:
+            return False
+        if select.select([self.smtp.sock], [], [], 0)[0]:
+            self._drop()
+            return False
+        return True
+
+    def _open(self, settings: NotifySettings) -> bounded.Client:
+        """A new connection, greeted, secured and logged in as configured."""
+        self._drop()
+        limits = {"timeout": settings.smtp_timeout, "total": settings.smtp_total_seconds}
+        smtp: bounded.Client = (bounded.SMTP_SSL(context=_tls(settings.smtp_ca_file), **limits)
+                                if settings.smtp_ssl else bounded.SMTP(**limits))
+        try:
+            smtp.connect(settings.smtp_host, settings.smtp_port)
+            if settings.smtp_starttls and not settings.smtp_ssl:
+                smtp.starttls(context=_tls(settings.smtp_ca_file))
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, settings.smtp_password)
+        except (OSError, smtplib.SMTPException) as exc:
             smtp.close()
+            if bounded.timed_out(exc):
+                raise TimeoutError(f"the SMTP server was too slow: {exc}") from exc
+            raise
+        self.smtp, self.sent, self.used = smtp, 0, time.monotonic()
+        return smtp
+
+    def _drop(self) -> None:
+        """Close without a word: after an error, the conversation's state is unknown."""
+        smtp, self.smtp = self.smtp, None
+        if smtp is not None:
+            smtp.close()
+
+
+def _gone_before_data(smtp: bounded.Client, exc: BaseException) -> bool:
+    """Whether a kept connection turned out closed (or closing: 421) before the message's
+    DATA began, so that the server cannot have the message."""
+    if smtp.data_begun or bounded.timed_out(exc):
+        return False
+    return (isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError))
+            or getattr(exc, "smtp_code", None) == 421)
 
 
 @functools.cache

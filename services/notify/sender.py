@@ -10,13 +10,16 @@ duties. Several workers may run: each delivery is claimed by one of them at a ti
 
 import logging
 import os
+import select
 import threading
 import time
+import weakref
+from collections import deque
 
 from celery import Celery, bootsteps
 from celery.signals import worker_shutting_down
 
-from services.notify.delivery import Deliveries
+from services.notify.delivery import Claimed, Deliveries
 from services.notify.settings import NotifySettings
 
 log = logging.getLogger(__name__)
@@ -33,42 +36,58 @@ def stop_budget(settings: NotifySettings) -> float:
 
 
 class Sender:
-    """`threads` threads, each sending one due e-mail after another; idle, each looks again
-    every `poll_seconds`, or at once when woken (an e-mail was queued in this process)."""
+    """`threads` threads sending due e-mails, each on an SMTP connection it keeps. A thread
+    with nothing to send claims, in one transaction, up to one due e-mail per thread: its own,
+    and the rest for the next threads free (any of them, so none waits behind a slow one; one
+    that waited so long that its lease might run out mid-send is given back instead). When
+    none is due it looks again every `poll_seconds`, or at once when woken: a commit that
+    queued e-mail wakes it, from this process or one forked from it (a worker's pool child),
+    through a pipe."""
 
     def __init__(self, deliveries: Deliveries, *, threads: int, poll_seconds: float) -> None:
         self.deliveries, self.poll_seconds = deliveries, poll_seconds
         self.count = max(1, threads)
-        self.busy: set[str] = set()  # keys this process's threads are sending
-        self.lock = threading.Lock()
-        self.woken = threading.Event()
+        settings = deliveries.settings
+        # How long a claimed e-mail may wait for a thread: its whole send still fits its lease.
+        self.fresh_for = (settings.lease_seconds - settings.smtp_total_seconds
+                          - RECORD_SECONDS)
+        self.ready: deque[tuple[Claimed, float]] = deque()  # claimed (when), for any thread
+        self.turn = threading.Condition()
+        self.claiming = False  # one thread claims (or waits for a wake-up) at a time
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
-        self.pid: int | None = None  # the process the threads run in
         self.stopping_since: float | None = None
+        # Made before the worker forks its pool, whose children inherit it; writes never block.
+        self.wakeup, self.waker = os.pipe()
+        for fd in (self.wakeup, self.waker):
+            os.set_blocking(fd, False)
+        weakref.finalize(self, _close, self.wakeup, self.waker)
 
     def start(self) -> None:
         """Start the sending threads."""
         self.stopping.clear()
         self.stopping_since = None
-        self.pid = os.getpid()
         self.threads = [threading.Thread(target=self._loop, name=f"burg-send-{n}", daemon=True)
                         for n in range(self.count)]
         for thread in self.threads:
             thread.start()
 
     def wake(self) -> None:
-        """Look for due e-mails now rather than at the next poll. A no-op in any other process
-        (a pool child forked from the worker must not touch locks copied mid-use)."""
-        if self.pid == os.getpid():
-            self.woken.set()
+        """Look for due e-mails now rather than at the next poll: from this process or one
+        forked from it (one byte in the pipe; no lock is touched, none copied mid-use)."""
+        try:
+            os.write(self.waker, b"!")
+        except OSError:  # the pipe is full: a wake-up is pending anyway
+            pass
 
     def stop_starting(self) -> None:
         """Start no new send (those under way go on)."""
         if self.stopping_since is None:
             self.stopping_since = time.monotonic()
         self.stopping.set()
-        self.woken.set()
+        self.wake()
+        with self.turn:
+            self.turn.notify_all()
 
     def stop(self, timeout: float) -> None:
         """Start no new send; wait for those under way to end, until `timeout` seconds after
@@ -81,32 +100,85 @@ class Sender:
         if alive := sum(thread.is_alive() for thread in self.threads):
             # Their e-mails' leases run out and they are sent again, same Message-ID.
             log.warning("stopped with %d e-mails still being sent", alive)
+        with self.turn:
+            unsent, self.ready = [claimed for claimed, _ in self.ready], deque()
+        self._give_back(unsent)
 
     def _loop(self) -> None:
-        while not self.stopping.is_set():
+        connection = self.deliveries.connection()
+        try:
+            while not self.stopping.is_set():
+                claimed = self._next()
+                if claimed is None:
+                    connection.close_if_idle()
+                elif self.stopping.is_set():  # claimed as the shutdown began: given back
+                    self._give_back([claimed])
+                else:
+                    self.deliveries.send_claimed(claimed, connection.send)  # never raises
+        finally:
+            connection.close()
+
+    def _next(self) -> Claimed | None:
+        """A claimed e-mail for this thread, or None after a while without one."""
+        stale: list[Claimed] = []
+        try:
+            with self.turn:
+                waited = False
+                while True:
+                    while self.ready:
+                        first, at = self.ready.popleft()
+                        if time.monotonic() - at <= self.fresh_for:
+                            return first
+                        stale.append(first)  # rare: every thread was held that long
+                    if waited or self.stopping.is_set():
+                        return None
+                    if not self.claiming:
+                        self.claiming = True
+                        break
+                    self.turn.wait(self.poll_seconds)  # for the claimer
+                    waited = True
+        finally:
+            self._give_back(stale)
+        claimed: list[Claimed] = []
+        try:
+            claimed = self._claim()
+        finally:
+            with self.turn:
+                self.claiming = False
+                now = time.monotonic()
+                self.ready.extend((other, now) for other in claimed[1:])
+                self.turn.notify_all()
+        return claimed[0] if claimed else None
+
+    def _claim(self) -> list[Claimed]:
+        """Claim up to one due e-mail per thread; if none is due, wait up to `poll_seconds`
+        for a wake-up and, woken, try once more."""
+        for attempt in range(2):
+            while True:  # the wake-ups so far: the claim below sees what they announced
+                try:
+                    if not os.read(self.wakeup, 4096):
+                        break
+                except BlockingIOError:
+                    break
             try:
-                key = self._take()
+                if claimed := self.deliveries.claim_due(self.count):
+                    return claimed
             except Exception:  # the database, say: look again after a pause
                 log.exception("could not look for e-mails to send")
-                key = None
-            if key is None:
-                self.woken.wait(self.poll_seconds)
-                self.woken.clear()
-                continue
-            try:
-                self.deliveries.deliver(key)  # never raises
-            finally:
-                with self.lock:
-                    self.busy.discard(key)
+                self.stopping.wait(self.poll_seconds)
+                return []
+            if attempt or self.stopping.is_set():
+                break
+            if not select.select([self.wakeup], [], [], self.poll_seconds)[0]:
+                break
+        return []
 
-    def _take(self) -> str | None:
-        """A due key no thread of ours is sending (the claim settles races with others)."""
-        with self.lock:
-            for key in self.deliveries.due_keys(len(self.busy) + 1):
-                if key not in self.busy:
-                    self.busy.add(key)
-                    return key
-        return None
+    def _give_back(self, claims: list[Claimed]) -> None:
+        if claims:
+            try:
+                self.deliveries.release(claims)
+            except Exception:  # their leases run out: sent after all, a little later
+                log.exception("could not give back %d claimed e-mails", len(claims))
 
     def run_in_worker(self, app: Celery, stop_timeout: float) -> None:
         """Run in each worker's main process: started with it; a warm shutdown lets the sends
@@ -124,3 +196,8 @@ class Sender:
                 sender.stop(stop_timeout)
 
         app.steps["worker"].add(SendingThreads)
+
+
+def _close(*fds: int) -> None:
+    for fd in fds:
+        os.close(fd)

@@ -23,6 +23,10 @@ class NotifySettings(ServiceSettings):
     # smtp_timeout seconds, the whole conversation smtp_total_seconds; then it is retried.
     smtp_timeout: float = env("NOTIFY_SMTP_TIMEOUT", 10.0, was="SMTP_TIMEOUT")
     smtp_total_seconds: float = env("NOTIFY_SMTP_TOTAL_SECONDS", 60.0, was="SMTP_TOTAL_SECONDS")
+    # A sending thread keeps its SMTP connection for many messages: at most this many (a
+    # server may limit them), and closes it once idle this long.
+    smtp_messages_per_connection: int = env("NOTIFY_SMTP_MESSAGES_PER_CONNECTION", 100)
+    smtp_idle_seconds: float = env("NOTIFY_SMTP_IDLE_SECONDS", 30.0)
     # Keys that sign confirmation and unsubscribe links, comma-separated, newest last: links
     # signed with an older key keep working while it is listed. Empty: a key made once and
     # kept in `<data_dir>/notify-secret.key` (fine on one machine; set this in production).

@@ -43,6 +43,7 @@ class _Bounded:
     sock: socket.socket | None
     file: Any
     deadline: float = float("inf")
+    data_begun = False  # the current message's DATA has begun (the server may have it)
 
     def wait(self) -> float:
         left = self.deadline - time.monotonic()
@@ -62,6 +63,14 @@ class _Bounded:
         if self.sock is not None:
             self.sock.settimeout(self.wait())
         super().send(s)  # type: ignore[misc]
+
+    def mail(self, sender: str, options: Any = ()) -> tuple[int, bytes]:
+        self.data_begun = False  # a new message
+        return super().mail(sender, options)  # type: ignore[misc]
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.data_begun = True
+        return super().data(msg)  # type: ignore[misc]
 
     def getreply(self) -> tuple[int, bytes]:
         if self.file is None and self.sock is not None:
@@ -83,6 +92,9 @@ class SMTP_SSL(_Bounded, smtplib.SMTP_SSL):
     def __init__(self, *, timeout: float, total: float, context: Any) -> None:
         super().__init__(timeout=timeout, context=context)
         self.deadline = time.monotonic() + total
+
+
+Client = SMTP | SMTP_SSL  # either, with its deadline (`deadline`, monotonic) to move on
 
 
 def timed_out(exc: BaseException) -> bool:

@@ -33,6 +33,7 @@ class Recorder:
 
     messages: list[EmailMessage] = field(default_factory=list)
     received: list[tuple[list[str], bytes]] = field(default_factory=list)
+    refuse_mail: list[str] = field(default_factory=list)  # replies for the next MAILs
     refuse_rcpt: str | None = None  # e.g. "550 5.1.1 no such user"
     refuse_data: list[str] = field(default_factory=list)  # replies for the next DATAs
     stall_rcpt: float = 0.0  # seconds to sit on the next RCPT (then 0 again)
@@ -43,6 +44,15 @@ class Recorder:
     hold_quit: threading.Event | None = None
     data_seen: threading.Event = field(default_factory=threading.Event)
     quit_seen: threading.Event = field(default_factory=threading.Event)
+    peers: list[Any] = field(default_factory=list)  # each accepted message's connection
+    quits: int = 0
+
+    async def handle_MAIL(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+        if self.refuse_mail:
+            return self.refuse_mail.pop(0)
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
         self.rcpt_seen.set()
@@ -58,6 +68,7 @@ class Recorder:
         if self.refuse_data:
             return self.refuse_data.pop(0)
         self.received.append((list(envelope.rcpt_tos), envelope.original_content))
+        self.peers.append(session.peer)
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
@@ -68,6 +79,7 @@ class Recorder:
 
     async def handle_QUIT(self, server, session, envelope):  # type: ignore[no-untyped-def]
         self.quit_seen.set()
+        self.quits += 1
         hold, self.hold_quit = self.hold_quit, None
         await _until(hold)
         return "221 Bye"

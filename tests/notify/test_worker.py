@@ -326,3 +326,21 @@ def test_a_slow_server_is_tried_again_and_holds_up_no_other_email(
             assert len(smtp.recorder.to(GINA)) == 1
         finally:
             stop(worker)
+
+
+def test_a_reply_goes_out_as_soon_as_the_pool_child_has_stored_it(
+        tmp_path: Path, redis: EmbeddedRedis, smtp: SMTPServer) -> None:
+    """The task runs in a pool child; the sending threads, in the worker's main process, are
+    woken by its commit (through a pipe the child inherited), not by their next poll, two
+    minutes away here."""
+    seed(tmp_path, redis, smtp.port)
+    worker = start_worker(tmp_path, redis, smtp.port, BURG_NOTIFY_SEND_POLL_SECONDS="120")
+    try:
+        wait_for(lambda: logged(tmp_path, "ready."), timeout=60, what="the worker")
+        time.sleep(1)  # the threads have looked once and wait for their poll
+        sent = time.monotonic()
+        send_reply(redis)
+        wait_for(lambda: smtp.recorder.to(FRANK), timeout=60, what="the reply e-mail")
+        assert time.monotonic() - sent < 30
+    finally:
+        stop(worker)
