@@ -8,28 +8,23 @@ of SQLite's own ("How to corrupt an SQLite database", §2.6) shape this module:
   record of the parent's locks (POSIX locks are not inherited, the record is), and the
   child's own connections then wait on locks nobody will release. A worker's main process
   forks its pool children while its threads (the outbox sweep, notify's sending threads)
-  read and write; see `_ForkGate`.
+  read and write; see `ForkGate` in shared/forks.py.
 """
 
 import fcntl
-import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlmodel import create_engine
 
-from shared.forks import on_fork
-
-log = logging.getLogger(__name__)
+from shared.forks import ForkGate, on_fork
 
 SQLITE_POOL = 40  # connections kept open per process; AnyIO runs sync routes on 40 threads
 SQLITE_WRITE_WAIT = 30  # seconds a writer waits for its turn, as long as the busy timeout
-FORK_WAIT = SQLITE_WRITE_WAIT  # seconds a fork waits for the threads using SQLite
 
 
 def sqlite_engine(url: str) -> Engine:
@@ -60,7 +55,7 @@ def _pragmas(dbapi_connection: Any) -> None:
 def _fork_between_uses(engine: Engine) -> None:
     """Count a thread as inside SQLite from opening a connection to its pragmas' end, from
     checkout to checkin (the pool's rollback on return included), and while closing one."""
-    gate = _ForkGate()
+    gate = ForkGate()
     dialect = engine.dialect
 
     @event.listens_for(engine, "do_connect")
@@ -141,8 +136,8 @@ class _Turn:
         self.lock_file = lock_file
         self._opened: tuple[int, int] | None = None  # (pid, fd): a forked child opens its own
         self.holder: list[Any] = []  # the DBAPI connection holding the turn, if any
-        # No fork happens mid-write (a writer holds a connection: see `_ForkGate`), so a child
-        # only needs a turn of its own.
+        # No fork happens mid-write (a writer holds a connection, and forks wait for those:
+        # `ForkGate`), so a child only needs a turn of its own.
         on_fork(child=self._after_fork_in_child)
 
     def _after_fork_in_child(self) -> None:
@@ -186,68 +181,3 @@ _WRITES = {"INSERT", "UPDATE", "DELETE", "REPLAC"}
 
 
 _USER = "burg_fork_gate_user"  # key in a pool record's info: the thread using it
-
-
-class _ForkGate:
-    """Threads of this process inside SQLite, and a fork that waits until none is.
-
-    Counted by thread, not by connection: a thread already inside may open a second
-    connection while a fork waits (it must, or both would wait for each other). A fork waits
-    up to FORK_WAIT, then goes on with a warning: a child that cannot use the database is
-    caught by the task time limit; a worker that never forks is worse.
-    """
-
-    def __init__(self) -> None:
-        self.changed = threading.Condition()
-        self.inside_by_thread: dict[int, int] = {}
-        self.forking = False
-        on_fork(before=self._before_fork, parent=self._after_fork_in_parent,
-                child=self._after_fork_in_child)
-
-    def enter(self) -> int:
-        """Count this thread in (after any fork under way) and return its id, for `leave`."""
-        me = threading.get_ident()
-        with self.changed:
-            if me not in self.inside_by_thread:
-                self.changed.wait_for(lambda: not self.forking, timeout=FORK_WAIT)
-            self.inside_by_thread[me] = self.inside_by_thread.get(me, 0) + 1
-        return me
-
-    def leave(self, thread: int) -> None:
-        with self.changed:
-            left = self.inside_by_thread.get(thread, 0) - 1
-            if left > 0:
-                self.inside_by_thread[thread] = left
-            else:
-                self.inside_by_thread.pop(thread, None)
-                self.changed.notify_all()
-
-    @contextmanager
-    def inside(self) -> Iterator[None]:
-        thread = self.enter()
-        try:
-            yield
-        finally:
-            self.leave(thread)
-
-    def _before_fork(self) -> None:
-        me = threading.get_ident()
-        with self.changed:
-            self.forking = True
-            if not self.changed.wait_for(lambda: set(self.inside_by_thread) <= {me},
-                                         timeout=FORK_WAIT):
-                log.warning("forking while %d threads use SQLite: the child may find the "
-                            "database locked", len(set(self.inside_by_thread) - {me}))
-
-    def _after_fork_in_parent(self) -> None:
-        with self.changed:
-            self.forking = False
-            self.changed.notify_all()
-
-    def _after_fork_in_child(self) -> None:
-        # Only the forking thread lives on; the others' counts and the lock's state stay behind.
-        self.changed = threading.Condition()
-        me = threading.get_ident()
-        mine = self.inside_by_thread.get(me)
-        self.inside_by_thread = {me: mine} if mine else {}
-        self.forking = False
