@@ -97,18 +97,29 @@ class ThreadPages:
         not `shared` (one reader's own view) is always built and never kept."""
         version = await self._version(article_id) if shared else None
         full_key = (article_id, version, *key)
-        page = self._pages.get(full_key) if shared else None
-        if page is not None:
-            if page.fresh_until > self.clock():
-                self._pages.move_to_end(full_key)
-                return page
-            self._drop(full_key)
+        if shared and (page := self._current(full_key)) is not None:
+            return page
         body, changes_in = await run_in_threadpool(build)
         lifetime = self.ttl if changes_in is None else max(0.0, min(self.ttl, changes_in))
         page = Page(body=body, etag=strong_etag(body), fresh_until=self.clock() + lifetime)
         if version is not None:  # without Redis no version: never keep what cannot be dropped
             self._keep(full_key, page)
         return page
+
+    async def kept(self, key: tuple[Any, ...], article_id: int) -> Page | None:
+        """The shared page `key` of the article's thread if this process holds it for the
+        thread's version as it stands now (what `get` would answer without building)."""
+        version = await self._version(article_id)
+        return None if version is None else self._current((article_id, version, *key))
+
+    def _current(self, full_key: tuple[Any, ...]) -> Page | None:
+        page = self._pages.get(full_key)
+        if page is not None:
+            if page.fresh_until > self.clock():
+                self._pages.move_to_end(full_key)
+                return page
+            self._drop(full_key)
+        return None
 
     async def _version(self, article_id: int) -> int | None:
         loop = asyncio.get_running_loop()
