@@ -64,6 +64,8 @@ class ThreadPages:
         self._next_sweep = 0.0
         self._sync: redis.Redis | None = None
         self._async: tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis] | None = None
+        self._waiting: dict[int, list[asyncio.Future[int | None]]] = {}  # the next read's
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def watch(self, sessions: sessionmaker[Any]) -> None:
         """Raise the version of every thread a committed session of `sessions` wrote to."""
@@ -122,14 +124,40 @@ class ThreadPages:
         return None
 
     async def _version(self, article_id: int) -> int | None:
+        """The thread's version from a read of Redis that began after this call did. Reads
+        of one thread never overlap: the calls that arrive during one share the next, so a
+        crowd on one thread costs one round trip at a time, not one each."""
         loop = asyncio.get_running_loop()
         if self._async is None or self._async[0] is not loop:
-            self._async = (loop, redis.asyncio.Redis.from_url(self.redis_url))
+            self._async, self._waiting = (loop, redis.asyncio.Redis.from_url(self.redis_url)), {}
+        waiter: asyncio.Future[int | None] = loop.create_future()
+        waiting = self._waiting.get(article_id)
+        if waiting is None:
+            self._waiting[article_id] = [waiter]
+            task = loop.create_task(self._read_versions(article_id, self._async[1]))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:
+            waiting.append(waiter)  # a read under way may predate us: we take the next one
+        return await waiter
+
+    async def _read_versions(self, article_id: int, client: redis.asyncio.Redis) -> None:
         try:
-            return int(await self._async[1].get(f"{self.prefix}:{article_id}") or 0)
-        except redis.RedisError as exc:
-            log.warning("thread pages: no version for article %s: %s", article_id, exc)
-            return None
+            while waiters := self._waiting[article_id]:
+                self._waiting[article_id] = []
+                try:
+                    version: int | None = int(await client.get(f"{self.prefix}:{article_id}")
+                                              or 0)
+                except redis.RedisError as exc:
+                    log.warning("thread pages: no version for article %s: %s", article_id, exc)
+                    version = None
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_result(version)
+        finally:
+            for waiter in self._waiting.pop(article_id, []):  # cancelled: they fall to None
+                if not waiter.done():
+                    waiter.set_result(None)
 
     @property
     def size(self) -> int:
