@@ -1,5 +1,6 @@
-"""HTTP helpers every API shares: conditional GETs (ETag, Last-Modified, 304), and a JSON
-413 for a request that declares a body over the limit."""
+"""HTTP helpers every API shares: conditional GETs (ETag, Last-Modified, 304), answers sent
+as bytes by an ASGI layer in front of the routes, and a JSON 413 for a request that declares a
+body over the limit."""
 
 import hashlib
 import json
@@ -18,14 +19,19 @@ def strong_etag(body: bytes) -> str:
 
 def not_modified(request: Request, etag: str, last_modified: datetime | None = None) -> bool:
     """RFC 9110 §13.2.2: If-None-Match decides when present; else If-Modified-Since."""
-    if_none_match = request.headers.get("if-none-match")
+    return unchanged(request.headers.get("if-none-match"),
+                     request.headers.get("if-modified-since"), etag, last_modified)
+
+
+def unchanged(if_none_match: str | None, if_modified_since: str | None, etag: str,
+              last_modified: datetime | None = None) -> bool:
+    """`not_modified` on the headers' values, for an ASGI layer that has no Request."""
     if if_none_match is not None:
         tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
         return "*" in tags or etag in tags
-    since = request.headers.get("if-modified-since")
-    if since and last_modified is not None:
+    if if_modified_since and last_modified is not None:
         try:
-            client_date = parsedate_to_datetime(since)
+            client_date = parsedate_to_datetime(if_modified_since)
         except (TypeError, ValueError):
             return False
         if client_date.tzinfo is None:
@@ -33,6 +39,23 @@ def not_modified(request: Request, etag: str, last_modified: datetime | None = N
         # Any date at or after ours means the client's copy is current (FreshRSS #6056).
         return last_modified <= client_date
     return False
+
+
+def first_headers(scope: dict[str, Any], names: frozenset[bytes]) -> dict[bytes, str]:
+    """The first value of each of `names` in an ASGI request (as Starlette's `headers.get`
+    reads them: the first one sent), decoded as Latin-1."""
+    found: dict[bytes, str] = {}
+    for name, value in scope["headers"]:
+        if name in names and name not in found:
+            found[name] = value.decode("latin-1")
+    return found
+
+
+async def send_bytes(send: Any, status: int, headers: list[tuple[bytes, bytes]],
+                     body: bytes = b"") -> None:
+    """An ASGI response made of bytes in hand: the least a server can be asked to do."""
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def json_with_etag(request: Request, model: BaseModel, *, cache_control: str) -> Response:

@@ -64,6 +64,8 @@ class ThreadPages:
         self._next_sweep = 0.0
         self._sync: redis.Redis | None = None
         self._async: tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis] | None = None
+        self._waiting: dict[int, list[asyncio.Future[int | None]]] = {}  # the next read's
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def watch(self, sessions: sessionmaker[Any]) -> None:
         """Raise the version of every thread a committed session of `sessions` wrote to."""
@@ -97,12 +99,8 @@ class ThreadPages:
         not `shared` (one reader's own view) is always built and never kept."""
         version = await self._version(article_id) if shared else None
         full_key = (article_id, version, *key)
-        page = self._pages.get(full_key) if shared else None
-        if page is not None:
-            if page.fresh_until > self.clock():
-                self._pages.move_to_end(full_key)
-                return page
-            self._drop(full_key)
+        if shared and (page := self._current(full_key)) is not None:
+            return page
         body, changes_in = await run_in_threadpool(build)
         lifetime = self.ttl if changes_in is None else max(0.0, min(self.ttl, changes_in))
         page = Page(body=body, etag=strong_etag(body), fresh_until=self.clock() + lifetime)
@@ -110,15 +108,56 @@ class ThreadPages:
             self._keep(full_key, page)
         return page
 
+    async def kept(self, key: tuple[Any, ...], article_id: int) -> Page | None:
+        """The shared page `key` of the article's thread if this process holds it for the
+        thread's version as it stands now (what `get` would answer without building)."""
+        version = await self._version(article_id)
+        return None if version is None else self._current((article_id, version, *key))
+
+    def _current(self, full_key: tuple[Any, ...]) -> Page | None:
+        page = self._pages.get(full_key)
+        if page is not None:
+            if page.fresh_until > self.clock():
+                self._pages.move_to_end(full_key)
+                return page
+            self._drop(full_key)
+        return None
+
     async def _version(self, article_id: int) -> int | None:
+        """The thread's version from a read of Redis that began after this call did. Reads
+        of one thread never overlap: the calls that arrive during one share the next, so a
+        crowd on one thread costs one round trip at a time, not one each."""
         loop = asyncio.get_running_loop()
         if self._async is None or self._async[0] is not loop:
-            self._async = (loop, redis.asyncio.Redis.from_url(self.redis_url))
+            self._async, self._waiting = (loop, redis.asyncio.Redis.from_url(self.redis_url)), {}
+        waiter: asyncio.Future[int | None] = loop.create_future()
+        waiting = self._waiting.get(article_id)
+        if waiting is None:
+            self._waiting[article_id] = [waiter]
+            task = loop.create_task(self._read_versions(article_id, self._async[1]))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:
+            waiting.append(waiter)  # a read under way may predate us: we take the next one
+        return await waiter
+
+    async def _read_versions(self, article_id: int, client: redis.asyncio.Redis) -> None:
         try:
-            return int(await self._async[1].get(f"{self.prefix}:{article_id}") or 0)
-        except redis.RedisError as exc:
-            log.warning("thread pages: no version for article %s: %s", article_id, exc)
-            return None
+            while waiters := self._waiting[article_id]:
+                self._waiting[article_id] = []
+                try:
+                    version: int | None = int(await client.get(f"{self.prefix}:{article_id}")
+                                              or 0)
+                except redis.RedisError as exc:
+                    log.warning("thread pages: no version for article %s: %s", article_id, exc)
+                    version = None
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_result(version)
+        finally:
+            for waiter in self._waiting.pop(article_id, []):  # cancelled: they fall to None
+                if not waiter.done():
+                    waiter.set_result(None)
 
     @property
     def size(self) -> int:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from services.feeds import documents, serving
 from services.feeds.bootstrap import Service, bootstrap
 from services.feeds.deps import ServiceDep, SettingsDep
+from services.feeds.feed_bytes import FeedBytes
 from services.feeds.models import FeedIndex
 from services.feeds.render import feed_url
 from shared.api import SessionDep, service_app
@@ -58,16 +59,20 @@ async def get_feed(path: str, request: Request, service: ServiceDep) -> Response
     if the client accepts it, or 304 if the client's copy is current. No `SessionDep`: a
     session is opened only when the copy in hand is too old (see `serving.py`)."""
 
-    def load(path: str, copy: serving.Copy | None, started: float) -> serving.Copy:
-        with service.runtime.sessions() as session:
-            return serving.read(session=session, path=path, copy=copy, started=started)
-
-    copy = await service.copies.current(path, load)
+    copy = await service.copies.current(path, _loader(service))
     variant = (copy.gzipped if serving.accepts_gzip(request.headers.get("accept-encoding", ""))
                else copy.plain)
     if not_modified(request, variant.etag, copy.last_modified):
         return Response(status_code=304, headers=variant.not_modified_headers)
     return Response(variant.body, headers=variant.headers)
+
+
+def _loader(service: Service) -> serving.Load:
+    def load(path: str, copy: serving.Copy | None, started: float) -> serving.Copy:
+        with service.runtime.sessions() as session:
+            return serving.read(session=session, path=path, copy=copy, started=started)
+
+    return load
 
 
 def create_app(service: Service) -> FastAPI:
@@ -78,6 +83,11 @@ def create_app(service: Service) -> FastAPI:
                                   "comments.",
                       max_body_bytes=None)
     app.include_router(router)
+    # A feed GET goes out as bytes, before the routing (feed_bytes.py).
+    [feed_route] = [route for route in router.routes if getattr(route, "endpoint", None)
+                    is get_feed]
+    app.add_middleware(FeedBytes, copies=service.copies, load=_loader(service),
+                       route=feed_route)
     return app
 
 

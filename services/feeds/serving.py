@@ -39,6 +39,9 @@ class Variant:
     etag: str
     headers: dict[str, str]
     not_modified_headers: dict[str, str]
+    # The same as an ASGI layer sends them (feed_bytes.py), as Starlette's Response would.
+    raw_headers: list[tuple[bytes, bytes]]
+    raw_not_modified_headers: list[tuple[bytes, bytes]]
 
 
 @dataclass(frozen=True)
@@ -127,14 +130,21 @@ def as_copy(document: FeedDocument, read_at: float) -> Copy:
               "Last-Modified": format_datetime(last_modified, usegmt=True)}
 
     def variant(body: bytes, etag: str, encoding: dict[str, str]) -> Variant:
-        return Variant(body=body, etag=etag,
-                       headers=common | {"ETag": etag, "Content-Type": document.content_type}
-                       | encoding, not_modified_headers=common | {"ETag": etag})
+        headers = common | {"ETag": etag, "Content-Type": document.content_type} | encoding
+        not_modified = common | {"ETag": etag}
+        return Variant(body=body, etag=etag, headers=headers, not_modified_headers=not_modified,
+                       raw_headers=[*_raw(headers), (b"content-length", str(len(body)).encode())],
+                       raw_not_modified_headers=_raw(not_modified))
 
     return Copy(etag=document.etag, last_modified=last_modified, read_at=read_at,
                 plain=variant(document.body, document.etag, {}),
                 gzipped=variant(document.body_gzip, documents.gzip_etag(document.etag),
                                 {"Content-Encoding": "gzip"}))
+
+
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in headers.items()]
 
 
 @functools.lru_cache(maxsize=256)  # clients send few distinct headers
