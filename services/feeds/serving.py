@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from services.feeds import documents
 from services.feeds.models import FeedDocument
 
-KEPT_FOR = 0.1  # seconds: the longest an API process serves a copy after its read began
+KEPT_FOR = 0.02  # seconds: the longest an API process serves a copy after its read began
 # A copy past KEPT_FOR only spares a re-read the bytes when the ETag is the same; one nobody
 # asked for in this long is dropped, so that a process holds the feeds in use, not all.
 IDLE = 300.0
