@@ -5,27 +5,11 @@ fixtures are redefined there), and moving or deleting that test breaks tests els
 helpers live in helper modules (tests/<area>/helpers.py and the like), fixtures in conftest.py.
 """
 
-import ast
 from pathlib import Path
 
+from tests.deploy.imports import imports
+
 TESTS = Path(__file__).parents[1]
-
-
-def imported_modules(source: str, module: str) -> list[tuple[int, str]]:
-    """(line, dotted name) of every module that `source`, the text of `module` (a dotted
-    name such as "tests.web.test_pages"), imports, relative imports resolved; for
-    `from package import name`, "package.name" too, since the name may be a module."""
-    package = module.split(".")[:-1]
-    found: list[tuple[int, str]] = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
-            origin = ".".join([*base, *([node.module] if node.module else [])])
-            found.append((node.lineno, origin))
-            found += [(node.lineno, f"{origin}.{alias.name}") for alias in node.names]
-    return found
 
 
 def of_test_modules(found: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -39,7 +23,7 @@ def test_no_module_under_tests_imports_a_test_module() -> None:
     for path in sorted(TESTS.rglob("*.py")):
         module = ".".join(path.relative_to(TESTS.parent).with_suffix("").parts)
         offences += [f"{path.relative_to(TESTS.parent)}:{line} imports {name}"
-                     for line, name in of_test_modules(imported_modules(path.read_text(), module))]
+                     for line, name in of_test_modules(imports(path.read_text(), module))]
     assert offences == [], "move what these import into a helper module or a conftest.py"
 
 
@@ -54,7 +38,7 @@ def test_the_check_sees_each_way_of_importing_a_test_module() -> None:
         "from tests.conftest import wait_for",
         "from shared import test_mode",  # not one of the tests
     ])
-    assert of_test_modules(imported_modules(source, "tests.shared.test_redelivery")) == [
+    assert of_test_modules(imports(source, "tests.shared.test_redelivery")) == [
         (1, "tests.web.test_pages"), (2, "tests.web.test_pages"),
         (3, "tests.shared.test_outbox"), (4, "tests.shared.test_outbox"),
         (5, "tests.notify.test_replies")]
