@@ -102,7 +102,7 @@ def test_a_refusal_on_a_new_connection_is_the_send_s_outcome(
 def test_the_messages_per_connection_and_idle_time_are_kept(
         tmp_path: Path, smtp: SMTPServer) -> None:
     settings = settings_for(smtp, tmp_path, smtp_messages_per_connection=2,
-                            smtp_idle_seconds=0.3)
+                            smtp_idle_seconds=2)
     connection = mailer.Connection(settings)
     for n in range(5):
         send(connection, settings, n)
@@ -110,7 +110,7 @@ def test_the_messages_per_connection_and_idle_time_are_kept(
     wait_for(lambda: smtp.recorder.quits == 2, what="two connections ended after 2 messages")
     connection.close_if_idle()
     assert connection.smtp is not None  # not idle long enough yet
-    time.sleep(0.4)
+    time.sleep(2.1)
     connection.close_if_idle()
     wait_for(lambda: smtp.recorder.quits == 3, what="the idle connection's goodbye")
 
@@ -127,7 +127,7 @@ def test_the_sending_threads_keep_their_connections_and_are_woken_from_a_forked_
     sender = service.sender
     sender.start()
     try:
-        time.sleep(0.3)  # the threads have looked once, found nothing, and wait for the poll
+        time.sleep(1)  # the threads have looked once, found nothing, and wait for the poll
         with service.runtime.sessions() as session:
             address = Address(email=FRANK, consent=Consent.confirmed)
             session.add(address)
@@ -138,7 +138,7 @@ def test_the_sending_threads_keep_their_connections_and_are_woken_from_a_forked_
                 session.add(Delivery(key=key, kind=Kind.confirm, address_id=address.id,
                                      message_id=messages.message_id(service.settings, key)))
             session.commit()
-        time.sleep(0.3)
+        time.sleep(1)
         assert smtp.recorder.messages == []
         if (child := os.fork()) == 0:  # what the pool child's commit does
             sender.wake()
