@@ -39,10 +39,25 @@ class Launched:
                 self.process.wait()
 
 
+PORT_TAKEN = "address already in use"
+ATTEMPTS = 3  # a free port can be taken by another process before ours binds it
+
+
 def launch(data_dir: Path, redis_url: str | None, *, demo: bool, timeout: float = 120,
            env: dict[str, str] | None = None) -> Launched:
     """Start `python -m devserver` in `data_dir` and wait for its "running" banner; `env`
-    adds to (or overrides) the environment it runs in."""
+    adds to (or overrides) the environment it runs in. Should one of the free ports it picked
+    be taken meanwhile (by another test's stack), it starts again on others."""
+    for _ in range(ATTEMPTS):
+        launched = _launch_once(data_dir, redis_url, demo=demo, timeout=timeout, env=env)
+        if launched is not None:
+            return launched
+    raise RuntimeError(f"devserver: a port it picked was taken, {ATTEMPTS} times")
+
+
+def _launch_once(data_dir: Path, redis_url: str | None, *, demo: bool, timeout: float,
+                 env: dict[str, str] | None) -> Launched | None:
+    """The stack, running; None if a port it picked was taken before it could bind it."""
     urls = {service: f"http://127.0.0.1:{free_port()}" for service in (*SERVICES, "site")}
     full_env = dict(os.environ, BURG_DATA_DIR=str(data_dir),
                     BURG_NOTIFY_SMTP_PORT=str(free_port()), BURG_DEMO=str(demo).lower(),
@@ -58,9 +73,12 @@ def launch(data_dir: Path, redis_url: str | None, *, demo: bool, timeout: float 
                                    stderr=subprocess.STDOUT, start_new_session=True)
     launched = Launched(process=process, urls=urls, env=full_env, log=log)
     deadline = time.monotonic() + timeout
-    while "Burg is running" not in log.read_text():
+    while "Burg is running" not in (text := log.read_text(errors="replace")):
+        if PORT_TAKEN in text:
+            launched.stop()
+            return None
         if process.poll() is not None or time.monotonic() > deadline:
             launched.stop()
-            raise RuntimeError(f"devserver did not come up:\n{log.read_text()[-4000:]}")
+            raise RuntimeError(f"devserver did not come up:\n{text[-4000:]}")
         time.sleep(0.1)
     return launched
