@@ -3,7 +3,9 @@
 Each article's thread has a version number in Redis, raised after every commit that wrote one
 of its comments or its replica. A page is kept under the version read *before* it was built,
 so a page built while a change commits is filed under the older number and never served once
-the number has moved on. Every API process keeps its own pages (least recently used go first)
+the number has moved on; a page of a newer number takes the place of the older one, so a
+thread written to all the time keeps one copy of each page, not one per version. Every API
+process keeps its own pages (least recently used go first)
 and all of them see the same numbers; a page also expires after `ttl` seconds, which bounds
 what a lost version bump (a crash between commit and bump, Redis briefly away) can cost.
 
@@ -49,6 +51,7 @@ class Page:
     body: bytes
     etag: str
     fresh_until: float  # ThreadPages.clock(), time.monotonic() but in tests
+    version: int = 0  # of the thread, read before the page was built
 
 
 class ThreadPages:
@@ -98,12 +101,13 @@ class ThreadPages:
         change at a known time (the thread closes), the seconds until then. A page that is
         not `shared` (one reader's own view) is always built and never kept."""
         version = await self._version(article_id) if shared else None
-        full_key = (article_id, version, *key)
-        if shared and (page := self._current(full_key)) is not None:
+        full_key = (article_id, *key)
+        if version is not None and (page := self._current(full_key, version)) is not None:
             return page
         body, changes_in = await run_in_threadpool(build)
         lifetime = self.ttl if changes_in is None else max(0.0, min(self.ttl, changes_in))
-        page = Page(body=body, etag=strong_etag(body), fresh_until=self.clock() + lifetime)
+        page = Page(body=body, etag=strong_etag(body), fresh_until=self.clock() + lifetime,
+                    version=version or 0)
         if version is not None:  # without Redis no version: never keep what cannot be dropped
             self._keep(full_key, page)
         return page
@@ -112,15 +116,15 @@ class ThreadPages:
         """The shared page `key` of the article's thread if this process holds it for the
         thread's version as it stands now (what `get` would answer without building)."""
         version = await self._version(article_id)
-        return None if version is None else self._current((article_id, version, *key))
+        return None if version is None else self._current((article_id, *key), version)
 
-    def _current(self, full_key: tuple[Any, ...]) -> Page | None:
+    def _current(self, full_key: tuple[Any, ...], version: int) -> Page | None:
         page = self._pages.get(full_key)
         if page is not None:
-            if page.fresh_until > self.clock():
+            if page.version == version and page.fresh_until > self.clock():
                 self._pages.move_to_end(full_key)
                 return page
-            self._drop(full_key)
+            self._drop(full_key)  # expired, or the thread moved on
         return None
 
     async def _version(self, article_id: int) -> int | None:
@@ -171,6 +175,8 @@ class ThreadPages:
         now = self.clock()
         if now >= self._next_sweep:
             self._sweep(now)
+        if (held := self._pages.get(key)) is not None and held.version > page.version:
+            return  # built from an older version than the one a faster build kept
         self._drop(key)
         cost = page_cost(key, page)
         if cost > self.max_bytes or page.fresh_until <= now:  # no room, or stale already

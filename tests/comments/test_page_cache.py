@@ -111,3 +111,17 @@ def test_10000_cursors_that_point_nowhere_are_refused_and_kept_nowhere(stack: St
     # Each such page used to be kept under its 500-byte cursor (several MB for these); a
     # generous margin for the allocator's own ways.
     assert grown < 20 * 2**20, f"the comments API grew by {grown} bytes"
+
+
+def test_a_thread_written_to_all_the_time_keeps_one_copy_of_each_page(redis_url: str) -> None:
+    pages = ThreadPages(redis_url, prefix=f"test:pages:{uuid.uuid4().hex}", max_bytes=BOUND)
+
+    async def read_and_write() -> None:
+        for n in range(200):  # a comment, then a read of the first page, 200 times
+            pages.bump({1})
+            await pages.get((None, None, 100), 1, lambda n=n: (b"x" * 1000 + bytes([n]), None))
+            assert await pages.kept((None, None, 100), 1) is not None
+    asyncio.run(read_and_write())
+    # Each version's page used to stay until it expired (60 s): 200 copies here.
+    assert len(pages) == 1
+    assert pages.size == sum(page_cost(k, p) for k, p in pages._pages.items())
