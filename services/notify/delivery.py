@@ -1,8 +1,9 @@
 """Sending e-mail exactly once, as far as SMTP allows.
 
-A delivery is stored (status "waiting") in the same transaction as the event that caused it.
-A sender (the worker's sending threads, `sender.py`) claims it ("sending", with a lease and a
-claim token of its own), talks to the SMTP server outside any transaction, and records the
+A delivery is stored (status "waiting") in the same transaction as the event that caused it,
+or already claimed there for the worker's sending threads (`sender.py`) when they run; else a
+sender claims it ("sending", with a lease and a claim token of its own: `claims.py`). The
+sender talks to the SMTP server outside any transaction, and records the
 acceptance the moment the server has answered 250 to the message (before any QUIT), in a short
 transaction of its own, only if its claim still stands. Whatever dies on the way, the delivery
 is found again: a "waiting" one by the next round, a "sending" one whose lease ran out (the
@@ -18,46 +19,32 @@ with the reason, never retried; whatever happens to one e-mail, the next is sent
 
 import logging
 import smtplib
-import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
-from services.notify import mailer, messages
-from services.notify.models import Address, Consent, Delivery, Kind, Status
+from services.notify import claims, mailer, messages
+from services.notify.claims import Claimed
+from services.notify.models import Address, Consent, Delivery, Status
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
+from shared.db import after_commit
 from shared.events import Clock, utcnow
 
 log = logging.getLogger(__name__)
 
-
-class Claimed(NamedTuple):
-    """A delivery claimed for sending, its address, and the claim that makes it ours."""
-
-    delivery: Delivery
-    address: Address
-    claim: str
-
-
 # Sends a message, calling the third argument as soon as the server has accepted it.
 Sender = Callable[[NotifySettings, EmailMessage, Callable[[], object]], None]
-QUEUED = "burg_notify_queued"  # key in Session.info: keys queued (the commit wakes a sender)
+# Key in Session.info: the deliveries its transaction stores (`queue`); its commit hands them
+# on as (key, claim or None) pairs (`on_commit`).
+QUEUED = "burg_notify_queued"
+HANDED = "burg_notify_handed"
 MAX_BACKOFF = 3600.0
-
-
-def _due(now: datetime) -> ColumnElement[bool]:
-    """Waiting and its time has come, or claimed by a sender whose lease ran out."""
-    return or_(
-        and_(col(Delivery.status) == Status.waiting,
-             or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now)),
-        and_(col(Delivery.status) == Status.sending, col(Delivery.claimed_until) < now))
 
 
 class Deliveries:
@@ -69,15 +56,14 @@ class Deliveries:
         self.clock = clock  # retries, leases and the digest's window run on it
 
     def send_due(self) -> int:
-        """One round: fold digests that are due, then send what is due; return how many
-        e-mails went out. One bad e-mail does not stop the round."""
-        self.fold_digests()
+        """One round: send what is due; return how many e-mails went out. One bad e-mail
+        does not stop the round."""
         return sum(self.deliver(key) for key in self.due_keys(200))
 
     def due_keys(self, limit: int) -> list[str]:
         """The keys of up to `limit` deliveries that are due, oldest first."""
         with self.sessions() as session:
-            return list(session.exec(select(Delivery.key).where(_due(self.clock()))
+            return list(session.exec(select(Delivery.key).where(claims.due(self.clock()))
                                      .order_by(col(Delivery.created_at)).limit(limit)).all())
 
     def deliver(self, key: str) -> bool:
@@ -94,6 +80,15 @@ class Deliveries:
         """Claim up to `limit` due deliveries, oldest first, in one transaction: each is this
         caller's to send (`send_claimed`) until its lease runs out, or to `release`."""
         return self._claim(None, limit)
+
+    def take_handed(self, handed: list[tuple[str, str]]) -> list[Claimed]:
+        """The deliveries claimed for this process's senders as they were stored ((key,
+        claim) pairs): theirs to send, or to `release`, as `claim_due`'s."""
+        return claims.take_handed(sessions=self.sessions, handed=handed)
+
+    def _claim(self, which: Any, limit: int) -> list[Claimed]:
+        return claims.claim(sessions=self.sessions, settings=self.settings, now=self.clock(),
+                            which=which, limit=limit)
 
     def connection(self) -> mailer.Connection:
         """An SMTP connection for a sending thread to keep (`send_claimed` with its `send`)."""
@@ -115,17 +110,16 @@ class Deliveries:
             log.exception("e-mail %s: could not be handled", delivery.key.split(":")[0])
             return False
 
-    def release(self, claims: list[Claimed]) -> None:
+    def release(self, claimed: list[Claimed]) -> None:
         """Give back claimed deliveries that were not sent (the sender is stopping): due again
         at once, for any sender, the attempt not counted."""
-        for delivery, _, claim in claims:
-            with self.sessions() as session:
-                session.execute(update(Delivery).where(
-                    col(Delivery.key) == delivery.key, col(Delivery.claim) == claim,
-                    col(Delivery.status) == Status.sending).values(
-                    status=Status.waiting, attempts=col(Delivery.attempts) - 1,
-                    claimed_until=None))
-                session.commit()
+        self.give_back([(delivery.key, claim) for delivery, _, claim in claimed])
+
+    def give_back(self, handed: list[tuple[str, str]]) -> None:
+        """`release` by (key, claim) pairs, in one transaction."""
+        with self.sessions() as session:
+            claims.release(session, handed)
+            session.commit()
 
     def _send(self, delivery: Delivery, claim: str, message: EmailMessage,
               send: Sender) -> bool:
@@ -171,103 +165,6 @@ class Deliveries:
             log.error("e-mail %s could not be sent", delivery.key.split(":")[0], exc_info=exc)
             self._fail(delivery, claim, f"could not be sent: {exc!r}")
 
-    def failed(self) -> list[Delivery]:
-        """The e-mails that failed for good, oldest first."""
-        with self.sessions() as session:
-            return list(session.exec(select(Delivery).where(Delivery.status == Status.failed)
-                                     .order_by(col(Delivery.created_at))).all())
-
-    def retry(self, keys: list[str] | None = None) -> int:
-        """Put failed e-mails (these, or all) up for sending again, attempts counted anew;
-        return how many. The operator mended the cause, so an address that bounced is taken
-        at its word again; one that said stop still gets nothing."""
-        chosen = col(Delivery.status) == Status.failed
-        if keys is not None:
-            chosen = and_(chosen, col(Delivery.key).in_(keys))
-        with self.sessions() as session:
-            addresses = select(Delivery.address_id).where(chosen)
-            session.execute(update(Address).where(
-                col(Address.id).in_(addresses), col(Address.consent) == Consent.bounced)
-                .values(consent=Consent.confirmed, changed_at=self.clock()))
-            count = session.execute(update(Delivery).where(chosen).values(
-                status=Status.waiting, attempts=0, next_attempt_at=None)).rowcount
-            session.commit()
-        return int(count)
-
-    def fold_digests(self) -> None:
-        """Fold the replies held back by the hourly limit into one digest per address, once
-        the oldest of them has waited a whole window. The digest's text is made when it is
-        sent, from the replies still folded into it (a removed comment drops out)."""
-        cutoff = self.clock() - timedelta(seconds=self.settings.window_seconds)
-        with self.sessions() as session:
-            due = session.exec(select(Delivery.address_id, Delivery.key).where(
-                Delivery.status == Status.held, col(Delivery.created_at) <= cutoff)
-                .order_by(col(Delivery.created_at))).all()
-        for address_id in dict.fromkeys(address for address, _ in due):
-            oldest = next(key for address, key in due if address == address_id)
-            key = f"digest:{address_id}:{oldest}"
-            with self.sessions() as session:
-                folded = session.execute(update(Delivery).where(
-                    col(Delivery.address_id) == address_id, col(Delivery.status) == Status.held)
-                    .values(status=Status.folded, digest_key=key)).rowcount
-                if not folded:
-                    continue
-                session.add(Delivery(key=key, kind=Kind.digest, address_id=address_id,
-                                     message_id=messages.message_id(self.settings, key)))
-                try:
-                    session.commit()
-                except IntegrityError:  # another worker folded the same replies first
-                    session.rollback()
-
-    def _claim(self, which: ColumnElement[bool] | None, limit: int) -> list[Claimed]:
-        """Claim up to `limit` due deliveries (of those `which` picks), oldest first, in one
-        transaction; settle those not to be sent (cancelled, failed) in the same one."""
-        now, claim = self.clock(), uuid.uuid4().hex
-        lease = now + timedelta(seconds=self.settings.lease_seconds)
-        chosen = select(Delivery.key).where(_due(now))
-        if which is not None:
-            chosen = chosen.where(which)
-        chosen = chosen.order_by(col(Delivery.created_at)).limit(limit)
-        with self.sessions() as session:
-            if not session.execute(
-                    update(Delivery).where(col(Delivery.key).in_(chosen.scalar_subquery()),
-                                           _due(now))
-                    .values(status=Status.sending, attempts=col(Delivery.attempts) + 1,
-                            claimed_until=lease, claim=claim),
-                    execution_options={"synchronize_session": False}).rowcount:
-                return []
-            rows = session.exec(select(Delivery, Address).join(
-                Address, col(Address.id) == col(Delivery.address_id)).where(
-                Delivery.claim == claim, Delivery.status == Status.sending)
-                .order_by(col(Delivery.created_at))).all()
-            claimed = []
-            for delivery, address in rows:
-                if delivery.kind == Kind.digest:
-                    delivery.content = {"items": [d.content for d in session.exec(
-                        select(Delivery).where(Delivery.digest_key == delivery.key,
-                                               Delivery.status == Status.folded)
-                        .order_by(col(Delivery.created_at))).all()]}
-                unsendable = self._unsendable(delivery, address)
-                if unsendable is None:
-                    claimed.append(Claimed(delivery, address, claim))
-                    continue
-                outcome, reason = unsendable
-                session.execute(update(Delivery).where(col(Delivery.key) == delivery.key)
-                                .values(status=outcome, claimed_until=None, last_error=reason))
-            session.commit()
-            return claimed
-
-    def _unsendable(self, delivery: Delivery, address: Address) -> tuple[Status, str] | None:
-        """Why a claimed delivery is not to be sent, with its outcome (failed, or cancelled);
-        None if it is to be sent."""
-        if delivery.attempts > self.settings.max_attempts:  # a sender died every time
-            return Status.failed, f"gave up after {delivery.attempts - 1} attempts"
-        if address.consent != Consent.confirmed and delivery.kind != Kind.confirm:
-            return Status.cancelled, "the address said stop (or bounced) after this was queued"
-        if delivery.kind == Kind.digest and not delivery.content["items"]:
-            return Status.cancelled, "every reply in it was removed"
-        return None
-
     def _retry(self, delivery: Delivery, claim: str, error: str) -> None:
         if delivery.attempts >= self.settings.max_attempts:
             self._fail(delivery, claim, f"gave up after {delivery.attempts} attempts; {error}")
@@ -309,4 +206,29 @@ class Deliveries:
 def queue(session: Session, delivery: Delivery) -> None:
     """Store `delivery` in the session's transaction; it is sent right after the commit."""
     session.add(delivery)
-    session.info.setdefault(QUEUED, []).append(delivery.key)
+    session.info.setdefault(QUEUED, []).append(delivery)
+
+
+def on_commit(sessions: sessionmaker[Any], deliveries: Deliveries, *,
+              claim_for: Callable[[], bool],
+              then: Callable[[list[tuple[str, str | None]]], object]) -> None:
+    """After each commit that stored deliveries, call `then` with (key, claim) of each: the
+    claim made in that transaction for the sending threads of this worker when `claim_for()`
+    says they take them (`claims.claim_queued`), else None."""
+
+    @event.listens_for(sessions, "before_commit")
+    def _claim(session: Session) -> None:
+        queued = session.info.pop(QUEUED, None)
+        if not queued:
+            return
+        handed: dict[str, str | None] = dict.fromkeys(d.key for d in queued)
+        if claim_for():
+            handed.update(claims.claim_queued(queued, settings=deliveries.settings,
+                                              now=deliveries.clock()))
+        session.info.setdefault(HANDED, []).extend(handed.items())
+
+    @event.listens_for(sessions, "after_rollback")
+    def _forget(session: Session) -> None:
+        session.info.pop(QUEUED, None)
+
+    after_commit(sessions, HANDED, then)
