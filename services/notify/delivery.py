@@ -5,7 +5,8 @@ or already claimed there for the worker's sending threads (`sender.py`) when the
 sender claims it ("sending", with a lease and a claim token of its own: `claims.py`). The
 sender talks to the SMTP server outside any transaction, and records the
 acceptance the moment the server has answered 250 to the message (before any QUIT), in a short
-transaction of its own, only if its claim still stands. Whatever dies on the way, the delivery
+transaction (shared by the threads whose servers answered meanwhile: `records.py`), only if
+its claim still stands. Whatever dies on the way, the delivery
 is found again: a "waiting" one by the next round, a "sending" one whose lease ran out (the
 sender died mid-send) likewise, and it goes out with the same Message-ID. A second copy can
 only follow a message the server took that is not recorded as sent: the sender killed between
@@ -31,6 +32,7 @@ from sqlmodel import Session, col, select
 from services.notify import claims, mailer, messages
 from services.notify.claims import Claimed
 from services.notify.models import Address, Consent, Delivery, Status
+from services.notify.records import SentRecords
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
 from shared.db import after_commit
@@ -54,6 +56,7 @@ class Deliveries:
                  tokens: Tokens, send: Sender = mailer.send, clock: Clock = utcnow) -> None:
         self.settings, self.sessions, self.tokens, self.send = settings, sessions, tokens, send
         self.clock = clock  # retries, leases and the digest's window run on it
+        self.sent = SentRecords(sessions, clock)
 
     def send_due(self) -> int:
         """One round: send what is due; return how many e-mails went out. One bad e-mail
@@ -130,8 +133,11 @@ class Deliveries:
         def record() -> None:
             nonlocal accepted
             accepted = True
-            if self._finish(delivery, claim, Status.sent):
+            if self.sent.record(delivery.key, claim):
                 log.info("e-mail %s sent (%s)", delivery.key.split(":")[0], delivery.message_id)
+            else:
+                log.warning("e-mail %s: its lease ran out while it was sent; not recorded",
+                            delivery.key.split(":")[0])
 
         try:
             send(self.settings, message, record)
@@ -187,14 +193,13 @@ class Deliveries:
 
     def _finish(self, delivery: Delivery, claim: str, status: Status, *,
                 error: str | None = None, **values: Any) -> bool:
-        """Record the outcome, if this sender's claim still stands (a sender whose lease ran
-        out must not overwrite what the next one recorded); True if it did."""
-        sent_at = self.clock() if status == Status.sent else None
+        """Record an outcome other than sent, if this sender's claim still stands (a sender
+        whose lease ran out must not overwrite what the next one recorded); True if it did."""
         with self.sessions() as session:
             recorded = session.execute(update(Delivery).where(
                 col(Delivery.key) == delivery.key, col(Delivery.status) == Status.sending,
                 col(Delivery.claim) == claim).values(
-                status=status, claimed_until=None, last_error=error, sent_at=sent_at,
+                status=status, claimed_until=None, last_error=error, sent_at=None,
                 **values), execution_options={"synchronize_session": False}).rowcount
             session.commit()
         if not recorded:

@@ -58,11 +58,11 @@ class Handover:
 
     def wait(self, seconds: float) -> bool:
         """Wait up to `seconds` for something in the pipe; True if there is."""
-        return bool(select.select([self.read_end], [], [], seconds)[0])
+        return bool(select.select([self.read_end], [], [], max(0.0, seconds))[0])
 
-    def receive(self) -> list[Handed]:
-        """What was handed over since the last call (wake-ups are only taken out). One
-        reader at a time."""
+    def receive(self) -> tuple[list[Handed], bool]:
+        """What was handed over since the last call, and whether a bare wake-up came too.
+        One reader at a time."""
         data = self.partial
         while True:
             try:
@@ -73,12 +73,14 @@ class Handover:
                 break
             data += read
         *lines, self.partial = data.split(b"\n")
-        handed = []
+        handed, woken = [], False
         for line in lines:
             claim, _, key = line.decode().partition(" ")
             if key:
                 handed.append((key, claim))
-        return handed
+            else:
+                woken = True
+        return handed, woken
 
 
 def _close(*fds: int) -> None:

@@ -113,7 +113,7 @@ class Sender:
             unsent, self.ready = [claimed for claimed, _ in self.ready], deque()
         self._give_back(unsent)
         if not self.claiming:  # else a thread still alive reads the pipe: leases run out
-            self._give_back_handed(self.handover.receive())
+            self._give_back_handed(self.handover.receive()[0])
 
     def _loop(self) -> None:
         connection = self.deliveries.connection()
@@ -162,29 +162,31 @@ class Sender:
         return claimed[0] if claimed else None
 
     def _claim(self) -> list[Claimed]:
-        """Take what was handed over, and claim up to one due e-mail per thread if nothing
-        was or it is time to look; if there is nothing, wait up to `poll_seconds` for a
-        wake-up and, woken, try once more."""
-        for attempt in range(2):
-            handed = self.handover.receive()  # what was announced so far: seen below
+        """Take what was handed over, and claim up to one due e-mail per thread when woken
+        for it or `poll_seconds` after the last look; wait for either up to `poll_seconds`."""
+        started = time.monotonic()
+        while True:
+            handed, woken = self.handover.receive()  # what was announced so far: seen below
             try:
                 claimed = self.deliveries.take_handed(handed) if handed else []
             except Exception:  # the database, say: their leases run out, then they go
                 log.exception("could not take %d e-mails handed over", len(handed))
                 claimed = []
+            if self.stopping.is_set():
+                return claimed
             try:
-                if not handed or time.monotonic() - self.looked >= self.poll_seconds:
-                    self.looked = time.monotonic()
-                    claimed += self.deliveries.claim_due(self.count)
+                if woken or time.monotonic() - self.looked >= self.poll_seconds:
+                    due = self.deliveries.claim_due(self.count)
+                    # As many as asked for: there may be more, the next claimer looks at once.
+                    self.looked = 0.0 if len(due) >= self.count else time.monotonic()
+                    claimed += due
             except Exception:  # the database, say: look again after a pause
                 log.exception("could not look for e-mails to send")
                 self.stopping.wait(self.poll_seconds)
                 return claimed
-            if claimed or attempt or self.stopping.is_set():
+            if claimed or time.monotonic() - started >= self.poll_seconds:
                 return claimed
-            if not self.handover.wait(self.poll_seconds):
-                break
-        return []
+            self.handover.wait(self.looked + self.poll_seconds - time.monotonic())
 
     def _give_back(self, claims: list[Claimed]) -> None:
         if claims:
