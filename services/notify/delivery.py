@@ -3,14 +3,14 @@
 A delivery is stored (status "waiting") in the same transaction as the event that caused it,
 or already claimed there for the worker's sending threads (`sender.py`) when they run; else a
 sender claims it ("sending", with a lease and a claim token of its own: `claims.py`). The
-sender talks to the SMTP server outside any transaction, and records the
-acceptance the moment the server has answered 250 to the message (before any QUIT), in a short
-transaction (shared by the threads whose servers answered meanwhile: `records.py`), only if
-its claim still stands. Whatever dies on the way, the delivery
-is found again: a "waiting" one by the next round, a "sending" one whose lease ran out (the
-sender died mid-send) likewise, and it goes out with the same Message-ID. A second copy can
-only follow a message the server took that is not recorded as sent: the sender killed between
-the 250 and that record, or a 250 that never reached us (SMTP cannot tell it from a failure).
+sender talks to the SMTP server outside any transaction, and records the acceptance the moment
+the server has answered 250 to the message (before any QUIT), in a short transaction (shared by
+the threads whose servers answered meanwhile: `records.py`), only if its claim still stands.
+Whatever dies on the way, the delivery is found again: a "waiting" one by the next round, a
+"sending" one whose lease ran out (the sender died mid-send) likewise, and it goes out with
+the same Message-ID. A second copy can only follow a message the server took that is not
+recorded as sent: the sender killed between the 250 and that record, or a 250 that never
+reached us (SMTP cannot tell it from a failure).
 
 Temporary failures (no connection, a server too slow, 4xx) are retried with exponential
 backoff; a permanent one (5xx) fails the delivery, and a refused recipient stops all mail to
