@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.notify.delivery import Deliveries, on_commit
+from services.notify.claims import on_commit
+from services.notify.delivery import Deliveries
 from services.notify.migrate import MIGRATIONS
 from services.notify.models import NotifyTable
 from services.notify.sender import Sender
@@ -57,6 +58,7 @@ def bootstrap(settings: NotifySettings | None = None, *, clock: Clock = utcnow,
                       sender=sender, upkeep=Upkeep(settings=settings, sessions=runtime.sessions,
                                                    clock=clock),
                       on_queued=sender.hand_over)
-    on_commit(runtime.sessions, deliveries, claim_for=sender.takes_hand_overs,
+    on_commit(runtime.sessions, settings=settings, clock=clock,
+              claim_for=sender.takes_hand_overs,
               then=lambda handed: service.on_queued(handed))
     return service

@@ -9,16 +9,23 @@ claims over (`sender.py`), which take them with a read (`take_handed`), no write
 """
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, and_, event, or_, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from services.notify.models import Address, Consent, Delivery, Kind, Status
 from services.notify.settings import NotifySettings
+from shared.db import after_commit
+from shared.events import Clock
+
+# Key in Session.info: the deliveries its transaction stores (`delivery.queue`); its commit
+# hands them on as (key, claim or None) pairs (`on_commit`).
+QUEUED = "burg_notify_queued"
+HANDED = "burg_notify_handed"
 
 
 class Claimed(NamedTuple):
@@ -92,6 +99,30 @@ def claim_queued(deliveries: Iterable[Delivery], *, settings: NotifySettings,
         delivery.attempts += 1
         handed.append((delivery.key, token))
     return handed
+
+
+def on_commit(sessions: sessionmaker[Any], *, settings: NotifySettings, clock: Clock,
+              claim_for: Callable[[], bool],
+              then: Callable[[list[tuple[str, str | None]]], object]) -> None:
+    """After each commit that stored deliveries, call `then` with (key, claim) of each: the
+    claim made in that transaction for the sending threads of this worker when `claim_for()`
+    says they take them (`claim_queued`), else None."""
+
+    @event.listens_for(sessions, "before_commit")
+    def _claim(session: Session) -> None:
+        queued = session.info.pop(QUEUED, None)
+        if not queued:
+            return
+        handed: dict[str, str | None] = dict.fromkeys(d.key for d in queued)
+        if claim_for():
+            handed.update(claim_queued(queued, settings=settings, now=clock()))
+        session.info.setdefault(HANDED, []).extend(handed.items())
+
+    @event.listens_for(sessions, "after_rollback")
+    def _forget(session: Session) -> None:
+        session.info.pop(QUEUED, None)
+
+    after_commit(sessions, HANDED, then)
 
 
 def take_handed(*, sessions: sessionmaker[Any], handed: list[tuple[str, str]]

@@ -25,27 +25,22 @@ from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from services.notify import claims, mailer, messages
-from services.notify.claims import Claimed
+from services.notify.claims import QUEUED, Claimed
 from services.notify.models import Address, Consent, Delivery, Status
 from services.notify.records import SentRecords
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
-from shared.db import after_commit
 from shared.events import Clock, utcnow
 
 log = logging.getLogger(__name__)
 
 # Sends a message, calling the third argument as soon as the server has accepted it.
 Sender = Callable[[NotifySettings, EmailMessage, Callable[[], object]], None]
-# Key in Session.info: the deliveries its transaction stores (`queue`); its commit hands them
-# on as (key, claim or None) pairs (`on_commit`).
-QUEUED = "burg_notify_queued"
-HANDED = "burg_notify_handed"
 MAX_BACKOFF = 3600.0
 
 
@@ -212,28 +207,3 @@ def queue(session: Session, delivery: Delivery) -> None:
     """Store `delivery` in the session's transaction; it is sent right after the commit."""
     session.add(delivery)
     session.info.setdefault(QUEUED, []).append(delivery)
-
-
-def on_commit(sessions: sessionmaker[Any], deliveries: Deliveries, *,
-              claim_for: Callable[[], bool],
-              then: Callable[[list[tuple[str, str | None]]], object]) -> None:
-    """After each commit that stored deliveries, call `then` with (key, claim) of each: the
-    claim made in that transaction for the sending threads of this worker when `claim_for()`
-    says they take them (`claims.claim_queued`), else None."""
-
-    @event.listens_for(sessions, "before_commit")
-    def _claim(session: Session) -> None:
-        queued = session.info.pop(QUEUED, None)
-        if not queued:
-            return
-        handed: dict[str, str | None] = dict.fromkeys(d.key for d in queued)
-        if claim_for():
-            handed.update(claims.claim_queued(queued, settings=deliveries.settings,
-                                              now=deliveries.clock()))
-        session.info.setdefault(HANDED, []).extend(handed.items())
-
-    @event.listens_for(sessions, "after_rollback")
-    def _forget(session: Session) -> None:
-        session.info.pop(QUEUED, None)
-
-    after_commit(sessions, HANDED, then)
