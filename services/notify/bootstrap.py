@@ -1,20 +1,21 @@
 """The notify service's composition root: `bootstrap()` wires settings, database, Celery,
-outbox, inbox, the link tokens, the deliveries and their sender (the worker's sending threads)
-into a `Service`. A function, not an import: its API's factory, its worker, its CLI and tests
-call it, with settings (and a clock) of their own if they like."""
+outbox, inbox, the link tokens, the deliveries, their sender (the worker's sending threads)
+and their upkeep into a `Service`. A function, not an import: its API's factory, its worker,
+its CLI and tests call it, with settings (and a clock) of their own if they like."""
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.notify.delivery import QUEUED, Deliveries
+from services.notify.claims import on_commit
+from services.notify.delivery import Deliveries
 from services.notify.migrate import MIGRATIONS
 from services.notify.models import NotifyTable
 from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
-from shared.db import after_commit
+from services.notify.upkeep import Upkeep
 from shared.events import Clock, utcnow
 from shared.runtime import Runtime, build_runtime, overridden
 from shared.sealing import local_private_keys
@@ -29,10 +30,11 @@ class Service:
     tokens: Tokens
     deliveries: Deliveries
     sender: Sender
-    # Called with the keys of the e-mail a commit queued. A task never sends (see
-    # `sender.py`): where the sender runs in the same process (a worker with a thread pool),
-    # this wakes it; a test may send there and then instead.
-    on_queued: Callable[[list[str]], object]
+    upkeep: Upkeep
+    # Called with (key, claim or None) of each e-mail a commit stored. A task never sends
+    # (see `sender.py`): this hands them to the sending threads of the worker it runs in
+    # (claimed for them when they run), or wakes them; a test may send there and then instead.
+    on_queued: Callable[[list[tuple[str, str | None]]], object]
 
 
 def bootstrap(settings: NotifySettings | None = None, *, clock: Clock = utcnow,
@@ -53,6 +55,10 @@ def bootstrap(settings: NotifySettings | None = None, *, clock: Clock = utcnow,
     sender = Sender(deliveries, threads=settings.send_threads,
                     poll_seconds=settings.send_poll_seconds)
     service = Service(settings=settings, runtime=runtime, tokens=tokens, deliveries=deliveries,
-                      sender=sender, on_queued=lambda _keys: sender.wake())
-    after_commit(runtime.sessions, QUEUED, lambda keys: service.on_queued(keys))
+                      sender=sender, upkeep=Upkeep(settings=settings, sessions=runtime.sessions,
+                                                   clock=clock),
+                      on_queued=sender.hand_over)
+    on_commit(runtime.sessions, settings=settings, clock=clock,
+              claim_for=sender.takes_hand_overs,
+              then=lambda handed: service.on_queued(handed))
     return service

@@ -12,20 +12,20 @@ from shared.cli import Command, run_cli
 
 def send_commands(service: Service, commands: argparse._SubParsersAction
                   ) -> dict[str, Command]:
-    deliveries = service.deliveries
+    upkeep = service.upkeep
     commands.add_parser("failed-sends", help="list e-mails that failed for good")
     retry = commands.add_parser("retry-sends", help="send failed e-mails again")
     retry.add_argument("keys", nargs="*", help="their keys (default: every failed e-mail)")
 
     def list_(_args: argparse.Namespace) -> None:
-        failed = deliveries.failed()
+        failed = upkeep.failed()
         for delivery in failed:
             print(f"{delivery.created_at:%Y-%m-%d %H:%M:%S}  {delivery.key:<40} "
                   f"{delivery.attempts:>2} attempts  {delivery.last_error}")
         print(f"{len(failed)} e-mails failed for good")
 
     def retry_(args: argparse.Namespace) -> None:
-        print(f"{deliveries.retry(args.keys or None)} e-mails will be sent again")
+        print(f"{upkeep.retry(args.keys or None)} e-mails will be sent again")
 
     commands.add_parser("unsubscribe-mail", help="unsubscribe by the e-mail on standard input "
                                                  "(the mailto: form of List-Unsubscribe)")

@@ -1,14 +1,16 @@
 """Sending e-mail exactly once, as far as SMTP allows.
 
-A delivery is stored (status "waiting") in the same transaction as the event that caused it.
-A sender (the worker's sending threads, `sender.py`) claims it ("sending", with a lease and a
-claim token of its own), talks to the SMTP server outside any transaction, and records the
-acceptance the moment the server has answered 250 to the message (before any QUIT), in a short
-transaction of its own, only if its claim still stands. Whatever dies on the way, the delivery
-is found again: a "waiting" one by the next round, a "sending" one whose lease ran out (the
-sender died mid-send) likewise, and it goes out with the same Message-ID. A second copy can
-only follow a message the server took that is not recorded as sent: the sender killed between
-the 250 and that record, or a 250 that never reached us (SMTP cannot tell it from a failure).
+A delivery is stored (status "waiting") in the same transaction as the event that caused it,
+or already claimed there for the worker's sending threads (`sender.py`) when they run; else a
+sender claims it ("sending", with a lease and a claim token of its own: `claims.py`). The
+sender talks to the SMTP server outside any transaction, and records the acceptance the moment
+the server has answered 250 to the message (before any QUIT), in a short transaction (shared by
+the threads whose servers answered meanwhile: `records.py`), only if its claim still stands.
+Whatever dies on the way, the delivery is found again: a "waiting" one by the next round, a
+"sending" one whose lease ran out (the sender died mid-send) likewise, and it goes out with
+the same Message-ID. A second copy can only follow a message the server took that is not
+recorded as sent: the sender killed between the 250 and that record, or a 250 that never
+reached us (SMTP cannot tell it from a failure).
 
 Temporary failures (no connection, a server too slow, 4xx) are retried with exponential
 backoff; a permanent one (5xx) fails the delivery, and a refused recipient stops all mail to
@@ -18,46 +20,28 @@ with the reason, never retried; whatever happens to one e-mail, the next is sent
 
 import logging
 import smtplib
-import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
-from services.notify import mailer, messages
-from services.notify.models import Address, Consent, Delivery, Kind, Status
+from services.notify import claims, mailer, messages
+from services.notify.claims import QUEUED, Claimed
+from services.notify.models import Address, Consent, Delivery, Status
+from services.notify.records import SentRecords
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
 from shared.events import Clock, utcnow
 
 log = logging.getLogger(__name__)
 
-
-class Claimed(NamedTuple):
-    """A delivery claimed for sending, its address, and the claim that makes it ours."""
-
-    delivery: Delivery
-    address: Address
-    claim: str
-
-
 # Sends a message, calling the third argument as soon as the server has accepted it.
 Sender = Callable[[NotifySettings, EmailMessage, Callable[[], object]], None]
-QUEUED = "burg_notify_queued"  # key in Session.info: keys queued (the commit wakes a sender)
 MAX_BACKOFF = 3600.0
-
-
-def _due(now: datetime) -> ColumnElement[bool]:
-    """Waiting and its time has come, or claimed by a sender whose lease ran out."""
-    return or_(
-        and_(col(Delivery.status) == Status.waiting,
-             or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now)),
-        and_(col(Delivery.status) == Status.sending, col(Delivery.claimed_until) < now))
 
 
 class Deliveries:
@@ -67,17 +51,17 @@ class Deliveries:
                  tokens: Tokens, send: Sender = mailer.send, clock: Clock = utcnow) -> None:
         self.settings, self.sessions, self.tokens, self.send = settings, sessions, tokens, send
         self.clock = clock  # retries, leases and the digest's window run on it
+        self.sent = SentRecords(sessions, clock)
 
     def send_due(self) -> int:
-        """One round: fold digests that are due, then send what is due; return how many
-        e-mails went out. One bad e-mail does not stop the round."""
-        self.fold_digests()
+        """One round: send what is due; return how many e-mails went out. One bad e-mail
+        does not stop the round."""
         return sum(self.deliver(key) for key in self.due_keys(200))
 
     def due_keys(self, limit: int) -> list[str]:
         """The keys of up to `limit` deliveries that are due, oldest first."""
         with self.sessions() as session:
-            return list(session.exec(select(Delivery.key).where(_due(self.clock()))
+            return list(session.exec(select(Delivery.key).where(claims.due(self.clock()))
                                      .order_by(col(Delivery.created_at)).limit(limit)).all())
 
     def deliver(self, key: str) -> bool:
@@ -94,6 +78,15 @@ class Deliveries:
         """Claim up to `limit` due deliveries, oldest first, in one transaction: each is this
         caller's to send (`send_claimed`) until its lease runs out, or to `release`."""
         return self._claim(None, limit)
+
+    def take_handed(self, handed: list[tuple[str, str]]) -> list[Claimed]:
+        """The deliveries claimed for this process's senders as they were stored ((key,
+        claim) pairs): theirs to send, or to `release`, as `claim_due`'s."""
+        return claims.take_handed(sessions=self.sessions, handed=handed)
+
+    def _claim(self, which: Any, limit: int) -> list[Claimed]:
+        return claims.claim(sessions=self.sessions, settings=self.settings, now=self.clock(),
+                            which=which, limit=limit)
 
     def connection(self) -> mailer.Connection:
         """An SMTP connection for a sending thread to keep (`send_claimed` with its `send`)."""
@@ -115,17 +108,16 @@ class Deliveries:
             log.exception("e-mail %s: could not be handled", delivery.key.split(":")[0])
             return False
 
-    def release(self, claims: list[Claimed]) -> None:
+    def release(self, claimed: list[Claimed]) -> None:
         """Give back claimed deliveries that were not sent (the sender is stopping): due again
         at once, for any sender, the attempt not counted."""
-        for delivery, _, claim in claims:
-            with self.sessions() as session:
-                session.execute(update(Delivery).where(
-                    col(Delivery.key) == delivery.key, col(Delivery.claim) == claim,
-                    col(Delivery.status) == Status.sending).values(
-                    status=Status.waiting, attempts=col(Delivery.attempts) - 1,
-                    claimed_until=None))
-                session.commit()
+        self.give_back([(delivery.key, claim) for delivery, _, claim in claimed])
+
+    def give_back(self, handed: list[tuple[str, str]]) -> None:
+        """`release` by (key, claim) pairs, in one transaction."""
+        with self.sessions() as session:
+            claims.release(session, handed)
+            session.commit()
 
     def _send(self, delivery: Delivery, claim: str, message: EmailMessage,
               send: Sender) -> bool:
@@ -136,8 +128,11 @@ class Deliveries:
         def record() -> None:
             nonlocal accepted
             accepted = True
-            if self._finish(delivery, claim, Status.sent):
+            if self.sent.record(delivery.key, claim):
                 log.info("e-mail %s sent (%s)", delivery.key.split(":")[0], delivery.message_id)
+            else:
+                log.warning("e-mail %s: its lease ran out while it was sent; not recorded",
+                            delivery.key.split(":")[0])
 
         try:
             send(self.settings, message, record)
@@ -171,103 +166,6 @@ class Deliveries:
             log.error("e-mail %s could not be sent", delivery.key.split(":")[0], exc_info=exc)
             self._fail(delivery, claim, f"could not be sent: {exc!r}")
 
-    def failed(self) -> list[Delivery]:
-        """The e-mails that failed for good, oldest first."""
-        with self.sessions() as session:
-            return list(session.exec(select(Delivery).where(Delivery.status == Status.failed)
-                                     .order_by(col(Delivery.created_at))).all())
-
-    def retry(self, keys: list[str] | None = None) -> int:
-        """Put failed e-mails (these, or all) up for sending again, attempts counted anew;
-        return how many. The operator mended the cause, so an address that bounced is taken
-        at its word again; one that said stop still gets nothing."""
-        chosen = col(Delivery.status) == Status.failed
-        if keys is not None:
-            chosen = and_(chosen, col(Delivery.key).in_(keys))
-        with self.sessions() as session:
-            addresses = select(Delivery.address_id).where(chosen)
-            session.execute(update(Address).where(
-                col(Address.id).in_(addresses), col(Address.consent) == Consent.bounced)
-                .values(consent=Consent.confirmed, changed_at=self.clock()))
-            count = session.execute(update(Delivery).where(chosen).values(
-                status=Status.waiting, attempts=0, next_attempt_at=None)).rowcount
-            session.commit()
-        return int(count)
-
-    def fold_digests(self) -> None:
-        """Fold the replies held back by the hourly limit into one digest per address, once
-        the oldest of them has waited a whole window. The digest's text is made when it is
-        sent, from the replies still folded into it (a removed comment drops out)."""
-        cutoff = self.clock() - timedelta(seconds=self.settings.window_seconds)
-        with self.sessions() as session:
-            due = session.exec(select(Delivery.address_id, Delivery.key).where(
-                Delivery.status == Status.held, col(Delivery.created_at) <= cutoff)
-                .order_by(col(Delivery.created_at))).all()
-        for address_id in dict.fromkeys(address for address, _ in due):
-            oldest = next(key for address, key in due if address == address_id)
-            key = f"digest:{address_id}:{oldest}"
-            with self.sessions() as session:
-                folded = session.execute(update(Delivery).where(
-                    col(Delivery.address_id) == address_id, col(Delivery.status) == Status.held)
-                    .values(status=Status.folded, digest_key=key)).rowcount
-                if not folded:
-                    continue
-                session.add(Delivery(key=key, kind=Kind.digest, address_id=address_id,
-                                     message_id=messages.message_id(self.settings, key)))
-                try:
-                    session.commit()
-                except IntegrityError:  # another worker folded the same replies first
-                    session.rollback()
-
-    def _claim(self, which: ColumnElement[bool] | None, limit: int) -> list[Claimed]:
-        """Claim up to `limit` due deliveries (of those `which` picks), oldest first, in one
-        transaction; settle those not to be sent (cancelled, failed) in the same one."""
-        now, claim = self.clock(), uuid.uuid4().hex
-        lease = now + timedelta(seconds=self.settings.lease_seconds)
-        chosen = select(Delivery.key).where(_due(now))
-        if which is not None:
-            chosen = chosen.where(which)
-        chosen = chosen.order_by(col(Delivery.created_at)).limit(limit)
-        with self.sessions() as session:
-            if not session.execute(
-                    update(Delivery).where(col(Delivery.key).in_(chosen.scalar_subquery()),
-                                           _due(now))
-                    .values(status=Status.sending, attempts=col(Delivery.attempts) + 1,
-                            claimed_until=lease, claim=claim),
-                    execution_options={"synchronize_session": False}).rowcount:
-                return []
-            rows = session.exec(select(Delivery, Address).join(
-                Address, col(Address.id) == col(Delivery.address_id)).where(
-                Delivery.claim == claim, Delivery.status == Status.sending)
-                .order_by(col(Delivery.created_at))).all()
-            claimed = []
-            for delivery, address in rows:
-                if delivery.kind == Kind.digest:
-                    delivery.content = {"items": [d.content for d in session.exec(
-                        select(Delivery).where(Delivery.digest_key == delivery.key,
-                                               Delivery.status == Status.folded)
-                        .order_by(col(Delivery.created_at))).all()]}
-                unsendable = self._unsendable(delivery, address)
-                if unsendable is None:
-                    claimed.append(Claimed(delivery, address, claim))
-                    continue
-                outcome, reason = unsendable
-                session.execute(update(Delivery).where(col(Delivery.key) == delivery.key)
-                                .values(status=outcome, claimed_until=None, last_error=reason))
-            session.commit()
-            return claimed
-
-    def _unsendable(self, delivery: Delivery, address: Address) -> tuple[Status, str] | None:
-        """Why a claimed delivery is not to be sent, with its outcome (failed, or cancelled);
-        None if it is to be sent."""
-        if delivery.attempts > self.settings.max_attempts:  # a sender died every time
-            return Status.failed, f"gave up after {delivery.attempts - 1} attempts"
-        if address.consent != Consent.confirmed and delivery.kind != Kind.confirm:
-            return Status.cancelled, "the address said stop (or bounced) after this was queued"
-        if delivery.kind == Kind.digest and not delivery.content["items"]:
-            return Status.cancelled, "every reply in it was removed"
-        return None
-
     def _retry(self, delivery: Delivery, claim: str, error: str) -> None:
         if delivery.attempts >= self.settings.max_attempts:
             self._fail(delivery, claim, f"gave up after {delivery.attempts} attempts; {error}")
@@ -290,14 +188,13 @@ class Deliveries:
 
     def _finish(self, delivery: Delivery, claim: str, status: Status, *,
                 error: str | None = None, **values: Any) -> bool:
-        """Record the outcome, if this sender's claim still stands (a sender whose lease ran
-        out must not overwrite what the next one recorded); True if it did."""
-        sent_at = self.clock() if status == Status.sent else None
+        """Record an outcome other than sent, if this sender's claim still stands (a sender
+        whose lease ran out must not overwrite what the next one recorded); True if it did."""
         with self.sessions() as session:
             recorded = session.execute(update(Delivery).where(
                 col(Delivery.key) == delivery.key, col(Delivery.status) == Status.sending,
                 col(Delivery.claim) == claim).values(
-                status=status, claimed_until=None, last_error=error, sent_at=sent_at,
+                status=status, claimed_until=None, last_error=error, sent_at=None,
                 **values), execution_options={"synchronize_session": False}).rowcount
             session.commit()
         if not recorded:
@@ -309,4 +206,4 @@ class Deliveries:
 def queue(session: Session, delivery: Delivery) -> None:
     """Store `delivery` in the session's transaction; it is sent right after the commit."""
     session.add(delivery)
-    session.info.setdefault(QUEUED, []).append(delivery.key)
+    session.info.setdefault(QUEUED, []).append(delivery)

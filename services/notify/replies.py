@@ -35,11 +35,10 @@ def on_comment_created(session: Session, event: CommentCreated, *,
     # In address order, each address is held until the commit (see `_lock_address`), so two workers
     # mailing one address take turns and the hourly count sees the other's e-mail.
     for subscription in sorted(_recipients(session, event), key=lambda s: s.address_id):
-        _lock_address(session, subscription.address_id)
-        address = session.get_one(Address, subscription.address_id)
-        if address.consent != Consent.confirmed:
+        address_id = subscription.address_id
+        if _lock_address(session, address_id) != Consent.confirmed:
             continue
-        key = f"reply:{event.comment_id}:{address.id}"
+        key = f"reply:{event.comment_id}:{address_id}"
         if session.get(Delivery, key) is not None:
             continue
         content = {
@@ -47,9 +46,8 @@ def on_comment_created(session: Session, event: CommentCreated, *,
             "article_title": event.article_title, "article_url": event.article_url,
             "replier_nic": event.nic, "recipient_nic": subscription.nic,
             "body_html": event.body_html, "follows_thread": subscription.follows_thread}
-        assert address.id is not None
-        held = _over_limit(session, settings, address.id)
-        new = Delivery(key=key, kind=Kind.reply, address_id=address.id,
+        held = _over_limit(session, settings, address_id)
+        new = Delivery(key=key, kind=Kind.reply, address_id=address_id,
                        comment_id=event.comment_id, article_id=event.article_id,
                        content=content, message_id=messages.message_id(settings, key),
                        status=Status.held if held else Status.waiting)
@@ -92,11 +90,13 @@ def _recipients(session: Session, event: CommentCreated) -> list[Subscription]:
     return list(recipients.values())
 
 
-def _lock_address(session: Session, address_id: int) -> None:
+def _lock_address(session: Session, address_id: int) -> Consent:
     """Write to the address's row (changing nothing) before reading what counts: PostgreSQL
-    then holds the row, SQLite the write lock, until this transaction ends."""
-    session.execute(update(Address).where(col(Address.id) == address_id)
-                    .values(consent=Address.consent))
+    then holds the row, SQLite the write lock, until this transaction ends. Its consent."""
+    return Consent(session.execute(
+        update(Address).where(col(Address.id) == address_id)
+        .values(consent=Address.consent).returning(col(Address.consent)),
+        execution_options={"synchronize_session": False}).scalar_one())
 
 
 def _over_limit(session: Session, settings: NotifySettings, address_id: int) -> bool:

@@ -9,17 +9,15 @@ duties. Several workers may run: each delivery is claimed by one of them at a ti
 """
 
 import logging
-import os
-import select
 import threading
 import time
-import weakref
 from collections import deque
 
 from celery import Celery, bootsteps
 from celery.signals import worker_shutting_down
 
 from services.notify.delivery import Claimed, Deliveries
+from services.notify.handover import Handed, Handover
 from services.notify.settings import NotifySettings
 
 log = logging.getLogger(__name__)
@@ -41,8 +39,10 @@ class Sender:
     and the rest for the next threads free (any of them, so none waits behind a slow one; one
     that waited so long that its lease might run out mid-send is given back instead). When
     none is due it looks again every `poll_seconds`, or at once when woken: a commit that
-    queued e-mail wakes it, from this process or one forked from it (a worker's pool child),
-    through a pipe."""
+    queued e-mail, in this process or one forked from it (a worker's pool child), claimed it
+    for the threads and hands the claims over, or wakes them (`handover.py`). Then a thread
+    takes the claimed e-mails with a read, and looks for due ones (a write) only when
+    nothing was handed over or `poll_seconds` have passed since it last looked."""
 
     def __init__(self, deliveries: Deliveries, *, threads: int, poll_seconds: float) -> None:
         self.deliveries, self.poll_seconds = deliveries, poll_seconds
@@ -57,16 +57,14 @@ class Sender:
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.stopping_since: float | None = None
-        # Made before the worker forks its pool, whose children inherit it; writes never block.
-        self.wakeup, self.waker = os.pipe()
-        for fd in (self.wakeup, self.waker):
-            os.set_blocking(fd, False)
-        weakref.finalize(self, _close, self.wakeup, self.waker)
+        self.handover = Handover()  # made before the worker forks its pool
+        self.looked = 0.0  # when a thread last looked for due e-mails (monotonic)
 
     def start(self) -> None:
         """Start the sending threads."""
         self.stopping.clear()
         self.stopping_since = None
+        self.handover.open(True)
         self.threads = [threading.Thread(target=self._loop, name=f"burg-send-{n}", daemon=True)
                         for n in range(self.count)]
         for thread in self.threads:
@@ -74,16 +72,27 @@ class Sender:
 
     def wake(self) -> None:
         """Look for due e-mails now rather than at the next poll: from this process or one
-        forked from it (one byte in the pipe; no lock is touched, none copied mid-use)."""
-        try:
-            os.write(self.waker, b"!")
-        except OSError:  # the pipe is full: a wake-up is pending anyway
-            pass
+        forked from it."""
+        self.handover.send([])
+
+    def takes_hand_overs(self) -> bool:
+        """Whether the sending threads run, in this process or the one it was forked from,
+        and take e-mails claimed for them as they are stored."""
+        return self.handover.is_open()
+
+    def hand_over(self, stored: list[tuple[str, str | None]]) -> None:
+        """Hand the e-mails a commit stored to the threads: those claimed for them (key,
+        claim), and a wake-up for the rest. What does not fit is given back at once, for any
+        sender (a transaction of its own: the commit has ended)."""
+        handed = [(key, claim) for key, claim in stored if claim is not None]
+        if left := self.handover.send(handed, wake=len(handed) < len(stored)):
+            self._give_back_handed(left)
 
     def stop_starting(self) -> None:
         """Start no new send (those under way go on)."""
         if self.stopping_since is None:
             self.stopping_since = time.monotonic()
+        self.handover.open(False)
         self.stopping.set()
         self.wake()
         with self.turn:
@@ -103,6 +112,8 @@ class Sender:
         with self.turn:
             unsent, self.ready = [claimed for claimed, _ in self.ready], deque()
         self._give_back(unsent)
+        if not self.claiming:  # else a thread still alive reads the pipe: leases run out
+            self._give_back_handed(self.handover.receive()[0])
 
     def _loop(self) -> None:
         connection = self.deliveries.connection()
@@ -151,27 +162,31 @@ class Sender:
         return claimed[0] if claimed else None
 
     def _claim(self) -> list[Claimed]:
-        """Claim up to one due e-mail per thread; if none is due, wait up to `poll_seconds`
-        for a wake-up and, woken, try once more."""
-        for attempt in range(2):
-            while True:  # the wake-ups so far: the claim below sees what they announced
-                try:
-                    if not os.read(self.wakeup, 4096):
-                        break
-                except BlockingIOError:
-                    break
+        """Take what was handed over, and claim up to one due e-mail per thread when woken
+        for it or `poll_seconds` after the last look; wait for either up to `poll_seconds`."""
+        started = time.monotonic()
+        while True:
+            handed, woken = self.handover.receive()  # what was announced so far: seen below
             try:
-                if claimed := self.deliveries.claim_due(self.count):
-                    return claimed
+                claimed = self.deliveries.take_handed(handed) if handed else []
+            except Exception:  # the database, say: their leases run out, then they go
+                log.exception("could not take %d e-mails handed over", len(handed))
+                claimed = []
+            if self.stopping.is_set():
+                return claimed
+            try:
+                if woken or time.monotonic() - self.looked >= self.poll_seconds:
+                    due = self.deliveries.claim_due(self.count)
+                    # As many as asked for: there may be more, the next claimer looks at once.
+                    self.looked = 0.0 if len(due) >= self.count else time.monotonic()
+                    claimed += due
             except Exception:  # the database, say: look again after a pause
                 log.exception("could not look for e-mails to send")
                 self.stopping.wait(self.poll_seconds)
-                return []
-            if attempt or self.stopping.is_set():
-                break
-            if not select.select([self.wakeup], [], [], self.poll_seconds)[0]:
-                break
-        return []
+                return claimed
+            if claimed or time.monotonic() - started >= self.poll_seconds:
+                return claimed
+            self.handover.wait(self.looked + self.poll_seconds - time.monotonic())
 
     def _give_back(self, claims: list[Claimed]) -> None:
         if claims:
@@ -179,6 +194,13 @@ class Sender:
                 self.deliveries.release(claims)
             except Exception:  # their leases run out: sent after all, a little later
                 log.exception("could not give back %d claimed e-mails", len(claims))
+
+    def _give_back_handed(self, handed: list[Handed]) -> None:
+        if handed:
+            try:
+                self.deliveries.give_back(handed)
+            except Exception:  # their leases run out: sent after all, a little later
+                log.exception("could not give back %d claimed e-mails", len(handed))
 
     def run_in_worker(self, app: Celery, stop_timeout: float) -> None:
         """Run in each worker's main process: started with it; a warm shutdown lets the sends
@@ -196,8 +218,3 @@ class Sender:
                 sender.stop(stop_timeout)
 
         app.steps["worker"].add(SendingThreads)
-
-
-def _close(*fds: int) -> None:
-    for fd in fds:
-        os.close(fd)

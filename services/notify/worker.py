@@ -10,6 +10,6 @@ runtime = service.runtime
 runtime.consume(handlers(service.settings))
 # Besides the outbox sweep: fold digests. Sending is the sending threads' job (`sender.py`),
 # so a slow SMTP server never holds up the sweep.
-runtime.start_worker_duties(service.deliveries.fold_digests)
+runtime.start_worker_duties(service.upkeep.fold_digests)
 service.sender.run_in_worker(runtime.celery, stop_timeout=stop_budget(service.settings))
 app = runtime.celery

@@ -19,6 +19,7 @@ from services.notify.bootstrap import bootstrap
 from services.notify.delivery import Deliveries
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Tokens
+from services.notify.upkeep import Upkeep
 from shared.embedded_redis import free_port
 from shared.events import Event, SubscriptionRequested
 from shared.sealing import key_list, new_private_key, public_key_of, seal
@@ -128,7 +129,13 @@ class Notify:
     sessions: sessionmaker[Any]
     tokens: Tokens
     deliveries: Deliveries
+    upkeep: Upkeep  # the failed e-mails, their retry, the digests
     clock: Clock  # the deliveries' time, which a test moves on
+
+    def send_due(self) -> int:
+        """What the worker does in a round: fold the digests that are due, send what is due."""
+        self.upkeep.fold_digests()
+        return self.deliveries.send_due()
 
     def sealed(self, email: str, comment_id: int) -> str:
         """`email` sealed for this notify, as the comments service seals it."""
@@ -154,9 +161,10 @@ def make_notify(tmp_path: Path, smtp_port: int, redis_url: str, **settings: Any)
         clock=clock, database_url=migrated("notify", database_url(tmp_path, "notify")),
         redis_url=redis_url, **values)
     deliveries = service.deliveries
-    service.on_queued = lambda keys: [deliveries.deliver(key) for key in keys]
+    service.on_queued = lambda stored: [deliveries.deliver(key) for key, _ in stored]
     return Notify(settings=service.settings, sessions=service.runtime.sessions,
-                  tokens=service.tokens, deliveries=deliveries, clock=clock)
+                  tokens=service.tokens, deliveries=deliveries, upkeep=service.upkeep,
+                  clock=clock)
 
 
 @pytest.fixture

@@ -49,6 +49,6 @@ def test_an_email_that_cannot_be_built_does_not_hold_up_the_next(
     assert "SMTPUTF8" in (failed.last_error or "") and "j\u00f6rg" not in failed.last_error
     assert status(notify, "reply:6:2") == Status.sent
     assert replies_to(smtp) == ["New reply on \u201cFerry line\u201d"]
-    notify.deliveries.send_due()  # and it is not tried again
+    notify.send_due()  # and it is not tried again
     with notify.sessions() as session:
         assert session.get_one(Delivery, "reply:6:1").attempts == 1

@@ -89,8 +89,8 @@ def test_smtp_down_then_back_sends_exactly_once(notify: Notify, smtp: SMTPServer
     assert delivery.next_attempt_at is not None
     smtp.start()
     notify.clock.reach(delivery.next_attempt_at)
-    assert notify.deliveries.send_due() == 1
-    notify.deliveries.send_due()
+    assert notify.send_due() == 1
+    notify.send_due()
     assert len(replies_to(smtp)) == 1
 
 
@@ -114,7 +114,7 @@ def test_temporary_failures_back_off_exponentially_then_give_up(  # type: ignore
 
     def when_due(delivery: Delivery) -> None:
         assert delivery.next_attempt_at is not None
-        assert notify.deliveries.send_due() == 0  # not before its time
+        assert notify.send_due() == 0  # not before its time
         notify.clock.reach(delivery.next_attempt_at)
 
     first, wait, took = attempt(lambda: comment(notify, comment_id=2))
@@ -138,7 +138,7 @@ def test_4xx_is_retried_and_5xx_fails_and_stops_mail_to_the_address(
     comment(notify, comment_id=2)
     assert status(notify, "reply:2:1") == Status.waiting
     notify.clock.advance(notify.settings.retry_seconds)
-    assert notify.deliveries.send_due() == 1  # the retry after 451
+    assert notify.send_due() == 1  # the retry after 451
     assert replies_to(smtp) == ["New reply on \u201cFerry line returns\u201d"]
 
     smtp.recorder.refuse_rcpt = "550 5.1.1 no such mailbox"
@@ -147,14 +147,14 @@ def test_4xx_is_retried_and_5xx_fails_and_stops_mail_to_the_address(
     with notify.sessions() as session:
         address = session.exec(select(Address).where(Address.email == FRANK)).one()
         assert address.consent == Consent.bounced
-    assert [d.key for d in notify.deliveries.failed()] == ["reply:3:1"]
+    assert [d.key for d in notify.upkeep.failed()] == ["reply:3:1"]
     comment(notify, comment_id=4)
     with notify.sessions() as session:  # nothing more for a bounced address
         assert session.get(Delivery, "reply:4:1") is None
     # Once the cause is mended an operator retries: the address is taken at its word again.
     smtp.recorder.refuse_rcpt = None
-    assert notify.deliveries.retry() == 1
-    notify.deliveries.send_due()
+    assert notify.upkeep.retry() == 1
+    notify.send_due()
     assert status(notify, "reply:3:1") == Status.sent
     assert len(replies_to(smtp)) == 2
 
@@ -167,7 +167,7 @@ def test_a_removed_comment_takes_back_its_waiting_email(
     comment(notify, comment_id=2)
     notify.handle(replies.on_comment_removed, CommentRemoved(comment_id=2, article_id=1))
     notify.clock.advance(notify.settings.retry_seconds)  # the retry is due
-    notify.deliveries.send_due()
+    notify.send_due()
     assert status(notify, "reply:2:1") == Status.cancelled
     assert replies_to(smtp) == []
 
@@ -182,13 +182,13 @@ def test_over_the_hourly_limit_replies_fold_into_one_digest(  # type: ignore[no-
     assert len(replies_to(smtp)) == 2
     assert [status(notify, f"reply:{i}:1") for i in range(4, 8)] == [Status.held] * 4
     notify.handle(replies.on_comment_removed, CommentRemoved(comment_id=6, article_id=1))
-    notify.deliveries.fold_digests()
+    notify.upkeep.fold_digests()
     assert status(notify, "reply:4:1") == Status.held  # not before the window has passed
     notify.clock.advance(notify.settings.window_seconds)
-    notify.deliveries.fold_digests()
+    notify.upkeep.fold_digests()
     # Removed after folding, before the digest went out: it drops out of the digest too.
     notify.handle(replies.on_comment_removed, CommentRemoved(comment_id=7, article_id=1))
-    notify.deliveries.send_due()
+    notify.send_due()
     subjects = replies_to(smtp)
     assert subjects[2:] == ["2 more replies to your comments on burg.example"]
     digest = smtp.recorder.to(FRANK)[-1].get_body(preferencelist=("plain",))
@@ -196,8 +196,8 @@ def test_over_the_hourly_limit_replies_fold_into_one_digest(  # type: ignore[no-
     links = [w for w in digest.get_content().split() if "/comments/" in w]
     assert links == [f"https://burg.example/comments/{n}" for n in (4, 5)]
     assert [status(notify, f"reply:{i}:1") for i in (4, 5)] == [Status.folded] * 2
-    notify.deliveries.fold_digests()
-    notify.deliveries.send_due()
+    notify.upkeep.fold_digests()
+    notify.send_due()
     assert len(replies_to(smtp)) == 3  # nothing folded twice
 
 
@@ -247,12 +247,12 @@ def test_an_email_that_cannot_be_built_fails_once_instead_of_looping(
         session.add(Delivery(key="reply:99:1", kind=Kind.reply, address_id=1, content={},
                              message_id="<x@burg.example>"))
         session.commit()
-    assert notify.deliveries.send_due() == 0
-    [failed] = notify.deliveries.failed()
+    assert notify.send_due() == 0
+    [failed] = notify.upkeep.failed()
     assert failed.key == "reply:99:1" and "could not be built" in (failed.last_error or "")
     assert failed.attempts == 1
-    assert notify.deliveries.send_due() == 0
-    [again] = notify.deliveries.failed()  # read anew: `failed` is as it was before this round
+    assert notify.send_due() == 0
+    [again] = notify.upkeep.failed()  # read anew: `failed` is as it was before this round
     assert (again.key, again.attempts) == ("reply:99:1", 1)
 
 
@@ -268,7 +268,7 @@ def test_a_sender_whose_lease_ran_out_cannot_overwrite_the_next_ones_record(
         """The worker's next round, once the first send's lease has run out."""
         smtp.recorder.rcpt_seen.wait(10)
         notify.clock.advance(notify.settings.lease_seconds + 1)
-        notify.deliveries.send_due()
+        notify.send_due()
 
     second = threading.Thread(target=round_after_the_lease)
     second.start()
@@ -280,7 +280,7 @@ def test_a_sender_whose_lease_ran_out_cannot_overwrite_the_next_ones_record(
     with notify.sessions() as session:
         delivery = session.get_one(Delivery, "reply:2:1")
     assert delivery.status == Status.sent and delivery.attempts == 2
-    notify.deliveries.send_due()
+    notify.send_due()
     assert len(replies_to(smtp)) == 2
 
 

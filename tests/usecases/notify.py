@@ -16,6 +16,7 @@ from services.notify.models import Address, Delivery, NotifyTable, Status
 from services.notify.settings import NotifySettings
 from services.notify.tasks import handlers
 from services.notify.tokens import Purpose, Tokens
+from services.notify.upkeep import Upkeep
 from shared.events import CommentCreated, SubscriptionRequested, utcnow
 from shared.sealing import new_private_key, public_key_of, seal
 from tests.conftest import Clock
@@ -34,6 +35,7 @@ class Notify:
     wired: Wired
     tokens: Tokens
     deliveries: Deliveries
+    upkeep: Upkeep  # the failed e-mails, their retry, the digests
     sent: list[EmailMessage]  # every message the SMTP server took
     refusals: list[Exception]  # the next sends fail with these, one each
     clock: Clock
@@ -44,6 +46,11 @@ class Notify:
             query = select(Delivery).order_by(col(Delivery.created_at))
             return [(d.key, d.address_id, d.status) for d in session.exec(query).all()
                     if kind is None or d.kind == kind]
+
+    def send_due(self) -> int:
+        """What the worker does in a round: fold the digests that are due, send what is due."""
+        self.upkeep.fold_digests()
+        return self.deliveries.send_due()
 
     def address(self, email: str = FRANK) -> Address:
         with self.wired.session() as session:
@@ -73,6 +80,7 @@ def notify_service(tmp_path: Path, settings: NotifySettings = SETTINGS) -> Itera
         tokens, clock = Tokens(settings), Clock()
         yield Notify(wired, tokens, Deliveries(settings=settings, sessions=wired.sessions,
                                                tokens=tokens, send=send, clock=clock),
+                     Upkeep(settings=settings, sessions=wired.sessions, clock=clock),
                      sent, refusals, clock)
     assert wired.events() == []  # notify tells no other service anything
 

@@ -35,8 +35,8 @@ def delivery(notify: Notify, key: str) -> Delivery:
 
 def test_a_due_email_goes_out_once_with_the_message_id_its_key_gives(notify: Notify) -> None:
     key = a_waiting_reply(notify)
-    notify.deliveries.send_due()
-    notify.deliveries.send_due()
+    notify.send_due()
+    notify.send_due()
     sent = delivery(notify, key)
     assert sent.status == Status.sent and sent.attempts == 1
     replies = [m for m in notify.sent if m["Message-ID"] == sent.message_id]
@@ -50,9 +50,9 @@ def test_a_temporary_refusal_waits_its_turn_then_goes_out(notify: Notify) -> Non
     notify.deliveries.deliver(key)
     waiting = delivery(notify, key)
     assert waiting.status == Status.waiting and "451" in (waiting.last_error or "")
-    assert waiting.next_attempt_at is not None and notify.deliveries.send_due() == 0  # not yet
+    assert waiting.next_attempt_at is not None and notify.send_due() == 0  # not yet
     notify.clock.reach(waiting.next_attempt_at)
-    assert notify.deliveries.send_due() == 1 and delivery(notify, key).status == Status.sent
+    assert notify.send_due() == 1 and delivery(notify, key).status == Status.sent
 
 
 def test_a_refused_recipient_fails_the_email_and_stops_mail_to_the_address(
@@ -65,8 +65,8 @@ def test_a_refused_recipient_fails_the_email_and_stops_mail_to_the_address(
     assert notify.address().consent == Consent.bounced
     notify.wired.handle(comment(21, 3, 10))
     assert [k for k, _, _ in notify.rows("reply")] == [key]  # nothing more queued
-    assert [d.key for d in notify.deliveries.failed()] == [key]
-    assert notify.deliveries.retry([key]) == 1  # the operator mended it
+    assert [d.key for d in notify.upkeep.failed()] == [key]
+    assert notify.upkeep.retry([key]) == 1  # the operator mended it
     assert notify.address().consent == Consent.confirmed
     assert notify.deliveries.deliver(key) and delivery(notify, key).status == Status.sent
 
@@ -90,10 +90,10 @@ def test_over_the_hourly_limit_replies_are_held_then_folded_into_one_digest(
             a_waiting_reply(notify, comment_id)
         assert [status for _, _, status in notify.rows("reply")] == [
             Status.waiting, Status.held, Status.held]
-        notify.deliveries.send_due()
+        notify.send_due()
         assert notify.rows("digest") == []  # the window has not passed
         notify.clock.advance(SETTINGS.window_seconds + 1)
-        notify.deliveries.send_due()
+        notify.send_due()
         [(digest, _, status)] = notify.rows("digest")
         assert status == Status.sent
         with notify.wired.session() as session:
