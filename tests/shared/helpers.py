@@ -45,15 +45,26 @@ def make_outbox(tmp_path: Path, port: int, *, in_thread: bool = False
 
 
 def queued_event_ids(client: redis.Redis, queue: str) -> list[str]:
-    """The envelope ids of the Celery messages waiting in `queue` (kombu's Redis list)."""
-    return [queued_event_id(raw) for raw in client.lrange(queue, 0, -1)]
+    """The envelope ids of the Celery messages waiting in `queue` (kombu's Redis list), each
+    event of a batch message in its order."""
+    return [event_id for raw in client.lrange(queue, 0, -1) for event_id in message_event_ids(raw)]
 
 
 def queued_event_id(raw: bytes) -> str:
-    """The envelope id of one Celery message as kombu keeps it in Redis ("" for a task
-    that carries no event, such as a render)."""
+    """The envelope id of one Celery message carrying one event as kombu keeps it in Redis
+    ("" for a task that carries no event, such as a render)."""
+    ids = message_event_ids(raw)
+    return ids[0] if len(ids) == 1 else ""
+
+
+def message_event_ids(raw: bytes) -> list[str]:
+    """The envelope ids in one Celery message as kombu keeps it in Redis: one for
+    `handle_event`, each of a batch for `handle_events`, none for another task."""
     args = json.loads(base64.b64decode(json.loads(raw)["body"]))[0]
-    return str(args[0]["id"]) if args else ""
+    if not args:
+        return []
+    carried = args[0] if isinstance(args[0], list) else [args[0]]
+    return [str(envelope["id"]) for envelope in carried]
 
 
 def crashy_worker(tmp_path: Path, redis: EmbeddedRedis, **env: str
