@@ -105,6 +105,8 @@ def retry_later(task: "EventTask", envelopes: Envelopes, cause: Exception) -> No
     countdown = get_exponential_backoff_interval(
         factor=int(task.retry_backoff), retries=retries, maximum=task.retry_backoff_max,
         full_jitter=task.retry_jitter)
+    log.warning("%d events will retry in %.0f s after %s: %s (%s)", len(envelopes), countdown,
+                type(cause).__name__, cause, ", ".join(str(e.get("id")) for e in envelopes[:3]))
     task.confirmations.confirm_all(envelopes, task.service,
                                    retrying_until=time.time() + task.longest_retry())
     raise task.retry(args=[list(envelopes)], exc=cause, countdown=countdown)

@@ -81,9 +81,7 @@ class EventTask(Task):
     def on_retry(self, exc: Exception, task_id: str, args: tuple[Any, ...],
                  kwargs: dict[str, Any], einfo: Any) -> None:
         raw = args[0] if args and isinstance(args[0], Mapping) else {}
-        if not raw:  # a batch: it said which of its events retry, and until when
-            log.warning("%d events: will retry after %s: %s", len(args[0]) if args else 0,
-                        type(exc).__name__, exc)
+        if not raw:  # a batch: it said which of its events retry (`retry_later`)
             return
         log.warning("%s %s: will retry after %s: %s", raw.get("type"), raw.get("id"),
                     type(exc).__name__, exc)
