@@ -130,16 +130,22 @@ def register_event_task(celery: Celery, service: str, inbox: Inbox,
                         **options)
 
     @celery.task(name=f"{service}.handle_event", autoretry_for=(*TRANSIENT, *transient),
-                 throws=(ValidationError, KeyError), **options)
-    def handle_event(envelope: dict[str, Any]) -> None:
+                 throws=(ValidationError, KeyError), bind=True, **options)
+    def handle_event(task: EventTask, envelope: dict[str, Any]) -> None:
         """Apply one event once (the inbox keys on the event id), then confirm it to its
-        producer; transient faults retry. (A redelivery, a replay, a batch split up.)"""
+        producer; transient faults retry. (A lone event, a copy sent again, a replay, a batch
+        split up.)"""
         token = REQUEST_ID.set(str(envelope.get("request_id") or envelope.get("id")))
         kind = str(envelope.get("type"))
         try:
-            delivered = deliveries.count(str(envelope.get("id")))
+            # Only a message that came back (kombu marks it so when it restores it: its worker
+            # died, or stopped holding it) may be poison: its deliveries are counted, the
+            # first one included; a first delivery costs no round trip to Redis for it.
+            delivered = 1
+            if (task.request.delivery_info or {}).get("redelivered"):
+                delivered = 1 + deliveries.count(str(envelope.get("id")))
             if delivered > MAX_DELIVERIES:
-                handle_event.bury(envelope, f"delivered {delivered} times without finishing: "
+                task.bury(envelope, f"delivered {delivered} times without finishing: "
                                   "poison")
                 EVENTS.labels(service, kind, "failed").inc()
                 return

@@ -28,8 +28,8 @@ BLIPS: tuple[type[Exception], ...] = (
 TRANSIENT: tuple[type[Exception], ...] = (RetryLater, *BLIPS)
 BLIP_WAITS = (0.25, 0.5, 1.0, 2.0, 4.0)
 MAX_RETRIES = 8
-# Retries count as deliveries too; beyond this, a message is poison (it kills its worker
-# child, which requeues it at once) and goes to the dead letters instead of looping.
+# Deliveries of one event, beyond which a message that keeps coming back is poison (it kills
+# its worker child, which requeues it at once) and goes to the dead letters instead of looping.
 MAX_DELIVERIES = MAX_RETRIES + 4
 DELIVERY_COUNT_TTL = 24 * 3600
 
@@ -42,8 +42,8 @@ class DeliveryCounter:
         self.confirmations, self.service = confirmations, service
 
     def count(self, event_id: str) -> int:
-        """Count one more delivery of `event_id` and return how many there have been (0
-        when Redis cannot count now: a broker blip is no reason to hold an event back)."""
+        """Count one more delivery of `event_id` and return how many were counted (0 when
+        Redis cannot count now: a broker blip is no reason to hold an event back)."""
         pipe = self.confirmations.client().pipeline(transaction=False)
         key = self._key(event_id)
         pipe.incr(key)

@@ -18,10 +18,11 @@ from shared.events import ArticleRetracted, Envelope
 from shared.settings import Settings
 from tests.conftest import wait_for
 from tests.databases import database_url
-from tests.shared.helpers import crashy_worker
-from tests.shared.test_worker_crashes import BLIP, POISON, rows
+from tests.shared.helpers import crashy_worker, rows
 
-FAULTY = 31  # the article whose event fails for good (see crashy_worker.py)
+POISON = 13  # the article whose event kills the worker child (see crashy_worker.py)
+BLIP = 21  # the one whose event meets a Redis restarting, twice
+FAULTY = 31  # the one whose event fails for good
 LATER = 33  # and the one whose event must wait, twice
 
 
