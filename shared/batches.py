@@ -40,6 +40,8 @@ def register_batch_task(celery: Celery, service: str, *, transient: tuple[type[E
     def handle_events(task: "EventTask", envelopes: list[dict[str, Any]]) -> None:
         """Apply each event of a batch once (the inbox keys on the event id), in order, then
         confirm them to their producers; what may pass later retries."""
+        if not isinstance(envelopes, list):  # not what a producer sends: one by one buries it
+            envelopes = [envelopes]
         if (task.request.delivery_info or {}).get("redelivered"):
             split(task, envelopes)  # back after its worker died: each goes on alone
             return
@@ -69,6 +71,9 @@ def one_by_one(task: "EventTask", envelopes: Envelopes, passing: tuple[type[Exce
     later: list[Mapping[str, Any]] = []
     cause: Exception | None = None
     for position, envelope in enumerate(envelopes):
+        if not isinstance(envelope, Mapping):
+            task.bury({"envelope": repr(envelope)[:2000]}, "not an event envelope")
+            continue
         try:
             handled = through_blips(partial(task.inbox.handle, envelope), blip_budget)
         except SoftTimeLimitExceeded:
@@ -119,7 +124,10 @@ def split(task: "EventTask", envelopes: Envelopes) -> None:
                 len(envelopes))
     sent_at = task.request.get(SENT_AT) or time.time()
     for envelope in envelopes:
-        send_single(task.app, task.service, envelope, sent_at=sent_at)
+        if isinstance(envelope, Mapping):
+            send_single(task.app, task.service, envelope, sent_at=sent_at)
+        else:
+            task.bury({"envelope": repr(envelope)[:2000]}, "not an event envelope")
 
 
 def send_single(app: Celery, service: str, envelope: Mapping[str, Any], *,

@@ -40,7 +40,8 @@ class EventTask(Task):
                    kwargs: dict[str, Any], einfo: Any) -> None:
         reason = f"{type(exc).__name__}: {exc}"
         if args and isinstance(args[0], list):  # a batch: whichever event failed, alone
-            for envelope in args[0]:
+            for item in args[0]:
+                envelope = item if isinstance(item, Mapping) else {"envelope": repr(item)}
                 try:
                     send_single(self.app, self.service, envelope)
                 except Exception:  # the broker is away too: keep them here, to replay

@@ -64,6 +64,8 @@ def crashy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crashy]:
     redis = EmbeddedRedis(tmp_path / "redis").start()
     worker = crashy_worker(tmp_path, redis)
     try:
+        wait_for(lambda: " ready." in (tmp_path / "worker.log").read_text(), timeout=120,
+                 what="the worker to start")
         yield Crashy(make_celery("crashy", Settings(), redis.url),
                      database_url(tmp_path, "crashy"), Redis.from_url(redis.url))
     finally:
@@ -118,6 +120,14 @@ def test_a_message_of_one_event_from_before_batches_is_still_handled(crashy: Cra
     crashy.send(single)
     wait_for(lambda: crashy.confirmed(single), timeout=60, what="the single event confirmed")
     assert crashy.handled(501) == [501]
+
+
+def test_what_is_no_event_in_a_batch_is_buried_and_the_rest_applied(crashy: Crashy) -> None:
+    good = event(701)
+    crashy.celery.send_task("crashy.handle_events", args=[["no envelope", good]], queue="crashy")
+    wait_for(lambda: crashy.confirmed(good), timeout=60, what="the event confirmed")
+    assert crashy.handled(701) == [701]
+    assert "not an event envelope" in crashy.buried().values()
 
 
 def test_a_batch_whose_event_kills_the_worker_splits_and_buries_only_that_one(
