@@ -42,19 +42,31 @@ class Confirmations:
         A failure is only logged: the producer then sends the event again, and the inbox
         drops that copy.
         """
+        self.confirm_all([envelope], consumer, retrying_until)
+
+    def confirm_all(self, envelopes: Iterable[Mapping[str, Any]], consumer: str,
+                    retrying_until: float | None = None) -> None:
+        """`confirm` each of `envelopes`, in one round trip to Redis."""
         state = DONE if retrying_until is None else f"retry {retrying_until:.0f}"
-        key = _key(str(envelope.get("producer")), (str(envelope.get("id")), consumer))
+        pipe = self.client().pipeline(transaction=False)
+        ids = []
+        for envelope in envelopes:
+            ids.append(envelope.get("id"))
+            pipe.set(_key(str(envelope.get("producer")), (str(envelope.get("id")), consumer)),
+                     state, ex=KEPT)
+        if not ids:
+            return
         try:
-            self._redis().set(key, state, ex=KEPT)
+            pipe.execute()
         except redis.RedisError as exc:
-            log.warning("could not confirm event %s to %s (%s); it will come again",
-                        envelope.get("id"), envelope.get("producer"), exc)
+            log.warning("could not confirm events %s to their producers (%s); they will "
+                        "come again", ", ".join(map(str, ids[:5])), exc)
 
     def read(self, producer: str, pairs: list[Pair]) -> dict[Pair, str]:
         """Producer side: the confirmation of each (event, consumer) pair that has one."""
         if not pairs:
             return {}
-        values = self._redis().mget([_key(producer, pair) for pair in pairs])
+        values = self.client().mget([_key(producer, pair) for pair in pairs])
         return {pair: value.decode() if isinstance(value, bytes) else value
                 for pair, value in zip(pairs, values, strict=True) if value is not None}
 
@@ -62,12 +74,12 @@ class Confirmations:
         """Producer side: delete confirmations recorded in the producer's database."""
         keys = [_key(producer, pair) for pair in pairs]
         if keys:
-            self._redis().delete(*keys)
+            self.client().delete(*keys)
 
     def oldest_waiting(self, queue: str) -> float | None:
         """When the message at the head of `queue` was sent (0.0 if that is unknown); None
         when the queue is empty. An event sent before that time may still be waiting."""
-        raw = self._redis().lindex(queue, -1)
+        raw = self.client().lindex(queue, -1)
         if raw is None:
             return None
         try:
@@ -75,7 +87,8 @@ class Confirmations:
         except (ValueError, KeyError, TypeError):  # a retry, a replay, garbage: no time
             return 0.0
 
-    def _redis(self) -> redis.Redis:
+    def client(self) -> redis.Redis:
+        """This process's client of the broker's Redis (the delivery counter's too)."""
         if self._client is None:  # made lazily: after the fork, in a pool child
             self._client = redis.Redis.from_url(self.broker_url, socket_connect_timeout=2,
                                                 socket_timeout=5)

@@ -5,7 +5,7 @@ each handled event id in the same transaction as the event's effects and skips a
 """
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -23,8 +23,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from shared.db import UtcDateTime, insert_or_ignore
+from shared.db import UtcDateTime, insert_new, insert_or_ignore
 from shared.events import Envelope, Event, utcnow
+from shared.observability import REQUEST_ID
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,6 @@ HANDLING = "burg_handling_event"
 
 class RetryLater(Exception):
     """A handler's way to say: not now (a prerequisite is missing), try again with backoff."""
-
-
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -93,6 +92,44 @@ class Inbox:
             handler(session, event)
             session.commit()
         return True
+
+    def handle_batch(self, raws: Sequence[Mapping[str, Any]]) -> list[bool]:
+        """Apply the events in `raws`, in order, in one transaction with one inbox statement;
+        for each, whether it was applied (False: handled before, a copy earlier in the batch,
+        or nobody here wants it). Any failure rolls the whole batch back."""
+        wanted: list[tuple[int, str, Envelope]] = []
+        for index, raw in enumerate(raws):
+            envelope = Envelope.model_validate(raw)
+            if envelope.type in self.handlers:
+                wanted.append((index, str(envelope.id), envelope))
+            else:
+                log.info("inbox: no handler for %s, ignored", envelope.type)
+        applied = [False] * len(raws)
+        if not wanted:
+            return applied
+        events = [(index, event_id, envelope, envelope.event())
+                  for index, event_id, envelope in wanted]
+        now = utcnow()
+        rows = {event_id: {"event_id": event_id, "type": envelope.type, "handled_at": now}
+                for _, event_id, envelope in wanted}
+        with self.sessions() as session:
+            # The ids first, as `handle` does, in one statement: those handled before (or by
+            # another worker right now) insert nothing and are skipped.
+            new = insert_new(session, self.table, list(rows.values()), "event_id")
+            for index, event_id, envelope, event in events:
+                if event_id not in new:
+                    continue
+                new.discard(event_id)  # a second copy in this batch is skipped too
+                session.info[HANDLING] = (event_id, envelope.type)
+                # What the handler logs, and the events it causes, carry its event's request.
+                token = REQUEST_ID.set(str(envelope.request_id or event_id))
+                try:
+                    self.handlers[envelope.type](session, event)
+                finally:
+                    REQUEST_ID.reset(token)
+                applied[index] = True
+            session.commit()
+        return applied
 
     def bury(self, raw: Mapping[str, Any], error: str) -> None:
         """Keep an event that failed for good, with the reason."""

@@ -5,11 +5,7 @@ broker was unreachable at that moment. A sent row then waits for its consumers'
 confirmations, and is sent again to whichever did not confirm it (`shared/redelivery.py`).
 """
 
-import atexit
 import logging
-import os
-import queue
-import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -36,8 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.confirmations import SENT_AT, Confirmations
 from shared.db import UtcDateTime, after_commit
 from shared.events import EVENT_TYPES, Envelope, Event, consumers, utcnow
-from shared.forks import on_fork
 from shared.observability import EVENTS, REQUEST_ID
+from shared.relay import RelayThread
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +41,9 @@ PENDING = "burg_outbox_pending"  # key in Session.info: envelopes to relay after
 CLAIM = timedelta(seconds=30)  # a sweep owns a row this long while sending it (should it die)
 GRACE = timedelta(seconds=5)  # the sweep leaves a new row this long to the relay after commit
 KEEP_SENT = timedelta(days=1)  # sent rows are kept a day for inspection, then pruned
-RELAY_BATCH = 200  # events the relay thread sends and marks sent in one round, at most
-RELAY_EXIT_WAIT = 10  # seconds a process that exits gives its relay thread to finish
+# Events in one broker message to a consumer, at most: it applies them in one transaction (a
+# task per event cost more than the event), yet several workers may share a burst.
+MESSAGE_BATCH = 50
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -82,11 +79,7 @@ class Outbox:
         # Seconds a consumer has to confirm an event once its queue no longer holds it.
         self.redeliver_after = timedelta(seconds=redeliver_after)
         self.confirmations = Confirmations(celery.conf.broker_url)
-        self._relay_start = threading.Lock()
-        # A forked child (a worker's pool child) must not inherit the lock held by a thread
-        # of its parent: it would wait for it for good.
-        on_fork(child=self._forked)
-        self._relaying: tuple[int, queue.SimpleQueue[list[dict[str, Any]] | None]] | None = None
+        self.relay_thread = RelayThread(self._send, name=f"burg-{producer}-relay")
 
     def add(self, session: Session, event: Event) -> Envelope:
         """Store `event` in the session's transaction; it is relayed once that commits."""
@@ -117,49 +110,10 @@ class Outbox:
         return self._send(envelopes)
 
     def hand_over(self, envelopes: list[dict[str, Any]]) -> None:
-        """Give just-committed events to this process's relay thread, and return at once.
-
-        The thread sends whatever has gathered meanwhile and marks it all sent in one
-        transaction: under load, one write for many requests instead of one more per request,
-        and no request waits for the broker. It starts on first use (again in a forked child,
-        which inherits no threads) and is given RELAY_EXIT_WAIT to finish when the process
-        exits; what a killed process had not sent, the sweep sends after GRACE.
-        """
-        with self._relay_start:
-            if self._relaying is None or self._relaying[0] != os.getpid():
-                waiting: queue.SimpleQueue[list[dict[str, Any]] | None] = queue.SimpleQueue()
-                thread = threading.Thread(target=self._relay_loop, args=(waiting,),
-                                          name=f"burg-{self.producer}-relay", daemon=True)
-                thread.start()
-                atexit.register(self._finish_relaying, waiting, thread)
-                self._relaying = (os.getpid(), waiting)
-        self._relaying[1].put(envelopes)
-
-    def _forked(self) -> None:
-        self._relay_start = threading.Lock()
-
-    def _relay_loop(self, waiting: "queue.SimpleQueue[list[dict[str, Any]] | None]") -> None:
-        finished = False
-        while not finished:
-            batch = waiting.get()
-            if batch is None:
-                return
-            while len(batch) < RELAY_BATCH and not waiting.empty():
-                more = waiting.get_nowait()
-                if more is None:
-                    finished = True
-                    break
-                batch = batch + more
-            try:
-                self._send(batch)
-            except Exception:  # the database refused the mark: the sweep resends them
-                log.exception("outbox: relaying %d events failed", len(batch))
-
-    @staticmethod
-    def _finish_relaying(waiting: "queue.SimpleQueue[list[dict[str, Any]] | None]",
-                         thread: threading.Thread) -> None:
-        waiting.put(None)
-        thread.join(timeout=RELAY_EXIT_WAIT)
+        """Give just-committed events to this process's relay thread, and return at once
+        (`shared/relay.py`): under load one send and one write for many requests, and no
+        request waits for the broker."""
+        self.relay_thread.hand_over(envelopes)
 
     def sweep(self, limit: int = 500) -> int:
         """Relay whatever is still unsent (oldest first) and prune old sent rows."""
@@ -190,24 +144,36 @@ class Outbox:
             return int(conn.execute(query).scalar_one())
 
     def _send(self, envelopes: list[dict[str, Any]]) -> int:
-        """Put each event on its consumers' queues, then mark all sent in one transaction.
+        """Put the events on their consumers' queues, one message per consumer (a batch of
+        at most MESSAGE_BATCH), then mark those sent to all their consumers in one
+        transaction.
 
         Stops at the first failure (the broker is likely down) and releases every row it did
         not send, so that the next sweep after the broker returns sends them all.
         """
-        sent: list[tuple[dict[str, Any], list[str]]] = []
-        for index, envelope in enumerate(envelopes):
-            to = consumers(envelope)
+        routes = [(envelope, consumers(envelope)) for envelope in envelopes]
+        batches: dict[str, list[dict[str, Any]]] = {}
+        for envelope, to in routes:
+            for consumer in to:
+                batches.setdefault(consumer, []).append(envelope)
+        reached: set[str] = set()
+        failure: Exception | None = None
+        for consumer, batch in batches.items():
             try:
-                for consumer in to:
-                    self.publish(envelope, consumer)
-            except Exception as exc:  # broker unreachable: leave the row for the sweep
-                log.warning("outbox: could not send %s %s: %s", envelope["type"],
-                            envelope["id"], exc)
-                self._release(envelope["id"], [e["id"] for e in envelopes[index + 1:]],
-                              error=repr(exc))
+                for start in range(0, len(batch), MESSAGE_BATCH):
+                    self.publish_batch(batch[start:start + MESSAGE_BATCH], consumer)
+            except Exception as exc:  # broker unreachable: leave the rest for the sweep
+                failure = exc
                 break
-            sent.append((envelope, to))
+            reached.add(consumer)
+        # A consumer that got its copy before the failure gets another from the sweep: its
+        # inbox drops it.
+        sent = [(envelope, to) for envelope, to in routes if reached.issuperset(to)]
+        if failure is not None:
+            log.warning("outbox: could not send %d events: %s", len(routes) - len(sent), failure)
+            self._release([envelope["id"] for envelope, to in routes
+                           if not reached.issuperset(to)], error=repr(failure))
+        for envelope, _ in sent:
             EVENTS.labels(self.producer, envelope["type"], "published").inc()
         if sent:
             self._mark_sent(sent)
@@ -215,26 +181,37 @@ class Outbox:
 
     def publish(self, envelope: dict[str, Any], consumer: str) -> None:
         """Put one event on one consumer's queue (Celery retries a blip briefly)."""
+        self._send_task(f"{consumer}.handle_event", envelope, consumer,
+                        f"[{envelope['type']} {envelope['id']}]")
+
+    def publish_batch(self, envelopes: list[dict[str, Any]], consumer: str) -> None:
+        """Put these events on one consumer's queue in one message (a single one as
+        `handle_event`, which every version of a consumer knows)."""
+        if len(envelopes) == 1:
+            self.publish(envelopes[0], consumer)
+            return
+        self._send_task(f"{consumer}.handle_events", envelopes, consumer,
+                        f"[{len(envelopes)} events, {envelopes[0]['type']} "
+                        f"{envelopes[0]['id']}…]")
+
+    def _send_task(self, name: str, argument: Any, queue: str, shown: str) -> None:
         self.celery.send_task(
-            f"{consumer}.handle_event", args=[envelope], queue=consumer,
+            name, args=[argument], queue=queue,
             retry=True, retry_policy={"max_retries": 2, "interval_start": 0.1},
             headers={SENT_AT: time.time()},
-            # What Celery shows of the arguments: the event, never its data (an e-mail
+            # What Celery shows of the arguments: the events, never their data (an e-mail
             # address, say); and no repr() of the whole envelope per send.
-            argsrepr=f"[{envelope['type']} {envelope['id']}]", kwargsrepr="{}",
+            argsrepr=shown, kwargsrepr="{}",
         )
 
-    def _release(self, failed: str, untried: list[str], *, error: str) -> None:
-        """Unclaim the row whose send failed and those not tried after it: kept claimed,
-        they would wait out CLAIM although the broker may be back by the next sweep."""
+    def _release(self, unsent: list[str], *, error: str) -> None:
+        """Unclaim the rows not sent: kept claimed, they would wait out CLAIM although the
+        broker may be back by the next sweep (at most a sweep's limit, or a relay batch)."""
         t = self.table
         with self.engine.begin() as conn:
-            conn.execute(update(t).where(t.c.event_id == failed)
+            conn.execute(update(t).where(t.c.event_id.in_(unsent), t.c.sent_at.is_(None))
                          .values(claimed_until=None, last_error=error,
                                  attempts=t.c.attempts + 1))
-            if untried:  # at most a sweep's limit (500) or a relay batch of ids
-                conn.execute(update(t).where(t.c.event_id.in_(untried), t.c.sent_at.is_(None))
-                             .values(claimed_until=None))
 
     def _mark_sent(self, sent: list[tuple[dict[str, Any], list[str]]]) -> None:
         now, t = utcnow(), self.table

@@ -26,7 +26,7 @@ from tests.conftest import STACK_ENV, Stack, running_stack, wait_for
 from tests.databases import as_json
 from tests.feeds.helpers import entry_id, shows
 from tests.garbage import GARBAGE, GARBAGE_TYPES, push_garbage
-from tests.shared.helpers import queued_event_id, queued_event_ids
+from tests.shared.helpers import message_event_ids, queued_event_ids
 
 CONSUMERS = ("comments", "notify", "feeds")
 SHOWN = 10  # missing events a failure describes
@@ -237,7 +237,7 @@ def test_an_event_lost_between_the_queue_and_the_worker_is_sent_again(
         wait_for(lambda: event_id in queued_event_ids(client, "feeds"),
                  what="the event waiting in the feeds queue")
         [lost] = [raw for raw in client.lrange("feeds", 0, -1)
-                  if queued_event_id(raw) == event_id]
+                  if message_event_ids(raw) == [event_id]]
         assert client.lrem("feeds", 1, lost) == 1  # taken off the queue, never handled
     finally:
         assert control.add_consumer("feeds", reply=True, destination=feeds_worker)

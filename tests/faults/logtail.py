@@ -5,9 +5,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
-# `register_event_task` logs "<type> <id> handled|skipped" for each delivery it took.
-CONSUMED = re.compile(r"^\S+ (\w+)-worker\s*\|.*shared\.consumer \[[^\]]*\]: (\S+) (\S+) "
-                      r"(handled|skipped)\s*$")
+# The event tasks log "<type> <id> handled|skipped" for each delivery they took, alone
+# (shared.consumer) or in a batch (shared.batches).
+CONSUMED = re.compile(r"^\S+ (\w+)-worker\s*\|.*shared\.(?:consumer|batches) \[[^\]]*\]: "
+                      r"(\S+) (\S+) (handled|skipped)\s*$")
 READY = re.compile(r"^\S+ (\w+)-worker\s*\|.* \w+@\S+ ready\.")
 STARTED = re.compile(r"^\S+ system\s*\| (\S+) started \(pid=(\d+)\)")
 

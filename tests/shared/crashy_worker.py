@@ -1,7 +1,8 @@
 """A tiny consumer for crash tests (`celery -A tests.shared.crashy_worker worker -Q crashy`):
 its handler kills its own pool child on the "poison" event (article 13), takes its time
-over article 7, meets a Redis that is restarting with article 21 (twice, then it works), and
-stops Redis for good with article 23 (and waits for it, in vain)."""
+over article 7, meets a Redis that is restarting with article 21 (twice, then it works),
+stops Redis for good with article 23 (and waits for it, in vain), fails for good with article
+31, and finds a prerequisite missing with article 33 (twice, then it works)."""
 
 import logging
 import os
@@ -14,6 +15,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, insert
 from sqlmodel import Session
 
 from shared.events import ArticleRetracted
+from shared.inbox import RetryLater
 from shared.runtime import build_runtime
 from shared.settings import ServiceSettings
 
@@ -21,6 +23,9 @@ POISON = 13
 SLOW = 7  # the article id whose event takes three seconds
 BLIP = 21  # the article id whose event fails as Redis restarts, twice
 OUTAGE = 23  # the article id whose event stops Redis and cannot be handled without it
+FAULTY = 31  # the article id whose event fails for good
+LATER = 33  # the article id whose event must wait for something, twice
+later = [RetryLater("article 33 is not here yet") for _ in range(2)]
 blips = [redis.ConnectionError("Connection refused"),
          BrokerError("Error 111 connecting to 127.0.0.1. Connection refused.")]
 log = logging.getLogger(__name__)
@@ -45,6 +50,10 @@ def handle(session: Session, event: ArticleRetracted) -> None:
         except redis.RedisError:
             pass  # stopped already
         raise redis.ConnectionError("Redis is away")
+    if event.article_id == FAULTY:
+        raise ValueError("article 31 cannot be handled")
+    if event.article_id == LATER and later:
+        raise later.pop()
     if event.article_id == SLOW:
         log.warning("slow event: started")
         time.sleep(3)  # long enough to be stopped halfway

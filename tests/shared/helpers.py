@@ -8,9 +8,11 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import redis
 from sqlalchemy import MetaData
+from sqlalchemy.exc import DBAPIError
 
 from shared.celery_app import make_celery
 from shared.db import create_schema, make_engine, make_session_factory
@@ -18,7 +20,7 @@ from shared.embedded_redis import EmbeddedRedis
 from shared.events import ArticlePublished, utcnow
 from shared.outbox import Outbox, outbox_table
 from shared.settings import Settings
-from tests.databases import database_url
+from tests.databases import database_url, sql
 
 
 def published(article_id: int = 1) -> ArticlePublished:
@@ -45,15 +47,26 @@ def make_outbox(tmp_path: Path, port: int, *, in_thread: bool = False
 
 
 def queued_event_ids(client: redis.Redis, queue: str) -> list[str]:
-    """The envelope ids of the Celery messages waiting in `queue` (kombu's Redis list)."""
-    return [queued_event_id(raw) for raw in client.lrange(queue, 0, -1)]
+    """The envelope ids of the Celery messages waiting in `queue` (kombu's Redis list), each
+    event of a batch message in its order."""
+    return [event_id for raw in client.lrange(queue, 0, -1) for event_id in message_event_ids(raw)]
 
 
-def queued_event_id(raw: bytes) -> str:
-    """The envelope id of one Celery message as kombu keeps it in Redis ("" for a task
-    that carries no event, such as a render)."""
+def queued_event_id(raw: bytes | str) -> str:
+    """The envelope id of one Celery message carrying one event as kombu keeps it in Redis
+    ("" for a task that carries no event, such as a render)."""
+    ids = message_event_ids(raw)
+    return ids[0] if len(ids) == 1 else ""
+
+
+def message_event_ids(raw: bytes | str) -> list[str]:
+    """The envelope ids in one Celery message as kombu keeps it in Redis: one for
+    `handle_event`, each of a batch for `handle_events`, none for another task."""
     args = json.loads(base64.b64decode(json.loads(raw)["body"]))[0]
-    return str(args[0]["id"]) if args else ""
+    if not args:
+        return []
+    carried = args[0] if isinstance(args[0], list) else [args[0]]
+    return [str(envelope["id"]) for envelope in carried]
 
 
 def crashy_worker(tmp_path: Path, redis: EmbeddedRedis, **env: str
@@ -66,3 +79,11 @@ def crashy_worker(tmp_path: Path, redis: EmbeddedRedis, **env: str
          "-Q", "crashy", "--concurrency", "1", "--without-gossip", "--without-mingle",
          "--without-heartbeat", "--loglevel", "INFO"],
         env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("wb"))
+
+
+def rows(db: str, query: str) -> list[tuple[Any, ...]]:
+    """`query`'s rows in the crashy worker's database (none before it has made its tables)."""
+    try:
+        return sql(db, query)
+    except DBAPIError:
+        return []

@@ -140,3 +140,35 @@ def second_waits_on_a_lock(sessions: object) -> bool:
         return bool(session.execute(text(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
             " AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO inbox%'")).scalar_one())
+
+
+def test_a_batch_applies_each_new_event_once_in_one_transaction(tmp_path: Path) -> None:
+    inbox, sessions = make_inbox(tmp_path)
+    inbox.handlers["article.retracted"] = record
+    before, fresh = envelope(), envelope()
+    assert inbox.handle(before) is True
+    other = envelope() | {"type": "article.published"}  # a type with no handler here
+    batch = [before, fresh, fresh, other]
+    assert inbox.handle_batch(batch) == [False, True, False, False]
+    assert inbox.handle_batch(batch) == [False, False, False, False]
+    assert count(sessions) == 2
+
+
+def test_a_failed_batch_leaves_no_trace(tmp_path: Path) -> None:
+    inbox, sessions = make_inbox(tmp_path)
+    calls = []
+
+    def second_fails(session: Session, event: ArticleRetracted) -> None:
+        calls.append(event)
+        record(session, event)
+        if len(calls) == 2:
+            raise ValueError("the second one is bad")
+
+    inbox.handlers["article.retracted"] = second_fails
+    batch = [envelope(), envelope(), envelope()]
+    with pytest.raises(ValueError):
+        inbox.handle_batch(batch)
+    assert count(sessions) == 0
+    inbox.handlers["article.retracted"] = record
+    assert inbox.handle_batch(batch) == [True, True, True]  # none was marked handled
+    assert count(sessions) == 3

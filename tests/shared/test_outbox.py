@@ -1,5 +1,6 @@
 """The outbox against a real Redis and a real SQLite file: events survive a broker outage."""
 
+import json
 import subprocess
 import sys
 import time
@@ -16,7 +17,7 @@ from shared.db import make_engine
 from shared.embedded_redis import EmbeddedRedis, free_port
 from tests.conftest import wait_for
 from tests.databases import BACKEND, database_url
-from tests.shared.helpers import make_outbox, published, queued_event_ids
+from tests.shared.helpers import make_outbox, message_event_ids, published, queued_event_ids
 
 
 def test_event_written_while_redis_is_down_is_delivered_once_redis_is_back(tmp_path: Path) -> None:
@@ -161,3 +162,42 @@ def test_a_sweep_skips_rows_another_replica_is_claiming(
 @pytest.fixture(autouse=True)
 def _no_stray_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BURG_REDIS_URL", raising=False)
+
+
+def test_events_relayed_together_go_to_each_consumer_in_one_message(tmp_path: Path) -> None:
+    """One message per consumer carries the batch, in order (`handle_events`); an event sent
+    alone goes as `handle_event`, which consumers of every version know."""
+    server = EmbeddedRedis(tmp_path / "redis").start()
+    try:
+        outbox, sessions = make_outbox(tmp_path, server.port)
+        with sessions() as session:
+            ids = [str(outbox.add(session, published(n)).id) for n in range(3)]
+            session.commit()
+        with sessions() as session:
+            alone = str(outbox.add(session, published(9)).id)
+            session.commit()
+        client = redis.Redis(port=server.port)
+        for consumer in ("comments", "feeds"):
+            messages = client.lrange(consumer, 0, -1)[::-1]  # kombu pushes left, pops right
+            assert [message_event_ids(raw) for raw in messages] == [ids, [alone]]
+            assert [json.loads(raw)["headers"]["task"] for raw in messages] == [
+                f"{consumer}.handle_events", f"{consumer}.handle_event"]
+        assert outbox.backlog() == 0
+    finally:
+        server.stop()
+
+
+def test_a_long_batch_is_cut_into_messages(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(outbox_module, "MESSAGE_BATCH", 4)
+    server = EmbeddedRedis(tmp_path / "redis").start()
+    try:
+        outbox, sessions = make_outbox(tmp_path, server.port)
+        with sessions() as session:
+            ids = [str(outbox.add(session, published(n)).id) for n in range(10)]
+            session.commit()
+        messages = redis.Redis(port=server.port).lrange("feeds", 0, -1)[::-1]
+        assert [len(message_event_ids(raw)) for raw in messages] == [4, 4, 2]
+        assert [i for raw in messages for i in message_event_ids(raw)] == ids
+    finally:
+        server.stop()

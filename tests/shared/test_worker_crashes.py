@@ -5,7 +5,6 @@ from pathlib import Path
 
 from redis import Redis
 from sqlalchemy import MetaData
-from sqlalchemy.exc import DBAPIError
 
 from shared.celery_app import make_celery
 from shared.consumer import MAX_DELIVERIES
@@ -15,20 +14,13 @@ from shared.events import ArticleRetracted, Envelope
 from shared.outbox import Outbox, outbox_table
 from shared.settings import Settings
 from tests.conftest import wait_for
-from tests.databases import database_url, sql
-from tests.shared.helpers import crashy_worker, queued_event_ids
+from tests.databases import database_url
+from tests.shared.helpers import crashy_worker, queued_event_ids, rows
 
 POISON = 13  # the article id whose event kills the worker child (see crashy_worker.py)
 SLOW = 7  # and the one whose event takes three seconds
 BLIP = 21  # and the one whose event meets a Redis restarting, twice
 OUTAGE = 23  # and the one whose event stops Redis for good
-
-
-def rows(db: str, query: str) -> list[tuple]:
-    try:
-        return sql(db, query)
-    except DBAPIError:  # the worker has not created its tables yet
-        return []
 
 
 def test_poison_message_is_dead_lettered_and_the_queue_moves_on(tmp_path: Path) -> None:
