@@ -47,6 +47,7 @@ def position_of(cursor: str) -> str:
         return ""
 
 
+NO_TELEMETRY: Any = {"tracing": False, "metrics": False, "logs": False}
 # The body of every 422 (see `_invalid` in service_app), as the OpenAPI documents show it.
 VALIDATION_ERROR: dict[str, Any] = {
     "title": "HTTPValidationError", "type": "object", "required": ["detail"],
@@ -58,22 +59,34 @@ VALIDATION_ERROR: dict[str, Any] = {
 
 
 class ObservedApp(FastAPI):
-    """FastAPI whose outermost layer (`Observed`, once `observed` is set) gives each request
-    its id, counts it, and answers what `reads` has in hand before anything else runs; then
-    an oversized Content-Length gets a JSON 413 (FastAPI's own `max_body_size`, further in,
-    still stops bodies sent without a length)."""
+    """FastAPI whose outermost layer (`Observed`, once `observed` is set), before FastAPI's
+    and Starlette's own, gives each request its id, counts it, and answers what `reads` has in
+    hand; then an oversized Content-Length gets a JSON 413 (FastAPI's own `max_body_size`,
+    further in, still stops bodies sent without a length)."""
 
     observed: tuple[str, bool] | None = None  # (service, access log) once service_app set it
     reads: Reads | None = None  # the service's reads from bytes (shared/observed.py)
     # BURG_TRUSTED_PROXIES: whose X-Forwarded-For names the client (shared/proxies.py).
     trusted_proxies: str = ""
+    _outermost: Any = None
+
+    def __init__(self, **options: Any) -> None:
+        # Burg's metrics are Prometheus's (shared/observed.py). FastAPI's own OpenTelemetry
+        # would look up three global providers on every request only to find them unset.
+        super().__init__(**{"telemetry": NO_TELEMETRY} | options)
 
     def build_middleware_stack(self) -> Any:
         app: Any = super().build_middleware_stack()
         app = DeclaredBodyLimit(app, self.max_body_size) if self.max_body_size else app
         # Trusting nobody (the default) needs no layer: the peer is the client.
-        app = TrustedProxies(app, self.trusted_proxies) if self.trusted_proxies else app
-        return Observed(app, *self.observed, reads=self.reads) if self.observed else app
+        return TrustedProxies(app, self.trusted_proxies) if self.trusted_proxies else app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self._outermost is None:
+            inner = super().__call__
+            self._outermost = (Observed(inner, *self.observed, reads=self.reads)
+                               if self.observed else inner)
+        await self._outermost(scope, receive, send)
 
 
 class Wired(Protocol):

@@ -9,6 +9,7 @@ Only what is surely the shared page is answered here: no commenter token under p
 Anything else, and a page not held, goes on to the route, which builds it, keeps it, and says
 what is wrong with a request in its own words."""
 
+import functools
 import re
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,6 +27,7 @@ JSON = b"application/json"
 READ = frozenset({b"if-none-match", b"x-commenter-token"})
 
 
+@functools.lru_cache(maxsize=1024)  # readers send few distinct queries: parsing costs more
 def page_key(query: bytes) -> tuple[str | None, str | None, int] | None:
     """The (cursor, before, limit) key the route files a page under, for a query it would
     surely take as given; None sends the request to the route."""

@@ -8,6 +8,7 @@ the cache does not key, a reader with a commenter cookie (under pre-moderation t
 more than everyone: the route asks), a page the APIs refuse (no such article, the comments
 service down)."""
 
+import functools
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -24,6 +25,7 @@ COMMENTER = b"burg_commenter="  # pages.COMMENTER_COOKIE's
 HTML = b"text/html; charset=utf-8"
 
 
+@functools.lru_cache(maxsize=1024)  # readers ask for few distinct pages: parsing costs more
 def page_key(path: str, query: str, slug_form: Any) -> Key | None:
     """The key of `/articles/<slug>?…` if it is a plain page the cache answers (no other
     parameter, none twice, a sane `reply_to`); None sends the request to the route."""
