@@ -3,11 +3,11 @@ the CPU each side spends per request: for work on the read paths on a busy machi
 rates are noisy and the CPU per request much less so.
 
 One Burg: a thread page (50 of 200 comments), a category feed of 50 entries (200 and 304) and
-the article page of the 200-comment article, each under `wrk -t2 -c16` (else httpx threads);
-then each document's bytes from `bench.ceiling_app:bare`. CPU: user + system of the serving
-process tree (psutil), per successful request, in microseconds; Burg's also of the other
-processes that worked meanwhile (Redis, the APIs a page calls).
-Usage: python -m bench.reads [--seconds 5] [--clients 16]"""
+the article page of the 200-comment article, each under `wrk -t2 -c16` (else httpx threads),
+each followed at once by its bytes from `bench.ceiling_app:bare` under the same load. CPU:
+user + system of the serving process tree (psutil), per successful request, in microseconds;
+Burg's also of the other processes that worked meanwhile (Redis, the APIs a page calls).
+Usage: python -m bench.reads [--seconds 5] [--clients 16] [--rounds 1]"""
 
 import argparse
 import os
@@ -92,34 +92,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=1, help="each path this many times")
     args = parser.parse_args()
-    rows = []
+    print(f"read paths, {args.clients} connections, {args.seconds:g} s each, load:"
+          f" {load_tool(args.clients)}; each Burg figure followed at once by the bare app's\n")
+    print(f"  {'path':<13} {'Burg/s':>8} {'bare/s':>8} {'ratio':>6} {'Burg µs':>8}"
+          f" {'bare µs':>8} {'load':>5}  Burg's other processes' CPU µs per request")
     with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
         burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False, env=LIFTED)
         try:
             paths = documents(burg, args.clients)
-            for name, (url, headers) in paths.items():
-                comments_throughput.settle(burg)
-                load, cpu = timed(lambda url=url, headers=headers: hammer(  # type: ignore[misc]
-                    [Target("GET", url, headers)], seconds=args.seconds, clients=args.clients),
-                    lambda: cpu_by_kind(burg.process.pid))
-                rows.append((name, httpx.get(url, timeout=30), headers, load, cpu))
+            for _ in range(args.rounds):
+                for name, (url, headers) in paths.items():
+                    measure(burg, name, url, headers, Path(folder), args)
         finally:
             burg.stop()
-        print(f"\nread paths, {args.clients} connections, {args.seconds:g} s each, load:"
-              f" {load_tool(args.clients)}, load average {os.getloadavg()[0]:.1f}\n")
-        print(f"  {'path':<13} {'Burg/s':>8} {'bare/s':>8} {'ratio':>6} {'Burg µs':>8}"
-              f" {'bare µs':>8}  Burg's CPU µs per request by process")
-        for name, answer, headers, load, cpu in rows:
-            ceiling, ceiling_cpu = bare(answer, headers, Path(folder), seconds=args.seconds,
-                                        clients=args.clients)
-            served = "web-api" if name == "article page" else (
-                "comments-api" if name == "thread" else "feeds-api")
-            others = ", ".join(f"{kind} {spent:.0f}" for kind, spent in sorted(cpu.items())
-                               if spent >= 1 and kind != served)
-            print(f"  {name:<13} {load.rate:>8,.0f} {ceiling.rate:>8,.0f}"
-                  f" {load.rate / ceiling.rate:>6.0%} {cpu.get(served, 0):>8.0f}"
-                  f" {ceiling_cpu:>8.0f}  {others}", flush=True)
+
+
+def measure(burg: Launched, name: str, url: str, headers: dict[str, str], folder: Path,
+            args: argparse.Namespace) -> None:
+    """One path on Burg, then its bytes on the bare app: a row of the table."""
+    comments_throughput.settle(burg)
+    load, cpu = timed(lambda: hammer([Target("GET", url, headers)], seconds=args.seconds,
+                                     clients=args.clients),
+                      lambda: cpu_by_kind(burg.process.pid))
+    ceiling, ceiling_cpu = bare(httpx.get(url, timeout=30), headers, folder,
+                                seconds=args.seconds, clients=args.clients)
+    served = "web-api" if name == "article page" else (
+        "comments-api" if name == "thread" else "feeds-api")
+    others = ", ".join(f"{kind} {spent:.0f}" for kind, spent in sorted(cpu.items())
+                       if spent >= 1 and kind != served)
+    print(f"  {name:<13} {load.rate:>8,.0f} {ceiling.rate:>8,.0f}"
+          f" {load.rate / ceiling.rate:>6.0%} {cpu.get(served, 0):>8.0f}"
+          f" {ceiling_cpu:>8.0f} {os.getloadavg()[0]:>5.1f}  {others}", flush=True)
 
 
 if __name__ == "__main__":
