@@ -16,7 +16,8 @@ from sqlmodel import Session
 
 from shared.errors import BurgError
 from shared.http import DeclaredBodyLimit
-from shared.observability import Observed, metrics_page
+from shared.observability import metrics_page
+from shared.observed import TALLY, Observed, Reads
 from shared.outbox import Outbox
 from shared.proxies import TrustedProxies
 
@@ -46,6 +47,7 @@ def position_of(cursor: str) -> str:
         return ""
 
 
+NO_TELEMETRY: Any = {"tracing": False, "metrics": False, "logs": False}
 # The body of every 422 (see `_invalid` in service_app), as the OpenAPI documents show it.
 VALIDATION_ERROR: dict[str, Any] = {
     "title": "HTTPValidationError", "type": "object", "required": ["detail"],
@@ -57,20 +59,34 @@ VALIDATION_ERROR: dict[str, Any] = {
 
 
 class ObservedApp(FastAPI):
-    """FastAPI whose outermost layers give each request its id and count it (`observed`), and
-    answer an oversized Content-Length with a JSON 413 before anything else (FastAPI's own
-    `max_body_size`, inside it, still stops bodies sent without a length)."""
+    """FastAPI whose outermost layer (`Observed`, once `observed` is set), before FastAPI's
+    and Starlette's own, gives each request its id, counts it, and answers what `reads` has in
+    hand; then an oversized Content-Length gets a JSON 413 (FastAPI's own `max_body_size`,
+    further in, still stops bodies sent without a length)."""
 
     observed: tuple[str, bool] | None = None  # (service, access log) once service_app set it
+    reads: Reads | None = None  # the service's reads from bytes (shared/observed.py)
     # BURG_TRUSTED_PROXIES: whose X-Forwarded-For names the client (shared/proxies.py).
     trusted_proxies: str = ""
+    _outermost: Any = None
+
+    def __init__(self, **options: Any) -> None:
+        # Burg's metrics are Prometheus's (shared/observed.py). FastAPI's own OpenTelemetry
+        # would look up three global providers on every request only to find them unset.
+        super().__init__(**{"telemetry": NO_TELEMETRY} | options)
 
     def build_middleware_stack(self) -> Any:
-        app = super().build_middleware_stack()
+        app: Any = super().build_middleware_stack()
         app = DeclaredBodyLimit(app, self.max_body_size) if self.max_body_size else app
-        observed = Observed(app, *self.observed) if self.observed else app
         # Trusting nobody (the default) needs no layer: the peer is the client.
-        return TrustedProxies(observed, self.trusted_proxies) if self.trusted_proxies else observed
+        return TrustedProxies(app, self.trusted_proxies) if self.trusted_proxies else app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self._outermost is None:
+            inner = super().__call__
+            self._outermost = (Observed(inner, *self.observed, reads=self.reads)
+                               if self.observed else inner)
+        await self._outermost(scope, receive, send)
 
 
 class Wired(Protocol):
@@ -80,7 +96,7 @@ class Wired(Protocol):
 
 
 def service_app(service: Wired, *, title: str, description: str,
-                max_body_bytes: int | None) -> FastAPI:
+                max_body_bytes: int | None) -> ObservedApp:
     """The FastAPI app of `service`, kept in `app.state.service` where its routes'
     dependencies find it (never a module's global: each app may have a service of its own).
     Its errors are JSON `{"detail": …}`, its request bodies are capped at `max_body_bytes`
@@ -152,6 +168,7 @@ def service_app(service: Wired, *, title: str, description: str,
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus() -> Response:
+        TALLY.flush()  # this process's requests, to the last one
         body, content_type = metrics()
         return Response(body, media_type=content_type)
 

@@ -1,6 +1,6 @@
-"""HTTP helpers every API shares: conditional GETs (ETag, Last-Modified, 304), answers sent
-as bytes by an ASGI layer in front of the routes, and a JSON 413 for a request that declares a
-body over the limit."""
+"""HTTP helpers every API shares: conditional GETs (ETag, Last-Modified, 304), for the routes
+and for the reads answered from bytes before them (shared/observed.py), and a JSON 413 for a
+request that declares a body over the limit."""
 
 import hashlib
 import json
@@ -49,13 +49,6 @@ def first_headers(scope: dict[str, Any], names: frozenset[bytes]) -> dict[bytes,
         if name in names and name not in found:
             found[name] = value.decode("latin-1")
     return found
-
-
-async def send_bytes(send: Any, status: int, headers: list[tuple[bytes, bytes]],
-                     body: bytes = b"") -> None:
-    """An ASGI response made of bytes in hand: the least a server can be asked to do."""
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 def json_with_etag(request: Request, model: BaseModel, *, cache_control: str) -> Response:

@@ -36,7 +36,7 @@ from services.comments.models import (
     PreviewPublic,
     ThreadPublic,
 )
-from services.comments.thread_bytes import ThreadBytes
+from services.comments.thread_bytes import ThreadReads
 from shared.api import MAX_ID, Id, OutboxDep, SessionDep, service_app
 from shared.http import not_modified
 
@@ -200,11 +200,10 @@ def create_app(service: Service) -> FastAPI:
                       description="Threaded comments under articles.",
                       max_body_bytes=service.settings.max_body_bytes)
     app.include_router(router)
-    # A thread page this process holds goes out as bytes, before the routing (thread_bytes.py).
-    [thread_route] = [route for route in router.routes if getattr(route, "endpoint", None)
-                      is get_thread]
-    app.add_middleware(ThreadBytes, pages=service.pages,
-                       premoderation=service.settings.premoderation, route=thread_route)
+    # A thread page this process holds goes out as bytes, before everything (thread_bytes.py).
+    [thread_route] = [str(getattr(route, "path", "")) for route in router.routes
+                      if getattr(route, "endpoint", None) is get_thread]
+    app.reads = ThreadReads(service.pages, service.settings.premoderation, thread_route)
     app.add_exception_handler(redis.RedisError, _redis_away)
     app.add_exception_handler(BrokerError, _redis_away)
     return app

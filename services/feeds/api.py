@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from services.feeds import documents, serving
 from services.feeds.bootstrap import Service, bootstrap
 from services.feeds.deps import ServiceDep, SettingsDep
-from services.feeds.feed_bytes import FeedBytes
+from services.feeds.feed_bytes import FeedReads
 from services.feeds.models import FeedIndex
 from services.feeds.render import feed_url
 from shared.api import SessionDep, service_app
@@ -83,11 +83,10 @@ def create_app(service: Service) -> FastAPI:
                                   "comments.",
                       max_body_bytes=None)
     app.include_router(router)
-    # A feed GET goes out as bytes, before the routing (feed_bytes.py).
-    [feed_route] = [route for route in router.routes if getattr(route, "endpoint", None)
-                    is get_feed]
-    app.add_middleware(FeedBytes, copies=service.copies, load=_loader(service),
-                       route=feed_route)
+    # A feed document goes out as bytes, before everything (feed_bytes.py).
+    [feed_route] = [str(getattr(route, "path", "")) for route in router.routes
+                    if getattr(route, "endpoint", None) is get_feed]
+    app.reads = FeedReads(service.copies, _loader(service), feed_route)
     return app
 
 

@@ -1,34 +1,39 @@
 """The article page as bytes: one page for every reader, rendered once per change of the
-article or its thread, and answered without the framework's routing (`ArticleBytes`).
+article or its thread, and answered before the framework runs (article_bytes.py).
 
 Nothing personal is in it: the commenter's nics and count, the editor's buttons and the forms'
 CSRF token come from `/articles/<slug>/reader` (pages.py), which `static/reader.js` asks for.
 So the bytes carry a strong ETag, set no cookie, and a browser or a shared cache may keep them
 (`no-cache`: each use is revalidated, a 304 when nothing changed).
 
-A page is never older than the request it answers: each request waits for a check of the
-article and its thread that *started after it arrived* (conditional GETs to the posts and
-comments APIs with the ETags of the copies it was rendered from; both cheap 304s when nothing
-changed). Checks of a page never overlap: the requests that arrive during one check share the
-next, so however many readers ask, a page costs the APIs at most one check per round trip,
-and a new comment shows on the next load of every reader."""
+**Freshness.** A page is checked against the APIs (conditional GETs to the posts and comments
+APIs with the ETags of the copies it was rendered from; both cheap 304s when nothing changed)
+and then served without a check for `fresh_for` seconds (BURG_WEB_PAGE_FRESH_SECONDS, 1 by
+default). So a request is answered from a check that began at most `fresh_for` seconds before
+it arrived: a new comment, an edit, a hidden comment is on every reader's page at most that
+long after the API holds it. A change the site itself made (a comment posted through its form,
+an editor's action) is on this process's pages at once (`changed`): whoever made it sees it on
+the page they land on; other web processes show it within `fresh_for`. A request that finds
+its page older waits for a check that began after it arrived; checks of a page never overlap
+(the requests arriving during one share the next), so a page costs the APIs one check per
+`fresh_for` at most, however many readers ask."""
 
 import asyncio
+import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import parse_qsl
 
 from services.web.apis import THREAD_PAGE, Apis, Json, ServiceError, unheard_of
-from shared.api import MAX_ID
 from shared.http import strong_etag
 
 # slug, cursor, before, reply_to: what the page shows depends on nothing else.
 Key = tuple[str, str | None, str | None, int | None]
 Render = Callable[[Key, Json, Json], bytes]
 CACHE_CONTROL = b"public, no-cache"
-COMMENTER = b"burg_commenter="  # pages.COMMENTER_COOKIE's
+NEVER = -float("inf")
+FORGET_CHANGES_AFTER = 600.0  # seconds: far longer than a check can take (the APIs' timeouts)
 ENTRY_BYTES = 2048  # what a kept page costs besides its body, key and article (rounded up)
 
 
@@ -42,6 +47,7 @@ class Kept:
     article_etag: str | None
     thread: Json
     thread_etag: str | None  # None: a thread the comments service did not know yet
+    checked_at: float  # ArticlePages.clock() when the last check that found it current began
 
 
 @dataclass
@@ -55,16 +61,25 @@ class ArticlePages:
     """This process's rendered article pages (least recently used go first past
     `max_bytes`: a reader chooses the key, so keys count too)."""
 
-    def __init__(self, apis: Apis, render: Render, *, max_bytes: int = 32 * 2**20) -> None:
+    def __init__(self, apis: Apis, render: Render, *, fresh_for: float = 1.0,
+                 max_bytes: int = 32 * 2**20, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
         self.apis, self.render, self.max_bytes = apis, render, max_bytes
+        self.fresh_for, self.clock = fresh_for, clock
         self.renders = 0  # how many times a page was rendered (tests read it)
         self._kept: OrderedDict[Key, Kept] = OrderedDict()
         self._bytes = 0
         self._flights: dict[Key, _Flight] = {}
+        self._changed: dict[str, float] = {}  # slug -> when the site last changed it, oldest first
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def page(self, key: Key) -> Kept:
-        """The page as the APIs stand now (ServiceError as the article's API answered)."""
+        """The page as the APIs stood at most `fresh_for` seconds ago (ServiceError as the
+        article's API answered)."""
+        kept = self._kept.get(key)
+        if kept is not None and self.clock() - kept.checked_at <= self.fresh_for and (
+                kept.checked_at > self._changed.get(key[0], NEVER)):
+            return kept
         waiter: asyncio.Future[Kept] = asyncio.get_running_loop().create_future()
         flight = self._flights.get(key)
         if flight is None:
@@ -93,8 +108,19 @@ class ArticlePages:
         finally:
             del self._flights[key]
 
+    def changed(self, slug: str) -> None:
+        """The site changed the article `slug` or its thread: its pages are current again
+        only after a check that begins now or later."""
+        now = self.clock()
+        self._changed.pop(slug, None)
+        self._changed[slug] = now
+        # Oldest first: once no check that began before a change can still be under way,
+        # that change no longer matters.
+        while next(iter(self._changed.values())) < now - FORGET_CHANGES_AFTER:
+            del self._changed[next(iter(self._changed))]
+
     async def _check(self, key: Key) -> Kept:
-        slug, params = key[0], _params(key)
+        slug, params, started = key[0], _params(key), self.clock()
         kept = self._kept.get(key)
         if kept is None:
             article_etag, article = await self.apis.if_changed(self.apis.article_url(slug), None)
@@ -105,8 +131,11 @@ class ArticlePages:
                 self.apis.if_changed(self.apis.article_url(slug), kept.article_etag),
                 self._thread(kept.article, kept.thread_etag, params))
             if article is None and thread is None:
-                self._kept.move_to_end(key)
-                return kept
+                current = replace(kept, checked_at=started)
+                if self._kept.get(key) is kept:  # else dropped, or newer, meanwhile
+                    self._kept[key] = current
+                    self._kept.move_to_end(key)
+                return current
             article = article or kept.article
             if article["id"] != kept.article["id"]:  # the slug names another article now
                 thread_etag, thread = await self._thread(article, None, params)
@@ -114,7 +143,8 @@ class ArticlePages:
         assert thread is not None
         body = self.render(key, article, thread)
         self.renders += 1
-        fresh = Kept(body, strong_etag(body), article, article_etag, thread, thread_etag)
+        fresh = Kept(body, strong_etag(body), article, article_etag, thread, thread_etag,
+                     started)
         self._keep(key, fresh)
         return fresh
 
@@ -161,65 +191,3 @@ def _params(key: Key) -> dict[str, Any]:
 def _cost(key: Key, kept: Kept) -> int:
     return (ENTRY_BYTES + len(kept.body) + sum(len(part or "") for part in key[:3])
             + len(str(kept.article.get("body_html", ""))))
-
-
-def page_key(path: str, query: str, slug_form: Any) -> Key | None:
-    """The key of `/articles/<slug>?…` if it is a plain page the cache answers (no other
-    parameter, none twice, a sane `reply_to`); None sends the request to the route."""
-    slug = path.removeprefix("/articles/")
-    if slug == path or not slug_form.fullmatch(slug):
-        return None
-    given = parse_qsl(query, keep_blank_values=True)
-    params = dict(given)
-    if len(params) != len(given) or not params.keys() <= {"cursor", "before", "reply_to"}:
-        return None
-    reply_to = params.get("reply_to")
-    if reply_to is not None and not (reply_to.isascii() and reply_to.isdigit()
-                                     and 1 <= int(reply_to) <= MAX_ID):
-        return None
-    return (slug, params.get("cursor") or None, params.get("before") or None,
-            int(reply_to) if reply_to else None)
-
-
-def matches(if_none_match: str | None, etag: str) -> bool:
-    """Whether a request's If-None-Match names `etag` (or `*`)."""
-    if if_none_match is None:
-        return False
-    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in tags or etag in tags
-
-
-class ArticleBytes:
-    """ASGI middleware: a GET of an article page is answered from `ArticlePages`' bytes (200,
-    or 304 to a matching If-None-Match); anything else, or a page the APIs refuse (no such
-    article, the comments service down), goes on to the app, whose route says why."""
-
-    def __init__(self, app: Any, pages: ArticlePages, slug_form: Any) -> None:
-        self.app, self.pages, self.slug_form = app, pages, slug_form
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(
-                "/articles/"):
-            return await self.app(scope, receive, send)
-        key = page_key(scope["path"], scope["query_string"].decode("latin-1"), self.slug_form)
-        # A commenter may see more than everyone (their waiting comments): the route asks.
-        if key is None or COMMENTER in dict(scope["headers"]).get(b"cookie", b""):
-            return await self.app(scope, receive, send)
-        try:
-            kept = await self.pages.page(key)
-        except ServiceError:
-            return await self.app(scope, receive, send)
-        await send_page(kept, dict(scope["headers"]).get(b"if-none-match"), send)
-
-
-async def send_page(kept: Kept, if_none_match: bytes | None, send: Any) -> None:
-    """The kept page, or a 304 if the client holds these bytes."""
-    headers = [(b"etag", kept.etag.encode()), (b"cache-control", CACHE_CONTROL)]
-    if matches(if_none_match.decode("latin-1") if if_none_match else None, kept.etag):
-        await send({"type": "http.response.start", "status": 304, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
-        return
-    headers += [(b"content-type", b"text/html; charset=utf-8"),
-                (b"content-length", str(len(kept.body)).encode())]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": kept.body})

@@ -3,6 +3,7 @@ article, publish, edit, retract, close or reopen its comments, hide or restore c
 token is kept in an HttpOnly, SameSite=Strict cookie and sent to the posts and comments APIs as
 the editor's own `Authorization`; every form carries the CSRF token."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -38,8 +39,10 @@ class Editor:
     me: Json
 
 
-def editor_router(apis: Apis, page: Any, csrf: Csrf) -> APIRouter:
-    """The routes, given the site's APIs, its page renderer and its CSRF tokens."""
+def editor_router(apis: Apis, page: Any, csrf: Csrf,
+                  changed: Callable[[str], None]) -> APIRouter:
+    """The routes, given the site's APIs, its page renderer, its CSRF tokens, and what to
+    tell when an article (by its slug) or its thread changed, so that its page shows it."""
     router = APIRouter(prefix="/editor")
 
     async def signed_in(request: Request) -> Editor | None:
@@ -128,6 +131,7 @@ def editor_router(apis: Apis, page: Any, csrf: Csrf) -> APIRouter:
             return render(request, "editor_article.html", status=exc.status, me=me, form=form,
                           article=article, refusal=article_refusal(exc),
                           categories=await apis.categories())
+        changed(article["slug"])
         if article["status"] == "published":
             return RedirectResponse(f"/articles/{article['slug']}", status_code=303)
         return RedirectResponse(f"/editor/articles/{article['id']}", status_code=303)
@@ -140,7 +144,10 @@ def editor_router(apis: Apis, page: Any, csrf: Csrf) -> APIRouter:
             return RedirectResponse("/editor", status_code=303)
         await apis.moderate(editor.token, comment_id, action)
         back = form.get("back", "/")
-        return RedirectResponse(back if back.startswith("/articles/") else "/", status_code=303)
+        if not back.startswith("/articles/"):
+            return RedirectResponse("/", status_code=303)
+        changed(back.removeprefix("/articles/").partition("?")[0].partition("#")[0])
+        return RedirectResponse(back, status_code=303)
 
     return router
 

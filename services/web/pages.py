@@ -11,13 +11,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from services.web import forms
 from services.web.apis import ServiceError
-from services.web.article_pages import CACHE_CONTROL, matches
+from services.web.article_pages import CACHE_CONTROL
 from services.web.editor import EDITOR_COOKIE
 from services.web.forms import HEADER
 from services.web.guards import read_at_most
 from services.web.sentences import Refusal, comment_refusal
 from services.web.site import Site, SiteDep, article_context, page
 from shared.api import MAX_ID, SLUG
+from shared.http import not_modified
 
 COMMENTER_COOKIE = "burg_commenter"  # the commenter token: HttpOnly, never seen by scripts
 YEARS_2 = 2 * 365 * 24 * 3600
@@ -57,8 +58,8 @@ async def category(request: Request, site: SiteDep, slug: str,
 async def article(request: Request, site: SiteDep, slug: str, cursor: str | None = None,
                   before: str | None = None, reply_to: int | None = None) -> Response:
     """The article, a page of its thread (after `cursor`, or before `before`) and the comment
-    form (or the closed notice): the same bytes for every reader (article_pages.py, whose
-    middleware answers most GETs before they get here)."""
+    form (or the closed notice): the same bytes for every reader (article_pages.py; most GETs
+    are answered before they get here, by article_bytes.py)."""
     if not SLUG_FORM.fullmatch(slug):
         return _no_page(request)
     try:
@@ -77,7 +78,7 @@ async def article(request: Request, site: SiteDep, slug: str, cursor: str | None
         response.headers["Cache-Control"] = "private, no-store"
         return response
     headers = {"ETag": kept.etag, "Cache-Control": CACHE_CONTROL.decode()}
-    if matches(request.headers.get("if-none-match"), kept.etag):
+    if not_modified(request, kept.etag):
         return Response(status_code=304, headers=headers)
     return HTMLResponse(kept.body, headers=headers)
 
@@ -165,6 +166,7 @@ async def post_comment(request: Request, site: SiteDep, slug: str) -> Response:
         if forget:
             response.delete_cookie(COMMENTER_COOKIE)
         return response
+    site.article_pages.changed(slug)  # the thread has the comment: on every page at once
     # To the new comment's permalink, which opens the page of the thread holding it. A path,
     # not BURG_SITE_URL: the reader stays on the host (and with the cookies) they used.
     response = RedirectResponse(f"/comments/{int(posted['comment']['id'])}", status_code=303)

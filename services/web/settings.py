@@ -11,3 +11,7 @@ class WebSettings(Settings):
     # an older key keep working while it is listed. Empty: a random key made once and kept in
     # `<data_dir>/web-secret.key` (one machine; production sets it, the same for every replica).
     secret_keys: str = env("WEB_SECRET_KEYS", "")
+    # Seconds an article page is served after a check against the APIs found it current: a
+    # change made elsewhere (another web process, an API client, an event) is on every reader's
+    # page at most this long after the API holds it; 0 checks on every request.
+    page_fresh_seconds: float = env("WEB_PAGE_FRESH_SECONDS", 1.0)

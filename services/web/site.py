@@ -47,7 +47,7 @@ def make_site(settings: WebSettings, apis: Apis | None = None) -> Site:
     return Site(settings=settings, apis=apis, templates=templates,
                 csrf=Csrf(secret_keys(settings),
                           secure=settings.site_url.startswith("https://")),
-                article_pages=ArticlePages(apis, render))
+                article_pages=ArticlePages(apis, render, fresh_for=settings.page_fresh_seconds))
 
 
 def article_context(article: Json, thread: Json | None, cursor: str | None,
