@@ -18,7 +18,9 @@ from shared.errors import NotFound
 from shared.http import strong_etag
 
 STORED_ANEW = "burg_feeds_changed"  # key in Session.info: URLs of documents stored anew (WebSub)
-GZIP_LEVEL = 9  # compressed once per change, served many times: the smallest form is worth it
+# Compressed once per change, in the render a publish waits for. On a feed of 50 articles of
+# prose, level 4 is 5% larger than level 9 for a third of its time (level 6: 1% larger, 70%).
+GZIP_LEVEL = 4
 
 
 def publish(session: Session, settings: FeedsSettings, feed: Feed, *,

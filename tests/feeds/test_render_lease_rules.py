@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from services.feeds import stale
 from services.feeds.models import FeedStale
-from services.feeds.stale import StaleRenders
+from services.feeds.rounds import StaleRenders
 from shared.celery_app import make_celery
 from shared.db import make_engine, make_session_factory
 from shared.embedded_redis import EmbeddedRedis
