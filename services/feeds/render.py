@@ -6,17 +6,24 @@ import functools
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
+
 from services.feeds.feed import CONTENT_TYPES, Entry, Feed, feed_url, tag_uri
 from services.feeds.fragments import assemble
 from services.feeds.models import FeedArticle, FeedComment
 from services.feeds.settings import FeedsSettings
 
-__all__ = ["CONTENT_TYPES", "Entry", "Feed", "article_entry", "comment_entry", "feed_url",
-           "render", "tag_uri"]
+__all__ = ["ARTICLE_FIELDS", "COMMENT_FIELDS", "CONTENT_TYPES", "Entry", "Feed", "article_entry",
+           "comment_entry", "feed_url", "render", "tag_uri"]
 ENTRIES_KEPT = 1024  # entries made lately, kept for the next renders (an LRU)
+# What an entry is made of: feeds read these columns as rows, not as ORM objects.
+ARTICLE_FIELDS = ("article_id", "title", "url", "posted_by", "published_at", "updated_at",
+                  "summary", "body_html", "category_slug", "category_name")
+COMMENT_FIELDS = ("comment_id", "nic", "article_title", "article_url", "created_at",
+                  "updated_at", "summary", "body_html")
 
 
-def article_entry(settings: FeedsSettings, article: FeedArticle) -> Entry:
+def article_entry(settings: FeedsSettings, article: FeedArticle | Row[Any]) -> Entry:
     """The feed entry of an article; its id comes from the database id and never changes."""
     return _entry(
         tag_uri(settings, f"article-{article.article_id}"), article.title, article.url,
@@ -24,7 +31,7 @@ def article_entry(settings: FeedsSettings, article: FeedArticle) -> Entry:
         article.body_html, (article.category_slug, article.category_name))
 
 
-def comment_entry(settings: FeedsSettings, comment: FeedComment) -> Entry:
+def comment_entry(settings: FeedsSettings, comment: FeedComment | Row[Any]) -> Entry:
     """The feed entry of a comment, linking straight to it on its article's page."""
     return _entry(
         tag_uri(settings, f"comment-{comment.comment_id}"),
