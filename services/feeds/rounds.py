@@ -32,9 +32,11 @@ TASK = "feeds.render_stale"
 PENDING_FOR = 60  # seconds a "render task queued" flag lives, should its task be lost
 # A render round starts at least MIN_GAP seconds after the last one ended, and in a burst it
 # waits behind the events queued before it, at most MAX_DEFER after the oldest change it is
-# to show. An idle worker renders at once.
-MIN_GAP = 0.25
-MAX_DEFER = timedelta(seconds=0.3)
+# to show. An idle worker renders at once. A round of a category's feed and the site's costs
+# a few ms now that entries are kept as fragments: these bound a burst's rounds to a few a
+# second of worker time, and what a change waits for its round to about a tenth of a second.
+MIN_GAP = 0.05
+MAX_DEFER = timedelta(seconds=0.1)
 LEFTOVER = timedelta(seconds=5)  # stale this long: its render task was lost
 # The render lock is a lease of RENDER_LEASE seconds, renewed every RENEW_EVERY while a round
 # runs: a worker killed mid-render frees it within RENDER_LEASE.
