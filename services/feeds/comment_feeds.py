@@ -53,7 +53,8 @@ def on_comment_removed(session: Session, event: CommentRemoved) -> None:
 
 def render_article(*, session: Session, settings: FeedsSettings, article_id: int) -> None:
     """Render the article's comment feed again (a retracted article's goes)."""
-    article = session.get(FeedArticle, article_id)
+    article = session.execute(select(FeedArticle.title, FeedArticle.url, FeedArticle.retracted)
+                              .where(FeedArticle.article_id == article_id)).first()  # no body
     if article is not None and article.retracted:
         remove(session, f"articles/{article_id}/comments")
         return

@@ -28,7 +28,9 @@ def publish(session: Session, settings: FeedsSettings, feed: Feed, *,
     """Render `feed` in every format and store what changed (noting its URL for WebSub).
     `now` (by default the clock's) becomes the time of every document whose content changed."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)  # HTTP dates have whole seconds
-    stored = {fmt: session.get(FeedDocument, f"{feed.path_stem}.{fmt}") for fmt in CONTENT_TYPES}
+    paths = {f"{feed.path_stem}.{fmt}": fmt for fmt in CONTENT_TYPES}
+    found = session.exec(select(FeedDocument).where(col(FeedDocument.path).in_(paths))).all()
+    stored = dict.fromkeys(CONTENT_TYPES, None) | {paths[doc.path]: doc for doc in found}
     for fmt, (body, when) in _bodies(settings, feed, stored, now).items():
         path = f"{feed.path_stem}.{fmt}"
         if _store(session, stored[fmt], path, CONTENT_TYPES[fmt], feed.title, body, when):

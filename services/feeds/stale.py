@@ -25,12 +25,13 @@ MARKED = "burg_feeds_marked"  # key in Session.info: documents this transaction 
 def mark(session: Session, *keys: str, cause: tuple[str, str] | None = None) -> None:
     """Mark the documents `keys` stale, or raise their version if they already are, noting
     the event that changed them: `cause` (id, type), else the one being handled."""
+    if not keys:
+        return
     statement = _MARK[session.get_bind().dialect.name]
     event_id, event_type = cause or session.info.get(HANDLING, ("", ""))
     now = utcnow()
-    for key in keys:
-        session.execute(statement, {"key": key, "since": now, "event_id": event_id,
-                                    "event_type": event_type})
+    session.execute(statement, [{"key": key, "since": now, "event_id": event_id,
+                                 "event_type": event_type} for key in dict.fromkeys(keys)])
     session.info.setdefault(MARKED, []).extend(keys)
 
 
