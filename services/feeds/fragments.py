@@ -8,14 +8,12 @@ a new entry is rendered once, in a document feedgen builds (so the bytes are fee
 the byte), and cut out of it; a render joins bytes already made."""
 
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Generic, TypeVar
 
 from services.feeds import whole
 from services.feeds.feed import EPOCH, Entry, Feed, newest_update
+from services.feeds.kept import Kept
 from services.feeds.settings import FeedsSettings
 
 KEPT = 1024  # entries whose fragments are kept (an LRU): a few feeds' worth and then some
@@ -37,48 +35,32 @@ class Fragments:
     json: bytes
 
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class _Kept(Generic[K, V]):
-    """A small LRU, safe to share between threads (a CLI's rebuild may render in several)."""
-
-    def __init__(self, size: int) -> None:
-        self.size, self.lock = size, threading.Lock()
-        self.items: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key: K, value: V) -> None:
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-_fragments = _Kept[Entry, Fragments](KEPT)
-_frames = _Kept[tuple[object, ...], dict[str, tuple[bytes, bytes]]](FRAMES_KEPT)
+_fragments = Kept[Entry, Fragments](KEPT)
+_frames = Kept[tuple[object, ...], dict[str, tuple[bytes, bytes]]](FRAMES_KEPT)
 
 
 def assemble(settings: FeedsSettings, feed: Feed,
              updated: datetime | None = None) -> dict[str, bytes]:
     """The RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents of `feed`, keyed by format: the bytes
     `whole.render_whole` gives, joined from kept parts. `updated` as there."""
+    return {fmt: b"".join(parts) for fmt, parts in pieces(settings, feed, updated).items()}
+
+
+def pieces(settings: FeedsSettings, feed: Feed,
+           updated: datetime | None = None) -> dict[str, list[bytes]]:
+    """Each format's document as the pieces it is joined from, in order: its head, its
+    entries' fragments, its tail. The same content gives equal pieces, mostly the very
+    objects kept (packed.py keeps their gzip blocks by them)."""
     parts = fragments(settings, feed.entries)
     frame = _frame(settings, feed, updated or newest_update(feed))
     documents = {}
     for fmt, (head, tail) in frame.items():
-        if fmt == "json" and not parts:
-            documents[fmt] = head + b"]\n}"  # `"items": []`
-            continue
-        joint = b"," if fmt == "json" else b""
-        documents[fmt] = head + joint.join(getattr(part, fmt) for part in parts) + tail
+        inner = [getattr(part, fmt) for part in parts]
+        if fmt == "json" and inner:  # items are kept with the comma before them
+            inner[0] = inner[0].removeprefix(b",")
+        elif fmt == "json":
+            inner, tail = [b"]"], b"\n}"  # `"items": []`
+        documents[fmt] = [head, *inner, tail]
     return documents
 
 
@@ -136,8 +118,8 @@ def _frame(settings: FeedsSettings, feed: Feed,
 
 
 def _json_fragment(entry: Entry) -> bytes:
-    """An item as `json.dumps(…, indent=1)` writes it two levels down, from the line break
-    before it: every line of it indented two more (its strings hold no line break: JSON
-    escapes them; `split`, not `splitlines`, which would break at U+2028)."""
+    """An item as `json.dumps(…, indent=1)` writes it two levels down, from the comma and line
+    break before it: every line of it indented two more (its strings hold no line break:
+    JSON escapes them; `split`, not `splitlines`, which would break at U+2028)."""
     text = json.dumps(whole.json_item(entry), ensure_ascii=False, indent=1)
-    return "".join("\n  " + line for line in text.split("\n")).encode()
+    return ("," + "".join("\n  " + line for line in text.split("\n"))).encode()
