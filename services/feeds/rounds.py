@@ -70,16 +70,19 @@ class StaleRenders:
                      lambda _keys: self.soon(render) if render else self.schedule())
 
     def soon(self, render: Callable[[Session, str], None], queue: str = "feeds") -> None:
-        """Render now, in the task that marked the documents, if its worker is idle (no task
-        queued behind it, the last round over MIN_GAP ago): a second trip through the broker
-        would only add its latency. Else queue the render task, which coalesces a burst."""
+        """Render now, in the task that marked the documents, once the last round is over
+        MIN_GAP ago, if its worker is idle (no task queued behind it: a second trip through
+        the broker would only add its latency) or the last round is MAX_DEFER ago (events
+        keep coming: the render task would wait behind them all). Else queue the render
+        task, which coalesces a burst."""
         try:
-            last = float(self.redis.get(f"{self.flag}:last-round") or 0)
-            idle = last + MIN_GAP <= time.time() and not self.redis.llen(queue)
+            since = time.time() - float(self.redis.get(f"{self.flag}:last-round") or 0)
+            now = since >= MIN_GAP and (since >= MAX_DEFER.total_seconds()
+                                        or not self.redis.llen(queue))
         except Exception as exc:  # Redis is away: the periodic round renders them
             log.warning("feeds: could not look at the queue: %s", exc)
             return
-        if not idle:
+        if not now:
             self.schedule()
             return
         try:
