@@ -10,9 +10,9 @@ from typing import Any
 from services.feeds.documents import STORED_ANEW
 from services.feeds.migrate import MIGRATIONS
 from services.feeds.models import FeedsTable
+from services.feeds.rounds import StaleRenders
 from services.feeds.serving import Copies
 from services.feeds.settings import FeedsSettings
-from services.feeds.stale import StaleRenders
 from services.feeds.websub import Pings
 from shared.db import after_commit
 from shared.runtime import Runtime, build_runtime, overridden

@@ -5,20 +5,20 @@ the time its content last changed: a removed entry moves it forward, never back,
 that did not change renders, with the time it already had, the bytes already stored.
 """
 
-import gzip
 import re
 from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
+from services.feeds.feed import CONTENT_TYPES, Feed, feed_url
+from services.feeds.fragments import pieces
 from services.feeds.models import FeedDocument
-from services.feeds.render import CONTENT_TYPES, Feed, feed_url, render
+from services.feeds.packed import gzipped
 from services.feeds.settings import FeedsSettings
 from shared.errors import NotFound
 from shared.http import strong_etag
 
 STORED_ANEW = "burg_feeds_changed"  # key in Session.info: URLs of documents stored anew (WebSub)
-GZIP_LEVEL = 9  # compressed once per change, served many times: the smallest form is worth it
 
 
 def publish(session: Session, settings: FeedsSettings, feed: Feed, *,
@@ -26,29 +26,32 @@ def publish(session: Session, settings: FeedsSettings, feed: Feed, *,
     """Render `feed` in every format and store what changed (noting its URL for WebSub).
     `now` (by default the clock's) becomes the time of every document whose content changed."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)  # HTTP dates have whole seconds
-    stored = {fmt: session.get(FeedDocument, f"{feed.path_stem}.{fmt}") for fmt in CONTENT_TYPES}
-    for fmt, (body, when) in _bodies(settings, feed, stored, now).items():
+    paths = {f"{feed.path_stem}.{fmt}": fmt for fmt in CONTENT_TYPES}
+    found = session.exec(select(FeedDocument).where(col(FeedDocument.path).in_(paths))).all()
+    stored = dict.fromkeys(CONTENT_TYPES, None) | {paths[doc.path]: doc for doc in found}
+    for fmt, (parts, when) in _bodies(settings, feed, stored, now).items():
         path = f"{feed.path_stem}.{fmt}"
-        if _store(session, stored[fmt], path, CONTENT_TYPES[fmt], feed.title, body, when):
+        if _store(session, stored[fmt], path, CONTENT_TYPES[fmt], feed.title, parts, when):
             session.info.setdefault(STORED_ANEW, []).append(feed_url(settings, path))
 
 
 def _bodies(settings: FeedsSettings, feed: Feed, stored: dict[str, FeedDocument | None],
-            now: datetime) -> dict[str, tuple[bytes, datetime]]:
-    """Each format's bytes and time: rendered with the time its stored document has, which
-    gives the stored bytes if its content is the same; else rendered anew with `now`."""
+            now: datetime) -> dict[str, tuple[list[bytes], datetime]]:
+    """Each format's bytes (as their pieces) and time: rendered with the time its stored
+    document has, which gives the stored bytes if its content is the same; else rendered
+    anew with `now`. Rendering joins kept pieces: trying the stored time first is cheap."""
     times = {fmt: doc.last_modified for fmt, doc in stored.items() if doc is not None}
-    bodies: dict[str, tuple[bytes, datetime]] = {}
+    bodies: dict[str, tuple[list[bytes], datetime]] = {}
     for when in set(times.values()):  # one time for all formats, unless one changed alone
-        for fmt, body in render(settings, feed, updated=when).items():
+        for fmt, parts in pieces(settings, feed, updated=when).items():
             if times.get(fmt) == when:
-                bodies[fmt] = (body, when)
+                bodies[fmt] = (parts, when)
     changed = [fmt for fmt, document in stored.items()
-               if document is None or bodies[fmt][0] != document.body]
+               if document is None or b"".join(bodies[fmt][0]) != document.body]
     if changed:
         # Never before a stored time: another worker's clock may be a little ahead of ours.
         when = max([now, *(times[fmt] for fmt in changed if fmt in times)])
-        fresh = render(settings, feed, updated=when)
+        fresh = pieces(settings, feed, updated=when)
         bodies.update({fmt: (fresh[fmt], when) for fmt in changed})
     return bodies
 
@@ -97,13 +100,14 @@ def list_documents(*, session: Session) -> list[tuple[str, str]]:
 
 
 def _store(session: Session, document: FeedDocument | None, path: str, content_type: str,
-           title: str, body: bytes, when: datetime) -> bool:
-    """Keep `body` (and its gzip form) at `path` with the time `when`; the ETag changes
-    exactly when the bytes do. True if they did."""
+           title: str, pieces: list[bytes], when: datetime) -> bool:
+    """Keep the document joined from `pieces` (and its gzip form) at `path` with the time
+    `when`; the ETag changes exactly when the bytes do. True if they did."""
+    body = b"".join(pieces)
     etag = strong_etag(body)
     if document is not None and document.etag == etag:
         return False
-    packed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)  # no time: stable bytes
+    packed = gzipped(pieces)
     document = document or FeedDocument(path=path, content_type=content_type, body=body,
                                         body_gzip=packed, etag=etag, last_modified=when)
     document.body, document.body_gzip, document.etag = body, packed, etag

@@ -15,7 +15,7 @@ from sqlmodel import Session, delete
 from services.feeds import stale
 from services.feeds.comment_feeds import summary_of
 from services.feeds.models import FeedArticle, FeedCategory, FeedComment
-from services.feeds.stale import StaleRenders
+from services.feeds.rounds import StaleRenders
 
 
 def rebuild(*, session: Session, renders: StaleRenders, render: Callable[[Session, str], None],

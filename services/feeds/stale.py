@@ -1,67 +1,37 @@
-"""Coalesced rendering: an event marks the documents it touches as stale, in the same
-transaction as its change to the read model, and one task renders each stale document once,
-however many events touched it meanwhile. Sixteen comments a second on one article render its
-comment feed once per batch, not sixteen times.
+"""Stale documents: an event marks the documents it touches as stale, in the same
+transaction as its change to the read model, and a render round (rounds.py) renders each
+stale document once, however many events touched it meanwhile. Sixteen comments a second on
+one article render its comment feed once per round, not sixteen times. Marking is an upsert
+keyed by the document: several events handled in one transaction mark a document once.
 
 Keys: `site`, `category:<slug>`, `comments` (the site's latest comments) and
 `article:<id>` (one article's comments).
 """
 
-import logging
-import math
-import time
-import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
-import redis
-from celery import Celery
-from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
-from services.feeds import failures
-from services.feeds.lease import Lease
 from services.feeds.models import FeedRenderFailure, FeedStale
-from shared.db import after_commit
 from shared.events import utcnow
 from shared.inbox import HANDLING
 
-log = logging.getLogger(__name__)
-
 MARKED = "burg_feeds_marked"  # key in Session.info: documents this transaction marked stale
-TASK = "feeds.render_stale"
-PENDING_FOR = 60  # seconds a "render task queued" flag lives, should its task be lost
-# A render round starts at least MIN_GAP seconds after the last one ended, and in a burst it
-# waits behind the events queued before it, at most MAX_DEFER after the oldest change it is
-# to show. An idle worker renders at once.
-MIN_GAP = 0.25
-MAX_DEFER = timedelta(seconds=0.3)
-LEFTOVER = timedelta(seconds=5)  # stale this long: its render task was lost
-# The render lock is a lease of RENDER_LEASE seconds, renewed every RENEW_EVERY while a round
-# runs: a worker killed mid-render frees it within RENDER_LEASE.
-RENDER_LEASE = 5.0
-RENEW_EVERY = 1.0
-# At most one render task waits for a round under way: a flag holds its token, and outlives
-# the task's due time by WAITING_SLACK seconds, should the task be lost with its worker.
-WAITING_SLACK = 2
-_DELETE_IF_OURS = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
-                   "return redis.call('del', KEYS[1]) end return 0")
 
 
 def mark(session: Session, *keys: str, cause: tuple[str, str] | None = None) -> None:
     """Mark the documents `keys` stale, or raise their version if they already are, noting
     the event that changed them: `cause` (id, type), else the one being handled."""
+    if not keys:
+        return
     statement = _MARK[session.get_bind().dialect.name]
     event_id, event_type = cause or session.info.get(HANDLING, ("", ""))
     now = utcnow()
-    for key in keys:
-        session.execute(statement, {"key": key, "since": now, "event_id": event_id,
-                                    "event_type": event_type})
+    session.execute(statement, [{"key": key, "since": now, "event_id": event_id,
+                                 "event_type": event_type} for key in dict.fromkeys(keys)])
     session.info.setdefault(MARKED, []).extend(keys)
 
 
@@ -96,162 +66,6 @@ def put_back(*, session: Session, keys: list[str] | None = None) -> list[str]:
     return back
 
 
-def _due(now: Any) -> ColumnElement[bool]:
+def due(now: Any) -> ColumnElement[bool]:
     """A stale row that may be tried now: none of its renders failed, or its wait is over."""
     return col(FeedStale.retry_at).is_(None) | (col(FeedStale.retry_at) <= now)
-
-
-class StaleRenders:
-    """Queues the render task after a commit that marked documents stale, and runs it."""
-
-    def __init__(self, *, celery: Celery, sessions: sessionmaker[Any], redis_url: str,
-                 flag: str, attempts: int = 5) -> None:
-        self.celery, self.sessions, self.flag = celery, sessions, flag
-        self.attempts = attempts  # failed renders of a document before it is set aside
-        # A round renders for at most half the render task's soft time limit, then leaves the
-        # rest to the next task: a long backlog never meets the limit (which would count as
-        # a failed render) nor holds a stopping worker past its grace period.
-        self.round_seconds = (celery.conf.task_soft_time_limit or 50) / 2
-        self.redis = redis.Redis.from_url(redis_url)
-        self.waiting = f"{flag}:waiting"  # a render task waits for the round under way
-
-    def watch(self, render: Callable[[Session, str], None] | None = None) -> None:
-        """After each commit that marked documents stale, make sure a render task is queued;
-        with `render` (a worker's), render them right there when nothing waits (`soon`)."""
-        after_commit(self.sessions, MARKED,
-                     lambda _keys: self.soon(render) if render else self.schedule())
-
-    def soon(self, render: Callable[[Session, str], None], queue: str = "feeds") -> None:
-        """Render now, in the task that marked the documents, if its worker is idle (no task
-        queued behind it, the last round over MIN_GAP ago): a second trip through the broker
-        would only add its latency. Else queue the render task, which coalesces a burst."""
-        try:
-            last = float(self.redis.get(f"{self.flag}:last-round") or 0)
-            idle = last + MIN_GAP <= time.time() and not self.redis.llen(queue)
-        except Exception as exc:  # Redis is away: the periodic round renders them
-            log.warning("feeds: could not look at the queue: %s", exc)
-            return
-        if not idle:
-            self.schedule()
-            return
-        try:
-            self.render_all(render)
-        except Exception:  # the task's time ran out, or the database is away: a task retries
-            log.exception("feeds: rendering after the change failed")
-            self.schedule()
-
-    def schedule(self, countdown: float | None = None) -> None:
-        """Queue one render task, unless one is queued and has not started yet. It runs at
-        once, or, if a round ended less than MIN_GAP ago, once MIN_GAP has passed: a burst of
-        events then costs a few rounds a second, not one per event."""
-        try:
-            if not self.redis.set(self.flag, 1, nx=True, ex=PENDING_FOR):
-                return
-            if countdown is None:
-                last = float(self.redis.get(f"{self.flag}:last-round") or 0)
-                countdown = max(0.0, last + MIN_GAP - time.time())
-            self.celery.send_task(TASK, queue="feeds", countdown=countdown or None)
-        except Exception as exc:  # the worker's periodic round renders them anyway
-            log.warning("feeds: could not queue a render: %s", exc)
-
-    def defer_behind_queue(self, queue: str = "feeds") -> bool:
-        """Under a burst, let the events already queued be applied first, so that one round
-        renders them all: True if this render task was put back behind them. Never once the
-        oldest stale change is MAX_DEFER old, so a steady stream still sees its feeds."""
-        if not self.redis.llen(queue):
-            return False
-        with self.sessions() as session:
-            # A document whose renders fail waits on its own (retry_at), not as a change.
-            oldest = session.execute(select(func.min(FeedStale.since))
-                                     .where(col(FeedStale.attempts) == 0)).scalar_one()
-        if oldest is None or oldest < utcnow() - MAX_DEFER:
-            return False
-        self.celery.send_task(TASK, queue=queue)  # the flag stays set: no other task comes
-        return True
-
-    def render_leftovers(self, render: Callable[[Session, str], None]) -> int:
-        """The worker's periodic safety net: render what a lost render task left stale."""
-        now = utcnow()
-        with self.sessions() as session:
-            left = session.execute(select(col(FeedStale.key)).where(
-                col(FeedStale.since) < now - LEFTOVER, _due(now)).limit(1)).first()
-        return self.render_all(render) if left else 0
-
-    def render_all(self, render: Callable[[Session, str], None], *, wait: float = 0) -> int:
-        """Render every stale document with `render(session, key)`; return how many.
-
-        One round at a time across all workers (a lease in Redis, renewed while the round
-        runs): two rounds at once could store an older rendering after a newer one. A worker
-        that finds the lock taken leaves the work to the round under way and to the one
-        waiting retry (`_wait_for_round`), or, with `wait`, waits that many seconds for its
-        turn.
-        """
-        lease = Lease(self.redis, f"{self.flag}:lock", seconds=RENDER_LEASE,
-                      renew_every=RENEW_EVERY)
-        if not lease.acquire(wait):
-            self.redis.delete(self.flag)  # this task has started: changes queue the next one
-            self._wait_for_round()
-            return 0
-        left_over = False
-        try:
-            done, left_over = self._render_all(render, lease)
-            return done
-        finally:
-            try:
-                self.redis.set(f"{self.flag}:last-round", time.time(), ex=PENDING_FOR)
-            finally:
-                # Even when Redis is away: else the lease's thread, which outlives blips,
-                # renews it once Redis is back, for a round long over, and no round runs again.
-                lease.release()
-            if left_over or self.redis.exists(self.waiting):
-                self.schedule()  # changes came during the round, or some were left: now
-
-    def stop_waiting(self, token: str) -> None:
-        """The waiting retry with this token has started: another task may wait now."""
-        if token:
-            self.redis.eval(_DELETE_IF_OURS, 1, self.waiting, token)
-
-    def _wait_for_round(self) -> None:
-        """The round under way may have read before the latest changes, and its worker may
-        die holding the lease: one task comes back when the lease would run out unrenewed
-        (a live round hands over sooner, when it ends). Every other task that finds the lock
-        taken leaves it at that, so waiting rounds never pile up in the queue."""
-        remaining = self.redis.pttl(f"{self.flag}:lock") / 1000
-        countdown = min(max(remaining, 0.1), RENDER_LEASE)
-        token = uuid.uuid4().hex
-        if self.redis.set(self.waiting, token, nx=True,
-                          ex=math.ceil(countdown) + WAITING_SLACK):
-            self.celery.send_task(TASK, queue="feeds", countdown=countdown,
-                                  kwargs={"waiting": token})
-
-    def _render_all(self, render: Callable[[Session, str], None],
-                    lease: Lease) -> tuple[int, bool]:
-        """(documents rendered, whether the round ran out of time with some left)."""
-        self.redis.delete(self.flag)  # changes from now on queue the next task
-        with self.sessions() as session:
-            stale = session.execute(select(col(FeedStale.key), col(FeedStale.version))
-                                    .where(_due(utcnow()))
-                                    .order_by(col(FeedStale.since))).all()
-        done, started = 0, time.monotonic()
-        for key, version in stale:
-            if not lease.held:  # another round may be under way: leave the rest to it
-                break
-            if time.monotonic() - started > self.round_seconds:  # the rest: in the next round
-                return done, True
-            # The version is read before the read model: a change committed later raises it,
-            # the delete below then misses, and the document stays stale for the next round.
-            try:
-                with self.sessions() as session:
-                    render(session, key)
-                    if not lease.held:  # an older rendering must not land after a newer one
-                        break
-                    session.execute(delete(FeedStale).where(col(FeedStale.key) == key,
-                                                            col(FeedStale.version) == version))
-                    failures.rendered(session, key)
-                    session.commit()
-                done += 1
-            except (OperationalError, SoftTimeLimitExceeded):
-                raise  # the database is away, or time ran out: not this document's fault
-            except Exception as exc:  # this document only: the others still render
-                failures.record(self.sessions, key, version, exc, self.attempts)
-        return done, False

@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from services.feeds import comment_feeds, feeding
 from services.feeds.bootstrap import Service
+from services.feeds.rounds import TASK
 from services.feeds.settings import FeedsSettings
-from services.feeds.stale import TASK
 from shared.inbox import Handler
 
 log = logging.getLogger(__name__)

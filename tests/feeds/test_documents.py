@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 import feedparser
 import httpx
 
-from services.feeds.stale import MIN_GAP
+from services.feeds.rounds import MIN_GAP
 from tests.comments.helpers import post
 from tests.conftest import Stack, wait_for
 from tests.posts.helpers import new_article, new_category

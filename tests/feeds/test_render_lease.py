@@ -13,7 +13,7 @@ from pathlib import Path
 
 from redis import Redis
 
-from services.feeds.stale import LEFTOVER, RENDER_LEASE, TASK
+from services.feeds.rounds import LEFTOVER, RENDER_LEASE, TASK
 from shared.celery_app import make_celery
 from shared.embedded_redis import EmbeddedRedis
 from shared.events import ArticlePublished, Envelope, utcnow

@@ -13,9 +13,9 @@ import redis
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
-from services.feeds import stale
+from services.feeds import rounds, stale
 from services.feeds.models import FeedStale
-from services.feeds.stale import StaleRenders
+from services.feeds.rounds import StaleRenders
 from shared.celery_app import make_celery
 from shared.db import make_engine, make_session_factory
 from shared.embedded_redis import EmbeddedRedis
@@ -33,8 +33,8 @@ def sessions(tmp_path: Path) -> sessionmaker[Session]:
 
 @pytest.fixture
 def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(stale, "RENDER_LEASE", LEASE)
-    monkeypatch.setattr(stale, "RENEW_EVERY", LEASE / 5)
+    monkeypatch.setattr(rounds, "RENDER_LEASE", LEASE)
+    monkeypatch.setattr(rounds, "RENEW_EVERY", LEASE / 5)
     server = EmbeddedRedis(tmp_path / "redis").start()
     yield server
     server.stop()

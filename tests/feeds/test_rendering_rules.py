@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 
 from services.feeds import comment_feeds, failures, feeding, stale
 from services.feeds.models import FeedDocument, FeedRenderFailure, FeedStale
+from services.feeds.rounds import StaleRenders
 from services.feeds.settings import FeedsSettings
-from services.feeds.stale import StaleRenders
 from shared.celery_app import make_celery
 from shared.db import make_engine, make_session_factory
 from shared.events import ArticlePublished, ArticleUpdated, CommentCreated

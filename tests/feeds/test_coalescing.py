@@ -1,0 +1,132 @@
+"""In-process, on a Redis of its own (the render task it queues goes nowhere else): when the
+feeds worker renders after an event, and that coalesced rounds never leave out an article
+that belongs among the newest. The time of the last round is set in Redis as each case
+needs, never waited for."""
+
+import random
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from services.feeds import feeding
+from services.feeds.models import FeedDocument
+from services.feeds.rounds import MAX_DEFER, StaleRenders
+from services.feeds.settings import FeedsSettings
+from services.feeds.tasks import render
+from shared.celery_app import make_celery
+from shared.db import make_engine, make_session_factory
+from shared.embedded_redis import EmbeddedRedis
+from shared.events import ArticlePublished
+from shared.settings import Settings
+from tests.databases import database_url, migrated
+
+SETTINGS = FeedsSettings(site_url="https://burg.example", feeds_url="https://burg.example")
+NOON = datetime(2026, 5, 4, 12, tzinfo=UTC)
+FEED = "categories/sea.rss"
+GUID = re.compile(rb"article-(\d+)</guid>")
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> sessionmaker[Session]:
+    return make_session_factory(make_engine(migrated("feeds", database_url(tmp_path, "feeds"))))
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+class Worker:
+    """A feeds worker's renders, watching the sessions' commits as the worker does; `rounds`
+    holds the articles each render of the category feed showed."""
+
+    def __init__(self, sessions: sessionmaker[Session], url: str) -> None:
+        self.sessions, self.flag = sessions, f"test:render:{uuid.uuid4().hex}"
+        self.renders = StaleRenders(celery=make_celery("feeds", Settings(), url),
+                                    sessions=sessions, redis_url=url, flag=self.flag)
+        self.redis = redis.Redis.from_url(url)
+        self.rounds: list[list[int]] = []
+        self.renders.watch(self.render)
+
+    def render(self, session: Session, key: str) -> None:
+        render(session, key, SETTINGS)
+        document = session.get(FeedDocument, FEED)
+        if key.startswith("category:") and document is not None:
+            self.rounds.append([int(i) for i in GUID.findall(document.body)])
+
+    def last_round(self, seconds_ago: float) -> None:
+        self.redis.set(f"{self.flag}:last-round", time.time() - seconds_ago)
+
+    def queued(self) -> int:
+        return int(self.redis.llen("feeds"))
+
+    def publish(self, number: int) -> None:
+        event = ArticlePublished(
+            article_id=number, slug=f"a{number}", url=f"https://burg.example/a/{number}",
+            title=f"Article {number}", category_slug="sea", category_name="Sea",
+            posted_by="Ed", dateline=date(2026, 5, 4), summary="", body_html="<p>x</p>",
+            published_at=NOON + timedelta(minutes=number),
+            updated_at=NOON + timedelta(minutes=number), comments_close_at=None)
+        with self.sessions() as session:
+            feeding.on_article_published(session, event)
+            session.commit()  # and the worker's after-commit look at the queue
+
+
+IDLE, JUST_NOW, OVERDUE = 60.0, -60.0, MAX_DEFER.total_seconds() + 1
+
+
+def test_an_idle_worker_renders_right_after_the_change(sessions: sessionmaker[Session],
+                                                       server: EmbeddedRedis) -> None:
+    worker = Worker(sessions, server.url)
+    worker.last_round(IDLE)
+    worker.publish(1)
+    assert worker.rounds == [[1]] and worker.queued() == 0
+
+
+def test_behind_queued_events_a_change_waits_for_one_render_task(
+        sessions: sessionmaker[Session], server: EmbeddedRedis) -> None:
+    worker = Worker(sessions, server.url)
+    worker.redis.rpush("feeds", b"an event", b"another")
+    worker.last_round(JUST_NOW)
+    for number in (1, 2, 3):
+        worker.publish(number)
+    assert worker.rounds == [] and worker.queued() == 3  # one render task for all three
+    assert worker.renders.render_all(worker.render) > 0  # as that task does
+    assert worker.rounds == [[3, 2, 1]]
+
+
+def test_a_round_overdue_renders_even_behind_queued_events(sessions: sessionmaker[Session],
+                                                           server: EmbeddedRedis) -> None:
+    worker = Worker(sessions, server.url)
+    worker.redis.rpush("feeds", b"an event")
+    worker.last_round(OVERDUE)
+    worker.publish(1)
+    assert worker.rounds == [[1]]
+
+
+def test_coalesced_rounds_never_leave_out_one_of_the_newest(sessions: sessionmaker[Session],
+                                                            server: EmbeddedRedis) -> None:
+    worker = Worker(sessions, server.url)
+    worker.redis.rpush("feeds", b"an event")
+    chance = random.Random(18)
+    published: list[int] = []
+    for number in chance.sample(range(1, 200), 120):  # published out of their feed's order
+        published.append(number)
+        worker.last_round(chance.choice([JUST_NOW, JUST_NOW, JUST_NOW, OVERDUE]))
+        before = len(worker.rounds)
+        worker.publish(number)
+        if len(worker.rounds) > before:  # rendered after this change: it shows it all
+            assert worker.rounds[-1] == sorted(published, reverse=True)[:50]
+    worker.renders.render_all(worker.render)  # the render task queued meanwhile
+    assert worker.rounds[-1] == sorted(published, reverse=True)[:50]
+    assert 5 < len(worker.rounds) < 60  # coalesced: fewer rounds than changes
