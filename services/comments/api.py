@@ -63,8 +63,7 @@ async def post_comment(article_id: Id, data: CommentCreate, request: Request,
                 session=session, outbox=service.runtime.outbox, settings=service.settings,
                 article_id=article_id, data=data, token=token, limits=service.limits,
                 client=client)
-        return CommentPosted(comment=CommentPublic.model_validate(comment),
-                             commenter_token=new_token)
+        return CommentPosted(comment=comment, commenter_token=new_token)
 
     # The busiest write route makes one trip to a worker thread, for its rate limits, its
     # transaction and its reply. As a sync route with a session dependency it made four (the

@@ -2,13 +2,18 @@
 
 import hashlib
 import secrets
+from typing import NamedTuple
 
-from sqlalchemy import or_
+from sqlalchemy import Connection
 from sqlmodel import Session, col, select
 
-from services.comments.models import Commenter, CommenterPublic, EditorReplica, Nic
+from services.comments import statements as sql
+from services.comments.models import Commenter, CommenterPublic, Nic
 from services.comments.nics import NicKeys, nic_keys, stored_nic_keys
 from shared.errors import Conflict, Forbidden, Unauthorized
+from shared.events import utcnow
+
+BANNED = "this commenter is banned from commenting"
 
 
 def token_hash(token: str) -> str:
@@ -16,16 +21,29 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def commenter_for(session: Session, token: str | None, nic: str) -> tuple[Commenter, str | None]:
-    """The commenter holding `token`, or a new one (with its new token) whose first nic is
-    `nic`; a banned commenter is refused."""
+class Poster(NamedTuple):
+    """The commenter who posts: their id, and whether pre-moderation lets them through
+    already (`approved`)."""
+
+    id: int
+    approved: bool
+
+
+def commenter_for(conn: Connection, token: str | None, nic: str) -> tuple[Poster, str | None]:
+    """The commenter holding `token` (Unauthorized for a token that is not one), or a new one
+    (with its new token) whose first nic is `nic`; a banned commenter is refused."""
     if token:
-        return not_banned(require(session, token)), None
+        row = sql.one(conn, sql.COMMENTER, token_hash=token_hash(token))
+        if row is None:
+            raise Unauthorized("the commenter token is not valid")
+        if row.banned:
+            raise Forbidden(BANNED)
+        return Poster(row.id, row.approved), None
     new_token = secrets.token_urlsafe(32)
-    commenter = Commenter(token_hash=token_hash(new_token), original_nic=nic)
-    session.add(commenter)
-    session.flush()
-    return commenter, new_token
+    commenter_id = sql.new_id(conn, sql.NEW_COMMENTER, token_hash=token_hash(new_token),
+                              original_nic=nic, comment_count=0, approved=False, banned=False,
+                              created_at=utcnow())
+    return Poster(commenter_id, False), new_token
 
 
 def require(session: Session, token: str | None) -> Commenter:
@@ -42,37 +60,34 @@ def require(session: Session, token: str | None) -> Commenter:
 def not_banned(commenter: Commenter) -> Commenter:
     """`commenter`, unless banned (Forbidden): a banned commenter neither posts nor edits."""
     if commenter.banned:
-        raise Forbidden("this commenter is banned from commenting")
+        raise Forbidden(BANNED)
     return commenter
 
 
-def claim_nic(session: Session, nic: str, commenter: Commenter) -> None:
-    """Let `commenter` use `nic`: theirs already (or like one of theirs), or free (then it
-    becomes theirs). A nic that is, or looks like, another commenter's or an editor's is a
-    Conflict."""
+def claim_nic(conn: Connection, nic: str, commenter_id: int) -> None:
+    """Let the commenter `commenter_id` use `nic`: theirs already (or like one of theirs), or
+    free (then it becomes theirs). A nic that is, or looks like, another commenter's or an
+    editor's is a Conflict."""
     keys = nic_keys(nic)
-    editor = editor_like(session, keys)
+    editor = editor_like(conn, keys)
     if editor is not None:
         raise Conflict(f"the nic {nic!r} is an editor's" if editor == nic else
                        f"the nic {nic!r} looks too much like {editor!r}, an editor's")
-    holders = session.exec(select(Nic).where(or_(
-        col(Nic.key) == keys.key, col(Nic.skeleton) == keys.skeleton,
-        col(Nic.skeleton_cased) == keys.skeleton_cased))).all()
+    holders = conn.execute(sql.NIC_HOLDERS, keys._asdict()).all()
     for holder in holders:
-        if holder.commenter_id != commenter.id:
+        if holder.commenter_id != commenter_id:
             raise Conflict(f"the nic {nic!r} belongs to another commenter"
                            if holder.key == keys.key else
                            f"the nic {nic!r} looks too much like {holder.nic!r}, another "
                            "commenter's")
     if not holders:  # one like it is theirs already: it stands for this one too
-        assert commenter.id is not None
-        session.add(Nic(key=keys.key, nic=nic, commenter_id=commenter.id,
-                        skeleton=keys.skeleton, skeleton_cased=keys.skeleton_cased))
+        conn.execute(sql.NEW_NIC, {"nic": nic, "commenter_id": commenter_id,
+                                   "created_at": utcnow(), **keys._asdict()})
 
 
-def editor_like(session: Session, keys: NicKeys) -> str | None:
+def editor_like(conn: Connection, keys: NicKeys) -> str | None:
     """The editor's nic that `keys` are (or look like), if any: editors' nics are theirs."""
-    for editor in session.exec(select(EditorReplica.nic)).all():
+    for editor in conn.execute(sql.EDITOR_NICS).scalars():
         if any(mine == theirs for mine, theirs in zip(keys, stored_nic_keys(editor),
                                                          strict=True)):
             return editor

@@ -44,6 +44,12 @@ ENTRY_BYTES = 512
 WRITTEN = "burg_threads_written"  # key in Session.info: article ids whose thread changed
 
 
+def written(session: Session, article_id: int) -> None:
+    """Tell the session that it changed the article's thread by a statement of its own (the
+    ORM's changes it sees by itself): its pages go once the session commits."""
+    session.info.setdefault(WRITTEN, []).append(article_id)
+
+
 @dataclass(frozen=True)
 class Page:
     """A thread page as sent: JSON bytes, their ETag, and until when they may be sent."""
@@ -86,6 +92,9 @@ class ThreadPages:
         try:
             if self._sync is None:
                 self._sync = redis.Redis.from_url(self.redis_url)
+            if len(article_ids) == 1:  # as a comment is posted: a pipeline costs more
+                self._sync.incr(f"{self.prefix}:{next(iter(article_ids))}")
+                return
             pipe = self._sync.pipeline(transaction=False)
             for article_id in article_ids:
                 pipe.incr(f"{self.prefix}:{article_id}")

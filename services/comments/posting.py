@@ -1,13 +1,15 @@
 """Use cases of commenters: post a comment or a reply, preview it, edit or delete it."""
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Connection, Row
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from services.comments import identity
-from services.comments.changes import count_and_announce, take_down
+from services.comments import statements as sql
+from services.comments.changes import take_down
 from services.comments.limits import PostingLimits
 from services.comments.models import (
     MAX_DEPTH,
@@ -15,13 +17,14 @@ from services.comments.models import (
     Comment,
     CommentCreate,
     CommentEdit,
-    Commenter,
+    CommentPublic,
     CommentStatus,
 )
+from services.comments.pages import written
 from services.comments.settings import CommentsSettings
 from services.comments.threads import is_open
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
-from shared.events import CommentEdited, SubscriptionRequested, utcnow
+from shared.events import CommentCreated, CommentEdited, SubscriptionRequested, utcnow
 from shared.markup import render
 from shared.outbox import Outbox
 from shared.sealing import seal
@@ -32,7 +35,7 @@ CLOSED = "Comments have been closed on this article."
 def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings,
                  article_id: int, data: CommentCreate, token: str | None,
                  limits: PostingLimits | None = None,
-                 client: str = "unknown") -> tuple[Comment, str | None]:
+                 client: str = "unknown") -> tuple[CommentPublic, str | None]:
     """Post a comment (or a reply) as the commenter holding `token`, or as a new commenter,
     from the client address `client`, counted against `limits` (TooMany when over them;
     None: not counted, as in-process tests post).
@@ -47,19 +50,29 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
         limits.count(client, token, data)
     if data.homepage:
         raise Invalid("homepage: this field must stay empty")
-    article = _open_article(session, article_id)
-    parent = _parent(session, article_id, data.parent_id)
+    conn = session.connection()  # the statements (statements.py) run in its transaction
+    article = _open_article(conn, article_id)
+    parent = _parent(conn, article_id, data.parent_id)
     body_html = render(data.body)
     _check_links(body_html, settings)
-    commenter, new_token = identity.commenter_for(session, token, data.nic)
-    public = not settings.premoderation or _known(session, commenter)
+    commenter, new_token = identity.commenter_for(conn, token, data.nic)
+    public = not settings.premoderation or _known(conn, commenter)
     try:
-        identity.claim_nic(session, data.nic, commenter)
-        comment = _store(session, article_id, data, commenter, parent, body_html,
+        identity.claim_nic(conn, data.nic, commenter.id)
+        comment = _store(conn, article_id, data, commenter.id, parent, body_html,
                          public=public)
-        _request_mail(session, outbox, settings, data, comment, article)
+        followed = _request_mail(conn, outbox, session, settings, data, commenter.id,
+                                 comment, article)
         if public:
-            count_and_announce(session, outbox, comment)
+            conn.execute(sql.COUNT_ARTICLE, {"article": article_id})
+            outbox.add(session, CommentCreated(
+                comment_id=comment.id, article_id=article_id, article_title=article.title,
+                article_url=article.url, parent_id=comment.parent_id,
+                commenter_id=commenter.id, nic=comment.nic, body_html=body_html,
+                created_at=comment.created_at,
+                parent_wants_replies=bool(parent and parent.notify_replies),
+                thread_followed=followed))
+        written(session, article_id)
         session.commit()
     except IntegrityError:  # another commenter took the nic a moment ago
         session.rollback()
@@ -67,9 +80,9 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
     return comment, new_token
 
 
-def _open_article(session: Session, article_id: int) -> ArticleReplica:
+def _open_article(conn: Connection, article_id: int) -> Row[Any]:
     """The article to comment on: known, not retracted (NotFound), and open (Forbidden)."""
-    article = session.get(ArticleReplica, article_id)
+    article = sql.one(conn, sql.ARTICLE, article_id=article_id)
     if article is None or article.retracted:
         raise NotFound(f"no article {article_id} to comment on")
     if not is_open(article):
@@ -77,41 +90,43 @@ def _open_article(session: Session, article_id: int) -> ArticleReplica:
     return article
 
 
-def _store(session: Session, article_id: int, data: CommentCreate, commenter: Commenter,
-           parent: Comment | None, body_html: str, *, public: bool) -> Comment:
+def _store(conn: Connection, article_id: int, data: CommentCreate, commenter_id: int,
+           parent: Row[Any] | None, body_html: str, *, public: bool) -> CommentPublic:
     """The new comment (public, or waiting for approval), in its place in the thread, and
     counted as its commenter's."""
-    assert commenter.id is not None
-    comment = Comment(article_id=article_id, parent_id=data.parent_id, nic=data.nic,
-                      commenter_id=commenter.id, body=data.body, body_html=body_html,
-                      notify_replies=bool(data.email and data.notify_replies),
-                      status=CommentStatus.visible if public else CommentStatus.pending,
-                      website=str(data.website) if data.website else None)
-    session.add(comment)
-    session.flush()
-    _place(comment, parent)
-    session.execute(update(Commenter).where(col(Commenter.id) == commenter.id)
-                    .values(comment_count=Commenter.comment_count + 1)
-                    .execution_options(synchronize_session=False))
-    return comment
+    status = CommentStatus.visible if public else CommentStatus.pending
+    website = str(data.website) if data.website else None
+    created_at = utcnow()
+    comment_id = sql.new_id(
+        conn, sql.NEW_COMMENT, article_id=article_id, parent_id=data.parent_id, path="",
+        depth=0, commenter_id=commenter_id, nic=data.nic, website=website, body=data.body,
+        body_html=body_html, status=status, created_at=created_at, edited_at=None,
+        notify_replies=bool(data.email and data.notify_replies))
+    path, depth = _place(comment_id, parent)
+    conn.execute(sql.PLACE, {"comment_id": comment_id, "place": path, "level": depth})
+    conn.execute(sql.COUNT_COMMENTER, {"commenter_id": commenter_id})
+    return CommentPublic(id=comment_id, article_id=article_id, parent_id=data.parent_id,
+                         depth=depth, nic=data.nic, website=website, body_html=body_html,
+                         created_at=created_at, edited_at=None, status=status)
 
 
-def _request_mail(session: Session, outbox: Outbox, settings: CommentsSettings,
-                  data: CommentCreate, comment: Comment, article: ArticleReplica) -> None:
+def _request_mail(conn: Connection, outbox: Outbox, session: Session,
+                  settings: CommentsSettings, data: CommentCreate, commenter_id: int,
+                  comment: CommentPublic, article: Row[Any]) -> bool:
     """Ask notify, by `subscription.requested`, for the e-mail the commenter wants (of
-    replies, of the whole thread), if any; an article with a follower is marked so."""
+    replies, of the whole thread), if any; an article with a follower is marked so. Whether
+    it has one now."""
     wants_replies = bool(data.email and data.notify_replies)
     wants_thread = bool(data.email and data.follow_thread)
-    assert comment.id is not None
     if wants_replies or wants_thread:
         outbox.add(session, SubscriptionRequested(
             comment_id=comment.id, article_id=comment.article_id,
-            commenter_id=comment.commenter_id, nic=comment.nic,
+            commenter_id=commenter_id, nic=comment.nic,
             sealed=_sealed(settings, str(data.email), comment.id),
             replies=wants_replies, follow_thread=wants_thread))
     if wants_thread and not article.followed:
-        article.followed = True
-        session.add(article)
+        conn.execute(sql.FOLLOWED, {"article": comment.article_id})
+    return bool(article.followed or wants_thread)
 
 
 def _sealed(settings: CommentsSettings, email: str, comment_id: int) -> str:
@@ -124,20 +139,16 @@ def _sealed(settings: CommentsSettings, email: str, comment_id: int) -> str:
                 SubscriptionRequested.context(comment_id))
 
 
-def _known(session: Session, commenter: Commenter) -> bool:
+def _known(conn: Connection, commenter: identity.Poster) -> bool:
     """Whether pre-moderation lets the commenter through: approved by an editor, or with a
     comment that is public now. The second counts comments posted while pre-moderation was
     off (nothing marks those commenters approved); a comment an editor hid or deleted does
     not count. The answer is kept in `approved`, so it is looked up once."""
     if commenter.approved:
         return True
-    public = session.exec(select(Comment.id).where(
-        Comment.commenter_id == commenter.id, Comment.status == CommentStatus.visible)
-        .limit(1)).first()
-    if public is None:
+    if sql.one(conn, sql.HAS_PUBLIC, commenter_id=commenter.id) is None:
         return False
-    commenter.approved = True
-    session.add(commenter)
+    conn.execute(sql.APPROVE, {"commenter_id": commenter.id})
     return True
 
 
@@ -175,28 +186,26 @@ def delete_own(*, session: Session, outbox: Outbox, settings: CommentsSettings,
     session.commit()
 
 
-def _parent(session: Session, article_id: int, parent_id: int | None) -> Comment | None:
+def _parent(conn: Connection, article_id: int, parent_id: int | None) -> Row[Any] | None:
     if parent_id is None:
         return None
-    parent = session.get(Comment, parent_id)
+    parent = sql.one(conn, sql.PARENT, id=parent_id)
     if parent is None or parent.article_id != article_id or parent.status not in (
             CommentStatus.visible, CommentStatus.pending):
         raise NotFound(f"no comment {parent_id} on article {article_id} to reply to")
     return parent
 
 
-def _place(comment: Comment, parent: Comment | None) -> None:
-    """Give the comment its place in thread order: its parent's path plus its own key.
-
-    Replies deeper than MAX_DEPTH sort as their parent's siblings, keeping paths short.
-    """
-    key = format(comment.id, "08x")
+def _place(comment_id: int, parent: Row[Any] | None) -> tuple[str, int]:
+    """The comment's place in thread order, its path and depth: its parent's path plus its
+    own key. Replies deeper than MAX_DEPTH sort as their parent's siblings, keeping paths
+    short."""
+    key = format(comment_id, "08x")
     if parent is None:
-        comment.path, comment.depth = key, 0
-    elif parent.depth < MAX_DEPTH:
-        comment.path, comment.depth = f"{parent.path}/{key}", parent.depth + 1
-    else:
-        comment.path, comment.depth = f"{parent.path.rsplit('/', 1)[0]}/{key}", parent.depth
+        return key, 0
+    if parent.depth < MAX_DEPTH:
+        return f"{parent.path}/{key}", parent.depth + 1
+    return f"{parent.path.rsplit('/', 1)[0]}/{key}", parent.depth
 
 
 def _check_links(body_html: str, settings: CommentsSettings) -> None:

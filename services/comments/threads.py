@@ -3,7 +3,7 @@ comment."""
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlalchemy.orm import aliased
@@ -95,7 +95,14 @@ def get_comment(*, session: Session, comment_id: int, viewer: Commenter | None) 
     return comment
 
 
-def is_open(article: ArticleReplica) -> bool:
+class Closing(Protocol):
+    """An article as far as taking comments goes: a replica, or a row of its columns."""
+
+    retracted: bool
+    comments_close_at: datetime | None
+
+
+def is_open(article: Closing) -> bool:
     """Whether the article takes comments now (not retracted, not past its closing time)."""
     close_at = article.comments_close_at
     return not article.retracted and (close_at is None or close_at > utcnow())
