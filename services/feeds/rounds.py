@@ -37,6 +37,10 @@ PENDING_FOR = 60  # seconds a "render task queued" flag lives, should its task b
 # second of worker time, and what a change waits for its round to about a tenth of a second.
 MIN_GAP = 0.05
 MAX_DEFER = timedelta(seconds=0.1)
+# And after a round the worker renders nothing for REST times as long as the round took: when
+# renders are slow (a loaded machine, a long feed) a burst still spends at most a quarter of
+# the worker on them, and the rest on the events it is behind on.
+REST = 3
 LEFTOVER = timedelta(seconds=5)  # stale this long: its render task was lost
 # The render lock is a lease of RENDER_LEASE seconds, renewed every RENEW_EVERY while a round
 # runs: a worker killed mid-render frees it within RENDER_LEASE.
@@ -70,15 +74,15 @@ class StaleRenders:
                      lambda _keys: self.soon(render) if render else self.schedule())
 
     def soon(self, render: Callable[[Session, str], None], queue: str = "feeds") -> None:
-        """Render now, in the task that marked the documents, once the last round is over
-        MIN_GAP ago, if its worker is idle (no task queued behind it: a second trip through
-        the broker would only add its latency) or the last round is MAX_DEFER ago (events
-        keep coming: the render task would wait behind them all). Else queue the render
-        task, which coalesces a burst."""
+        """Render now, in the task that marked the documents, once the last round's gap is
+        over (MIN_GAP, or REST times the round), if its worker is idle (no task queued
+        behind it: a second trip through the broker would only add its latency) or the gap
+        and MAX_DEFER are over (events keep coming: the render task would wait behind them
+        all). Else queue the render task, which coalesces a burst."""
         try:
-            since = time.time() - float(self.redis.get(f"{self.flag}:last-round") or 0)
-            now = since >= MIN_GAP and (since >= MAX_DEFER.total_seconds()
-                                        or not self.redis.llen(queue))
+            since, gap = self._since_last_round()
+            now = since >= gap and (since >= max(gap, MAX_DEFER.total_seconds())
+                                    or not self.redis.llen(queue))
         except Exception as exc:  # Redis is away: the periodic round renders them
             log.warning("feeds: could not look at the queue: %s", exc)
             return
@@ -93,14 +97,14 @@ class StaleRenders:
 
     def schedule(self, countdown: float | None = None) -> None:
         """Queue one render task, unless one is queued and has not started yet. It runs at
-        once, or, if a round ended less than MIN_GAP ago, once MIN_GAP has passed: a burst of
-        events then costs a few rounds a second, not one per event."""
+        once, or, if the last round's gap is not over, once it is: a burst of events then
+        costs a few rounds a second, not one per event."""
         try:
             if not self.redis.set(self.flag, 1, nx=True, ex=PENDING_FOR):
                 return
             if countdown is None:
-                last = float(self.redis.get(f"{self.flag}:last-round") or 0)
-                countdown = max(0.0, last + MIN_GAP - time.time())
+                since, gap = self._since_last_round()
+                countdown = max(0.0, gap - since)
             self.celery.send_task(TASK, queue="feeds", countdown=countdown or None)
         except Exception as exc:  # the worker's periodic round renders them anyway
             log.warning("feeds: could not queue a render: %s", exc)
@@ -143,19 +147,28 @@ class StaleRenders:
             self.redis.delete(self.flag)  # this task has started: changes queue the next one
             self._wait_for_round()
             return 0
-        left_over = False
+        left_over, started = False, time.monotonic()
         try:
             done, left_over = self._render_all(render, lease)
             return done
         finally:
             try:
-                self.redis.set(f"{self.flag}:last-round", time.time(), ex=PENDING_FOR)
+                gap = max(MIN_GAP, REST * (time.monotonic() - started))
+                ended = self.redis.pipeline(transaction=False)
+                ended.set(f"{self.flag}:last-round", time.time(), ex=PENDING_FOR)
+                ended.set(f"{self.flag}:gap", gap, ex=PENDING_FOR)
+                ended.execute()
             finally:
                 # Even when Redis is away: else the lease's thread, which outlives blips,
                 # renews it once Redis is back, for a round long over, and no round runs again.
                 lease.release()
             if left_over or self.redis.exists(self.waiting):
                 self.schedule()  # changes came during the round, or some were left: now
+
+    def _since_last_round(self) -> tuple[float, float]:
+        """(seconds since the last round ended, the gap it asked for before the next)."""
+        last, gap = self.redis.mget(f"{self.flag}:last-round", f"{self.flag}:gap")
+        return time.time() - float(last or 0), max(MIN_GAP, float(gap or 0))
 
     def stop_waiting(self, token: str) -> None:
         """The waiting retry with this token has started: another task may wait now."""

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from services.feeds import feeding
 from services.feeds.models import FeedDocument
-from services.feeds.rounds import MAX_DEFER, StaleRenders
+from services.feeds.rounds import MAX_DEFER, MIN_GAP, REST, StaleRenders
 from services.feeds.settings import FeedsSettings
 from services.feeds.tasks import render
 from shared.celery_app import make_celery
@@ -56,16 +56,20 @@ class Worker:
                                     sessions=sessions, redis_url=url, flag=self.flag)
         self.redis = redis.Redis.from_url(url)
         self.rounds: list[list[int]] = []
+        self.slow = 0.0  # seconds each render takes on top of its work
         self.renders.watch(self.render)
 
     def render(self, session: Session, key: str) -> None:
+        time.sleep(self.slow)  # the work of a longer render
         render(session, key, SETTINGS)
         document = session.get(FeedDocument, FEED)
         if key.startswith("category:") and document is not None:
             self.rounds.append([int(i) for i in GUID.findall(document.body)])
 
-    def last_round(self, seconds_ago: float) -> None:
+    def last_round(self, seconds_ago: float, gap: float | None = None) -> None:
+        """As if the last round ended `seconds_ago`, asking for `gap` (else MIN_GAP)."""
         self.redis.set(f"{self.flag}:last-round", time.time() - seconds_ago)
+        self.redis.set(f"{self.flag}:gap", MIN_GAP if gap is None else gap)
 
     def queued(self) -> int:
         return int(self.redis.llen("feeds"))
@@ -112,6 +116,23 @@ def test_a_round_overdue_renders_even_behind_queued_events(sessions: sessionmake
     worker.last_round(OVERDUE)
     worker.publish(1)
     assert worker.rounds == [[1]]
+
+
+def test_after_a_slow_round_the_worker_rests_before_rendering_again(
+        sessions: sessionmaker[Session], server: EmbeddedRedis) -> None:
+    worker = Worker(sessions, server.url)
+    worker.last_round(IDLE)
+    worker.slow = 0.3
+    worker.publish(1)
+    gap = float(worker.redis.get(f"{worker.flag}:gap") or 0)
+    assert gap >= REST * 0.3 * 3  # three documents: the category's, the site's, the article's
+    worker.redis.rpush("feeds", b"an event")
+    worker.last_round(gap / 2, gap)  # past MAX_DEFER, not past the rest
+    worker.publish(2)
+    assert worker.rounds == [[1]]
+    worker.last_round(gap + 1, gap)
+    worker.publish(3)
+    assert worker.rounds == [[1], [3, 2, 1]]
 
 
 def test_coalesced_rounds_never_leave_out_one_of_the_newest(sessions: sessionmaker[Session],
