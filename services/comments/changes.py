@@ -1,12 +1,12 @@
 """How a comment goes public and comes down: its status, the article's count, its event.
 
-Posting, approving, restoring, hiding and deleting all go through these two functions, so the
+Posting, approving, restoring, hiding and deleting all go through these functions, so the
 count and the events cannot drift apart.
 """
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
+from services.comments import statements as sql
 from services.comments.models import ArticleReplica, Comment, CommentStatus
 from shared.events import CommentCreated, CommentRemoved
 from shared.outbox import Outbox
@@ -23,20 +23,26 @@ def make_public(session: Session, outbox: Outbox, comment: Comment, *,
 
 
 def count_and_announce(session: Session, outbox: Outbox, comment: Comment, *,
-             event: type[CommentCreated] = CommentCreated) -> None:
+                       event: type[CommentCreated] = CommentCreated) -> None:
     """Count a comment that has just become public (a new one may be created visible) and
     emit `event`."""
-    _count(session, comment.article_id, +1)
     article = session.get_one(ArticleReplica, comment.article_id)
     parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
     assert comment.id is not None
-    outbox.add(session, event(
+    announce(session, outbox, event(
         comment_id=comment.id, article_id=comment.article_id, article_title=article.title,
         article_url=article.url, parent_id=comment.parent_id,
         commenter_id=comment.commenter_id, nic=comment.nic, body_html=comment.body_html,
         created_at=comment.created_at,
         parent_wants_replies=bool(parent and parent.notify_replies),
         thread_followed=article.followed))
+
+
+def announce(session: Session, outbox: Outbox, event: CommentCreated) -> None:
+    """Count the comment `event` tells of, public from now on, and emit `event` (posting
+    builds it from the rows it read, without objects)."""
+    _count(session, event.article_id, +1)
+    outbox.add(session, event)
 
 
 def take_down(session: Session, outbox: Outbox, comment: Comment,
@@ -54,11 +60,9 @@ def take_down(session: Session, outbox: Outbox, comment: Comment,
 
 
 def _count(session: Session, article_id: int, delta: int) -> None:
-    # One UPDATE with the sum in SQL: concurrent posts never lose a count.
-    # Not synchronised into loaded objects: that evaluation cost more than the UPDATE.
-    session.execute(update(ArticleReplica).where(col(ArticleReplica.article_id) == article_id)
-                    .values(comment_count=ArticleReplica.comment_count + delta)
-                    .execution_options(synchronize_session=False))
+    # One UPDATE with the sum in SQL: concurrent posts never lose a count. Not synchronised
+    # into loaded objects (that evaluation cost more than the UPDATE): a statement built once.
+    session.connection().execute(sql.COUNT_ARTICLE, {"article": article_id, "delta": delta})
 
 
 

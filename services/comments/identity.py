@@ -46,6 +46,19 @@ def commenter_for(conn: Connection, token: str | None, nic: str) -> tuple[Poster
     return Poster(commenter_id, False), new_token
 
 
+def let_through(conn: Connection, commenter: Poster) -> bool:
+    """Whether pre-moderation lets the commenter through: approved by an editor, or with a
+    comment that is public now. The second counts comments posted while pre-moderation was
+    off (nothing marks those commenters approved); a comment an editor hid or deleted does
+    not count. The answer is kept in `approved`, so it is looked up once."""
+    if commenter.approved:
+        return True
+    if sql.one(conn, sql.HAS_PUBLIC, commenter_id=commenter.id) is None:
+        return False
+    conn.execute(sql.APPROVE, {"commenter_id": commenter.id})
+    return True
+
+
 def require(session: Session, token: str | None) -> Commenter:
     """The commenter holding `token`; Unauthorized without a valid one."""
     if not token:

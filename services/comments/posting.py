@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from services.comments import identity
 from services.comments import statements as sql
-from services.comments.changes import take_down
+from services.comments.changes import announce, take_down
 from services.comments.limits import PostingLimits
 from services.comments.models import (
     MAX_DEPTH,
@@ -56,7 +56,7 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
     body_html = render(data.body)
     _check_links(body_html, settings)
     commenter, new_token = identity.commenter_for(conn, token, data.nic)
-    public = not settings.premoderation or _known(conn, commenter)
+    public = not settings.premoderation or identity.let_through(conn, commenter)
     try:
         identity.claim_nic(conn, data.nic, commenter.id)
         comment = _store(conn, article_id, data, commenter.id, parent, body_html,
@@ -64,8 +64,7 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
         followed = _request_mail(conn, outbox, session, settings, data, commenter.id,
                                  comment, article)
         if public:
-            conn.execute(sql.COUNT_ARTICLE, {"article": article_id})
-            outbox.add(session, CommentCreated(
+            announce(session, outbox, CommentCreated(
                 comment_id=comment.id, article_id=article_id, article_title=article.title,
                 article_url=article.url, parent_id=comment.parent_id,
                 commenter_id=commenter.id, nic=comment.nic, body_html=body_html,
@@ -137,19 +136,6 @@ def _sealed(settings: CommentsSettings, email: str, comment_id: int) -> str:
                           "service, BURG_COMMENTS_NOTIFY_PUBLIC_KEY)")
     return seal(settings.notify_public_key, {"email": email},
                 SubscriptionRequested.context(comment_id))
-
-
-def _known(conn: Connection, commenter: identity.Poster) -> bool:
-    """Whether pre-moderation lets the commenter through: approved by an editor, or with a
-    comment that is public now. The second counts comments posted while pre-moderation was
-    off (nothing marks those commenters approved); a comment an editor hid or deleted does
-    not count. The answer is kept in `approved`, so it is looked up once."""
-    if commenter.approved:
-        return True
-    if sql.one(conn, sql.HAS_PUBLIC, commenter_id=commenter.id) is None:
-        return False
-    conn.execute(sql.APPROVE, {"commenter_id": commenter.id})
-    return True
 
 
 def preview(body: str) -> str:

@@ -28,7 +28,7 @@ PARENT = select(_comment.c.article_id, _comment.c.status, _comment.c.path, _comm
 COMMENTER = select(_commenter.c.id, _commenter.c.banned, _commenter.c.approved
                    ).where(_commenter.c.token_hash == bindparam("token_hash"))
 NEW_COMMENTER = insert(_commenter)
-# Whether pre-moderation lets a commenter through (see posting._known).
+# Whether pre-moderation lets a commenter through (see identity.let_through).
 HAS_PUBLIC = select(literal(1)).where(_comment.c.commenter_id == bindparam("commenter_id"),
                                       _comment.c.status == CommentStatus.visible).limit(1)
 APPROVE = update(_commenter).where(_commenter.c.id == bindparam("commenter_id")
@@ -46,8 +46,8 @@ PLACE = update(_comment).where(_comment.c.id == bindparam("comment_id")).values(
 # Counts as sums in SQL: concurrent posts never lose one.
 COUNT_COMMENTER = update(_commenter).where(_commenter.c.id == bindparam("commenter_id")
                                            ).values(comment_count=_commenter.c.comment_count + 1)
-COUNT_ARTICLE = update(_article).where(_article.c.article_id == bindparam("article")
-                                       ).values(comment_count=_article.c.comment_count + 1)
+COUNT_ARTICLE = update(_article).where(_article.c.article_id == bindparam("article")).values(
+    comment_count=_article.c.comment_count + bindparam("delta"))
 FOLLOWED = update(_article).where(_article.c.article_id == bindparam("article")
                                   ).values(followed=True)
 
