@@ -19,23 +19,11 @@ from pathlib import Path
 import httpx
 import psutil
 
-from bench import article_page, comments_throughput, feeds_throughput, memory
+from bench import article_page, comments_throughput, feeds_throughput
 from bench.isso_baseline import Load, Target, hammer, load_tool
 from devserver.launch import Launched, launch
 
 LIFTED = {"BURG_COMMENTS_RATE_PER_IP": "1000000", "BURG_COMMENTS_RATE_PER_COMMENTER": "1000000"}
-
-
-def cpu_by_kind(root: int) -> dict[str, float]:
-    """CPU seconds so far of each kind of process under `root` (bench.memory's kinds)."""
-    used: dict[str, float] = {}
-    for name, process in memory.processes(root).values():
-        try:
-            times = process.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        used[name] = used.get(name, 0.0) + times.user + times.system
-    return used
 
 
 def timed(load: Callable[[], Load], cpu: Callable[[], dict[str, float]]
@@ -117,7 +105,7 @@ def measure(burg: Launched, name: str, url: str, headers: dict[str, str], folder
     comments_throughput.settle(burg)
     load, cpu = timed(lambda: hammer([Target("GET", url, headers)], seconds=args.seconds,
                                      clients=args.clients),
-                      lambda: cpu_by_kind(burg.process.pid))
+                      lambda: comments_throughput.cpu_seconds(burg))
     ceiling, ceiling_cpu = bare(httpx.get(url, timeout=30), headers, folder,
                                 seconds=args.seconds, clients=args.clients)
     served = "web-api" if name == "article page" else (
