@@ -2,8 +2,10 @@
 articles, the neighbouring periods that have articles, counts per month, day and year, and
 invalid dates refused with a 4xx."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,7 +13,7 @@ from tests.posts.inprocess import PostsApi, posts_api
 
 
 @pytest.fixture
-def api(tmp_path: Path, redis_url: str):  # type: ignore[no-untyped-def]
+def api(tmp_path: Path, redis_url: str) -> Iterator[PostsApi]:
     with posts_api(tmp_path, redis_url) as running:
         running.category("Sea")
         for title, moment in (
@@ -29,7 +31,7 @@ def api(tmp_path: Path, redis_url: str):  # type: ignore[no-untyped-def]
         yield running
 
 
-def _titles(answer: dict) -> list[str]:  # type: ignore[type-arg]
+def _titles(answer: dict[str, Any]) -> list[str]:
     return [a["title"] for a in answer["data"]]
 
 

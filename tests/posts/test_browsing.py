@@ -1,6 +1,7 @@
 """Numbered pages of the published articles, an article's neighbours, and a retracted
 article's 410, through the posts API in process."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from tests.posts.inprocess import PostsApi, posts_api
 
 
 @pytest.fixture
-def api(tmp_path: Path, redis_url: str):  # type: ignore[no-untyped-def]
+def api(tmp_path: Path, redis_url: str) -> Iterator[PostsApi]:
     with posts_api(tmp_path, redis_url) as running:
         yield running
 
