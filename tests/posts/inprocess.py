@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import Connection, create_engine, update
 from sqlmodel import col
 
 from services.posts.api import create_app
@@ -52,12 +52,27 @@ class PostsApi:
             return dict(draft.json())
         article = dict(editor.post(f"/articles/{draft.json()['id']}/publish").json())
         if at is not None:
-            with self.service.runtime.sessions() as session:
-                session.execute(update(Article).where(col(Article.id) == article["id"])
-                                .values(published_at=at))
-                session.commit()
+            with self.service.runtime.engine.begin() as connection:
+                set_published_at(connection, article["id"], at)
             article["published_at"] = at
         return article
+
+
+def set_published_at(connection: Connection, article_id: int, moment: datetime) -> None:
+    """Say the article was published at `moment`, stored as the column's type stores it (on
+    SQLite a string that compares in order; on PostgreSQL a timestamptz)."""
+    connection.execute(update(Article).where(col(Article.id) == article_id)
+                       .values(published_at=moment))
+
+
+def published_at(database_url: str, article_id: int, moment: datetime) -> None:
+    """`set_published_at` on the posts database at `database_url` (a running stack's)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            set_published_at(connection, article_id, moment)
+    finally:
+        engine.dispose()
 
 
 @contextmanager
