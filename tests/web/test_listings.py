@@ -122,8 +122,10 @@ def test_a_retracted_article_is_a_410_page_saying_when(stack: Stack) -> None:
     assert reader.get(f"/articles/{article['slug']}").status_code == 200  # kept as bytes
     retracted = stack.editor().post(f"/articles/{article['id']}/retract").json()
     # The page's next check finds it gone (BURG_WEB_PAGE_FRESH_SECONDS is 0 here).
-    gone = wait_for(lambda: (r := reader.get(f"/articles/{article['slug']}")).status_code == 410
-                    and r, what="the 410 page")
+    def gone_page() -> httpx.Response | None:
+        answer = reader.get(f"/articles/{article['slug']}")
+        return answer if answer.status_code == 410 else None
+    gone = wait_for(gone_page, what="the 410 page")
     assert "This article was retracted" in gone.text and "no such page" not in gone.text
     assert f"{retracted['updated_at'][:16].replace('T', ' ')} UTC" in gone.text
     assert article["title"] not in gone.text
