@@ -6,14 +6,16 @@ service wired by whoever calls it (a test, with settings of its own)."""
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 
-from services.posts import articles, categories, reading
+from services.posts import archive, articles, browsing, categories, reading
 from services.posts.bootstrap import Service, bootstrap
 from services.posts.deps import EditorDep, SettingsDep
 from services.posts.models import (
+    ArchivePublic,
     ArticleCreate,
     ArticleDraft,
-    ArticlePublic,
+    ArticleRead,
     ArticlesPublic,
     ArticleUpdate,
     CategoryCreate,
@@ -24,6 +26,7 @@ from services.posts.models import (
     PreviewPublic,
 )
 from shared.api import SLUG, Id, OutboxDep, SessionDep, service_app
+from shared.errors import Invalid
 from shared.http import json_with_etag
 from shared.markup import render
 
@@ -34,6 +37,13 @@ SlugPath = Annotated[str, Path(pattern=SLUG, max_length=120)]
 CategoryQuery = Annotated[str | None, Query(pattern=SLUG, max_length=120)]
 # A cursor is what this API handed out (about 50 characters); a longer one is none of them.
 Cursor = Annotated[str | None, Query(max_length=200)]
+PageQuery = Annotated[int | None, Query(ge=1, le=browsing.MAX_PAGE,
+                                        description="a numbered page, from 1")]
+Limit = Annotated[int, Query(ge=1, le=100)]
+# The archive's periods as the site's addresses write them: 2026, 11, 27.
+Year = Annotated[str, Path(pattern=r"^[0-9]{4}$")]
+Month = Annotated[str, Path(pattern=r"^[0-9]{2}$")]
+Day = Annotated[str, Path(pattern=r"^[0-9]{2}$")]
 
 
 @router.post("/categories", response_model=CategoryPublic, status_code=201)
@@ -72,24 +82,58 @@ def create_article(data: ArticleCreate, session: SessionDep, settings: SettingsD
 
 @router.get("/articles", response_model=ArticlesPublic)
 def list_articles(session: SessionDep, settings: SettingsDep, category: CategoryQuery = None,
-                  cursor: Cursor = None,
-                  limit: int = Query(default=20, ge=1, le=100)):
-    """Published articles, newest first, site-wide or of one category; pass `next_cursor`
-    back as `cursor` for the next page."""
-    page, next_cursor = reading.list_published(session=session, category=category,
-                                               limit=limit, cursor=cursor)
-    return ArticlesPublic(data=[reading.to_public(session, a, settings) for a in page],
+                  cursor: Cursor = None, page: PageQuery = None, limit: Limit = 20):
+    """Published articles, newest first, site-wide or of one category: pass `next_cursor`
+    back as `cursor` for the next page, or ask for a numbered `page` (with `page`, `pages`
+    and `total` in the answer; 404 past the last page)."""
+    if page is not None:
+        if cursor is not None:
+            raise Invalid("page: give either a page or a cursor, not both")
+        found, total = browsing.numbered_page(session=session, category=category, page=page,
+                                              limit=limit)
+        return ArticlesPublic(data=[reading.to_public(session, a, settings) for a in found],
+                              page=page, pages=browsing.pages_for(total, limit), total=total)
+    listed, next_cursor = reading.list_published(session=session, category=category,
+                                                 limit=limit, cursor=cursor)
+    return ArticlesPublic(data=[reading.to_public(session, a, settings) for a in listed],
                           next_cursor=next_cursor)
 
 
-@router.get("/articles/{slug}", response_model=ArticlePublic,
-            responses={304: {"description": "the client's copy (If-None-Match) is current"}})
+@router.get("/articles/{slug}", response_model=ArticleRead,
+            responses={304: {"description": "the client's copy (If-None-Match) is current"},
+                       410: {"description": "retracted: `detail` and `retracted_at`"}})
 def get_article(slug: SlugPath, session: SessionDep, settings: SettingsDep,
                 request: Request) -> Response:
-    """A published article by its slug, with a strong ETag."""
+    """A published article by its slug with its neighbours, and a strong ETag; 410 (with
+    `retracted_at`) if it was retracted."""
     article = reading.get_published_article(session=session, slug=slug)
-    return json_with_etag(request, reading.to_public(session, article, settings),
-                          cache_control="public, max-age=60")
+    read = ArticleRead.model_validate(reading.to_public(session, article, settings), update={
+        "neighbours": browsing.neighbours(session=session, article=article, settings=settings)})
+    return json_with_etag(request, read, cache_control="public, max-age=60")
+
+
+@router.get("/archive/{year}", response_model=ArchivePublic)
+def archive_year(year: Year, session: SessionDep, settings: SettingsDep,
+                 page: PageQuery = None, limit: Limit = 50):
+    """The articles published in a year (UTC), newest first, with its months' counts."""
+    return archive.archive_page(session=session, settings=settings, page=page or 1,
+                                limit=limit, period=archive.period_of(year))
+
+
+@router.get("/archive/{year}/{month}", response_model=ArchivePublic)
+def archive_month(year: Year, month: Month, session: SessionDep, settings: SettingsDep,
+                  page: PageQuery = None, limit: Limit = 50):
+    """The articles published in a month (UTC), newest first, with its days' counts."""
+    return archive.archive_page(session=session, settings=settings, page=page or 1,
+                                limit=limit, period=archive.period_of(year, month))
+
+
+@router.get("/archive/{year}/{month}/{day}", response_model=ArchivePublic)
+def archive_day(year: Year, month: Month, day: Day, session: SessionDep, settings: SettingsDep,
+                page: PageQuery = None, limit: Limit = 50):
+    """The articles published on a day (UTC), newest first, with its month's days' counts."""
+    return archive.archive_page(session=session, settings=settings, page=page or 1,
+                                limit=limit, period=archive.period_of(year, month, day))
 
 
 @router.get("/articles/by-id/{article_id}", response_model=ArticleDraft)
@@ -162,7 +206,14 @@ def create_app(service: Service) -> FastAPI:
                       description="Categories, articles and their editors.",
                       max_body_bytes=service.settings.max_body_bytes)
     app.include_router(router)
+    app.add_exception_handler(reading.Retracted, _retracted)
     return app
+
+
+async def _retracted(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, reading.Retracted)
+    return JSONResponse({"detail": exc.detail, "retracted_at": exc.retracted_at.isoformat()},
+                        status_code=410)
 
 
 def main() -> FastAPI:

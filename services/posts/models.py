@@ -148,6 +148,66 @@ class ArticleDraft(ArticlePublic):
 class ArticlesPublic(SQLModel):
     data: list[ArticlePublic]
     next_cursor: str | None = None
+    # Asked for by number (`page`): which page this is, of how many, of how many articles.
+    page: int | None = None
+    pages: int | None = None
+    total: int | None = None
+
+
+class ArticleLink(SQLModel):
+    """Enough of another article to link to it."""
+
+    slug: str
+    title: str
+    url: str
+    published_at: datetime
+
+
+class Neighbours(SQLModel):
+    """The articles published just before (`older`) and just after (`newer`) one, site-wide
+    and within its category; None at either end."""
+
+    older: ArticleLink | None = None
+    newer: ArticleLink | None = None
+    older_in_category: ArticleLink | None = None
+    newer_in_category: ArticleLink | None = None
+
+
+class ArticleRead(ArticlePublic):
+    """One article as its page shows it: with its neighbours, so that its ETag changes when
+    they do."""
+
+    neighbours: Neighbours
+
+
+class Period(SQLModel):
+    """A year, a month of it, or a day of that (UTC), as the archive names them."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+
+class PeriodCount(Period):
+    count: int
+
+
+class ArchivePublic(SQLModel):
+    """The published articles of a period, a page of them, newest first, with the nearest
+    periods before and after it that have articles, and the counts of its parts (the months of
+    a year, the days of a month or of a day's month) and of every year."""
+
+    period: Period
+    start: datetime
+    end: datetime | None  # None: the end of time (the year 9999)
+    data: list[ArticlePublic]
+    page: int
+    pages: int
+    total: int
+    older: Period | None
+    newer: Period | None
+    parts: list[PeriodCount]
+    years: list[PeriodCount]
 
 
 class EditorPublic(SQLModel):

@@ -1,4 +1,5 @@
-"""Reads of the posts service: an article, and lists of published ones with cursor paging."""
+"""Reads of the posts service: an article, and lists of published ones with cursor paging
+(numbered pages and neighbours: browsing.py; periods: archive.py)."""
 
 import re
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from services.posts.models import (
 )
 from services.posts.settings import PostsSettings
 from shared.api import MAX_ID, cursor_of, position_of
-from shared.errors import Invalid, NotFound
+from shared.errors import BurgError, Invalid, NotFound
 from shared.events import as_utc, utcnow
 from shared.markup import summary as markup_summary
 
@@ -30,9 +31,24 @@ def get_article(*, session: Session, article_id: int) -> Article:
     return article
 
 
+class Retracted(BurgError):
+    """The article was published and then withdrawn: gone for good, and since when (a page
+    says so instead of "no such page")."""
+
+    status = 410
+
+    def __init__(self, slug: str, retracted_at: datetime) -> None:
+        super().__init__(f"the article {slug!r} was retracted")
+        self.retracted_at = retracted_at
+
+
 def get_published_article(*, session: Session, slug: str) -> Article:
-    """A published article by slug; NotFound for drafts, retracted or unknown slugs."""
+    """A published article by slug; NotFound for drafts or unknown slugs, Retracted (410) for
+    a retracted one."""
     article = session.exec(select(Article).where(Article.slug == slug)).first()
+    if article is not None and article.status == ArticleStatus.retracted:
+        # Retracting is the last change an article can have: its update time is that moment.
+        raise Retracted(slug, as_utc(article.updated_at))
     if article is None or article.status != ArticleStatus.published:
         raise NotFound(f"no published article {slug!r}")
     return article

@@ -23,11 +23,12 @@ class ServiceError(BurgError):
     show sentences of their own instead (`sentences.py`)."""
 
     def __init__(self, status: int, detail: str, errors: list[Json] | None = None,
-                 retry_after: int | None = None) -> None:
+                 retry_after: int | None = None, answer: Json | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.errors = errors or []
         self.retry_after = retry_after  # seconds, from a 429's or 503's Retry-After
+        self.answer = answer or {}  # the whole JSON answer (a 410's `retracted_at`, say)
 
 
 class Apis:
@@ -48,20 +49,9 @@ class Apis:
                                            event_hooks={"request": [_pass_request_id]})
         return self._http
 
-    async def front(self, cursor: str | None) -> tuple[Json, list[Json]]:
-        """A page of the newest articles (each with its comment count), and the categories."""
-        articles, categories = await asyncio.gather(
-            self._get(f"{self.posts}/articles", params=_page(cursor, 20)),
-            self._get(f"{self.posts}/categories"))
-        await self._with_counts(articles["data"])
-        return articles, list(categories)  # type: ignore[arg-type]
-
-    async def category(self, slug: str, cursor: str | None) -> tuple[Json, Json]:
-        category, articles = await asyncio.gather(
-            self._get(f"{self.posts}/categories/{_segment(slug)}"),
-            self._get(f"{self.posts}/articles", params={"category": slug} | _page(cursor, 20)))
-        await self._with_counts(articles["data"])
-        return category, articles
+    async def get(self, url: str, params: dict[str, Any] | None = None) -> Json:
+        """The JSON at `url` (ServiceError for an error, or an API that cannot be reached)."""
+        return await self._get(url, params=params)
 
     async def article(self, slug: str, token: str | None, cursor: str | None,
                       before: str | None = None) -> tuple[Json, Json | None]:
@@ -193,7 +183,7 @@ class Apis:
         index = await self._get(f"{self.feeds}/index.json")
         return [feed for feed in index.get("feeds", []) if isinstance(feed, dict)]
 
-    async def _with_counts(self, articles: list[Json]) -> None:
+    async def with_counts(self, articles: list[Json]) -> None:
         """Each article's comment count; None where the comments service cannot say."""
         threads = await asyncio.gather(*(
             self.http.get(f"{self.comments}/articles/{int(a['id'])}/comments",
@@ -220,6 +210,7 @@ class Apis:
         except httpx.HTTPError as exc:
             raise ServiceError(503, UNREACHABLE) from exc
         if response.status_code >= 400:
+            answer: Any = None
             try:
                 answer = response.json()
                 detail, errors = str(answer["detail"]), answer.get("errors")
@@ -228,7 +219,8 @@ class Apis:
             wait = response.headers.get("Retry-After", "")
             raise ServiceError(response.status_code, detail,
                                errors if isinstance(errors, list) else None,
-                               int(wait) if wait.isdigit() else None)
+                               int(wait) if wait.isdigit() else None,
+                               answer if isinstance(answer, dict) else None)
         return response
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.web import pages
+from services.web import listings, pages
 from services.web.apis import ServiceError
 from services.web.article_bytes import ArticleReads
 from services.web.editor import FormExpired, SignInFirst, editor_router
@@ -57,6 +57,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(subscriptions_router(site.apis, page, site.csrf))
     app.include_router(feed_list_router(site.apis, page))
     app.add_api_route("/healthz", healthz, include_in_schema=False)
+    app.include_router(listings.router)
     app.include_router(pages.router)
     for error, handler in _ERROR_PAGES.items():
         app.add_exception_handler(error, handler)
@@ -96,6 +97,11 @@ async def _no_route(request: Request, exc: StarletteHTTPException) -> Response:
 
 
 async def _service_error(request: Request, exc: ServiceError) -> Response:
+    if exc.status == 410 and isinstance(exc.answer.get("retracted_at"), str):
+        # An article the editors withdrew: gone for good, so a cache may keep the answer.
+        return page(request, "retracted.html", status=410,
+                    retracted_at=exc.answer["retracted_at"],
+                    headers={"Cache-Control": "public, max-age=300"})
     status, message = page_problem(exc)
     # A damaged address (a cursor we never gave out): offer the page without its query.
     first = request.url.path if status == 400 and request.url.query else None

@@ -98,6 +98,8 @@ class ArticlePages:
                 try:
                     kept = await self._check(key)
                 except Exception as exc:  # each waiter gets it
+                    if isinstance(exc, ServiceError) and exc.status in (404, 410):
+                        self.forget(key[0])  # retracted, or no article: no bytes to keep
                     for waiter in waiters:
                         if not waiter.done():
                             waiter.set_exception(exc)
@@ -118,6 +120,11 @@ class ArticlePages:
         # that change no longer matters.
         while next(iter(self._changed.values())) < now - FORGET_CHANGES_AFTER:
             del self._changed[next(iter(self._changed))]
+
+    def forget(self, slug: str) -> None:
+        """Drop every kept page of the article `slug` (it is no longer on the site)."""
+        for key in [key for key in self._kept if key[0] == slug]:
+            self._drop(key)
 
     async def _check(self, key: Key) -> Kept:
         slug, params, started = key[0], _params(key), self.clock()

@@ -1,5 +1,5 @@
-"""The site's pages: the front page, category pages and article pages with their threads,
-a comment's permalink, and the comment form, which works without JavaScript (and its
+"""The site's article pages with their threads (the lists of articles: listings.py), a
+comment's permalink, and the comment form, which works without JavaScript (and its
 preview). Every page is built from the posts, comments and feeds services' public APIs."""
 
 import re
@@ -29,29 +29,12 @@ PREVIEW_MAX_BYTES = 100_000  # a comment's 10,000 characters as JSON, with room 
 router = APIRouter()
 
 
-@router.get("/", response_class=HTMLResponse)
-async def front(request: Request, site: SiteDep, cursor: str | None = None) -> Response:
-    """The newest articles across categories, and the categories with their feeds."""
-    articles, categories = await site.apis.front(cursor)
-    return page(request, "front.html", articles=articles, categories=categories)
-
-
 # What a slug can be: any other is no page, and is not sent on to an API.
 SLUG_FORM = re.compile(SLUG)
 
 
 def _no_page(request: Request) -> Response:
     return page(request, "error.html", status=404, message="There is no such page.")
-
-
-@router.get("/categories/{slug}", response_class=HTMLResponse)
-async def category(request: Request, site: SiteDep, slug: str,
-                   cursor: str | None = None) -> Response:
-    """One category's articles, with its feeds named for readers and feed readers."""
-    if not SLUG_FORM.fullmatch(slug):
-        return _no_page(request)
-    found, articles = await site.apis.category(slug, cursor)
-    return page(request, "category.html", category=found, articles=articles)
 
 
 @router.get("/articles/{slug}", response_class=HTMLResponse)

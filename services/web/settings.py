@@ -15,3 +15,7 @@ class WebSettings(Settings):
     # change made elsewhere (another web process, an API client, an event) is on every reader's
     # page at most this long after the API holds it; 0 checks on every request.
     page_fresh_seconds: float = env("WEB_PAGE_FRESH_SECONDS", 1.0)
+    # The front page and category pages show each article whole (category, title, time, source,
+    # the body with the editor's commentary, "Posted by", the comment count), as the sites this
+    # one follows do; true shows a teaser (its opening words) instead.
+    front_teasers: bool = env("WEB_FRONT_TEASERS", False)

@@ -69,7 +69,8 @@ VALUE = st.one_of(st.none(), st.text(max_size=60), st.sampled_from(
      "MDAwMDAwMDE", "-1", "99999999999999999999"]))
 ROUTES = ["/", "/categories/{}", "/articles/{}", "/comments/{}", "/editor",
           "/editor/articles/{}", "/subscriptions/confirm", "/subscriptions/unsubscribe",
-          "/all-feeds", "/static/{}", "/{}"]
+          "/all-feeds", "/static/{}", "/{}", "/archive/{}/", "/archive/2026/{}/",
+          "/archive/2026/11/{}/"]
 
 
 def text(typed: str) -> str:
@@ -95,7 +96,7 @@ def test_no_page_address_gets_a_5xx(site: Stack, method: str) -> None:
                   suppress_health_check=list(HealthCheck))
         @given(route=st.sampled_from(routes), part=SEGMENT,
                query=st.dictionaries(st.sampled_from(
-                   ["cursor", "before", "reply_to", "token", "limit", "x"]), VALUE,
+                   ["cursor", "before", "reply_to", "token", "limit", "page", "x"]), VALUE,
                    max_size=3),
                cookie=st.one_of(st.none(), st.text(string.printable, max_size=40)))
         def run(route: str, part: str, query: dict[str, str | None], cookie: str | None

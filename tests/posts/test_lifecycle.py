@@ -66,7 +66,7 @@ def test_retraction_removes_the_article_from_reads_feeds_and_comments(stack: Sta
     assert editor.post(f"/articles/{article['id']}/retract").status_code == 200  # idempotent
     assert events_emitted(stack, "article.retracted", article["id"]) == 1
     posts = stack.client("posts")
-    assert posts.get(f"/articles/{article['slug']}").status_code == 404
+    assert posts.get(f"/articles/{article['slug']}").status_code == 410
     listed = posts.get("/articles", params={"category": category["slug"]}).json()["data"]
     assert listed == []
     wait_for(lambda: comments.get(thread).status_code == 404, what="the thread to go")

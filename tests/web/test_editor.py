@@ -67,7 +67,7 @@ def test_an_editor_writes_previews_publishes_closes_and_retracts(stack: Stack) -
     retracted = desk.post(f"/editor/articles/{article_id}",
                           data=same | {"title": title, "action": "retract"})
     assert retracted.status_code == 303
-    assert desk.get(f"/articles/{slug}").status_code == 404
+    assert desk.get(f"/articles/{slug}").status_code == 410  # the page says it was retracted
     # An edit the posts service refuses keeps the editor on this article's form (a new
     # draft would be made by sending it again otherwise).
     refused = desk.post(f"/editor/articles/{article_id}", data=same | {"title": "Too late"})
