@@ -2,7 +2,7 @@
 close their flags (moderation.py: dismiss, hide, restore).
 
 A comment reported by `hold_after_flags` distinct readers is held: hidden exactly as an editor
-hides it (`changes.take_down`: the count, `comment.removed`, so feeds and search drop it) and
+hides it (`changes.take_down`: the count, `comment.removed`, so its consumers drop it) and
 left in the editors' list with its flags until one of them decides. Readers are distinct by
 commenter and by address alike (the smaller of the two counts): one person with many commenter
 tokens, or many people behind one address, count once toward the hold.
