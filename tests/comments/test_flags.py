@@ -171,6 +171,10 @@ def test_unknown_own_and_bad_reports_get_a_clear_4xx(api: CommentsApi) -> None:
         assert answer.status_code == status, (path, request.keys(), answer.text[:200])
         assert words in answer.json()["detail"], answer.text[:200]
     assert listed(api, article) == []
+    troll = post(reader(api), article, "Trolling.")
+    assert api.moderator().post(f"/nics/{troll['comment']['nic']}/ban").status_code == 204
+    banned = reader(api).post(url, headers={"X-Commenter-Token": troll["commenter_token"]})
+    assert banned.status_code == 403 and "banned" in banned.json()["detail"]
     assert api.moderator().post(f"/comments/{comment_id}/hide").status_code == 200
     assert reader(api).post(url).status_code == 404  # hidden: not shown, not reported
     assert api.moderator().get("/moderation/flagged",
