@@ -45,10 +45,12 @@ return counts
 
 
 class RateLimiter:
-    """Fixed windows of `window` seconds, counted per key."""
+    """Fixed windows of `window` seconds, counted per key; a 429 says "too many `noun`"."""
 
-    def __init__(self, redis_url: str, prefix: str, window: int) -> None:
+    def __init__(self, redis_url: str, prefix: str, window: int, noun: str = "comments"
+                 ) -> None:
         self.redis_url, self.prefix, self.window = redis_url, prefix, window
+        self.noun = noun
         self._count: Script | None = None
 
     def check(self, *limits: Limit) -> None:
@@ -70,6 +72,6 @@ class RateLimiter:
             hits, ttl = replies[2 * index], replies[2 * index + 1]
             if int(hits) > limit.most:
                 retry_after = max(1, int(ttl))
-                raise TooMany(f"too many comments {limit.what}: at most {limit.most} in "
+                raise TooMany(f"too many {self.noun} {limit.what}: at most {limit.most} in "
                               f"{self.window} seconds; try again in {retry_after} seconds",
                               headers={"Retry-After": str(retry_after)})

@@ -43,6 +43,7 @@ STACKS_AT_ONCE = 3  # the session's, a module's, and one a test of that module s
 # the window itself.
 STACK_ENV = {"BURG_COMMENTS_RATE_PER_IP": "100000", "BURG_COMMENTS_RATE_PER_COMMENTER": "20",
              "BURG_COMMENTS_MAIL_REQUESTS_PER_IP": "100000", "BURG_WEB_PAGE_FRESH_SECONDS": "0",
+             "BURG_COMMENTS_FLAG_RATE_PER_IP": "100000",
              "BURG_TRUSTED_PROXIES": GATEWAY_ADDRESS} | TEST_POOL
 _stacks_running: list[Path] = []
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from kombu.exceptions import OperationalError as BrokerError
 from starlette.concurrency import run_in_threadpool
 
-from services.comments import identity, moderation, posting, threads
+from services.comments import flag_routes, identity, moderation, posting, threads
 from services.comments.bootstrap import Service, bootstrap
 from services.comments.deps import (
     BearerDep,
@@ -199,6 +199,7 @@ def create_app(service: Service) -> FastAPI:
                       description="Threaded comments under articles.",
                       max_body_bytes=service.settings.max_body_bytes)
     app.include_router(router)
+    app.include_router(flag_routes.router)
     # A thread page this process holds goes out as bytes, before everything (thread_bytes.py).
     [thread_route] = [str(getattr(route, "path", "")) for route in router.routes
                       if getattr(route, "endpoint", None) is get_thread]

@@ -1,4 +1,4 @@
-"""How often one client may post: the rate limits of the posting use case.
+"""How often one client may post, and report comments: the rate limits of those use cases.
 
 Counted in Redis (`shared/ratelimit.py`), so every API replica counts against the same
 window; while Redis is away they are not counted and posts pass.
@@ -21,6 +21,8 @@ class PostingLimits:
                                     window=settings.rate_window_seconds)
         self.mail_requests = RateLimiter(redis_url, prefix="burg:rate:comments-mail",
                                          window=settings.mail_requests_window_seconds)
+        self.flags = RateLimiter(redis_url, prefix="burg:rate:flags",
+                                 window=settings.flag_rate_window_seconds, noun="reports")
 
     def count(self, client: str, token: str | None, data: CommentCreate) -> None:
         """Count a post from the address `client` (and from the commenter holding `token`,
@@ -34,3 +36,13 @@ class PostingLimits:
         if data.email and (data.notify_replies or data.follow_thread):
             self.mail_requests.check(Limit(f"ip:{client}", settings.mail_requests_per_ip,
                                            "asking for e-mail from your address"))
+
+    def count_flag(self, client: str, token: str | None) -> None:
+        """Count a report from the address `client` (and from the commenter holding `token`,
+        if any), whether or not it is then taken; TooMany (429, Retry-After) if over."""
+        settings = self.settings
+        limits = [Limit(f"ip:{client}", settings.flag_rate_per_ip, "from your address")]
+        if token:
+            limits.append(Limit(f"commenter:{identity.token_hash(token)}",
+                                settings.flag_rate_per_commenter, "from you"))
+        self.flags.check(*limits)

@@ -239,3 +239,7 @@ class CommenterPublic(SQLModel):
 
 class CommentsPublic(SQLModel):
     data: list[CommentPublic]
+
+
+# Tables in modules of their own join this metadata wherever the models are loaded.
+from services.comments import flag_models  # noqa: E402,F401

@@ -1,8 +1,10 @@
-"""Use cases of editors: hide, restore, delete and approve comments; ban commenters."""
+"""Use cases of editors: hide, restore, delete and approve comments, dismiss readers' reports;
+ban commenters. Hiding or restoring a comment closes its reports too: an editor decided."""
 
 from sqlmodel import Session, col, select
 
 from services.comments.changes import make_public, take_down
+from services.comments.flagging import close_flags
 from services.comments.models import Comment, Commenter, CommentStatus, EditorReplica, Nic
 from services.comments.nics import stored_nic_keys
 from shared.errors import Conflict, NotFound, Unauthorized
@@ -25,6 +27,7 @@ def hide(*, session: Session, outbox: Outbox, comment_id: int) -> Comment:
     """Take a comment out of public view (it can be restored); `comment.removed`."""
     comment = _get(session, comment_id)
     take_down(session, outbox, comment, CommentStatus.hidden)
+    close_flags(session, comment_id)
     session.commit()
     return comment
 
@@ -35,6 +38,7 @@ def restore(*, session: Session, outbox: Outbox, comment_id: int) -> Comment:
     if comment.status not in (CommentStatus.hidden, CommentStatus.visible):
         raise Conflict(f"only a hidden comment can be restored; this one is {comment.status}")
     make_public(session, outbox, comment, event=CommentRestored)
+    close_flags(session, comment_id)
     session.commit()
     return comment
 
@@ -55,6 +59,15 @@ def approve(*, session: Session, outbox: Outbox, comment_id: int) -> Comment:
     commenter.approved = True
     session.add(commenter)
     make_public(session, outbox, comment)
+    session.commit()
+    return comment
+
+
+def dismiss_flags(*, session: Session, comment_id: int) -> Comment:
+    """Leave a reported comment as it is (shown, or held for its reports): its reports are
+    closed, out of the flagged list, and count toward no hold."""
+    comment = _get(session, comment_id)
+    close_flags(session, comment_id)
     session.commit()
     return comment
 

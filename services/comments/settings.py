@@ -15,6 +15,13 @@ class CommentsSettings(ServiceSettings):
     rate_per_ip: int = env("COMMENTS_RATE_PER_IP", 30)
     rate_per_commenter: int = env("COMMENTS_RATE_PER_COMMENTER", 10)
     rate_window_seconds: int = env("COMMENTS_RATE_WINDOW_SECONDS", 60)
+    # Reports of comments (flags) per window from one address, and from one commenter.
+    flag_rate_per_ip: int = env("COMMENTS_FLAG_RATE_PER_IP", 20)
+    flag_rate_per_commenter: int = env("COMMENTS_FLAG_RATE_PER_COMMENTER", 10)
+    flag_rate_window_seconds: int = env("COMMENTS_FLAG_RATE_WINDOW_SECONDS", 3600)
+    # A comment reported by this many distinct readers is held (hidden until an editor
+    # decides); 0: never held automatically.
+    hold_after_flags: int = env("COMMENTS_HOLD_AFTER_FLAGS", 5)
     max_links: int = env("COMMENTS_MAX_LINKS", 10)
     # Comments asking for e-mail (each can send a confirmation request to a new address) per
     # client address per window: one sender cannot have many mailboxes asked.

@@ -1,5 +1,6 @@
 """The editors' pages under `/editor`: sign in with the editor token, write and preview an
-article, publish, edit, retract, close or reopen its comments, hide or restore comments. The
+article, publish, edit, retract, close or reopen its comments, hide or restore comments, and
+see the comments readers reported (the article's, or all on the desk) to dismiss or decide. The
 token is kept in an HttpOnly, SameSite=Strict cookie and sent to the posts and comments APIs as
 the editor's own `Authorization`; every form carries the CSRF token."""
 
@@ -18,7 +19,7 @@ EDITOR_COOKIE = "burg_editor"
 ARTICLE_FIELDS = ("title", "category", "source_name", "source_url", "source_note", "body")
 ACTIONS = {"publish": "publish", "retract": "retract", "close": "close-comments",
            "reopen": "reopen-comments"}
-MODERATION = ("hide", "restore", "approve")
+MODERATION = ("hide", "restore", "approve", "dismiss-flags")
 
 
 class SignInFirst(Exception):
@@ -77,7 +78,8 @@ def editor_router(apis: Apis, page: Any, csrf: Csrf,
         if editor is None:
             return render(request, "editor_sign_in.html")
         return render(request, "editor_article.html", me=editor.me, article=None, form={},
-                      categories=await apis.categories())
+                      categories=await apis.categories(),
+                      flagged=await flagged(apis, editor.token))
 
     @router.post("/sign-in")
     async def sign_in(request: Request, form: CheckedForm) -> Response:
@@ -100,7 +102,8 @@ def editor_router(apis: Apis, page: Any, csrf: Csrf,
     async def edit(request: Request, article_id: int, editor: CurrentEditor) -> Response:
         article = await apis.draft(editor.token, article_id)
         return render(request, "editor_article.html", me=editor.me, article=article,
-                      form=_as_form(article), categories=await apis.categories())
+                      form=_as_form(article), categories=await apis.categories(),
+                      flagged=await flagged(apis, editor.token, article_id))
 
     @router.post("")
     @router.post("/articles")
@@ -139,17 +142,34 @@ def editor_router(apis: Apis, page: Any, csrf: Csrf,
     @router.post("/comments/{comment_id}/{action}")
     async def moderate(comment_id: int, action: str, form: CheckedForm,
                        editor: CurrentEditor) -> Response:
-        """Hide, restore or approve a comment, then back to its thread."""
+        """Hide, restore or approve a comment, or dismiss its reports, then back to its
+        thread (or to the editor's page the button was on)."""
         if action not in MODERATION:
             return RedirectResponse("/editor", status_code=303)
         await apis.moderate(editor.token, comment_id, action)
         back = form.get("back", "/")
+        if back.startswith("/editor"):
+            if slug := form.get("slug"):  # the article's page shows the change at once
+                changed(slug)
+            return RedirectResponse(back, status_code=303)
         if not back.startswith("/articles/"):
             return RedirectResponse("/", status_code=303)
         changed(back.removeprefix("/articles/").partition("?")[0].partition("#")[0])
         return RedirectResponse(back, status_code=303)
 
     return router
+
+
+async def flagged(apis: Apis, token: str, article_id: int | None = None) -> list[Json]:
+    """The reported comments (of one article, or all) an editor has to look at; none when
+    the comments service cannot say: the editor's page is still worth showing."""
+    params = {"article_id": int(article_id)} if article_id else {}
+    try:
+        found = await apis._send("GET", f"{apis.comments}/moderation/flagged", params=params,
+                                 headers={"Authorization": f"Bearer {token}"})
+    except ServiceError:
+        return []
+    return list(found["data"])
 
 
 def _as_form(article: Json) -> dict[str, str]:

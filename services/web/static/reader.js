@@ -1,6 +1,7 @@
 // What is the reader's own on an article page, which every reader gets the same: the forms'
-// CSRF token, the commenter's count and nics, and for an editor the Edit link and the
-// moderation buttons. All of it comes from /articles/<slug>/reader, never from the page.
+// CSRF token (the comment form's and the Report buttons'), the commenter's count and nics,
+// and for an editor the Edit link and the moderation buttons. All of it comes from
+// /articles/<slug>/reader, never from the page.
 (function () {
   "use strict";
   var here = location.pathname + location.search + "#comments";
@@ -74,6 +75,10 @@
       if (!mine) return;
       me(mine);
       editor(mine);
+      // The Report buttons carry this browser's token too (without scripts they post none).
+      document.querySelectorAll("form.report").forEach(function (form) {
+        form.elements.csrf.value = mine.csrf;
+      });
       document.documentElement.dataset.reader = "ready";  // tests wait on it
     });
 })();
