@@ -8,6 +8,7 @@ import ssl
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 from services.notify import smtp as bounded
 from services.notify.headers import ascii_address, body_text, mailbox, one_line, verbatim
@@ -24,7 +25,7 @@ def build_message(*, settings: NotifySettings, to: str, subject: str, text: str,
     Raises ValueError (or UnicodeError) if the message cannot be written: that is for good,
     never worth a retry, and it shows here rather than in the middle of an SMTP conversation.
     """
-    message = EmailMessage()
+    message = Outgoing()
     message["From"] = mailbox("From", settings.smtp_from)
     message["To"] = mailbox("To", ascii_address(to))
     message["Subject"] = text_header("Subject", one_line(subject))
@@ -34,8 +35,27 @@ def build_message(*, settings: NotifySettings, to: str, subject: str, text: str,
         message[name] = verbatim(name, value)
     message.set_content(body_text(text))
     message.add_alternative(body_text(html), subtype="html")
-    message.as_bytes()  # what cannot be written fails now, as a build error
+    # What cannot be written fails now, as a build error; written once, as SMTP carries it.
+    message.wire = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    message.envelope = (parseaddr(settings.smtp_from)[1], ascii_address(to))
     return message
+
+
+class Outgoing(EmailMessage):
+    """A message `build_message` made, with its bytes as they go out (CRLF line ends) and its
+    envelope: flattening a message costs more than its whole SMTP conversation, so it is done
+    once, not again by `smtplib.send_message`."""
+
+    wire = b""
+    envelope = ("", "")  # (sender, recipient)
+
+
+def _transmit(smtp: bounded.Client, message: EmailMessage) -> None:
+    if isinstance(message, Outgoing) and message.wire:
+        sender, recipient = message.envelope
+        smtp.sendmail(sender, [recipient], message.wire)
+    else:
+        smtp.send_message(message)
 
 
 def send(settings: NotifySettings, message: EmailMessage,
@@ -81,13 +101,13 @@ class Connection:
         smtp.deadline = time.monotonic() + settings.smtp_total_seconds
         try:
             try:
-                smtp.send_message(message)
+                _transmit(smtp, message)
             except (OSError, smtplib.SMTPException) as exc:
                 self._drop()
                 if not (reused and _gone_before_data(smtp, exc)):
                     raise
                 smtp = self._open(settings)  # the kept one had gone: the message, anew
-                smtp.send_message(message)
+                _transmit(smtp, message)
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             if bounded.timed_out(exc):
