@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
+from sqlalchemy import event
 from sqlmodel import func, select
 
 from services.notify import replies
@@ -76,6 +77,12 @@ def _run(folder: Path, redis_url: str, port: int, emails: int, batch: int,
     service = bootstrap(data_dir=folder, redis_url=redis_url, smtp_port=port,
                         database_url=database, max_per_window=10**6)
     sessions = service.runtime.sessions
+    statements = [0]  # SQL statements run: a count that holds still however loaded the machine
+
+    @event.listens_for(service.runtime.engine, "before_cursor_execute")
+    def _count(*_: object) -> None:
+        statements[0] += 1
+
     with sessions() as session:
         for n in range(SUBSCRIBERS):
             address = Address(email=f"bench-{n}@example.org", consent=Consent.confirmed)
@@ -101,8 +108,10 @@ def _run(folder: Path, redis_url: str, port: int, emails: int, batch: int,
 
     def sent() -> int:
         with sessions() as session:
-            return session.exec(select(func.count()).select_from(Delivery)
-                                .where(Delivery.status == Status.sent)).one()
+            count = session.exec(select(func.count()).select_from(Delivery)
+                                 .where(Delivery.status == Status.sent)).one()
+        statements[0] -= 1  # the bench's own
+        return count
 
     def send() -> None:
         service.sender.start()
@@ -121,7 +130,7 @@ def _run(folder: Path, redis_url: str, port: int, emails: int, batch: int,
     for name, part in (("store", store), ("send", send)):
         profiler = cProfile.Profile() if profile == name == "store" else None
         spy = _spy(name) if profile == name != "store" else None
-        cpu, wall = time.process_time(), time.perf_counter()
+        cpu, wall, ran = time.process_time(), time.perf_counter(), statements[0]
         if profiler:
             profiler.enable()
         part()
@@ -129,6 +138,7 @@ def _run(folder: Path, redis_url: str, port: int, emails: int, batch: int,
             profiler.disable()
         figures[f"{name}_cpu_ms"] = (time.process_time() - cpu) / emails * 1000
         figures[f"{name}_wall_s"] = time.perf_counter() - wall
+        figures[f"{name}_sql"] = (statements[0] - ran) / emails
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         if spy:
@@ -137,10 +147,11 @@ def _run(folder: Path, redis_url: str, port: int, emails: int, batch: int,
     events = [event.model_copy(update={"comment_id": event.comment_id + emails})
               for event in events]
     spy = _spy("live") if profile == "live" else None
-    cpu, wall = time.process_time(), time.perf_counter()
+    cpu, wall, ran = time.process_time(), time.perf_counter(), statements[0]
     live()
     figures["live_cpu_ms"] = (time.process_time() - cpu) / emails * 1000
     figures["live_wall_s"] = time.perf_counter() - wall
+    figures["live_sql"] = (statements[0] - ran) / emails
     if spy:
         spy.send_signal(signal.SIGINT)
         spy.wait()
@@ -158,7 +169,8 @@ def main() -> None:
           "transaction), one process, the SMTP sink apart\n")
     for part in ("store", "send", "live"):
         print(f"  {part:<6} {figures[f'{part}_cpu_ms']:6.2f} ms CPU per e-mail "
-              f"({figures[f'{part}_wall_s']:.1f} s wall)")
+              f"({figures[f'{part}_wall_s']:.1f} s wall), "
+              f"{figures[f'{part}_sql']:.2f} SQL statements per e-mail")
 
 
 if __name__ == "__main__":
