@@ -128,11 +128,7 @@ class Deliveries:
         def record() -> None:
             nonlocal accepted
             accepted = True
-            if self.sent.record(delivery.key, claim):
-                log.info("e-mail %s sent (%s)", delivery.key.split(":")[0], delivery.message_id)
-            else:
-                log.warning("e-mail %s: its lease ran out while it was sent; not recorded",
-                            delivery.key.split(":")[0])
+            self.sent.record(delivery.key, claim, delivery.message_id)  # logs the outcome
 
         try:
             send(self.settings, message, record)
