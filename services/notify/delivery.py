@@ -5,8 +5,7 @@ or already claimed there for the worker's sending threads (`sender.py`) when the
 sender claims it ("sending", with a lease and a claim token of its own: `claims.py`). The
 sender talks to the SMTP server outside any transaction, and records the acceptance the moment
 the server has answered 250 to the message (before any QUIT), in a short transaction (shared by
-the threads whose servers answered meanwhile, and written by whichever thread is writing records
-then, while the others send on: `records.py`), only if its claim still stands.
+the threads whose servers answered meanwhile: `records.py`), only if its claim still stands.
 Whatever dies on the way, the delivery is found again: a "waiting" one by the next round, a
 "sending" one whose lease ran out (the sender died mid-send) likewise, and it goes out with
 the same Message-ID. A second copy can only follow a message the server took that is not
