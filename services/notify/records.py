@@ -5,9 +5,8 @@ writing records leaves its record to that writer and sends its next e-mail at on
 of waiting for the database's write turn (which the worker's pool child holds for a whole
 batch of events); the writer writes all records waiting, in one transaction each round, until
 none is left. A thread waits for its previous record to be written before it leaves the next,
-so a thread has at most one record left to the writer: a sender killed while the writer waits
-for its turn may send again (same Message-ID) the e-mail each thread left and the one each has
-just had taken, two per thread, where a thread that waited had one."""
+so each thread has at most one e-mail taken by its server and not yet recorded, as when it
+waited: a sender killed meanwhile sends no more of them twice than before."""
 
 import logging
 import threading
