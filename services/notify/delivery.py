@@ -128,7 +128,11 @@ class Deliveries:
         def record() -> None:
             nonlocal accepted
             accepted = True
-            self.sent.record(delivery.key, claim, delivery.message_id)  # logs the outcome
+            if self.sent.record(delivery.key, claim):
+                log.info("e-mail %s sent (%s)", delivery.key.split(":")[0], delivery.message_id)
+            else:
+                log.warning("e-mail %s: its lease ran out while it was sent; not recorded",
+                            delivery.key.split(":")[0])
 
         try:
             send(self.settings, message, record)
