@@ -22,6 +22,7 @@ from bench import (
     comments_throughput,
     feeds_throughput,
     publish_latency,
+    reply_drain,
     reply_mail,
     report,
 )
@@ -29,8 +30,9 @@ from bench.isso_baseline import Target, load_tool, measure_isso
 from bench.memory import Memory, soak
 from devserver.launch import Launched, launch
 
-FULL = {"big": 2000, "alone": 50, "crowd": 200, "replies": 25, "comments": 200, "burst": 100}
-QUICK = {"big": 300, "alone": 8, "crowd": 48, "replies": 3, "comments": 200, "burst": 0}
+FULL = {"big": 2000, "alone": 50, "crowd": 200, "replies": 25, "drain": 25, "comments": 200,
+        "burst": 100}
+QUICK = {"big": 300, "alone": 8, "crowd": 48, "replies": 3, "drain": 3, "comments": 200, "burst": 0}
 
 
 def run_burg(folder: Path, args: argparse.Namespace, sizes: dict[str, int],
@@ -69,8 +71,8 @@ def run_burg(folder: Path, args: argparse.Namespace, sizes: dict[str, int],
         memory.sample("publish")
         print("\n== reply -> SMTP", flush=True)
         comments_throughput.settle(burg)
-        figures["reply"] = reply_mail.run(burg, folder, clients=clients,
-                                          replies=sizes["replies"])
+        figures["reply"] = reply_drain.run_both(burg, folder, clients=clients,
+                                                replies=sizes["replies"], drain=sizes["drain"])
         memory.sample("reply")
         print("\n== article page", flush=True)
         comments_throughput.settle(burg)

@@ -61,6 +61,24 @@ def mails(folder: Path) -> list[tuple[float, EmailMessage]]:
             for path in ((folder / "new").iterdir() if (folder / "new").exists() else [])]
 
 
+_REPLIES: dict[Path, tuple[float, int | None]] = {}  # each file read once: (arrival, comment)
+
+
+def arrivals(folder: Path) -> dict[int, float]:
+    """Comment id -> arrival time of each reply e-mail in the sink's Maildir (each file is
+    parsed once: the bench shares the machine with what it measures)."""
+    parser = BytesParser(_class=EmailMessage, policy=email.policy.default)
+    for path in (folder / "new").iterdir() if (folder / "new").exists() else []:
+        if path not in _REPLIES:
+            message, comment = parser.parsebytes(path.read_bytes()), None
+            if message["Subject"].startswith("New reply"):
+                plain = message.get_body(preferencelist=("plain",))
+                if match := COMMENT.search(plain.get_content() if plain else ""):
+                    comment = int(match.group(1))
+            _REPLIES[path] = (path.stat().st_mtime, comment)
+    return {comment: at for at, comment in _REPLIES.values() if comment is not None}
+
+
 def wait_until(what: str, check: Callable[[], T | None], timeout: float = 300) -> T:
     deadline = time.monotonic() + timeout
     while not (result := check()):
@@ -96,10 +114,11 @@ def subscribers(burg: Launched, article_id: int, clients: int, folder: Path) -> 
     return parents
 
 
-def reply_all(burg: Launched, article_id: int, parents: list[int],
-              replies: int) -> tuple[dict[int, float], list[float], float]:
-    """Each client replies `replies` times to its own parent: (comment id → wall time its
-    POST returned, POST durations, seconds the whole run took)."""
+def reply_all(burg: Launched, article_id: int, parents: list[int], replies: int,
+              nic: str = "Replier") -> tuple[dict[int, float], list[float], float]:
+    """Each client (a commenter of its own: `nic` and a number) replies `replies` times to its
+    own parent: (comment id → wall time its POST returned, POST durations, seconds the whole
+    run took)."""
     def client(index: int) -> list[tuple[int, float, float]]:
         done = []
         with httpx.Client(timeout=60) as http:
@@ -109,7 +128,7 @@ def reply_all(burg: Launched, article_id: int, parents: list[int],
                 response = http.post(
                     thread_url(burg, article_id),
                     headers={"X-Commenter-Token": token} if token else {},
-                    json={"nic": f"Replier {index}", "body": f"Reply {n}.",
+                    json={"nic": f"{nic} {index}", "body": f"Reply {n}.",
                           "parent_id": parents[index]})
                 body = response.raise_for_status().json()
                 token = token or body["commenter_token"]
@@ -133,20 +152,20 @@ def run(burg: Launched, folder: Path, *, clients: int, replies: int) -> dict[str
     """Reply e-mail figures on a running Burg (started with LIFTED in its environment) whose
     data folder is `folder`: `mail_*` (POST returned -> at the SMTP server) and `post_*`
     percentiles, `emails_per_s`, and counts. Prints its table too."""
-    maildir = folder / "mail"
     article_id = open_article(burg)
-    parents = subscribers(burg, article_id, clients, maildir)
+    parents = subscribers(burg, article_id, clients, folder / "mail")
+    return measure(burg, folder, article_id, parents, replies=replies)
+
+
+def measure(burg: Launched, folder: Path, article_id: int, parents: list[int], *,
+            replies: int) -> dict[str, float]:
+    """`run`'s figures, for replies to `parents` (`subscribers`) on the article."""
+    maildir, clients = folder / "mail", len(parents)
     posted, durations, seconds = reply_all(burg, article_id, parents, replies)
     expected = set(posted)
 
     def arrived() -> dict[int, float] | None:
-        seen = {}
-        for at, message in mails(maildir):
-            if message["Subject"].startswith("New reply"):
-                plain = message.get_body(preferencelist=("plain",))
-                text = plain.get_content() if plain else ""
-                if match := COMMENT.search(text):
-                    seen[int(match.group(1))] = at
+        seen = arrivals(maildir)
         return seen if expected <= set(seen) else None
 
     seen = wait_until("every reply e-mail", arrived, timeout=600)

@@ -1,16 +1,19 @@
 """Building and sending e-mail over SMTP. Every header line is written by
 `services/notify/headers.py`: URLs and ids verbatim, text encoded, nothing able to inject one."""
 
+import binascii
 import functools
+import secrets
 import select
 import smtplib
 import ssl
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 from services.notify import smtp as bounded
-from services.notify.headers import ascii_address, body_text, mailbox, one_line, verbatim
+from services.notify.headers import LINE, ascii_address, body_text, mailbox, one_line, verbatim
 from services.notify.headers import text as text_header
 from services.notify.settings import NotifySettings
 
@@ -24,7 +27,7 @@ def build_message(*, settings: NotifySettings, to: str, subject: str, text: str,
     Raises ValueError (or UnicodeError) if the message cannot be written: that is for good,
     never worth a retry, and it shows here rather than in the middle of an SMTP conversation.
     """
-    message = EmailMessage()
+    message = Outgoing()
     message["From"] = mailbox("From", settings.smtp_from)
     message["To"] = mailbox("To", ascii_address(to))
     message["Subject"] = text_header("Subject", one_line(subject))
@@ -32,10 +35,50 @@ def build_message(*, settings: NotifySettings, to: str, subject: str, text: str,
     message["Auto-Submitted"] = verbatim("Auto-Submitted", "auto-generated")
     for name, value in (headers or {}).items():
         message[name] = verbatim(name, value)
-    message.set_content(body_text(text))
-    message.add_alternative(body_text(html), subtype="html")
-    message.as_bytes()  # what cannot be written fails now, as a build error
+    # As set_content and add_alternative would make it, without their parsing of every MIME
+    # header they write (which cost more than the rest of the message).
+    message["MIME-Version"] = verbatim("MIME-Version", "1.0")
+    boundary = f"==============={secrets.token_hex(16)}=="  # no body can hold it by chance
+    message["Content-Type"] = verbatim("Content-Type",
+                                       f'multipart/alternative; boundary="{boundary}"')
+    message.set_payload([_text_part("plain", body_text(text)),
+                         _text_part("html", body_text(html))])
+    # What cannot be written fails now, as a build error; written once, as SMTP carries it.
+    message.wire = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    message.envelope = (parseaddr(settings.smtp_from)[1], ascii_address(to))
     return message
+
+
+def _text_part(subtype: str, text: str) -> EmailMessage:
+    """A UTF-8 text/`subtype` part of `text` (line breaks as `\\n`), encoded as set_content
+    would: 7bit when every line is ASCII and short, else quoted-printable."""
+    data = text.encode("utf-8")
+    part = EmailMessage()
+    part["Content-Type"] = verbatim("Content-Type", f'text/{subtype}; charset="utf-8"')
+    if data.isascii() and max(len(line) for line in data.split(b"\n")) <= LINE:
+        encoding, body = "7bit", text
+    else:
+        encoding, body = "quoted-printable", binascii.b2a_qp(data, istext=True).decode("ascii")
+    part["Content-Transfer-Encoding"] = verbatim("Content-Transfer-Encoding", encoding)
+    part.set_payload(body if body.endswith("\n") else body + "\n")
+    return part
+
+
+class Outgoing(EmailMessage):
+    """A message `build_message` made, with its bytes as they go out (CRLF line ends) and its
+    envelope: flattening a message costs more than its whole SMTP conversation, so it is done
+    once, not again by `smtplib.send_message`."""
+
+    wire = b""
+    envelope = ("", "")  # (sender, recipient)
+
+
+def _transmit(smtp: bounded.Client, message: EmailMessage) -> None:
+    if isinstance(message, Outgoing) and message.wire:
+        sender, recipient = message.envelope
+        smtp.sendmail(sender, [recipient], message.wire)
+    else:
+        smtp.send_message(message)
 
 
 def send(settings: NotifySettings, message: EmailMessage,
@@ -81,13 +124,13 @@ class Connection:
         smtp.deadline = time.monotonic() + settings.smtp_total_seconds
         try:
             try:
-                smtp.send_message(message)
+                _transmit(smtp, message)
             except (OSError, smtplib.SMTPException) as exc:
                 self._drop()
                 if not (reused and _gone_before_data(smtp, exc)):
                     raise
                 smtp = self._open(settings)  # the kept one had gone: the message, anew
-                smtp.send_message(message)
+                _transmit(smtp, message)
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             if bounded.timed_out(exc):

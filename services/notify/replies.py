@@ -30,8 +30,19 @@ def on_comment_created(session: Session, event: CommentCreated, *,
                        settings: NotifySettings) -> None:
     """Queue one e-mail per recipient of this new comment (the idempotency key is comment id
     + address id: a redelivered event queues nothing new)."""
+    if any(not isinstance(pending, Delivery) for pending in session.new) or session.dirty:
+        session.flush()  # what earlier events of the batch stored (a subscription), seen below
+    # The e-mails earlier events of a batch queued are written together at its commit, not
+    # one flush each (which cost as much as the rest of the handler): what reads them counts
+    # them itself (`_queued`).
+    with session.no_autoflush:
+        _queue_for(session, event, settings)
+
+
+def _queue_for(session: Session, event: CommentCreated, settings: NotifySettings) -> None:
     if session.get(RemovedComment, event.comment_id) is not None:
         return  # removed before this event was handled
+    queued = _queued(session)
     # In address order, each address is held until the commit (see `_lock_address`), so two workers
     # mailing one address take turns and the hourly count sees the other's e-mail.
     for subscription in sorted(_recipients(session, event), key=lambda s: s.address_id):
@@ -39,14 +50,14 @@ def on_comment_created(session: Session, event: CommentCreated, *,
         if _lock_address(session, address_id) != Consent.confirmed:
             continue
         key = f"reply:{event.comment_id}:{address_id}"
-        if session.get(Delivery, key) is not None:
+        if any(d.key == key for d in queued) or session.get(Delivery, key) is not None:
             continue
         content = {
             "comment_id": event.comment_id, "article_id": event.article_id,
             "article_title": event.article_title, "article_url": event.article_url,
             "replier_nic": event.nic, "recipient_nic": subscription.nic,
             "body_html": event.body_html, "follows_thread": subscription.follows_thread}
-        held = _over_limit(session, settings, address_id)
+        held = _over_limit(session, settings, address_id, queued)
         new = Delivery(key=key, kind=Kind.reply, address_id=address_id,
                        comment_id=event.comment_id, article_id=event.article_id,
                        content=content, message_id=messages.message_id(settings, key),
@@ -99,10 +110,20 @@ def _lock_address(session: Session, address_id: int) -> Consent:
         execution_options={"synchronize_session": False}).scalar_one())
 
 
-def _over_limit(session: Session, settings: NotifySettings, address_id: int) -> bool:
+def _queued(session: Session) -> list[Delivery]:
+    """The e-mails this transaction stored so far and has not written yet."""
+    return [pending for pending in session.new if isinstance(pending, Delivery)]
+
+
+COUNTED = (Status.waiting, Status.sending, Status.sent)  # what the hourly limit counts
+
+
+def _over_limit(session: Session, settings: NotifySettings, address_id: int,
+                queued: list[Delivery]) -> bool:
     since = utcnow() - timedelta(seconds=settings.window_seconds)
     recent = session.exec(select(func.count()).select_from(Delivery).where(
         Delivery.address_id == address_id, Delivery.kind == Kind.reply,
-        col(Delivery.status).in_([Status.waiting, Status.sending, Status.sent]),
-        col(Delivery.created_at) > since)).one()
+        col(Delivery.status).in_(COUNTED), col(Delivery.created_at) > since)).one()
+    recent += sum(1 for d in queued if d.address_id == address_id and d.kind == Kind.reply
+                  and d.status in COUNTED)
     return recent >= settings.max_per_window

@@ -18,6 +18,7 @@ from shared.sealing import new_private_key
 from tests.conftest import wait_for
 from tests.databases import database_url, migrated
 from tests.notify.conftest import SMTPServer
+from tests.notify.rawmail import sent_bytes
 
 FRANK = "frank@example.org"
 
@@ -162,3 +163,16 @@ def test_the_sending_threads_keep_their_connections_and_are_woken_from_a_forked_
         sender.stop(10)
         service.runtime.engine.dispose()
     assert not any(thread.is_alive() for thread in sender.threads)
+
+
+def test_a_message_goes_out_as_built_and_flattened_once(tmp_path: Path, smtp: SMTPServer) -> None:
+    settings = settings_for(smtp, tmp_path)
+    built = message(settings, 1)
+    assert isinstance(built, mailer.Outgoing)
+    assert built.wire == sent_bytes(built)  # what smtplib's send_message would have sent
+    assert built.envelope == ("noreply@burg.localhost", FRANK)
+    connection = mailer.Connection(settings)
+    connection.send(settings, built)
+    connection.close()
+    [(recipients, raw)] = smtp.recorder.received
+    assert recipients == [FRANK] and raw == built.wire
