@@ -35,7 +35,8 @@ async def recent(request: Request, service: ServiceDep, page: RecentPage = 1,
     return await _kept(request, service, ("recent", page, limit), build)
 
 
-@lists_router.get("/nics/{nic}/comments", response_model=NicCommentsPublic)
+# `:path`: a nic may hold a "/" (sent as %2F, which the server decodes before routing).
+@lists_router.get("/nics/{nic:path}/comments", response_model=NicCommentsPublic)
 async def nic_comments(nic: NicPath, request: Request, service: ServiceDep,
                        page: NicPage = 1, limit: ListLimit = 20) -> Response:
     """A page of the public comments under a nic (or one that compares equal: "ADMIN" is

@@ -5,12 +5,15 @@ once, nics looked up by their comparison key, and bad input a 4xx."""
 
 import itertools
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.comments.inprocess import CommentsApi, comments_api
+from services.comments.models import ArticleReplica, CommentCreate
+from services.comments.posting import post_comment
+from tests.comments.inprocess import CommentsApi, comments_api, comments_service
 
 HOSTS = itertools.count(1)
 
@@ -76,20 +79,20 @@ def test_a_nic_s_page_shows_its_public_comments_newest_first_by_key(
         api: CommentsApi) -> None:
     article = api.open_article()
     client = reader(api)
-    one, token = post(client, article, "Grüße", "eins")
-    two, _ = post(client, article, "GRÜSSE", "zwei", token)  # case-folded, "ß" is "ss"
-    three, _ = post(client, article, "grüße", "drei", token)
+    one, token = post(client, article, "Grüße/x", "eins")
+    two, _ = post(client, article, "GRÜSSE/X", "zwei", token)  # case-folded, "ß" is "ss"
+    three, _ = post(client, article, "grüße/x", "drei", token)
     post(client, article, "Other", "not theirs")
-    page = client.get("/nics/GR%C3%9CSSE/comments").json()
-    assert page["nic"] == "Grüße"
+    page = client.get("/nics/GR%C3%9CSSE%2FX/comments").json()
+    assert page["nic"] == "Grüße/x"
     ids = [c["id"] for c in page["comments"]]
     assert ids == [three["id"], two["id"], one["id"]]
     assert page["count"] == 3 and page["since"][:19] == one["created_at"][:19]
     assert api.moderator().delete(f"/comments/{three['id']}").status_code == 204
-    after = client.get("/nics/gr%C3%BC%C3%9Fe/comments").json()
+    after = client.get("/nics/gr%C3%BC%C3%9Fe%2Fx/comments").json()
     assert [c["id"] for c in after["comments"]] == [two["id"], one["id"]]
     assert after["count"] == 2
-    paged = client.get("/nics/Gr%C3%BC%C3%9Fe/comments", params={"limit": 1}).json()
+    paged = client.get("/nics/Gr%C3%BC%C3%9Fe%2Fx/comments", params={"limit": 1}).json()
     assert paged["next_page"] == 2 and len(paged["comments"]) == 1
 
 
@@ -111,3 +114,25 @@ def test_unknown_nics_and_bad_input_are_4xx(api: CommentsApi) -> None:
                 "/nics/" + "x" * 41 + "/comments", "/nics/a%0Ab/comments"):
         response = client.get(bad)
         assert 400 <= response.status_code < 500, (bad, response.status_code)
+
+
+def test_comments_posted_at_once_on_one_thread_get_distinct_numbers(tmp_path: Path) -> None:
+    with comments_service(tmp_path) as service:
+        def post_some(writer: int) -> list[int]:
+            numbers = []
+            token = None
+            for n in range(5):
+                with service.session() as session:
+                    comment, new_token = post_comment(
+                        session=session, outbox=service.outbox, settings=service.settings,
+                        article_id=1, data=CommentCreate(nic=f"Writer {writer}", body=f"{n}"),
+                        token=token)
+                token = token or new_token
+                numbers.append(comment.number)
+            return numbers
+
+        with ThreadPoolExecutor(8) as pool:
+            numbers = [n for found in pool.map(post_some, range(8)) for n in found]
+        assert sorted(numbers) == list(range(1, 41))
+        with service.session() as session:
+            assert session.get_one(ArticleReplica, 1).last_number == 40

@@ -25,7 +25,7 @@ def test_existing_comments_are_numbered_by_id_within_each_article(tmp_path: Path
             a=article, s=f"a{article}")
     # (id, article, nic, status): ids interleave across articles; a deleted one keeps its number
     rows = [(1, 7, "ADMIN", "visible"), (2, 8, "Bob", "visible"), (3, 7, "bob", "deleted"),
-            (4, 7, "Ｂｏｂ", "visible"), (5, 8, "x", "hidden")]
+            (4, 7, "\uff22\uff4f\uff42", "visible"), (5, 8, "x", "hidden")]
     for comment_id, article, nic, status in rows:
         sql(url, "INSERT INTO comment (id, article_id, path, depth, commenter_id, nic, body, "
                  "body_html, status, notify_replies, created_at) VALUES (:id, :a, :p, 0, 1, "
