@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from services.comments.models import ArticleReplica, CommentCreate
 from services.comments.posting import post_comment
@@ -136,3 +137,20 @@ def test_comments_posted_at_once_on_one_thread_get_distinct_numbers(tmp_path: Pa
         assert sorted(numbers) == list(range(1, 41))
         with service.session() as session:
             assert session.get_one(ArticleReplica, 1).last_number == 40
+
+
+def test_the_lists_are_read_from_kept_bytes_without_a_query(api: CommentsApi) -> None:
+    article = api.open_article()
+    client = reader(api)
+    post(client, article, "Kept", "words")
+    statements: list[str] = []
+    engine = api.service.runtime.engine
+    # (The outbox's relay writes meanwhile, in a thread of its own: only reads count.)
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+                 if args[2].startswith("SELECT") else None)
+    for path in ("/recent", "/nics/kept/comments"):
+        assert client.get(path).status_code == 200  # built once
+        built = len(statements)
+        for _ in range(5):
+            assert client.get(path).status_code == 200
+        assert len(statements) == built, statements[built:]
