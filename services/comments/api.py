@@ -23,6 +23,7 @@ from services.comments.deps import (
     ViewerDep,
     get_viewer,
 )
+from services.comments.list_api import lists_router
 from services.comments.models import (
     CommentCreate,
     CommentEdit,
@@ -200,6 +201,7 @@ def create_app(service: Service) -> FastAPI:
                       max_body_bytes=service.settings.max_body_bytes)
     app.include_router(router)
     app.include_router(flag_routes.router)
+    app.include_router(lists_router)
     # A thread page this process holds goes out as bytes, before everything (thread_bytes.py).
     [thread_route] = [str(getattr(route, "path", "")) for route in router.routes
                       if getattr(route, "endpoint", None) is get_thread]

@@ -38,10 +38,13 @@ def count_and_announce(session: Session, outbox: Outbox, comment: Comment, *,
         thread_followed=article.followed))
 
 
-def announce(session: Session, outbox: Outbox, event: CommentCreated) -> None:
-    """Count the comment `event` tells of, public from now on, and emit `event` (posting
-    builds it from the rows it read, without objects)."""
-    _count(session, event.article_id, +1)
+def announce(session: Session, outbox: Outbox, event: CommentCreated, *,
+             counted: bool = False) -> None:
+    """Count the comment `event` tells of, public from now on (unless already `counted`:
+    posting counts it as it numbers it), and emit `event` (posting builds it from the rows it
+    read, without objects)."""
+    if not counted:
+        _count(session, event.article_id, +1)
     outbox.add(session, event)
 
 

@@ -47,6 +47,7 @@ class ArticleReplica(CommentsTable, table=True):
     updated_at: datetime | None = None
     comment_count: int = 0  # public comments, kept as they come and go
     followed: bool = False  # someone asked for e-mail about every new comment here
+    last_number: int = 0  # the number the thread's newest comment got (#1, #2, …)
 
 
 class EditorReplica(CommentsTable, table=True):
@@ -103,7 +104,9 @@ MAX_DEPTH = 40  # replies deeper than this are shown at this depth (their parent
 class Comment(CommentsTable, table=True):
     # The thread is read in `path` order: each comment's path is its parent's plus its own
     # key, so a page of a thread is one range scan, however long the thread.
-    __table_args__ = (Index("ix_comment_thread", "article_id", "path"),)
+    # A nic's page reads its comments newest first: one range of (nic_key, id).
+    __table_args__ = (Index("ix_comment_thread", "article_id", "path"),
+                      Index("ix_comment_nic", "nic_key", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
     article_id: int  # the posts service's id: no foreign key across services
@@ -114,6 +117,8 @@ class Comment(CommentsTable, table=True):
     depth: int = 0
     commenter_id: int = Field(foreign_key="commenter.id", index=True)
     nic: str = Field(max_length=40)
+    nic_key: str = Field(default="", max_length=40)  # the nic's comparison key (nics.py)
+    number: int = 0  # in its thread, by order of posting; kept when others are removed
     website: str | None = None
     body: str
     body_html: str
@@ -186,6 +191,7 @@ class CommentPublic(SQLModel):
     article_id: int
     parent_id: int | None
     depth: int
+    number: int = 0  # #1, #2, … in its thread
     nic: str
     website: str | None
     body_html: str

@@ -32,7 +32,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from services.comments.models import ArticleReplica, Comment
+from services.comments.models import ArticleReplica, Comment, Commenter
 from shared.db import after_commit
 from shared.http import strong_etag
 
@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 ENTRY_BYTES = 512
 
 WRITTEN = "burg_threads_written"  # key in Session.info: article ids whose thread changed
+# The version of the site-wide lists (the newest comments, a nic's: lists.py), kept as if it
+# were a thread's: raised with every thread's, and by a change of a commenter (a ban).
+SITE_WIDE = 0
 
 
 def written(session: Session, article_id: int) -> None:
@@ -82,13 +85,16 @@ class ThreadPages:
         @event.listens_for(sessions, "after_flush")
         def _written(session: Session, _context: Any) -> None:
             session.info.setdefault(WRITTEN, []).extend(
-                obj.article_id for obj in chain(session.new, session.dirty, session.deleted)
-                if isinstance(obj, (Comment, ArticleReplica)))
+                obj.article_id if isinstance(obj, (Comment, ArticleReplica)) else SITE_WIDE
+                for obj in chain(session.new, session.dirty, session.deleted)
+                if isinstance(obj, (Comment, ArticleReplica, Commenter)))
 
         after_commit(sessions, WRITTEN, lambda article_ids: self.bump(set(article_ids)))
 
     def bump(self, article_ids: set[int]) -> None:
-        """New versions for these threads: every process stops serving their pages."""
+        """New versions for these threads, and for the site-wide lists they appear in: every
+        process stops serving their pages."""
+        article_ids = article_ids | {SITE_WIDE}
         try:
             if self._sync is None:
                 self._sync = redis.Redis.from_url(self.redis_url)

@@ -20,6 +20,7 @@ from services.comments.models import (
     CommentPublic,
     CommentStatus,
 )
+from services.comments.nics import nic_keys
 from services.comments.pages import written
 from services.comments.settings import CommentsSettings
 from services.comments.threads import is_open
@@ -70,7 +71,7 @@ def post_comment(*, session: Session, outbox: Outbox, settings: CommentsSettings
                 commenter_id=commenter.id, nic=comment.nic, body_html=body_html,
                 created_at=comment.created_at,
                 parent_wants_replies=bool(parent and parent.notify_replies),
-                thread_followed=followed))
+                thread_followed=followed), counted=True)
         written(session, article_id)
         session.commit()
     except IntegrityError:  # another commenter took the nic a moment ago
@@ -91,22 +92,26 @@ def _open_article(conn: Connection, article_id: int) -> Row[Any]:
 
 def _store(conn: Connection, article_id: int, data: CommentCreate, commenter_id: int,
            parent: Row[Any] | None, body_html: str, *, public: bool) -> CommentPublic:
-    """The new comment (public, or waiting for approval), in its place in the thread, and
-    counted as its commenter's."""
+    """The new comment (public, or waiting for approval), in its place in the thread, with
+    its number there, counted as its commenter's (and, if public, in the article's count)."""
     status = CommentStatus.visible if public else CommentStatus.pending
     website = str(data.website) if data.website else None
     created_at = utcnow()
     comment_id = sql.new_id(
         conn, sql.NEW_COMMENT, article_id=article_id, parent_id=data.parent_id, path="",
-        depth=0, commenter_id=commenter_id, nic=data.nic, website=website, body=data.body,
+        depth=0, commenter_id=commenter_id, nic=data.nic, nic_key=nic_keys(data.nic).key,
+        number=0, website=website, body=data.body,
         body_html=body_html, status=status, created_at=created_at, edited_at=None,
         notify_replies=bool(data.email and data.notify_replies))
-    path, depth = _place(comment_id, parent)
-    conn.execute(sql.PLACE, {"comment_id": comment_id, "place": path, "level": depth})
     conn.execute(sql.COUNT_COMMENTER, {"commenter_id": commenter_id})
+    number = conn.execute(sql.NUMBER, {"article": article_id, "delta": int(public)}).scalar_one()
+    path, depth = _place(comment_id, parent)
+    conn.execute(sql.PLACE, {"comment_id": comment_id, "place": path, "level": depth,
+                             "numbered": number})
     return CommentPublic(id=comment_id, article_id=article_id, parent_id=data.parent_id,
-                         depth=depth, nic=data.nic, website=website, body_html=body_html,
-                         created_at=created_at, edited_at=None, status=status)
+                         depth=depth, number=number, nic=data.nic, website=website,
+                         body_html=body_html, created_at=created_at, edited_at=None,
+                         status=status)
 
 
 def _request_mail(conn: Connection, outbox: Outbox, session: Session,

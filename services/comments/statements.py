@@ -39,15 +39,22 @@ NIC_HOLDERS = select(_nic.c.key, _nic.c.nic, _nic.c.commenter_id).where(or_(
     _nic.c.skeleton_cased == bindparam("skeleton_cased")))
 NEW_NIC = insert(_nic)
 NEW_COMMENT = insert(_comment)
-# Its place in the thread needs its id (posting._place).
+# Its place in the thread needs its id (posting._place), its number the next below.
 PLACE = update(_comment).where(_comment.c.id == bindparam("comment_id")).values(
-    path=bindparam("place"), depth=bindparam("level"))
+    path=bindparam("place"), depth=bindparam("level"), number=bindparam("numbered"))
 # (A bound value of an UPDATE must not take a column's name.)
 # Counts as sums in SQL: concurrent posts never lose one.
 COUNT_COMMENTER = update(_commenter).where(_commenter.c.id == bindparam("commenter_id")
                                            ).values(comment_count=_commenter.c.comment_count + 1)
 COUNT_ARTICLE = update(_article).where(_article.c.article_id == bindparam("article")).values(
     comment_count=_article.c.comment_count + bindparam("delta"))
+# The comment's number in its thread, and the count if it is public, in one statement: the
+# row lock it takes (PostgreSQL), or the one writer (SQLite), keeps numbers from repeating.
+# Taken after the commenter's row (COUNT_COMMENTER), as approving takes them: no deadlock.
+NUMBER = update(_article).where(_article.c.article_id == bindparam("article")).values(
+    last_number=_article.c.last_number + 1,
+    comment_count=_article.c.comment_count + bindparam("delta")
+).returning(_article.c.last_number)
 FOLLOWED = update(_article).where(_article.c.article_id == bindparam("article")
                                   ).values(followed=True)
 

@@ -150,7 +150,8 @@ def _public(comment: Comment, viewer: Commenter | None) -> CommentPublic:
         return CommentPublic.model_validate(comment)
     assert comment.id is not None
     return CommentPublic(id=comment.id, article_id=comment.article_id,
-                         parent_id=comment.parent_id, depth=comment.depth, nic="",
+                         parent_id=comment.parent_id, depth=comment.depth,
+                         number=comment.number, nic="",
                          website=None, body_html="", created_at=comment.created_at,
                          edited_at=None, status=CommentStatus.removed, removed=True)
 

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.web import listings, pages
+from services.web import comment_lists, listings, pages
 from services.web.apis import ServiceError
 from services.web.article_bytes import ArticleReads
 from services.web.editor import FormExpired, SignInFirst, editor_router
@@ -61,6 +61,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.include_router(listings.router)
     app.include_router(pages.router)
+    app.include_router(comment_lists.router)
     for error, handler in _ERROR_PAGES.items():
         app.add_exception_handler(error, handler)
     return app

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from services.web.apis import THREAD_PAGE, Apis, Json, ServiceError, unheard_of
+from services.web.sidebar import MARKER, Sidebar
 from shared.http import strong_etag
 
 # slug, cursor, before, reply_to: what the page shows depends on nothing else.
@@ -48,6 +49,8 @@ class Kept:
     thread: Json
     thread_etag: str | None  # None: a thread the comments service did not know yet
     checked_at: float  # ArticlePages.clock() when the last check that found it current began
+    template: bytes = b""  # as rendered: the sidebar's place marked (sidebar.MARKER)
+    sidebar_version: int = -1  # of the sidebar `body` holds
 
 
 @dataclass
@@ -62,9 +65,10 @@ class ArticlePages:
     `max_bytes`: a reader chooses the key, so keys count too)."""
 
     def __init__(self, apis: Apis, render: Render, *, fresh_for: float = 1.0,
-                 max_bytes: int = 32 * 2**20, clock: Callable[[], float] = time.monotonic
-                 ) -> None:
+                 max_bytes: int = 32 * 2**20, clock: Callable[[], float] = time.monotonic,
+                 sidebar: Sidebar | None = None) -> None:
         self.apis, self.render, self.max_bytes = apis, render, max_bytes
+        self.sidebar = sidebar
         self.fresh_for, self.clock = fresh_for, clock
         self.renders = 0  # how many times a page was rendered (tests read it)
         self._kept: OrderedDict[Key, Kept] = OrderedDict()
@@ -74,8 +78,24 @@ class ArticlePages:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def page(self, key: Key) -> Kept:
-        """The page as the APIs stood at most `fresh_for` seconds ago (ServiceError as the
-        article's API answered)."""
+        """The page as the APIs stood at most `fresh_for` seconds ago, with the sidebar as it
+        stands (ServiceError as the article's API answered)."""
+        kept = await self._current(key)
+        if self.sidebar is None:
+            return kept
+        html = await self.sidebar.current()
+        if kept.sidebar_version == self.sidebar.version:
+            return kept
+        # Put in place once per change of the sidebar, not rendered again.
+        head, _, tail = kept.template.partition(MARKER.encode())
+        body = b"".join((head, html.encode(), tail))
+        served = replace(kept, body=body, etag=strong_etag(body),
+                         sidebar_version=self.sidebar.version)
+        if self._kept.get(key) is kept:  # else dropped, or newer, meanwhile
+            self._keep(key, served)
+        return served
+
+    async def _current(self, key: Key) -> Kept:
         kept = self._kept.get(key)
         if kept is not None and self.clock() - kept.checked_at <= self.fresh_for and (
                 kept.checked_at > self._changed.get(key[0], NEVER)):
@@ -112,7 +132,9 @@ class ArticlePages:
 
     def changed(self, slug: str) -> None:
         """The site changed the article `slug` or its thread: its pages are current again
-        only after a check that begins now or later."""
+        only after a check that begins now or later; so is the sidebar (a comment changed)."""
+        if self.sidebar is not None:
+            self.sidebar.changed()
         now = self.clock()
         self._changed.pop(slug, None)
         self._changed[slug] = now
@@ -151,7 +173,7 @@ class ArticlePages:
         body = self.render(key, article, thread)
         self.renders += 1
         fresh = Kept(body, strong_etag(body), article, article_etag, thread, thread_etag,
-                     started)
+                     started, template=body)
         self._keep(key, fresh)
         return fresh
 
@@ -196,5 +218,6 @@ def _params(key: Key) -> dict[str, Any]:
 
 
 def _cost(key: Key, kept: Kept) -> int:
-    return (ENTRY_BYTES + len(kept.body) + sum(len(part or "") for part in key[:3])
+    return (ENTRY_BYTES + len(kept.body) + len(kept.template)
+            + sum(len(part or "") for part in key[:3])
             + len(str(kept.article.get("body_html", ""))))

@@ -5,6 +5,7 @@ app's state), never a module's global, so a test can build a site on settings of
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -15,6 +16,7 @@ from services.web.article_pages import ArticlePages, Key
 from services.web.forms import Csrf
 from services.web.keys import secret_keys
 from services.web.settings import WebSettings
+from services.web.sidebar import MARKER, Sidebar
 
 HERE = Path(__file__).parent
 
@@ -26,6 +28,7 @@ class Site:
     templates: Jinja2Templates
     csrf: Csrf
     article_pages: ArticlePages
+    sidebar: Sidebar  # the newest comments, on every page
 
     @property
     def secure(self) -> bool:
@@ -37,17 +40,25 @@ def make_site(settings: WebSettings, apis: Apis | None = None) -> Site:
     """The site's pieces on `settings` (calling `apis`, else the ones the settings name)."""
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["feeds"] = f"{settings.feeds_url.rstrip('/')}/feeds"
+    # A nic as one segment of a path (`/nics/<nic>`): nics are any Unicode, "/" and "?" too.
+    templates.env.filters["nic_path"] = lambda nic: quote(str(nic), safe="")
     apis = apis or Apis(settings)
 
     def render(key: Key, article: Json, thread: Json) -> bytes:
         _, cursor, before, reply_to = key
+        # The sidebar's place is marked: the kept page takes the current one when served.
         return templates.get_template("article.html").render(
-            article_context(article, thread, cursor, before, reply_to)).encode()
+            article_context(article, thread, cursor, before, reply_to)
+            | {"sidebar": MARKER}).encode()
 
+    sidebar = Sidebar(apis, templates.get_template("_sidebar.html").render,
+                      fresh_for=settings.page_fresh_seconds)
     return Site(settings=settings, apis=apis, templates=templates,
                 csrf=Csrf(secret_keys(settings),
                           secure=settings.site_url.startswith("https://")),
-                article_pages=ArticlePages(apis, render, fresh_for=settings.page_fresh_seconds))
+                article_pages=ArticlePages(apis, render, fresh_for=settings.page_fresh_seconds,
+                                           sidebar=sidebar),
+                sidebar=sidebar)
 
 
 def article_context(article: Json, thread: Json | None, cursor: str | None,
@@ -64,8 +75,12 @@ def article_context(article: Json, thread: Json | None, cursor: str | None,
 
 
 async def get_site(request: Request) -> Site:
-    """The site of the app serving the request (async: no trip to a worker thread)."""
+    """The site of the app serving the request (async: no trip to a worker thread), its
+    sidebar current for the page (as of at most `page_fresh_seconds` ago: no API call when
+    it is, sidebar.py)."""
     site: Site = request.app.state.site
+    if not site.sidebar.fresh():
+        await site.sidebar.current()
     return site
 
 
@@ -76,5 +91,6 @@ def page(request: Request, template: str, *, status: int = 200,
          headers: dict[str, str] | None = None, **context: Any) -> Response:
     """A page of the site serving `request`, from one of its templates."""
     site: Site = request.app.state.site
+    context.setdefault("sidebar", site.sidebar.html)
     return site.templates.TemplateResponse(request, template, context, status_code=status,
                                            headers=headers)
