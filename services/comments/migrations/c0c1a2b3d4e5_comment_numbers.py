@@ -6,7 +6,7 @@ comments are numbered by id within each article, and keyed from the nic they wer
 under.
 
 Revision ID: c0c1a2b3d4e5
-Revises: b5368fc0144b
+Revises: 9322b5ce134d
 Created: 2026-11-28 00:20:00
 """
 
