@@ -1,4 +1,4 @@
-"""The search API, under `/api/search`: articles and comments found by their words.
+"""The search API, `/api/search/?q=…`: articles and comments found by their words.
 
 `uvicorn --factory services.search.api:main` serves it; `create_app(service)` builds it for a
 service wired by whoever calls it."""
@@ -16,7 +16,8 @@ from shared.api import SessionDep, service_app
 router = APIRouter(prefix="/api/search")
 
 
-@router.get("", response_model=SearchResults)
+@router.get("/", response_model=SearchResults)
+@router.get("", response_model=SearchResults, include_in_schema=False)
 def find(session: SessionDep, settings: SettingsDep,
          q: Annotated[str, Query(description="words, and \"phrases\" in quotes")] = "",
          order: Literal["newest", "relevant"] = "relevant",

@@ -37,7 +37,7 @@ class SearchApi:
             Envelope.wrap(event, producer="tests").model_dump(mode="json"))
 
     def find(self, q: str, **params: Any) -> dict[str, Any]:
-        response = self.client.get("/api/search", params={"q": q} | params)
+        response = self.client.get("/api/search/", params={"q": q} | params)
         assert response.status_code == 200, response.text
         found: dict[str, Any] = response.json()
         return found

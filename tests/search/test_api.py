@@ -129,7 +129,7 @@ def test_snippets_escape_everything_but_the_marks(api: SearchApi) -> None:
     "fares & ferry | x", "f\u0000ares", "\ufffd fares", "fares\u200b"])
 def test_operators_and_odd_punctuation_are_words_or_nothing(api: SearchApi, q: str) -> None:
     api.handle(article(body="<p>Fares on the ferry.</p>"))
-    response = api.client.get("/api/search", params={"q": q})
+    response = api.client.get("/api/search/", params={"q": q})
     assert response.status_code in (200, 422), response.text
     if response.status_code == 422:
         assert "q:" in response.json()["detail"]
@@ -140,7 +140,7 @@ def test_operators_and_odd_punctuation_are_words_or_nothing(api: SearchApi, q: s
     ("x" * 10_000, "at most 500 characters"), (" ".join(["w"] * 17), "at most 16 words")])
 def test_a_query_with_no_word_or_too_much_is_a_clear_422(api: SearchApi, q: str,
                                                            words: str) -> None:
-    response = api.client.get("/api/search", params={"q": q})
+    response = api.client.get("/api/search/", params={"q": q})
     assert response.status_code == 422 and words in response.json()["detail"]
 
 
@@ -148,6 +148,6 @@ def test_bad_order_or_page_is_a_clear_422(api: SearchApi) -> None:
     tries: list[dict[str, str | int]] = [{"order": "oldest"}, {"page": 0}, {"page": "x"},
                                          {"page": 51}]
     for params in tries:
-        response = api.client.get("/api/search", params={"q": "fares", **params})
+        response = api.client.get("/api/search/", params={"q": "fares", **params})
         assert response.status_code == 422, params
         assert response.json()["detail"]
