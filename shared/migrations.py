@@ -2,7 +2,7 @@
 sharing the environment in `shared/alembic/`.
 
 `python -m services.<name>.migrate upgrade` brings the service's database to the newest
-revision (`make migrate` does all four; `make run` and the tests do it before starting);
+revision (`make migrate` does them all; `make run` and the tests do it before starting);
 `… migrate revision -m "what changed"` writes a new migration from the models, to be read and
 committed. A service refuses to start while its database is behind (`require_current`).
 """
