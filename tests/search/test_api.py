@@ -15,6 +15,7 @@ from shared.events import (
     CommentRestored,
     Envelope,
 )
+from tests.databases import BACKEND
 from tests.search.inprocess import NOON, SearchApi, article, comment, search_api
 
 
@@ -96,9 +97,9 @@ def test_edits_are_indexed_anew_and_an_older_edit_changes_nothing(api: SearchApi
 
 def test_a_renamed_article_renames_its_comments_results(api: SearchApi) -> None:
     api.handle(article())
-    api.handle(comment(7, "about boats"))
+    api.handle(comment(7, "rowing boats"))
     api.handle(article(title="Boat prices", updated=5, event=ArticleUpdated))
-    [hit] = api.find("about")["results"]
+    [hit] = api.find("rowing")["results"]
     assert hit["title"] == "Boat prices"
 
 
@@ -114,12 +115,13 @@ def test_an_event_delivered_twice_is_indexed_once(api: SearchApi) -> None:
 
 def test_snippets_escape_everything_but_the_marks(api: SearchApi) -> None:
     api.handle(comment(7, "&lt;script&gt;alert(1)&lt;/script&gt; danger \ue000x\ue001 "
-                          "&lt;mark&gt;"))
+                          "&lt;mark&gt; &amp; more words to show"))
     [hit] = api.find("danger")["results"]
     snippet = hit["snippet_html"]
-    assert "<script>" not in snippet and "&lt;script&gt;" in snippet
-    assert snippet.count("<mark>") == snippet.count("</mark>") == 1
-    assert "<mark>danger</mark>" in snippet and "&lt;mark&gt;" in snippet
+    assert "<mark>danger</mark>" in snippet
+    assert snippet.replace("<mark>danger</mark>", "").count("<") == 0
+    if BACKEND == "sqlite":  # (PostgreSQL's ts_headline leaves tag-like words out)
+        assert "&lt;script&gt;" in snippet and "&lt;mark&gt;" in snippet
 
 
 @pytest.mark.parametrize("q", [

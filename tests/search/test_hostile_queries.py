@@ -4,7 +4,6 @@ snippet ever holds markup other than `<mark>`."""
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
