@@ -38,7 +38,7 @@ FTS_RELEVANT = ("SELECT rowid FROM (SELECT rowid, bm25(search_fts, :tw, 1.0) AS 
                 "LIMIT :window) ORDER BY score, rowid DESC")
 FTS_MARKED = ("SELECT rowid, highlight(search_fts, 0, :start, :stop), "
               "snippet(search_fts, 1, :start, :stop, ' … ', :words) FROM search_fts "
-              "WHERE search_fts MATCH :q AND rowid IN :ids")
+              "WHERE search_fts MATCH :q AND rowid = :id")
 FTS_ADD = "INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)"
 FTS_DROP = "DELETE FROM search_fts WHERE rowid IN :ids"
 FTS_CLEAR = "DELETE FROM search_fts"
@@ -102,9 +102,12 @@ def marked(session: Session, query: Query, doc_ids: Sequence[int]
                    'MinWords=8, MaxFragments=2, FragmentDelimiter=" … "')
         params |= {"q": query.websearch(), "all": f"{options}, HighlightAll=true",
                    "some": options}
-        sql = PG_MARKED
     else:
+        # One row at a time: FTS5 looks a row id up directly, but would scan every match
+        # to filter them by a list of ids.
         params["q"] = query.fts5()
-        sql = FTS_MARKED
-    statement = text(sql).bindparams(bindparam("ids", expanding=True))
+        statement = text(FTS_MARKED)
+        return {row[0]: (row[1], row[2]) for doc_id in doc_ids
+                for row in session.execute(statement, params | {"id": doc_id})}
+    statement = text(PG_MARKED).bindparams(bindparam("ids", expanding=True))
     return {row[0]: (row[1], row[2]) for row in session.execute(statement, params)}

@@ -12,7 +12,7 @@ class SearchSettings(ServiceSettings):
     max_pages: int = env("SEARCH_MAX_PAGES", 50)
     # "Most relevant first" ranks the newest this many matches, not all: a common word
     # matches most of the site, and ranking every match would cost each page that much.
-    rank_window: int = env("SEARCH_RANK_WINDOW", 2000)
+    rank_window: int = env("SEARCH_RANK_WINDOW", 1000)
     # A query longer than this (characters), or with more words, gets 422.
     max_query_chars: int = env("SEARCH_MAX_QUERY_CHARS", 500)
     max_query_words: int = env("SEARCH_MAX_QUERY_WORDS", 16)
