@@ -40,8 +40,11 @@ def commands(settings: DevSettings) -> dict[str, str]:
             f"{python} -m uvicorn services.{service}.api:main --factory --host 127.0.0.1"
             f" --port {port}"
             f" --no-access-log --no-proxy-headers --workers {processes}")
+        # Search's handlers are short transactions on its own tables: threads of one process
+        # are enough on a laptop, and spare a pool child's database connections.
+        pool = " -P threads" if service == "search" else ""
         procs[f"{service}-worker"] = (
-            f"{python} -m celery -A services.{service}.worker worker -Q {service}"
+            f"{python} -m celery -A services.{service}.worker worker -Q {service}{pool}"
             f" -n {service}@%h --concurrency {settings.worker_concurrency} --loglevel INFO"
             # Gossip, mingle and heartbeats only add broker chatter for a single laptop.
             " --without-gossip --without-mingle --without-heartbeat")

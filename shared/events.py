@@ -49,7 +49,7 @@ class CategoryUpdated(CategoryCreated):
 
 
 class ArticlePublished(Event):
-    """Posts publishes it when an article goes public; comments and feeds consume it."""
+    """Posts publishes it when an article goes public; comments, feeds and search consume it."""
 
     type: ClassVar[str] = "article.published"
     article_id: int
@@ -69,13 +69,14 @@ class ArticlePublished(Event):
 
 class ArticleUpdated(ArticlePublished):
     """Posts publishes it when a published article changes — its text, its category, or when
-    its comments close or reopen; comments and feeds consume it."""
+    its comments close or reopen; comments, feeds and search consume it."""
 
     type: ClassVar[str] = "article.updated"
 
 
 class ArticleRetracted(Event):
-    """Posts publishes it when an article is withdrawn; comments and feeds consume it."""
+    """Posts publishes it when an article is withdrawn; comments, feeds and search consume
+    it."""
 
     type: ClassVar[str] = "article.retracted"
     article_id: int
@@ -85,7 +86,8 @@ class ArticleRetracted(Event):
 
 
 class CommentCreated(Event):
-    """Comments publishes it for every new public comment; feeds and notify consume it."""
+    """Comments publishes it for every new public comment; feeds, notify and search consume
+    it."""
 
     type: ClassVar[str] = "comment.created"
     comment_id: int
@@ -105,14 +107,16 @@ class CommentCreated(Event):
 
 
 class CommentRestored(CommentCreated):
-    """Comments publishes it when an editor restores a hidden comment; feeds consumes it
-    (notify does not: its reply e-mail went out, or not, when the comment first appeared)."""
+    """Comments publishes it when an editor restores a hidden comment; feeds and search
+    consume it (notify does not: its reply e-mail went out, or not, when the comment first
+    appeared)."""
 
     type: ClassVar[str] = "comment.restored"
 
 
 class CommentEdited(Event):
-    """Comments publishes it when a commenter edits their comment; feeds consumes it."""
+    """Comments publishes it when a commenter edits their comment; feeds and search consume
+    it."""
 
     type: ClassVar[str] = "comment.edited"
     comment_id: int
@@ -122,7 +126,8 @@ class CommentEdited(Event):
 
 
 class CommentRemoved(Event):
-    """Comments publishes it when a comment is hidden or deleted; feeds and notify consume it."""
+    """Comments publishes it when a comment is hidden or deleted; feeds, notify and search
+    consume it."""
 
     type: ClassVar[str] = "comment.removed"
     comment_id: int
@@ -187,19 +192,19 @@ EVENT_TYPES: dict[str, type[Event]] = {
 
 # The services behind the web frontend, each with its own database, queue and worker: the one
 # list every process table, metric, deployment check and test fixture reads.
-SERVICES: tuple[str, ...] = ("posts", "comments", "notify", "feeds")
+SERVICES: tuple[str, ...] = ("posts", "comments", "notify", "feeds", "search")
 
 # Which services receive which event type: one queue (and one copy) per consumer.
 ROUTES: dict[str, tuple[str, ...]] = {
     "category.created": ("feeds",),
     "category.updated": ("feeds",),
-    "article.published": ("comments", "feeds"),
-    "article.updated": ("comments", "feeds"),
-    "article.retracted": ("comments", "feeds"),
-    "comment.created": ("feeds", "notify"),
-    "comment.restored": ("feeds",),
-    "comment.edited": ("feeds",),
-    "comment.removed": ("feeds", "notify"),
+    "article.published": ("comments", "feeds", "search"),
+    "article.updated": ("comments", "feeds", "search"),
+    "article.retracted": ("comments", "feeds", "search"),
+    "comment.created": ("feeds", "notify", "search"),
+    "comment.restored": ("feeds", "search"),
+    "comment.edited": ("feeds", "search"),
+    "comment.removed": ("feeds", "notify", "search"),
     "editor.authorized": ("comments",),
     "editor.revoked": ("comments",),
     "subscription.requested": ("notify",),

@@ -2,7 +2,7 @@
 sharing the environment in `shared/alembic/`.
 
 `python -m services.<name>.migrate upgrade` brings the service's database to the newest
-revision (`make migrate` does all four; `make run` and the tests do it before starting);
+revision (`make migrate` does them all; `make run` and the tests do it before starting);
 `… migrate revision -m "what changed"` writes a new migration from the models, to be read and
 committed. A service refuses to start while its database is behind (`require_current`).
 """
@@ -10,7 +10,9 @@ committed. A service refuses to start while its database is behind (`require_cur
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -48,11 +50,26 @@ def run_migrations() -> None:
     try:
         with engine.connect() as connection:
             context.configure(connection=connection, target_metadata=metadata,
-                              render_as_batch=url.startswith("sqlite"), compare_type=True)
+                              render_as_batch=url.startswith("sqlite"), compare_type=True,
+                              include_name=modelled(metadata))
             with context.begin_transaction():
                 context.run_migrations()
     finally:
         engine.dispose()
+
+
+def modelled(metadata: MetaData) -> Callable[[str | None, str, Any], bool]:
+    """Alembic's `include_name`: False for what a service's migrations make by hand and its
+    models cannot describe (a full-text index: an FTS5 table, a tsvector column), which the
+    service names in `metadata.info["unmodelled"]` (table names, and "table.column")."""
+    unmodelled: set[str] = set(metadata.info.get("unmodelled", ()))
+
+    def include(name: str | None, kind: str, parents: Any) -> bool:
+        if kind == "column":
+            return f"{parents.get('table_name')}.{name}" not in unmodelled
+        return name not in unmodelled
+
+    return include
 
 
 def head(versions: Path, metadata: MetaData) -> str | None:
@@ -69,7 +86,8 @@ def current(engine: Engine) -> str | None:
 def differences(engine: Engine, metadata: MetaData) -> list[object]:
     """What differs between the database's schema and the models (empty: nothing)."""
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_name": modelled(metadata)})
         return list(compare_metadata(context, metadata))
 
 

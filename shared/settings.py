@@ -1,7 +1,7 @@
 """Settings common to every service, read from `BURG_…` environment variables.
 
 Every default works on a laptop with nothing configured: SQLite files under `data_dir`, an
-embedded Redis when `BURG_REDIS_URL` is unset, and the services on 127.0.0.1 ports 8001-8004.
+embedded Redis when `BURG_REDIS_URL` is unset, and the services on 127.0.0.1 ports 8001-8005.
 A service's own settings class extends `Settings` with its database URL and its own knobs.
 
 One rule names every variable after its field, so that a name says which setting it is:
@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     comments_url: str = "http://127.0.0.1:8002"
     notify_url: str = "http://127.0.0.1:8003"
     feeds_url: str = "http://127.0.0.1:8004"
+    search_url: str = "http://127.0.0.1:8005"
     outbox_sweep_seconds: float = 5.0
     # An event a consumer has not confirmed this many seconds after its queue stopped holding
     # it (a message lost between Redis and a worker) is sent to that consumer again.

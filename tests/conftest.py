@@ -44,7 +44,10 @@ STACKS_AT_ONCE = 3  # the session's, a module's, and one a test of that module s
 STACK_ENV = {"BURG_COMMENTS_RATE_PER_IP": "100000", "BURG_COMMENTS_RATE_PER_COMMENTER": "20",
              "BURG_COMMENTS_MAIL_REQUESTS_PER_IP": "100000", "BURG_WEB_PAGE_FRESH_SECONDS": "0",
              "BURG_COMMENTS_FLAG_RATE_PER_IP": "100000",
-             "BURG_TRUSTED_PROXIES": GATEWAY_ADDRESS} | TEST_POOL
+             "BURG_TRUSTED_PROXIES": GATEWAY_ADDRESS,
+             # One comments API process: three stacks of five services then fit the
+             # connection budget (tests/deploy/test_connection_budget.py).
+             "BURG_COMMENTS_API_PROCESSES": "1"} | TEST_POOL
 _stacks_running: list[Path] = []
 
 
@@ -135,7 +138,7 @@ class Stack:
 
     def client(self, service: str, **kwargs: object) -> httpx.Client:
         prefix = {"posts": "/api/posts", "comments": "/api/comments", "feeds": "/feeds",
-                  "notify": "/notify", "site": ""}[service]
+                  "notify": "/notify", "search": "/api/search", "site": ""}[service]
         return httpx.Client(base_url=self.urls[service] + prefix, timeout=10, **kwargs)
 
     def editor(self) -> httpx.Client:

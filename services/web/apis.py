@@ -1,5 +1,6 @@
 """The other services' public HTTP APIs, as the web frontend uses them (and as any
-third-party frontend could): articles and categories from posts, threads from comments."""
+third-party frontend could): articles and categories from posts, threads from comments,
+results from search."""
 
 import asyncio
 import re
@@ -37,6 +38,7 @@ class Apis:
         self.comments = f"{settings.comments_url.rstrip('/')}/api/comments"
         self.notify = f"{settings.notify_url.rstrip('/')}/notify"
         self.feeds = f"{settings.feeds_url.rstrip('/')}/feeds"
+        self.search_api = f"{settings.search_url.rstrip('/')}/api/search/"
         self._http: httpx.AsyncClient | None = None
 
     @property
@@ -182,6 +184,10 @@ class Apis:
         """Every feed the feeds service serves: its `path`, `title` and a URL per format."""
         index = await self._get(f"{self.feeds}/index.json")
         return [feed for feed in index.get("feeds", []) if isinstance(feed, dict)]
+
+    async def search(self, q: str, order: str, page: int) -> Json:
+        """A page of the articles and comments holding the words of `q` (the search API)."""
+        return await self._get(self.search_api, params={"q": q, "order": order, "page": page})
 
     async def with_counts(self, articles: list[Json]) -> None:
         """Each article's comment count; None where the comments service cannot say."""

@@ -16,6 +16,7 @@ from services.feeds.settings import FeedsSettings
 from services.notify.sender import stop_budget as sending_stop_budget
 from services.notify.settings import NotifySettings
 from services.posts.settings import PostsSettings
+from services.search.settings import SearchSettings
 from services.web.settings import WebSettings
 from shared.celery_app import STOP_MARGIN, time_limits
 
@@ -26,7 +27,7 @@ OURS = {name: spec for name, spec in SERVICES.items()
         if str(spec.get("image", "")).startswith("${BURG_IMAGE")}
 SETTINGS: dict[str, type[BaseSettings]] = {
     "posts": PostsSettings, "comments": CommentsSettings, "notify": NotifySettings,
-    "feeds": FeedsSettings, "web": WebSettings}
+    "feeds": FeedsSettings, "search": SearchSettings, "web": WebSettings}
 WORKERS = sorted(name for name, spec in OURS.items() if spec["command"][0] == "celery")
 S = TypeVar("S", bound=BaseSettings)
 

@@ -22,7 +22,7 @@ from tests.conftest import GATEWAY_ADDRESS, Stack, wait_for
 
 CONFIG = Path(__file__).parents[2] / "deploy" / "nginx.conf"
 UPSTREAMS = {"posts-api": "posts", "comments-api": "comments", "notify-api": "notify",
-             "feeds-api": "feeds", "web": "site"}
+             "feeds-api": "feeds", "search-api": "search", "web": "site"}
 
 
 def nginx() -> str:
@@ -92,6 +92,8 @@ def test_the_gateway_routes_each_prefix_to_its_service(gateway: str) -> None:
                        json={"purpose": "confirm", "token": "forged.token"})
     assert check.status_code == 400 and "detail" in check.json()
     assert httpx.get(f"{gateway}/feeds/index.json").status_code == 200
+    found = httpx.get(f"{gateway}/api/search/", params={"q": "anything"})
+    assert found.status_code == 200 and found.json()["results"] == []
     front = httpx.get(f"{gateway}/")
     assert front.status_code == 200 and "<!doctype html>" in front.text.lower()
     # One request id per request, the same the service saw, in one header.

@@ -54,7 +54,8 @@ def test_each_worker_scales_on_its_own_queue(service: str) -> None:
 def test_the_ingress_routes_what_the_gateway_routes() -> None:
     [rule] = find("Ingress", "burg")["spec"]["rules"]
     routes = {p["path"]: p["backend"]["service"] for p in rule["http"]["paths"]}
-    assert set(routes) == {"/api/posts/", "/api/comments/", "/notify/", "/feeds/", "/"}
+    assert set(routes) == {"/api/posts/", "/api/comments/", "/notify/", "/feeds/",
+                           "/api/search/", "/"}
     for backend in routes.values():
         service = find("Service", backend["name"])
         assert backend["port"]["number"] in [p["port"] for p in service["spec"]["ports"]]

@@ -1,0 +1,1 @@
+"""The search service: articles and comments found by their words."""

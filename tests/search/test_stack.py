@@ -1,0 +1,51 @@
+"""Search on a running Burg: the events of the posts and comments services reach its worker
+through its own queue and inbox; removals take effect at once; the rebuild command replays
+the public APIs."""
+
+import os
+import subprocess
+import sys
+
+from tests.comments.helpers import moderator, post
+from tests.conftest import Stack, wait_for
+from tests.search.helpers import found, publish, word
+
+
+def test_published_edited_removed_and_retracted_as_the_events_say(stack: Stack) -> None:
+    story, remark, later = word(), word(), word()
+    article = publish(stack, f"News of {story}", f"The {story} happened today.")
+    note = post(stack.client("comments"), article["id"], f"A {remark} of mine.")
+    token, comment_id = note["commenter_token"], note["comment"]["id"]
+    other = post(stack.client("comments"), article["id"], f"Another {remark}.")["comment"]
+    wait_for(lambda: found(stack, remark) == [("comment", other["id"]),
+                                              ("comment", comment_id)],
+             what="both comments in search")
+    assert found(stack, story) == [("article", article["id"])]
+
+    edited = stack.client("comments").patch(f"/comments/{comment_id}",
+                                            headers={"X-Commenter-Token": token},
+                                            json={"body": f"A {later} of mine."})
+    assert edited.status_code == 200, edited.text
+    wait_for(lambda: found(stack, later) == [("comment", comment_id)], what="the edit")
+    assert found(stack, remark) == [("comment", other["id"])]
+
+    moderator(stack).post(f"/comments/{other['id']}/hide").raise_for_status()
+    wait_for(lambda: found(stack, remark) == [], what="the hidden comment to leave")
+    stack.editor().post(f"/articles/{article['id']}/retract").raise_for_status()
+    wait_for(lambda: found(stack, story) == found(stack, later) == [],
+             what="the retracted article and its comments to leave")
+
+
+def test_rebuild_replays_the_public_apis(stack: Stack) -> None:
+    kept = word()
+    article = publish(stack, f"Kept {kept}", f"Body with {kept}.")
+    comment = post(stack.client("comments"), article["id"], f"{kept} too")["comment"]
+    wait_for(lambda: len(found(stack, kept)) == 2, what="the article and comment indexed")
+    stack.sql("search", "DELETE FROM searchdoc")  # the index lost (FTS5 rows linger, unseen)
+    assert found(stack, kept) == []
+    rebuilt = subprocess.run([sys.executable, "-m", "services.search.cli", "rebuild"],
+                             env=os.environ | stack.env, capture_output=True, text=True,
+                             timeout=300)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "articles and comments indexed" in rebuilt.stdout
+    assert found(stack, kept) == [("comment", comment["id"]), ("article", article["id"])]
