@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from tests.web.helpers import Attacker
+
 CHROMIUM = os.environ.get("BURG_CHROMIUM", "/usr/bin/chromium")
 
 
@@ -19,3 +21,11 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def attacker() -> Iterator[Attacker]:
+    served = Attacker()
+    yield served
+    served.server.shutdown()
+    served.server.server_close()

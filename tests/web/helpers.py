@@ -3,6 +3,8 @@ CSRF field, screenshots and text selection in the browser, and the words of the 
 must never reach a reader."""
 
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -75,3 +77,38 @@ def csrf_of(page: httpx.Response) -> str:
         return str(reader_of(page)["csrf"])
     assert match.group(1), "an empty CSRF field"
     return match.group(1)
+
+
+def signed_in(stack: Stack) -> httpx.Client:
+    desk = site(stack)
+    page = desk.get("/editor")
+    assert page.status_code == 200 and 'name="token"' in page.text
+    wrong = desk.post("/editor/sign-in", data={"csrf": csrf_of(page), "token": "not-a-token"})
+    assert wrong.status_code == 401 and "does not open" in wrong.text
+    right = desk.post("/editor/sign-in", data={"csrf": csrf_of(page), "token": stack.editor_token})
+    assert right.status_code == 303 and "HttpOnly" in right.headers["set-cookie"]
+    return desk
+
+
+class Attacker:
+    """An HTTP server on 127.0.0.1 that serves whatever page a test gives it, at `/`."""
+
+    def __init__(self) -> None:
+        self.page = ""
+        attacker = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = attacker.page.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -7,49 +7,14 @@ where the browser does send our cookies)."""
 
 import html
 import re
-import threading
 import uuid
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext
 
 from tests.conftest import Stack
-from tests.web.helpers import opened, shot
-
-
-class Attacker:
-    """An HTTP server on 127.0.0.1 that serves whatever page a test gives it, at `/`."""
-
-    def __init__(self) -> None:
-        self.page = ""
-        attacker = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = attacker.page.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture(scope="module")
-def attacker() -> Iterator[Attacker]:
-    served = Attacker()
-    yield served
-    served.server.shutdown()
-    served.server.server_close()
+from tests.web.helpers import Attacker, opened, shot
 
 
 def forged_form(action: str, nic: str, body: str) -> str:

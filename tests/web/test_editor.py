@@ -11,18 +11,7 @@ from playwright.sync_api import Browser
 from tests.comments.helpers import open_article, post
 from tests.conftest import Stack, wait_for
 from tests.posts.helpers import new_category
-from tests.web.helpers import csrf_of, reader_of, shot, site
-
-
-def signed_in(stack: Stack) -> httpx.Client:
-    desk = site(stack)
-    page = desk.get("/editor")
-    assert page.status_code == 200 and 'name="token"' in page.text
-    wrong = desk.post("/editor/sign-in", data={"csrf": csrf_of(page), "token": "not-a-token"})
-    assert wrong.status_code == 401 and "does not open" in wrong.text
-    right = desk.post("/editor/sign-in", data={"csrf": csrf_of(page), "token": stack.editor_token})
-    assert right.status_code == 303 and "HttpOnly" in right.headers["set-cookie"]
-    return desk
+from tests.web.helpers import csrf_of, reader_of, shot, signed_in
 
 
 def test_an_editor_writes_previews_publishes_closes_and_retracts(stack: Stack) -> None:

@@ -6,23 +6,12 @@ the others under test-artifacts/screenshots/."""
 
 import html
 import re
-from collections.abc import Iterator
 
-import pytest
 from playwright.sync_api import Browser
 
 from tests.comments.helpers import moderator, post
 from tests.conftest import Stack
-from tests.web.helpers import opened, shot
-from tests.web.test_cross_origin import Attacker
-
-
-@pytest.fixture(scope="module")
-def attacker() -> Iterator[Attacker]:
-    served = Attacker()
-    yield served
-    served.server.shutdown()
-    served.server.server_close()
+from tests.web.helpers import Attacker, opened, shot
 
 
 def reports_on(stack: Stack, article_id: int) -> list[dict]:  # type: ignore[type-arg]

@@ -11,8 +11,7 @@ import httpx
 
 from tests.comments.helpers import moderator, post
 from tests.conftest import Stack
-from tests.web.helpers import csrf_of, opened, site
-from tests.web.test_editor import signed_in
+from tests.web.helpers import csrf_of, opened, signed_in, site
 
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 
