@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from services.web import forms
 from services.web.apis import ServiceError
-from services.web.article_pages import CACHE_CONTROL
 from services.web.editor import EDITOR_COOKIE
 from services.web.forms import HEADER
 from services.web.guards import read_at_most
+from services.web.kept_pages import CACHE_CONTROL
 from services.web.sentences import Refusal, comment_refusal
 from services.web.site import Site, SiteDep, article_context, page
 from shared.api import MAX_ID, SLUG
@@ -149,7 +149,7 @@ async def post_comment(request: Request, site: SiteDep, slug: str) -> Response:
         if forget:
             response.delete_cookie(COMMENTER_COOKIE)
         return response
-    site.article_pages.changed(slug)  # the thread has the comment: on every page at once
+    site.changed(slug)  # the thread has the comment: on every page at once
     # To the new comment's permalink, which opens the page of the thread holding it. A path,
     # not BURG_SITE_URL: the reader stays on the host (and with the cookies) they used.
     response = RedirectResponse(f"/comments/{int(posted['comment']['id'])}", status_code=303)

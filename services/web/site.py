@@ -14,6 +14,7 @@ from services.web.apis import Apis, Json
 from services.web.article_pages import ArticlePages, Key
 from services.web.forms import Csrf
 from services.web.keys import secret_keys
+from services.web.listing_pages import ListingPages
 from services.web.settings import WebSettings
 
 HERE = Path(__file__).parent
@@ -26,6 +27,13 @@ class Site:
     templates: Jinja2Templates
     csrf: Csrf
     article_pages: ArticlePages
+    listing_pages: ListingPages
+
+    def changed(self, slug: str) -> None:
+        """The site changed the article `slug` or its thread: its pages, and every list
+        (which may show it, or its comment count), are current only after a new check."""
+        self.article_pages.changed(slug)
+        self.listing_pages.changed()
 
     @property
     def secure(self) -> bool:
@@ -47,7 +55,10 @@ def make_site(settings: WebSettings, apis: Apis | None = None) -> Site:
     return Site(settings=settings, apis=apis, templates=templates,
                 csrf=Csrf(secret_keys(settings),
                           secure=settings.site_url.startswith("https://")),
-                article_pages=ArticlePages(apis, render, fresh_for=settings.page_fresh_seconds))
+                article_pages=ArticlePages(apis, render, fresh_for=settings.page_fresh_seconds),
+                listing_pages=ListingPages(apis, templates, settings.front_teasers,
+                                           fresh_for=settings.page_fresh_seconds,
+                                           max_bytes=settings.list_pages_bytes))
 
 
 def article_context(article: Json, thread: Json | None, cursor: str | None,
