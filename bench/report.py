@@ -76,6 +76,14 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     rate = page.get("page_per_s")
     add("article page/s, 200 comments", (_rate(page, "page"), "-", "-"), None, "-",
         ">= 2,000/s", None if rate is None else rate >= 2000)
+    front, front_bare = burg.get("front", {}), bare.get("front", {})
+    rate = front.get("front_per_s")
+    cpu = sum(v for k, v in front.items() if k.startswith("front_cpu_us_"))
+    add("front page/s, 20 whole articles",
+        (_rate(front, "front"), "-", f"bare ASGI {_rate(front_bare, 'front_200')}"
+         if front_bare else "-"), None,
+        f"{_n(cpu)} µs CPU a page" if front else "-", ">= 500/s",
+        None if rate is None else rate >= 500)
     alone, crowd = burg.get("publish_alone", {}), burg.get("publish_16", {})
     add("publish -> category feed, alone p50 / p95", (_ms(alone, "feed"), "-", "-"), None, "-",
         "<= 20 / <= 50 ms", None if "feed_p50_ms" not in alone else

@@ -239,3 +239,10 @@ class CommenterPublic(SQLModel):
 
 class CommentsPublic(SQLModel):
     data: list[CommentPublic]
+
+
+class CountsPublic(SQLModel):
+    """Public comment counts by article id (as text: JSON's keys); an article this service
+    has not heard of is left out."""
+
+    counts: dict[str, int]

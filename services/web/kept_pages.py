@@ -17,7 +17,9 @@ an editor's action) is on this process's pages at once (`changed`): whoever made
 the page they land on; other web processes show it within `fresh_for`. A request that finds
 its page older waits for a check that began after it arrived; checks of a page never overlap
 (the requests arriving during one share the next), so a page costs the APIs one check per
-`fresh_for` at most, however many readers ask.
+`fresh_for` at most, however many readers ask. A page read in the second half of its window
+is checked ahead of time, while it is still served: under a steady load no reader waits for a
+check (unless one takes longer than half the window).
 
 **Memory.** Least recently used pages go first past `max_bytes`, keys counted (a reader
 chooses them). A page the APIs refuse (404, 410: no such article, a page past the last) is
@@ -127,25 +129,32 @@ class KeptPages(Generic[K]):
         """The page as the APIs stood at most `fresh_for` seconds ago (ServiceError as an
         API answered)."""
         kept = self._kept.get(key)
-        if kept is not None and self.clock() - kept.checked_at <= self.fresh_for and (
-                kept.checked_at > self._all_changed) and (
+        if kept is not None and (kept.checked_at > self._all_changed) and (
                 kept.checked_at > self._changed.get(self.group(key), NEVER)):
-            return kept
+            age = self.clock() - kept.checked_at
+            if age <= self.fresh_for:
+                if age > self.fresh_for / 2 and key not in self._flights:
+                    self._start(key, [])  # the next check ahead of time: readers never wait
+                return kept
         waiter: asyncio.Future[Kept] = asyncio.get_running_loop().create_future()
         flight = self._flights.get(key)
         if flight is None:
-            flight = self._flights[key] = _Flight([waiter])
-            task = asyncio.create_task(self._fly(key, flight))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._start(key, [waiter])
         else:
             flight.waiting.append(waiter)  # a check under way may predate us: the next one
         return await waiter
 
+    def _start(self, key: K, waiting: list[asyncio.Future[Kept]]) -> None:
+        flight = self._flights[key] = _Flight(waiting)
+        task = asyncio.create_task(self._fly(key, flight))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _fly(self, key: K, flight: _Flight) -> None:
         try:
-            while flight.waiting:
-                waiters, flight.waiting = flight.waiting, []
+            ahead = not flight.waiting  # a check begun ahead of time: nobody waits for it
+            while flight.waiting or ahead:
+                ahead, (waiters, flight.waiting) = False, (flight.waiting, [])
                 try:
                     kept = await self._check(key)
                 except Exception as exc:  # each waiter gets it

@@ -4,14 +4,13 @@ what it shows and answered before the framework runs (page_bytes.py).
 
 Their parts: the list (the posts API's numbered page, with its ETag: a new, edited or
 retracted article changes it), the categories it names (the front page's list of them, a
-category's own), then each listed article's comment count (its thread's first comment, with
-the thread's ETag). A sidebar comes as one more part. The site announces a change it made to
-any article or thread with `ListingPages.changed()`: every list may show it.
+category's own), then the listed articles' comment counts (the comments API's `/counts`, with
+its ETag). A sidebar comes as one more part. The site announces a change it made to any
+article or thread with `ListingPages.changed()`: every list may show it.
 
 A page the posts API refuses (a date that is none, a page past the last) is not kept; the
 kept pages are bounded in bytes (BURG_WEB_LIST_PAGES_BYTES)."""
 
-import asyncio
 import calendar
 from collections.abc import Mapping
 from typing import Any
@@ -59,8 +58,7 @@ class _Categories:
 
 
 class _Counts:
-    """The listed articles' comment counts (None where the comments service cannot say):
-    `asked` holds their ids, `etag` their threads' ETags, `data` the counts."""
+    """The listed articles' comment counts, in one conditional GET."""
 
     name = COUNTS
 
@@ -68,27 +66,14 @@ class _Counts:
         self.apis = apis
 
     async def check(self, key: Key, given: Mapping[str, Any], old: Got | None) -> Got:
-        if key[0] == "archive":
+        ids = [int(article["id"]) for article in given[LIST]["data"]]
+        if key[0] == "archive" or not ids:
             return NOTHING
-        ids = tuple(int(article["id"]) for article in given[LIST]["data"])
-        before = dict(zip(old.asked, zip(old.etag, old.data, strict=True), strict=True)
-                      ) if old is not None and old.asked is not None else {}
-        found = await asyncio.gather(*(self._count(n, before.get(n)) for n in ids))
-        if old is not None and old.asked == ids and all(
-                f == before[n] for n, f in zip(ids, found, strict=True)):
-            return old
-        return Got(ids, tuple(f[0] for f in found), tuple(f[1] for f in found))
-
-    async def _count(self, article_id: int, before: tuple[str | None, int | None] | None
-                     ) -> tuple[str | None, int | None]:
         try:
-            etag, thread = await self.apis.if_changed(
-                self.apis.thread_url(article_id), before[0] if before else None, {"limit": 1})
-        except ServiceError:
-            return None, None
-        if thread is None and before is not None:
-            return before
-        return etag, thread["count"] if thread is not None else None
+            return await conditional(self.apis, f"{self.apis.comments}/counts",
+                                     {"article_id": ids}, old)
+        except ServiceError:  # the counts are left out, until the next check
+            return NOTHING
 
 
 class ListingPages(KeptPages[Key]):
@@ -114,7 +99,7 @@ def list_params(number: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def render_list(templates: Jinja2Templates, teasers: bool, key: Key, found: Json,
-                categories: Any, counts: tuple[int | None, ...] | None) -> bytes:
+                categories: Any, counts: Json | None) -> bytes:
     """The page of `key` (its number aside, what `found` says) from the posts API's list
     `found`, the `categories` it names and its articles' comment `counts`."""
     kind, what, _ = key
@@ -124,8 +109,9 @@ def render_list(templates: Jinja2Templates, teasers: bool, key: Key, found: Json
         context |= {"archive": found, "here": f"/archive/{what}/",
                     "weeks": _weeks(found["period"]), "month_name": calendar.month_name}
     else:
-        articles = found | {"data": [article | {"comment_count": count} for article, count in
-                                     zip(found["data"], counts or (), strict=True)]}
+        known = (counts or {}).get("counts", {})
+        articles = found | {"data": [article | {"comment_count": known.get(str(article["id"]))}
+                                     for article in found["data"]]}
         template = "front.html" if kind == "front" else "category.html"
         context |= {"articles": articles, "here": f"/categories/{what}" if what else "/",
                     ("categories" if kind == "front" else "category"): categories}
