@@ -42,7 +42,7 @@ async def article(request: Request, site: SiteDep, slug: str, cursor: str | None
                   before: str | None = None, reply_to: int | None = None) -> Response:
     """The article, a page of its thread (after `cursor`, or before `before`) and the comment
     form (or the closed notice): the same bytes for every reader (article_pages.py; most GETs
-    are answered before they get here, by article_bytes.py)."""
+    are answered before they get here, by page_bytes.py)."""
     if not SLUG_FORM.fullmatch(slug):
         return _no_page(request)
     try:
