@@ -1,25 +1,22 @@
 """Pages kept as bytes: one page for every reader, rendered once per change of what it shows,
-and answered before the framework runs (page_bytes.py). The article pages (article_pages.py)
-and the lists of articles (listing_pages.py) are kept so.
+answered before the framework runs (page_bytes.py): article pages (article_pages.py) and the
+lists of articles (listing_pages.py).
 
-A page is rendered from **parts**, each the answer of one API (the article, its thread, a list
-of articles, their comment counts, a sidebar), and each checked on its own with a conditional
-GET against the copy the page was rendered from (`conditional`: a 304 when nothing changed).
-Parts come in stages: a later stage's part may read an earlier one's data (the thread needs the
-article's id); once the page is kept, every part is checked at once on the data in hand, and a
-later stage again only where an earlier part changed.
+A page is rendered from **parts**, each one API's answer (the article, its thread, a list, its
+comment counts, a sidebar) checked on its own with a conditional GET against the copy the page
+was made from (`conditional`: a 304 when nothing changed). Parts come in stages: a later one may
+read an earlier one's data (the thread needs the article's id); a kept page's parts are checked
+all at once on the data in hand, and a later stage again only where an earlier part changed.
 
 **Freshness.** A page is checked and then served without a check for `fresh_for` seconds
-(BURG_WEB_PAGE_FRESH_SECONDS, 1 by default). So a request is answered from a check that began
-at most `fresh_for` seconds before it arrived: a change is on every reader's page at most that
-long after the API holds it. A change the site itself made (a comment posted through its form,
-an editor's action) is on this process's pages at once (`changed`): whoever made it sees it on
-the page they land on; other web processes show it within `fresh_for`. A request that finds
-its page older waits for a check that began after it arrived; checks of a page never overlap
-(the requests arriving during one share the next), so a page costs the APIs one check per
-`fresh_for` at most, however many readers ask. A page read in the second half of its window
-is checked ahead of time, while it is still served: under a steady load no reader waits for a
-check (unless one takes longer than half the window).
+(BURG_WEB_PAGE_FRESH_SECONDS, 1 by default): a request is answered from a check that began at
+most that long before it arrived. A change the site itself made (a comment posted through its
+form, an editor's action) is on this process's pages at once (`changed`); other web processes
+show it within `fresh_for`. A request that finds its page older waits for a check that began
+after it arrived; checks of a page never overlap (the requests arriving during one share the
+next), so a page costs the APIs one check per `fresh_for` at most. A page read in the second
+half of its window is checked ahead of time while still served: under a steady load no reader
+waits (unless a check takes longer than half the window).
 
 **Memory.** Least recently used pages go first past `max_bytes`, keys counted (a reader
 chooses them). A page the APIs refuse (404, 410: no such article, a page past the last) is
@@ -29,7 +26,7 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Generic, Protocol, TypeVar
 
 from services.web.apis import Apis, ServiceError
@@ -91,13 +88,6 @@ class Kept:
         return self.parts[name].data
 
 
-@dataclass
-class _Flight:
-    """The requests waiting for the next check of one page."""
-
-    waiting: list[asyncio.Future[Kept]] = field(default_factory=list)
-
-
 class KeptPages(Generic[K]):
     """This process's pages of one kind: `render` makes a page's bytes from its key and its
     parts' data; `group` names what a change of the site's (`changed`) and a 404 touch."""
@@ -112,7 +102,7 @@ class KeptPages(Generic[K]):
         self.renders = 0  # how many times a page was rendered (tests read it)
         self._kept: OrderedDict[K, Kept] = OrderedDict()
         self._bytes = 0
-        self._flights: dict[K, _Flight] = {}
+        self._flights: dict[K, list[asyncio.Future[Kept]]] = {}  # who waits for the next
         self._changed: dict[Hashable, float] = {}  # group -> when last changed, oldest first
         self._all_changed = NEVER
         self._tasks: set[asyncio.Task[None]] = set()
@@ -141,20 +131,21 @@ class KeptPages(Generic[K]):
         if flight is None:
             self._start(key, [waiter])
         else:
-            flight.waiting.append(waiter)  # a check under way may predate us: the next one
+            flight.append(waiter)  # a check under way may predate us: the next one
         return await waiter
 
     def _start(self, key: K, waiting: list[asyncio.Future[Kept]]) -> None:
-        flight = self._flights[key] = _Flight(waiting)
-        task = asyncio.create_task(self._fly(key, flight))
+        self._flights[key] = waiting
+        task = asyncio.create_task(self._fly(key, waiting))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _fly(self, key: K, flight: _Flight) -> None:
+    async def _fly(self, key: K, flight: list[asyncio.Future[Kept]]) -> None:
         try:
-            ahead = not flight.waiting  # a check begun ahead of time: nobody waits for it
-            while flight.waiting or ahead:
-                ahead, (waiters, flight.waiting) = False, (flight.waiting, [])
+            ahead = not flight  # a check begun ahead of time: nobody waits for it
+            while flight or ahead:
+                ahead, waiters = False, flight[:]
+                flight.clear()
                 try:
                     kept = await self._check(key)
                 except Exception as exc:  # each waiter gets it
