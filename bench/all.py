@@ -1,8 +1,8 @@
-"""Every figure of issue 18 in one run: one Burg on this machine takes each path in turn
-(comments, feeds, publish -> feed, reply -> SMTP, the article page), its processes' memory
-sampled after each; then, with Burg stopped, Isso, the one-task comment ceiling and a bare ASGI
-app serving the same bytes as each read path. One table, a JSON file under bench/results/ and a
-PNG of latency percentiles beside it. Not part of the test suite.
+"""Every figure of issues 18 and 19 in one run: one Burg on this machine takes each path in
+turn (comments, feeds, publish -> feed, reply -> SMTP, the article page, the front page), its
+processes' memory sampled after each; then, with Burg stopped, Isso, the one-task comment
+ceiling and a bare ASGI app serving the same bytes as each read path. One table, a JSON file
+under bench/results/ and a PNG of latency percentiles beside it. Not part of the test suite.
 Usage: python -m bench [--quick] [--soak SECONDS] [--seconds 5] [--clients 16]"""
 
 import argparse
@@ -21,6 +21,7 @@ from bench import (
     chart,
     comments_throughput,
     feeds_throughput,
+    front_page,
     publish_latency,
     reply_drain,
     reply_mail,
@@ -81,6 +82,12 @@ def run_burg(folder: Path, args: argparse.Namespace, sizes: dict[str, int],
         documents["page"] = (httpx.get(page, timeout=30).content, '"page"',
                              "text/html; charset=utf-8")
         memory.sample("page")
+        print("\n== front page", flush=True)
+        comments_throughput.settle(burg)
+        figures["front"], front = front_page.run(burg, seconds=seconds, clients=clients)
+        documents["front"] = (httpx.get(front, timeout=30).content, '"front"',
+                              "text/html; charset=utf-8")
+        memory.sample("front")
         if args.soak:
             print(f"\n== soak: {args.soak:g} s of mixed load", flush=True)
             comments_throughput.settle(burg)

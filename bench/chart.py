@@ -14,6 +14,7 @@ PATHS = (("comment POST, fan-out running", "comments", "post"),
          ("feed GET (200)", "feeds", "feed_200"),
          ("feed GET (304)", "feeds", "feed_304"),
          ("article page, 200 comments", "page", "page"),
+         ("front page, 20 whole articles", "front", "front"),
          ("publish -> feed, alone", "publish_alone", "feed"),
          ("publish -> feed, 16 clients", "publish_16", "feed"),
          ("reply -> SMTP server, 16 repliers", "reply", "mail"))

@@ -76,6 +76,14 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     rate = page.get("page_per_s")
     add("article page/s, 200 comments", (_rate(page, "page"), "-", "-"), None, "-",
         ">= 2,000/s", None if rate is None else rate >= 2000)
+    front, front_bare = burg.get("front", {}), bare.get("front", {})
+    rate = front.get("front_per_s")
+    cpu = sum(v for k, v in front.items() if k.startswith("front_cpu_us_"))
+    add("front page/s, 20 whole articles",
+        (_rate(front, "front"), "-", f"bare ASGI {_rate(front_bare, 'front_200')}"
+         if front_bare else "-"), None,
+        f"{_n(cpu)} µs CPU a page" if front else "-", ">= 500/s",
+        None if rate is None else rate >= 500)
     alone, crowd = burg.get("publish_alone", {}), burg.get("publish_16", {})
     add("publish -> category feed, alone p50 / p95", (_ms(alone, "feed"), "-", "-"), None, "-",
         "<= 20 / <= 50 ms", None if "feed_p50_ms" not in alone else
@@ -94,10 +102,10 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     add("reply -> SMTP server, e-mails/s", (_n(mail.get("emails_per_s"), "/s"), "-", "-"), None,
         "-", ">= 200/s", None if "emails_per_s" not in mail else mail["emails_per_s"] >= 200)
     # The rate above is capped by the replies' POST rate; a drained backlog is notify's own.
-    cpu = mail.get("drain_cpu_ms notify-worker")
+    drain_cpu = mail.get("drain_cpu_ms notify-worker")
     add("reply -> SMTP server, a backlog drained, e-mails/s",
         (_n(mail.get("drain_emails_per_s"), "/s"), "-", "-"), None,
-        "-" if cpu is None else f"notify worker {cpu:.1f} ms CPU/e-mail", ">= 200/s",
+        "-" if drain_cpu is None else f"notify worker {drain_cpu:.1f} ms CPU/e-mail", ">= 200/s",
         None if "drain_emails_per_s" not in mail else mail["drain_emails_per_s"] >= 200)
     soak = {name: row for name, row in (results.get("soak") or {}).items() if name != "load"}
     if soak:

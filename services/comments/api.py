@@ -10,6 +10,7 @@ import redis
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from kombu.exceptions import OperationalError as BrokerError
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from services.comments import flag_routes, identity, moderation, posting, threads
@@ -32,6 +33,7 @@ from services.comments.models import (
     CommentPosted,
     CommentPublic,
     CommentsPublic,
+    CountsPublic,
     NicPath,
     Preview,
     PreviewPublic,
@@ -39,7 +41,7 @@ from services.comments.models import (
 )
 from services.comments.thread_bytes import ThreadReads
 from shared.api import MAX_ID, Id, OutboxDep, SessionDep, service_app
-from shared.http import not_modified
+from shared.http import json_with_etag, not_modified
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/comments")
@@ -49,6 +51,9 @@ PageLimit = Annotated[int, Query(ge=1, le=500)]  # comments in a page of a threa
 # A cursor names a comment's path (at most 400 characters, 536 in base64): a longer one is
 # refused before anything decodes it (threads.py checks the rest: a place in that thread).
 Cursor = Annotated[str | None, Query(max_length=540)]
+# `?article_id=1&article_id=2…`: the articles of a list page (the site's are 20 long).
+ArticleIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]],
+                      Query(alias="article_id", min_length=1, max_length=100)]
 
 
 @router.post("/articles/{article_id}/comments", response_model=CommentPosted, status_code=201)
@@ -96,6 +101,15 @@ async def get_thread(article_id: Id, request: Request, service: ServiceDep,
     if not_modified(request, page.etag):
         return Response(status_code=304, headers=headers)
     return Response(page.body, media_type="application/json", headers=headers)
+
+
+@router.get("/counts", response_model=CountsPublic,
+            responses={304: {"description": "the client's copy (If-None-Match) is current"}})
+def counts(request: Request, session: SessionDep, article_ids: ArticleIds) -> Response:
+    """The public comment count of each article asked for, with a strong ETag (a list of
+    articles checks its counts in one conditional GET)."""
+    found = threads.counts(session=session, article_ids=article_ids)
+    return json_with_etag(request, CountsPublic(counts=found), cache_control="no-cache")
 
 
 @router.get("/comments/{comment_id}", response_model=CommentPublic)

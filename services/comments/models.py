@@ -247,5 +247,12 @@ class CommentsPublic(SQLModel):
     data: list[CommentPublic]
 
 
+class CountsPublic(SQLModel):
+    """Public comment counts by article id (as text: JSON's keys); an article this service
+    has not heard of is left out."""
+
+    counts: dict[str, int]
+
+
 # Tables in modules of their own join this metadata wherever the models are loaded.
 from services.comments import flag_models  # noqa: E402,F401

@@ -102,6 +102,14 @@ class Closing(Protocol):
     comments_close_at: datetime | None
 
 
+def counts(*, session: Session, article_ids: list[int]) -> dict[str, int]:
+    """The public comment count of each of `article_ids` this service knows (by id, as
+    text), as each thread's page counts them."""
+    rows = session.exec(select(ArticleReplica.article_id, ArticleReplica.comment_count).where(
+        col(ArticleReplica.article_id).in_(sorted(set(article_ids)))))
+    return {str(article_id): count for article_id, count in rows}
+
+
 def is_open(article: Closing) -> bool:
     """Whether the article takes comments now (not retracted, not past its closing time)."""
     close_at = article.comments_close_at

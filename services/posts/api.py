@@ -44,6 +44,10 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 Year = Annotated[str, Path(pattern=r"^[0-9]{4}$")]
 Month = Annotated[str, Path(pattern=r"^[0-9]{2}$")]
 Day = Annotated[str, Path(pattern=r"^[0-9]{2}$")]
+# Lists change with every article published, edited or retracted: a client revalidates.
+LISTED = "public, no-cache"
+UNCHANGED: dict[int | str, dict[str, str]] = {
+    304: {"description": "the client's copy (If-None-Match) is current"}}
 
 
 @router.post("/categories", response_model=CategoryPublic, status_code=201)
@@ -80,23 +84,27 @@ def create_article(data: ArticleCreate, session: SessionDep, settings: SettingsD
     return reading.to_draft(session, article, settings)
 
 
-@router.get("/articles", response_model=ArticlesPublic)
-def list_articles(session: SessionDep, settings: SettingsDep, category: CategoryQuery = None,
-                  cursor: Cursor = None, page: PageQuery = None, limit: Limit = 20):
+@router.get("/articles", response_model=ArticlesPublic, responses=UNCHANGED)
+def list_articles(request: Request, session: SessionDep, settings: SettingsDep,
+                  category: CategoryQuery = None, cursor: Cursor = None,
+                  page: PageQuery = None, limit: Limit = 20) -> Response:
     """Published articles, newest first, site-wide or of one category: pass `next_cursor`
     back as `cursor` for the next page, or ask for a numbered `page` (with `page`, `pages`
-    and `total` in the answer; 404 past the last page)."""
+    and `total` in the answer; 404 past the last page). A strong ETag: a page whose copy a
+    client holds (If-None-Match) is a 304."""
     if page is not None:
         if cursor is not None:
             raise Invalid("page: give either a page or a cursor, not both")
         found, total = browsing.numbered_page(session=session, category=category, page=page,
                                               limit=limit)
-        return ArticlesPublic(data=[reading.to_public(session, a, settings) for a in found],
-                              page=page, pages=browsing.pages_for(total, limit), total=total)
-    listed, next_cursor = reading.list_published(session=session, category=category,
-                                                 limit=limit, cursor=cursor)
-    return ArticlesPublic(data=[reading.to_public(session, a, settings) for a in listed],
-                          next_cursor=next_cursor)
+        listed = ArticlesPublic(data=[reading.to_public(session, a, settings) for a in found],
+                                page=page, pages=browsing.pages_for(total, limit), total=total)
+    else:
+        articles, next_cursor = reading.list_published(session=session, category=category,
+                                                       limit=limit, cursor=cursor)
+        listed = ArticlesPublic(data=[reading.to_public(session, a, settings)
+                                      for a in articles], next_cursor=next_cursor)
+    return json_with_etag(request, listed, cache_control=LISTED)
 
 
 @router.get("/articles/{slug}", response_model=ArticleRead,
@@ -112,28 +120,34 @@ def get_article(slug: SlugPath, session: SessionDep, settings: SettingsDep,
     return json_with_etag(request, read, cache_control="public, max-age=60")
 
 
-@router.get("/archive/{year}", response_model=ArchivePublic)
-def archive_year(year: Year, session: SessionDep, settings: SettingsDep,
-                 page: PageQuery = None, limit: Limit = 50):
+@router.get("/archive/{year}", response_model=ArchivePublic, responses=UNCHANGED)
+def archive_year(request: Request, year: Year, session: SessionDep, settings: SettingsDep,
+                 page: PageQuery = None, limit: Limit = 50) -> Response:
     """The articles published in a year (UTC), newest first, with its months' counts."""
-    return archive.archive_page(session=session, settings=settings, page=page or 1,
-                                limit=limit, period=archive.period_of(year))
+    return _archive(request, session, settings, page, limit, archive.period_of(year))
 
 
-@router.get("/archive/{year}/{month}", response_model=ArchivePublic)
-def archive_month(year: Year, month: Month, session: SessionDep, settings: SettingsDep,
-                  page: PageQuery = None, limit: Limit = 50):
+@router.get("/archive/{year}/{month}", response_model=ArchivePublic, responses=UNCHANGED)
+def archive_month(request: Request, year: Year, month: Month, session: SessionDep,
+                  settings: SettingsDep, page: PageQuery = None, limit: Limit = 50) -> Response:
     """The articles published in a month (UTC), newest first, with its days' counts."""
-    return archive.archive_page(session=session, settings=settings, page=page or 1,
-                                limit=limit, period=archive.period_of(year, month))
+    return _archive(request, session, settings, page, limit, archive.period_of(year, month))
 
 
-@router.get("/archive/{year}/{month}/{day}", response_model=ArchivePublic)
-def archive_day(year: Year, month: Month, day: Day, session: SessionDep, settings: SettingsDep,
-                page: PageQuery = None, limit: Limit = 50):
+@router.get("/archive/{year}/{month}/{day}", response_model=ArchivePublic,
+            responses=UNCHANGED)
+def archive_day(request: Request, year: Year, month: Month, day: Day, session: SessionDep,
+                settings: SettingsDep, page: PageQuery = None, limit: Limit = 50) -> Response:
     """The articles published on a day (UTC), newest first, with its month's days' counts."""
-    return archive.archive_page(session=session, settings=settings, page=page or 1,
-                                limit=limit, period=archive.period_of(year, month, day))
+    return _archive(request, session, settings, page, limit,
+                    archive.period_of(year, month, day))
+
+
+def _archive(request: Request, session: SessionDep, settings: SettingsDep, page: int | None,
+             limit: int, period: archive.Period) -> Response:
+    return json_with_etag(request, archive.archive_page(
+        session=session, settings=settings, page=page or 1, limit=limit, period=period),
+        cache_control=LISTED)
 
 
 @router.get("/articles/by-id/{article_id}", response_model=ArticleDraft)

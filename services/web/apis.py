@@ -4,10 +4,19 @@ results from search."""
 
 import asyncio
 import re
+import sys
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+
+try:
+    import sniffio  # noqa: F401
+except ImportError:
+    # httpcore imports sniffio anew for every lock of every request, and anyio no longer
+    # brings it: each failed import searched sys.path again (0.6 ms, several times a request).
+    # Marked missing, the import fails at once and httpcore takes asyncio, as it does anyway.
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 from shared.errors import BurgError
 from shared.observability import REQUEST_ID
@@ -188,16 +197,6 @@ class Apis:
     async def search(self, q: str, order: str, page: int) -> Json:
         """A page of the articles and comments holding the words of `q` (the search API)."""
         return await self._get(self.search_api, params={"q": q, "order": order, "page": page})
-
-    async def with_counts(self, articles: list[Json]) -> None:
-        """Each article's comment count; None where the comments service cannot say."""
-        threads = await asyncio.gather(*(
-            self.http.get(f"{self.comments}/articles/{int(a['id'])}/comments",
-                          params={"limit": 1})
-            for a in articles), return_exceptions=True)
-        for article, thread in zip(articles, threads, strict=True):
-            article["comment_count"] = (thread.json()["count"] if isinstance(
-                thread, httpx.Response) and thread.status_code == 200 else None)
 
     async def _get(self, url: str, **kwargs: Any) -> Json:
         return await self._send("GET", url, **kwargs)

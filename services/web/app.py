@@ -16,10 +16,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.web import comment_lists, listings, pages
 from services.web.apis import ServiceError
-from services.web.article_bytes import ArticleReads
 from services.web.editor import FormExpired, SignInFirst, editor_router
 from services.web.feed_list import feed_list_router
 from services.web.guards import BodyLimit, SecurityHeaders
+from services.web.page_bytes import PageReads
 from services.web.pages import EXPIRED
 from services.web.reports import reports_router
 from services.web.search_page import marked, search_router
@@ -49,13 +49,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     configure_logging("web", settings.log_level, settings.log_format)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line for every API call
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    # Before everything: an article page's GET is answered from its bytes (article_bytes.py).
-    app.reads = ArticleReads(site.article_pages, pages.SLUG_FORM)
+    # Before everything: an article page's or a list's GET is answered from its bytes
+    # (page_bytes.py).
+    app.reads = PageReads(site.article_pages, site.listing_pages, pages.SLUG_FORM)
     # Outermost last: every answer, the 413 page included, carries the security headers.
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, too_large=lambda request: page(
         request, "error.html", status=413, message=TOO_LARGE))
     app.add_middleware(SecurityHeaders)
-    app.include_router(editor_router(site.apis, page, site.csrf, site.article_pages.changed))
+    app.include_router(editor_router(site.apis, page, site.csrf, site.changed))
     app.include_router(subscriptions_router(site.apis, page, site.csrf))
     app.include_router(feed_list_router(site.apis, page))
     app.include_router(reports_router(site.apis, page, site.csrf))

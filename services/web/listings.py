@@ -3,26 +3,24 @@
 (`?page=2`) with newer and older links. The front and category pages still follow the
 `?cursor=` links they handed out before they had numbers.
 
-A list is the same for every reader: sent with a strong ETag of its bytes and `public,
+A list is the same for every reader: kept as bytes (listing_pages.py; most GETs are answered
+before they get here, by page_bytes.py), sent with a strong ETag of its bytes and `public,
 no-cache`, so a browser or a shared cache keeps it and a matching If-None-Match is a 304."""
 
 import asyncio
-import calendar
 import re
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.web.apis import ServiceError
-from services.web.article_pages import CACHE_CONTROL
+from services.web.kept_pages import CACHE_CONTROL
+from services.web.listing_pages import Key, list_params, render_list
 from services.web.site import Site, SiteDep, page
 from shared.api import SLUG
 from shared.http import not_modified, strong_etag
 
-ARTICLES_A_PAGE = 20
-ARCHIVE_A_PAGE = 50
 MAX_PAGE = 100_000  # the posts API's largest page number
 SLUG_FORM = re.compile(SLUG)
 YEAR, TWO_DIGITS = re.compile(r"[0-9]{4}"), re.compile(r"[0-9]{2}")
@@ -35,15 +33,7 @@ async def front(request: Request, site: SiteDep, page: str | None = None,
                 cursor: str | None = None) -> Response:
     """The newest articles across categories, whole (or as teasers), a numbered page of
     them, and the categories with their feeds."""
-    params = _list_params(page, cursor)
-    if params is None:
-        return _no_page(request)
-    articles, categories = await asyncio.gather(
-        site.apis.get(f"{site.apis.posts}/articles", params=params),
-        site.apis.get(f"{site.apis.posts}/categories"))
-    await site.apis.with_counts(articles["data"])
-    return _cacheable(request, site, "front.html", articles=articles, categories=categories,
-                      here="/")
+    return await _listed(request, site, "front", "", page, cursor)
 
 
 @router.get("/categories/{slug}", response_class=HTMLResponse)
@@ -51,15 +41,9 @@ async def category(request: Request, site: SiteDep, slug: str, page: str | None 
                    cursor: str | None = None) -> Response:
     """One category's articles in numbered pages, with its feeds named for readers and feed
     readers."""
-    params = _list_params(page, cursor)
-    if params is None or not SLUG_FORM.fullmatch(slug):
+    if not SLUG_FORM.fullmatch(slug):
         return _no_page(request)
-    found, articles = await asyncio.gather(
-        site.apis.get(f"{site.apis.posts}/categories/{slug}"),
-        site.apis.get(f"{site.apis.posts}/articles", params=params | {"category": slug}))
-    await site.apis.with_counts(articles["data"])
-    return _cacheable(request, site, "category.html", category=found, articles=articles,
-                      here=f"/categories/{slug}")
+    return await _listed(request, site, "category", slug, page, cursor)
 
 
 @router.get("/archive/", response_class=HTMLResponse)
@@ -77,39 +61,14 @@ async def archive(request: Request, site: SiteDep, year: str, month: str | None 
     """The articles of a year, a month or a day (UTC), newest first, with the nearest periods
     before and after that have articles, the months (or the month's calendar) with their
     counts, and every year. A date that is none (2026/13, 2026/02/30) is no page."""
-    number = _number(page)
-    if (number is None or not YEAR.fullmatch(year)
+    if (not YEAR.fullmatch(year)
             or any(p is not None and not TWO_DIGITS.fullmatch(p) for p in (month, day))):
         return _no_page(request)
     path = "/".join(p for p in (year, month, day) if p)
-    try:
-        found = await site.apis.get(f"{site.apis.posts}/archive/{path}",
-                                    params={"page": number, "limit": ARCHIVE_A_PAGE})
-    except ServiceError as exc:
-        if exc.status in (404, 422):  # no such date, or a page past the last
-            return _no_page(request)
-        raise
-    return _cacheable(request, site, "archive.html", archive=found, here=f"/archive/{path}/",
-                      weeks=_weeks(found["period"]), month_name=calendar.month_name)
+    return await _listed(request, site, "archive", path, page, None)
 
 
-def archive_path(period: dict[str, Any] | None) -> str:
-    """The archive page of a period (`{"year", "month", "day"}`)."""
-    if not period:
-        return ""
-    parts = [f"{period['year']:04d}"] + [f"{period[k]:02d}" for k in ("month", "day")
-                                         if period.get(k)]
-    return f"/archive/{'/'.join(parts)}/"
-
-
-def _weeks(period: dict[str, Any]) -> list[list[int]]:
-    """The month's calendar (weeks from Monday, 0 outside the month), for a month or a day."""
-    if not period.get("month"):
-        return []
-    return calendar.Calendar().monthdayscalendar(period["year"], period["month"])
-
-
-def _number(page: str | None) -> int | None:
+def number_of(page: str | None) -> int | None:
     """The page number of `?page=` (1 without one); None for anything but 1 to MAX_PAGE."""
     if page is None:
         return 1
@@ -118,25 +77,46 @@ def _number(page: str | None) -> int | None:
     return None
 
 
-def _list_params(page: str | None, cursor: str | None) -> dict[str, Any] | None:
-    """What the posts API is asked for: an old cursor's page as it was, else a numbered one."""
-    if cursor:
-        return {"limit": ARTICLES_A_PAGE, "cursor": cursor}
-    number = _number(page)
-    return None if number is None else {"limit": ARTICLES_A_PAGE, "page": number}
+async def _listed(request: Request, site: Site, kind: str, what: str, page: str | None,
+                  cursor: str | None) -> Response:
+    """A numbered page as kept (listing_pages.py), or an old cursor's page rendered for this
+    request; 404 for a page the posts API does not have."""
+    number = number_of(page)
+    try:
+        if cursor:
+            body = await _cursor_page(site, (kind, what, 0), cursor)
+            etag = strong_etag(body)
+        elif number is None:
+            return _no_page(request)
+        else:
+            kept = await site.listing_pages.page((kind, what, number))
+            body, etag = kept.body, kept.etag
+    except ServiceError as exc:
+        if exc.status in (404, 422):  # no such category or date, or a page past the last
+            return _no_page(request)
+        raise
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL.decode()}
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    return HTMLResponse(body, headers=headers)
+
+
+async def _cursor_page(site: Site, key: Key, cursor: str) -> bytes:
+    what = key[1]
+    posts = site.apis.posts
+    found, categories = await asyncio.gather(
+        site.apis.get(f"{posts}/articles", params=list_params({"cursor": cursor}) | (
+            {"category": what} if what else {})),
+        site.apis.get(f"{posts}/categories" + (f"/{what}" if what else "")))
+    ids = [int(article["id"]) for article in found["data"]]
+    try:
+        counts = await site.apis.get(f"{site.apis.comments}/counts",
+                                     params={"article_id": ids}) if ids else None
+    except ServiceError:
+        counts = None
+    return render_list(site.templates, site.settings.front_teasers, key, found, categories,
+                       counts)
 
 
 def _no_page(request: Request) -> Response:
     return page(request, "error.html", status=404, message="There is no such page.")
-
-
-def _cacheable(request: Request, site: Site, template: str, **context: Any) -> Response:
-    """The page from `template`, with a strong ETag of its bytes: a 304 if the client has
-    them."""
-    body = site.templates.get_template(template).render(
-        context | {"request": request, "teasers": site.settings.front_teasers,
-                   "archive_path": archive_path}).encode()
-    headers = {"ETag": strong_etag(body), "Cache-Control": CACHE_CONTROL.decode()}
-    if not_modified(request, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
-    return HTMLResponse(body, headers=headers)

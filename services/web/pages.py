@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from services.web import forms
 from services.web.apis import ServiceError
-from services.web.article_pages import CACHE_CONTROL
 from services.web.editor import EDITOR_COOKIE
 from services.web.forms import HEADER
 from services.web.guards import read_at_most
+from services.web.kept_pages import CACHE_CONTROL
 from services.web.sentences import Refusal, comment_refusal
 from services.web.site import Site, SiteDep, article_context, page
 from shared.api import MAX_ID, SLUG
@@ -42,7 +42,7 @@ async def article(request: Request, site: SiteDep, slug: str, cursor: str | None
                   before: str | None = None, reply_to: int | None = None) -> Response:
     """The article, a page of its thread (after `cursor`, or before `before`) and the comment
     form (or the closed notice): the same bytes for every reader (article_pages.py; most GETs
-    are answered before they get here, by article_bytes.py)."""
+    are answered before they get here, by page_bytes.py)."""
     if not SLUG_FORM.fullmatch(slug):
         return _no_page(request)
     try:
@@ -149,7 +149,7 @@ async def post_comment(request: Request, site: SiteDep, slug: str) -> Response:
         if forget:
             response.delete_cookie(COMMENTER_COOKIE)
         return response
-    site.article_pages.changed(slug)  # the thread has the comment: on every page at once
+    site.changed(slug)  # the thread has the comment: on every page at once
     # To the new comment's permalink, which opens the page of the thread holding it. A path,
     # not BURG_SITE_URL: the reader stays on the host (and with the cookies) they used.
     response = RedirectResponse(f"/comments/{int(posted['comment']['id'])}", status_code=303)

@@ -19,3 +19,6 @@ class WebSettings(Settings):
     # the body with the editor's commentary, "Posted by", the comment count), as the sites this
     # one follows do; true shows a teaser (its opening words) instead.
     front_teasers: bool = env("WEB_FRONT_TEASERS", False)
+    # Bytes of rendered lists of articles (front, category and archive pages) a web process
+    # keeps (listing_pages.py): past it the least recently read go first.
+    list_pages_bytes: int = env("WEB_LIST_PAGES_BYTES", 16 * 2**20)

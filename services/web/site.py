@@ -15,6 +15,7 @@ from services.web.apis import Apis, Json
 from services.web.article_pages import ArticlePages, Key
 from services.web.forms import Csrf
 from services.web.keys import secret_keys
+from services.web.listing_pages import ListingPages
 from services.web.settings import WebSettings
 from services.web.sidebar import MARKER, Sidebar
 
@@ -29,6 +30,15 @@ class Site:
     csrf: Csrf
     article_pages: ArticlePages
     sidebar: Sidebar  # the newest comments, on every page
+    listing_pages: ListingPages
+
+    def changed(self, slug: str) -> None:
+        """The site changed the article `slug` or its thread: its pages, every list (which
+        may show it, or its comment count) and the sidebar are current only after a new
+        check."""
+        self.article_pages.changed(slug)
+        self.listing_pages.changed()
+        self.sidebar.changed()  # a comment may have changed: so may the newest comments
 
     @property
     def secure(self) -> bool:
@@ -58,7 +68,10 @@ def make_site(settings: WebSettings, apis: Apis | None = None) -> Site:
                           secure=settings.site_url.startswith("https://")),
                 article_pages=ArticlePages(apis, render, fresh_for=settings.page_fresh_seconds,
                                            sidebar=sidebar),
-                sidebar=sidebar)
+                sidebar=sidebar,
+                listing_pages=ListingPages(apis, templates, settings.front_teasers,
+                                           fresh_for=settings.page_fresh_seconds,
+                                           max_bytes=settings.list_pages_bytes, sidebar=sidebar))
 
 
 def article_context(article: Json, thread: Json | None, cursor: str | None,

@@ -177,3 +177,21 @@ def test_a_rebuilt_feed_takes_no_placeholder_for_a_comment(stack: Stack) -> None
     assert run.returncode == 0, run.stderr
     feed = stack.client("feeds").get(f"/articles/{article}/comments.json").json()
     assert [i["id"].rsplit("-", 1)[1] for i in feed["items"]] == [str(reply["id"])]
+
+
+def test_counts_of_many_articles_in_one_get_with_an_etag(stack: Stack) -> None:
+    first, second = open_article(stack), open_article(stack)
+    comments = stack.client("comments")
+    post(comments, first, "One")
+    asked = {"article_id": [first, second, 999_999_999]}
+    counted = comments.get("/counts", params=asked)
+    assert counted.json() == {"counts": {str(first): 1, str(second): 0}}  # unknown: left out
+    etag = {"If-None-Match": counted.headers["etag"]}
+    assert comments.get("/counts", params=asked, headers=etag).status_code == 304
+    post(comments, second, "Two")
+    again = comments.get("/counts", params=asked, headers=etag)
+    assert again.status_code == 200 and again.json()["counts"][str(second)] == 1
+    for bad in ({}, {"article_id": ["x"]}, {"article_id": [0]}, {"article_id": [2**63]},
+                {"article_id": list(range(1, 102))}):
+        refused = comments.get("/counts", params=bad)
+        assert refused.status_code == 422 and "article_id" in refused.text, bad

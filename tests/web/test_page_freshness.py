@@ -1,5 +1,5 @@
 """An article page goes out as bytes for BURG_WEB_PAGE_FRESH_SECONDS after a check against the
-APIs found it current (article_pages.py): within that window readers cost the APIs nothing, a
+APIs found it current (kept_pages.py): within that window readers cost the APIs nothing, a
 comment posted past the site is on the page once the window has passed, and one posted through
 the site is on every reader's page at once. The page from bytes carries the very headers the
 route sends (the security headers too), and a 304 for a copy the reader holds.
@@ -15,6 +15,7 @@ import httpx
 
 from services.web.app import create_app
 from services.web.settings import WebSettings
+from services.web.site import Site
 from tests.comments.helpers import post
 from tests.conftest import Stack
 from tests.web.helpers import opened
@@ -22,23 +23,26 @@ from tests.web.helpers import opened
 WINDOW = 1.0
 
 
+def settings_for(stack: Stack, tmp_path: Path) -> WebSettings:
+    """An in-process site's settings (window WINDOW), calling the stack's APIs."""
+    return WebSettings(data_dir=tmp_path, site_url="http://site.test",
+                       posts_url=stack.urls["posts"], comments_url=stack.urls["comments"],
+                       notify_url=stack.urls["notify"], feeds_url=stack.urls["feeds"],
+                       page_fresh_seconds=WINDOW)
+
+
 def with_site(stack: Stack, tmp_path: Path,
-              test: Callable[[httpx.AsyncClient, list[float], object], Awaitable[None]]) -> None:
+              test: Callable[[httpx.AsyncClient, list[float], Site], Awaitable[None]]) -> None:
     """Run `test` with a client of an in-process site (window WINDOW), its clock (a list of
-    one number to move) and its ArticlePages."""
-    settings = WebSettings(data_dir=tmp_path, site_url="http://site.test",
-                           posts_url=stack.urls["posts"], comments_url=stack.urls["comments"],
-                           notify_url=stack.urls["notify"], feeds_url=stack.urls["feeds"],
-                           page_fresh_seconds=WINDOW)
-    app = create_app(settings)
-    pages = app.state.site.article_pages
+    one number to move, for its article pages and its lists alike) and its Site."""
+    app = create_app(settings_for(stack, tmp_path))
     now = [1000.0]
-    pages.clock = lambda: now[0]
+    app.state.site.article_pages.clock = app.state.site.listing_pages.clock = lambda: now[0]
 
     async def run() -> None:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                      base_url="http://site.test") as site:
-            await test(site, now, pages)
+            await test(site, now, app.state.site)
 
     asyncio.run(run())
 
@@ -48,7 +52,7 @@ def test_a_comment_posted_past_the_site_is_on_the_page_once_the_window_has_passe
     _, article = opened(stack)
     path = f"/articles/{article['slug']}"
 
-    async def test(site: httpx.AsyncClient, now: list[float], pages: object) -> None:
+    async def test(site: httpx.AsyncClient, now: list[float], pages: Site) -> None:
         first = await site.get(path)
         assert first.status_code == 200
         for n in range(2):
@@ -70,7 +74,7 @@ def test_a_comment_posted_through_the_site_is_on_every_page_at_once(
     _, article = opened(stack)
     path = f"/articles/{article['slug']}"
 
-    async def test(site: httpx.AsyncClient, now: list[float], pages: object) -> None:
+    async def test(site: httpx.AsyncClient, now: list[float], pages: Site) -> None:
         assert (await site.get(path)).status_code == 200
         words = f"Through the site {uuid.uuid4().hex[:8]}"
         sent = await site.post(path, data={"csrf": "", "nic": f"N {uuid.uuid4().hex[:6]}",
@@ -89,7 +93,7 @@ def test_the_page_from_bytes_has_the_routes_headers_and_304(stack: Stack,
     path = f"/articles/{article['slug']}"
     commenter = post(stack.client("comments"), article["id"], "So the page has a thread.")
 
-    async def test(site: httpx.AsyncClient, now: list[float], pages: object) -> None:
+    async def test(site: httpx.AsyncClient, now: list[float], pages: Site) -> None:
         # A commenter's cookie sends the request to the route, which (their view being
         # everyone's) answers the same page.
         cookie = {"Cookie": f"burg_commenter={commenter['commenter_token']}"}
