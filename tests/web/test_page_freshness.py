@@ -34,10 +34,11 @@ def settings_for(stack: Stack, tmp_path: Path) -> WebSettings:
 def with_site(stack: Stack, tmp_path: Path,
               test: Callable[[httpx.AsyncClient, list[float], Site], Awaitable[None]]) -> None:
     """Run `test` with a client of an in-process site (window WINDOW), its clock (a list of
-    one number to move, for its article pages and its lists alike) and its Site."""
+    one number to move, for its article pages, its lists and its sidebar alike) and its Site."""
     app = create_app(settings_for(stack, tmp_path))
     now = [1000.0]
-    app.state.site.article_pages.clock = app.state.site.listing_pages.clock = lambda: now[0]
+    site = app.state.site
+    site.article_pages.clock = site.listing_pages.clock = site.sidebar.clock = lambda: now[0]
 
     async def run() -> None:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
