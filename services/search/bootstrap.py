@@ -24,7 +24,8 @@ class Service:
 
     def __post_init__(self) -> None:
         self.pages = ResultPages(max_bytes=self.settings.kept_bytes,
-                                 max_pages=self.settings.kept_pages)
+                                 max_pages=self.settings.kept_pages,
+                                 max_age=self.settings.kept_seconds)
 
 
 def bootstrap(settings: SearchSettings | None = None, **overrides: Any) -> Service:

@@ -4,10 +4,14 @@ dictionary look-up, not the index's work (mostly its snippets).
 A page is kept per query as parsed, order and page number, with the index version it was
 searched at (version.py); it is served while the version stands. A reader chooses the key,
 and an attacker sends endless distinct queries: the pages are bounded in bytes and in number,
-the least recently used going first."""
+the least recently used going first. However current its version says it is, a page is
+searched anew after `max_age` seconds: a raise of the version that was lost (Redis down just
+after a commit) misleads the pages no longer than that."""
 
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from shared.http import strong_etag
@@ -23,13 +27,16 @@ class Kept:
     body: bytes
     etag: str
     version: int
+    kept_at: float  # ResultPages.clock() when it was searched
 
 
 class ResultPages:
     """The kept pages (shared by the API's threads)."""
 
-    def __init__(self, *, max_bytes: int, max_pages: int) -> None:
+    def __init__(self, *, max_bytes: int, max_pages: int, max_age: float = 300.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.max_bytes, self.max_pages = max_bytes, max_pages
+        self.max_age, self.clock = max_age, clock
         self._kept: OrderedDict[Key, Kept] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -43,14 +50,15 @@ class ResultPages:
         return self._bytes
 
     def get(self, key: Key, version: int | None) -> Kept | None:
-        """The page kept for `key` at `version`, if any (one of an older version goes)."""
+        """The page kept for `key` at `version`, if any (one of another version, or older
+        than `max_age`, goes)."""
         if version is None:
             return None
         with self._lock:
             kept = self._kept.get(key)
             if kept is None:
                 return None
-            if kept.version != version:
+            if kept.version != version or self.clock() - kept.kept_at > self.max_age:
                 self._drop(key)
                 return None
             self._kept.move_to_end(key)
@@ -59,7 +67,7 @@ class ResultPages:
     def keep(self, key: Key, version: int | None, body: bytes) -> Kept:
         """Keep `body` for `key` as searched at `version` (nothing kept without a version);
         the least recently used pages go while over either bound."""
-        kept = Kept(body, strong_etag(body), -1 if version is None else version)
+        kept = Kept(body, strong_etag(body), -1 if version is None else version, self.clock())
         if version is None or _cost(key, kept) > self.max_bytes:
             return kept
         with self._lock:

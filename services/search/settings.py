@@ -23,3 +23,6 @@ class SearchSettings(ServiceSettings):
     # What the kept pages may take of the API process's memory, and how many there may be.
     kept_bytes: int = env("SEARCH_KEPT_BYTES", 32 * 2**20)
     kept_pages: int = env("SEARCH_KEPT_PAGES", 10_000)
+    # A kept page is searched anew after this many seconds whatever the version says: a
+    # raise of the version lost to a Redis fault misleads the pages no longer than this.
+    kept_seconds: float = env("SEARCH_KEPT_SECONDS", 300.0)

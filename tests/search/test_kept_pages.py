@@ -105,3 +105,13 @@ def test_a_page_past_the_last_is_422_every_time(api: SearchApi) -> None:
     for _ in range(2):
         response = api.client.get("/api/search/", params={"q": "harbour", "page": 51})
         assert response.status_code == 422
+
+
+def test_a_page_is_searched_anew_after_its_age_whatever_the_version_says() -> None:
+    now = [0.0]
+    pages = ResultPages(max_bytes=10**6, max_pages=10, max_age=300, clock=lambda: now[0])
+    pages.keep(("a", "relevant", 1), 1, b"A")
+    now[0] = 299.0
+    assert pages.get(("a", "relevant", 1), 1)
+    now[0] = 301.0
+    assert pages.get(("a", "relevant", 1), 1) is None and len(pages) == 0
