@@ -37,6 +37,11 @@ class SearchPages:
         self._kept: OrderedDict[Key, KeptSearch] = OrderedDict()
         self._bytes = 0
 
+    @property
+    def size(self) -> int:
+        """What the kept pages cost, as counted against `max_bytes`."""
+        return self._bytes
+
     def fresh(self, key: Key) -> KeptSearch | None:
         """The page for `key` if checked within `fresh_for` seconds."""
         kept = self._kept.get(key)

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from services.web.app import create_app
+from services.web.search_pages import SearchPages
 from services.web.settings import WebSettings
 from tests.comments.helpers import post
 from tests.conftest import Stack, wait_for
@@ -59,3 +60,13 @@ def test_a_search_page_is_rendered_once_per_change_of_its_results(stack: Stack,
             assert refused.status_code == 400 and pages.renders == 2
 
     asyncio.run(run())
+
+
+def test_the_kept_search_pages_stay_within_their_bytes() -> None:
+    pages = SearchPages(fresh_for=1.0, max_bytes=20_000, clock=lambda: 0.0)
+    for n in range(100):
+        pages.rendered((f"q{n}", "relevant", 1, 0), b"x" * 1000, '"e"', 0.0)
+        assert pages.size <= 20_000
+    assert pages.fresh(("q99", "relevant", 1, 0)) and not pages.fresh(("q0", "relevant", 1, 0))
+    pages.rendered(("no etag", "relevant", 1, 0), b"y", None, 0.0)  # nothing to ask with
+    assert pages.stale(("no etag", "relevant", 1, 0)) is None
