@@ -1,5 +1,6 @@
 """Search for a common word over a big site: pages per second and latency with 16 connections
-(`wrk -t2 -c16`, else httpx threads), of the search API (most relevant first, and newest
+(`wrk -t2 -c16`, else httpx threads), and CPU per request (of the serving processes: the
+figure a shared machine does not bend), of the search API (most relevant first, and newest
 first) and of the web's /search page. The corpus (10,000 articles, 100,000 comments, one
 in three holding the common word) is written straight into a search database of its own;
 the search API and the web frontend run as `make run` runs them, on an embedded Redis (or
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import psutil
 from sqlmodel import Session
 
 from bench.isso_baseline import Target, answers, hammer, load_tool, stop_group
@@ -77,6 +79,16 @@ def serve(command: list[str], env: dict[str, str], health: str) -> subprocess.Po
     return process
 
 
+def cpu_seconds(*processes: subprocess.Popen[bytes]) -> float:
+    """User and system CPU the processes (and their children) have used so far."""
+    total = 0.0
+    for process in processes:
+        for each in (proc := psutil.Process(process.pid), *proc.children(recursive=True)):
+            times = each.cpu_times()
+            total += times.user + times.system
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
@@ -107,7 +119,8 @@ def main() -> None:
         try:
             print(f"\n{args.clients} connections, {args.seconds:g} s each, load: "
                   f"{load_tool(args.clients)}\n")
-            print(f"  {'what':<34} {'pages/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'failed':>7}")
+            print(f"  {'what':<34} {'pages/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'failed':>7} "
+                  f"{'CPU ms/page':>12}")
             for what, url in (
                     ("API, most relevant first", f"http://127.0.0.1:{api_port}/api/search/"
                                                  f"?q={COMMON}&order=relevant"),
@@ -116,10 +129,12 @@ def main() -> None:
                     ("web /search, most relevant first",
                      f"http://127.0.0.1:{web_port}/search?q={COMMON}&order=relevant")):
                 httpx.get(url, timeout=30).raise_for_status()
+                used = cpu_seconds(api, web)
                 load = hammer([Target("GET", url, {})], seconds=args.seconds,
                               clients=args.clients)
+                cpu_ms = (cpu_seconds(api, web) - used) * 1000 / max(1, load.ok + load.failed)
                 print(f"  {what:<34} {load.rate:>9,.1f} {load.p50_ms:>8.1f} "
-                      f"{load.p95_ms:>8.1f} {load.failed:>7}", flush=True)
+                      f"{load.p95_ms:>8.1f} {load.failed:>7} {cpu_ms:>12.2f}", flush=True)
         finally:
             stop_group(web)
             stop_group(api)

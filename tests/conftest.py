@@ -40,8 +40,10 @@ for _name, _value in TEST_POOL.items():
 STACKS_AT_ONCE = 3  # the session's, a module's, and one a test of that module starts
 # The site checks an article page against the APIs on every request (its window is 0): a test
 # sees what it changed past the site on its next load. tests/web/test_page_freshness.py tests
-# the window itself.
-STACK_ENV = {"BURG_COMMENTS_RATE_PER_IP": "100000", "BURG_COMMENTS_RATE_PER_COMMENTER": "20",
+# the window itself. Search reads its index's version on every search too (its window is 0;
+# tests/search/test_kept_pages.py tests it).
+STACK_ENV = {"BURG_SEARCH_FRESH_SECONDS": "0",
+             "BURG_COMMENTS_RATE_PER_IP": "100000", "BURG_COMMENTS_RATE_PER_COMMENTER": "20",
              "BURG_COMMENTS_MAIL_REQUESTS_PER_IP": "100000", "BURG_WEB_PAGE_FRESH_SECONDS": "0",
              "BURG_COMMENTS_FLAG_RATE_PER_IP": "100000",
              "BURG_TRUSTED_PROXIES": GATEWAY_ADDRESS,

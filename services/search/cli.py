@@ -23,6 +23,7 @@ def search_commands(service: Service, commands: argparse._SubParsersAction
             rebuild(session=session, posts_url=settings.posts_url.rstrip("/"),
                     comments_url=settings.comments_url.rstrip("/"),
                     say=lambda line: print(line, flush=True))
+        service.version.raise_()  # the API's kept pages are of the old index
 
     def search_(args: argparse.Namespace) -> None:
         with runtime.sessions() as session:

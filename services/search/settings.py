@@ -16,3 +16,13 @@ class SearchSettings(ServiceSettings):
     # A query longer than this (characters), or with more words, gets 422.
     max_query_chars: int = env("SEARCH_MAX_QUERY_CHARS", 500)
     max_query_words: int = env("SEARCH_MAX_QUERY_WORDS", 16)
+    # Result pages are kept in the API process until the index changes; whether it changed
+    # is read (from Redis) at most once this many seconds: how long a removed comment can
+    # still be found. 0: read for every search.
+    fresh_seconds: float = env("SEARCH_FRESH_SECONDS", 1.0)
+    # What the kept pages may take of the API process's memory, and how many there may be.
+    kept_bytes: int = env("SEARCH_KEPT_BYTES", 32 * 2**20)
+    kept_pages: int = env("SEARCH_KEPT_PAGES", 10_000)
+    # A kept page is searched anew after this many seconds whatever the version says: a
+    # raise of the version lost to a Redis fault misleads the pages no longer than this.
+    kept_seconds: float = env("SEARCH_KEPT_SECONDS", 300.0)

@@ -23,6 +23,7 @@ from services.web.page_bytes import PageReads
 from services.web.pages import EXPIRED
 from services.web.reports import reports_router
 from services.web.search_page import marked, search_router
+from services.web.search_pages import SearchPages
 from services.web.sentences import page_problem
 from services.web.settings import WebSettings
 from services.web.site import HERE, make_site, page
@@ -60,7 +61,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(subscriptions_router(site.apis, page, site.csrf))
     app.include_router(feed_list_router(site.apis, page))
     app.include_router(reports_router(site.apis, page, site.csrf))
-    app.include_router(search_router(site.apis, page))
+    app.state.search_pages = SearchPages(fresh_for=settings.page_fresh_seconds)
+    app.include_router(search_router(site.apis, page, app.state.search_pages))
     site.templates.env.filters["marked"] = marked
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.include_router(listings.router)

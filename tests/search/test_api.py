@@ -21,7 +21,8 @@ from tests.search.inprocess import NOON, SearchApi, article, comment, search_api
 
 @pytest.fixture
 def api(tmp_path: Path, redis_url: str) -> Iterator[SearchApi]:
-    with search_api(tmp_path, redis_url, page_size=3) as running:
+    # fresh_seconds=0: a change is in the very next search (the window has its own tests).
+    with search_api(tmp_path, redis_url, page_size=3, fresh_seconds=0) as running:
         yield running
 
 
