@@ -4,19 +4,10 @@ results from search."""
 
 import asyncio
 import re
-import sys
 from typing import Any
 from urllib.parse import quote
 
 import httpx
-
-try:
-    import sniffio  # noqa: F401
-except ImportError:
-    # httpcore imports sniffio anew for every lock of every request, and anyio no longer
-    # brings it: each failed import searched sys.path again (0.6 ms, several times a request).
-    # Marked missing, the import fails at once and httpcore takes asyncio, as it does anyway.
-    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 from shared.errors import BurgError
 from shared.observability import REQUEST_ID
