@@ -19,7 +19,7 @@ from tests.comments.helpers import post
 from tests.conftest import Stack
 from tests.posts.helpers import new_article
 from tests.web.helpers import opened
-from tests.web.test_page_freshness import WINDOW, settings_for, with_site, without_id
+from tests.web.in_process import WINDOW, settings_for, with_site, without_id
 
 
 def count_of(page: httpx.Response, slug: str) -> str:

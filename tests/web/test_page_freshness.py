@@ -6,46 +6,16 @@ route sends (the security headers too), and a 304 for a copy the reader holds.
 
 The site runs in this process on a clock of the test's, calling the stack's real APIs."""
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
 
-from services.web.app import create_app
-from services.web.settings import WebSettings
 from services.web.site import Site
 from tests.comments.helpers import post
 from tests.conftest import Stack
 from tests.web.helpers import opened
-
-WINDOW = 1.0
-
-
-def settings_for(stack: Stack, tmp_path: Path) -> WebSettings:
-    """An in-process site's settings (window WINDOW), calling the stack's APIs."""
-    return WebSettings(data_dir=tmp_path, site_url="http://site.test",
-                       posts_url=stack.urls["posts"], comments_url=stack.urls["comments"],
-                       notify_url=stack.urls["notify"], feeds_url=stack.urls["feeds"],
-                       page_fresh_seconds=WINDOW)
-
-
-def with_site(stack: Stack, tmp_path: Path,
-              test: Callable[[httpx.AsyncClient, list[float], Site], Awaitable[None]]) -> None:
-    """Run `test` with a client of an in-process site (window WINDOW), its clock (a list of
-    one number to move, for its article pages, its lists and its sidebar alike) and its Site."""
-    app = create_app(settings_for(stack, tmp_path))
-    now = [1000.0]
-    site = app.state.site
-    site.article_pages.clock = site.listing_pages.clock = site.sidebar.clock = lambda: now[0]
-
-    async def run() -> None:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://site.test") as site:
-            await test(site, now, app.state.site)
-
-    asyncio.run(run())
+from tests.web.in_process import WINDOW, with_site, without_id
 
 
 def test_a_comment_posted_past_the_site_is_on_the_page_once_the_window_has_passed(
@@ -111,7 +81,3 @@ def test_the_page_from_bytes_has_the_routes_headers_and_304(stack: Stack,
         assert without_id(held.headers) == without_id(held_by_route.headers)
 
     with_site(stack, tmp_path, test)
-
-
-def without_id(headers: httpx.Headers) -> list[tuple[str, str]]:
-    return [item for item in headers.multi_items() if item[0] != "x-request-id"]
