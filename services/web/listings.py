@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.web.apis import ServiceError
 from services.web.kept_pages import CACHE_CONTROL
 from services.web.listing_pages import Key, list_params, render_list
+from services.web.sidebar import MARKER
 from services.web.site import Site, SiteDep, page
 from shared.api import SLUG
 from shared.http import not_modified, strong_etag
@@ -92,7 +93,9 @@ async def _listed(request: Request, site: Site, kind: str, what: str, page: str 
             kept = await site.listing_pages.page((kind, what, number))
             body, etag = kept.body, kept.etag
     except ServiceError as exc:
-        if exc.status in (404, 422):  # no such category or date, or a page past the last
+        # No such category or date, or a page past the last; a damaged cursor is the error
+        # page's 400, which leads to the first page.
+        if exc.status == 404 or (exc.status == 422 and not cursor):
             return _no_page(request)
         raise
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL.decode()}
@@ -114,8 +117,9 @@ async def _cursor_page(site: Site, key: Key, cursor: str) -> bytes:
                                      params={"article_id": ids}) if ids else None
     except ServiceError:
         counts = None
-    return render_list(site.templates, site.settings.front_teasers, key, found, categories,
+    body = render_list(site.templates, site.settings.front_teasers, key, found, categories,
                        counts)
+    return body.replace(MARKER.encode(), (await site.sidebar.current()).encode(), 1)
 
 
 def _no_page(request: Request) -> Response:

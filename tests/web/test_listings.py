@@ -62,6 +62,7 @@ def test_lists_have_numbered_pages_and_old_cursor_links_still_work(stack: Stack)
         "category": category["slug"], "limit": 20}).json()["next_cursor"]
     old = site(stack).get(here, params={"cursor": cursor})
     assert re.findall(r">(Numbered \d\d)</a></h2>", old.text) == titles[::-1][20:]
+    assert "<!--burg:sidebar-->" not in old.text and "<h2>Recent comments</h2>" in old.text
     # The same bytes for everyone: a strong ETag, and a 304 for a copy that is current.
     again = site(stack).get(here, headers={"If-None-Match": first.headers["etag"]})
     assert first.headers["cache-control"] == "public, no-cache"
