@@ -26,6 +26,7 @@ from bench import (
     reply_drain,
     reply_mail,
     report,
+    site_pages,
 )
 from bench.isso_baseline import Target, load_tool, measure_isso
 from bench.memory import Memory, soak
@@ -88,6 +89,8 @@ def run_burg(folder: Path, args: argparse.Namespace, sizes: dict[str, int],
         documents["front"] = (httpx.get(front, timeout=30).content, '"front"',
                               "text/html; charset=utf-8")
         memory.sample("front")
+        print("\n== the reader's other pages", flush=True)
+        figures["pages"] = site_pages.run(burg, seconds=seconds, clients=clients)
         if args.soak:
             print(f"\n== soak: {args.soak:g} s of mixed load", flush=True)
             comments_throughput.settle(burg)

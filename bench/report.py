@@ -84,6 +84,12 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
          if front_bare else "-"), None,
         f"{_n(cpu)} µs CPU a page" if front else "-", ">= 500/s",
         None if rate is None else rate >= 500)
+    pages = burg.get("pages", {})
+    for name in ("category", "archive_month", "nic", "recent", "search", "permalink"):
+        if f"{name}_per_s" in pages:
+            add(f"{name.replace('_', ' ')} page/s (bench.site_pages)",
+                (_rate(pages, name), "-", "-"), None,
+                f"{_n(pages.get(f'{name}_cpu_us'))} µs CPU a page", "-", None)
     alone, crowd = burg.get("publish_alone", {}), burg.get("publish_16", {})
     add("publish -> category feed, alone p50 / p95", (_ms(alone, "feed"), "-", "-"), None, "-",
         "<= 20 / <= 50 ms", None if "feed_p50_ms" not in alone else
