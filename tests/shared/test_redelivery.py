@@ -21,6 +21,8 @@ from shared.outbox import Outbox
 from shared.redelivery import redeliver
 from tests.shared.helpers import make_outbox, published, queued_event_ids
 
+ALL = ["comments", "feeds", "search"]  # where article.published goes
+
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[EmbeddedRedis]:
@@ -37,7 +39,7 @@ def outbox(tmp_path: Path, server: EmbeddedRedis) -> Outbox:
 
 
 def send(outbox: Outbox, event: Event | None = None) -> dict[str, Any]:
-    """Store and relay one event (by default article.published: for comments and feeds)."""
+    """Store and relay one event (by default article.published: for comments, feeds and search)."""
     with Session(outbox.engine) as session:
         envelope = outbox.add(session, event or published())
         session.commit()
@@ -61,11 +63,10 @@ def take_all(client: redis.Redis, queue: str) -> None:
 def test_a_confirmed_event_is_settled_and_never_sent_again(
         outbox: Outbox, server: EmbeddedRedis) -> None:
     envelope = send(outbox)
-    assert row(outbox, envelope["id"])["awaiting"] == ["comments", "feeds"]
+    assert row(outbox, envelope["id"])["awaiting"] == ALL
     client = redis.Redis(port=server.port)
-    take_all(client, "comments")
-    take_all(client, "feeds")
-    for consumer in ("comments", "feeds"):
+    for consumer in ALL:
+        take_all(client, consumer)
         outbox.confirmations.confirm(envelope, consumer)
     assert redeliver(outbox) == 0
     settled = row(outbox, envelope["id"])
@@ -75,16 +76,17 @@ def test_a_confirmed_event_is_settled_and_never_sent_again(
                             ).scalar_one() == 1
     assert settled["resends"] == 0
     assert client.keys("burg:confirmed:*") == []  # read into the database, then deleted
-    assert client.llen("comments") == 0 and client.llen("feeds") == 0
+    assert [client.llen(consumer) for consumer in ALL] == [0, 0, 0]
 
 
 def test_an_event_lost_on_its_way_to_one_consumer_is_sent_again_to_that_one_only(
         outbox: Outbox, server: EmbeddedRedis) -> None:
     envelope = send(outbox)
     client = redis.Redis(port=server.port)
-    take_all(client, "comments")
-    take_all(client, "feeds")
+    for consumer in ALL:
+        take_all(client, consumer)
     outbox.confirmations.confirm(envelope, "comments")  # feeds' copy was lost
+    outbox.confirmations.confirm(envelope, "search")
     assert redeliver(outbox) == 1
     assert queued_event_ids(client, "feeds") == [envelope["id"]]
     assert client.llen("comments") == 0
@@ -105,10 +107,10 @@ def test_an_event_its_consumer_may_still_have_queued_is_not_sent_again(
     again would only pile up copies."""
     envelope = send(outbox)
     client = redis.Redis(port=server.port)
-    assert redeliver(outbox) == 0  # both copies still wait in their queues
-    assert client.llen("feeds") == 1 and client.llen("comments") == 1
+    assert redeliver(outbox) == 0  # every copy still waits in its queue
+    assert [client.llen(consumer) for consumer in ALL] == [1, 1, 1]
     waiting = row(outbox, envelope["id"])
-    assert waiting["awaiting"] == ["comments", "feeds"] and waiting["resends"] == 0
+    assert waiting["awaiting"] == ALL and waiting["resends"] == 0
     # Its consumer takes a later event, so this one was taken before: now it is due.
     take_all(client, "comments")
     assert redeliver(outbox) == 1
@@ -119,9 +121,10 @@ def test_an_event_in_a_consumer_retry_is_not_sent_again_until_the_retry_is_over(
         outbox: Outbox, server: EmbeddedRedis) -> None:
     envelope = send(outbox)
     client = redis.Redis(port=server.port)
-    take_all(client, "comments")
-    take_all(client, "feeds")
+    for consumer in ALL:
+        take_all(client, consumer)
     outbox.confirmations.confirm(envelope, "comments")
+    outbox.confirmations.confirm(envelope, "search")
     outbox.confirmations.confirm(envelope, "feeds", retrying_until=time.time() + 600)
     assert redeliver(outbox) == 0
     waiting = row(outbox, envelope["id"])
@@ -149,8 +152,8 @@ def test_no_confirmation_can_be_read_while_redis_is_away(
     envelope = send(outbox)
     server.stop()
     assert redeliver(outbox) == 0
-    assert row(outbox, envelope["id"])["awaiting"] == ["comments", "feeds"]
+    assert row(outbox, envelope["id"])["awaiting"] == ALL
     server.start()
-    redis.Redis(port=server.port).delete("comments", "feeds")
-    assert redeliver(outbox) == 2  # Redis lost the queues on its restart: both again
+    redis.Redis(port=server.port).delete(*ALL)
+    assert redeliver(outbox) == 3  # Redis lost the queues on its restart: all again
     assert isinstance(Envelope.model_validate(row(outbox, envelope["id"])["envelope"]), Envelope)
