@@ -14,7 +14,7 @@ from services.posts.models import (
     ArticleUpdate,
     CategoryCreate,
 )
-from shared.errors import Conflict, NotFound, TooLarge
+from shared.errors import Conflict, TooLarge
 from tests.usecases.conftest import Wired
 from tests.usecases.posts import SETTINGS, a_draft, after_setup, posts_service, published
 
@@ -124,7 +124,7 @@ def test_retracting_records_article_retracted_once_and_ends_the_article(
     with pytest.raises(Conflict):
         articles.edit_article(session=session, outbox=posts.outbox, settings=SETTINGS,
                               article_id=article_id, data=ArticleUpdate(title="Back"))
-    with pytest.raises(NotFound):
+    with pytest.raises(reading.Retracted):  # 410, with when: not "no such article"
         reading.get_published_article(session=session, slug="ferry-fares-rise")
     assert len(posts.events()) == before
 
