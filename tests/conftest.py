@@ -167,8 +167,34 @@ class Stack:
                     text = mail.get_body(preferencelist=("plain",)).get_content()
                     return next(w for w in text.split() if "/subscriptions/confirm?" in w)
             return None
-        link: str = wait_for(request, what=f"the confirmation request to {address}")
+        link: str = wait_for(request, what=f"the confirmation request to {address}",
+                             explain=lambda: self.mail_trail(address))
         return link
+
+    def mail_trail(self, address: str) -> str:
+        """For a failure: where an e-mail to `address` got to. The comments outbox's
+        events not yet confirmed, notify's address and deliveries for it, the Maildir's
+        count, and the warnings the services logged."""
+        def rows(service: str, statement: str, **params: object) -> str:
+            try:
+                return "\n".join(f"  {row}" for row in self.sql(service, statement, **params))
+            except Exception as exc:  # the evidence must not hide the failure
+                return f"  (could not read: {exc!r})"
+        log = self.data_dir / "devserver.log"
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        worth = [line for line in lines
+                 if any(w in line for w in ("WARNING", "ERROR", "Traceback", "Error:"))]
+        return "\n".join([
+            "comments outbox, not confirmed by every consumer:",
+            rows("comments", "SELECT seq, type, created_at, sent_at, attempts, last_error, "
+                 "awaiting FROM outbox WHERE awaiting IS NOT NULL OR sent_at IS NULL"),
+            "notify's address and deliveries to it:",
+            rows("notify", "SELECT a.id, a.consent, a.confirmation_sent_at, d.key, d.status, "
+                 "d.attempts, d.claimed_until, d.next_attempt_at, d.last_error, d.created_at "
+                 "FROM address a LEFT JOIN delivery d ON d.address_id = a.id "
+                 "WHERE a.email = :email", email=address.lower()),
+            f"e-mails in the Maildir: {len(self.mails())}",
+            "the last warnings of the stack's log:", *worth[-40:]])
 
     def confirm(self, address: str) -> None:
         """Do what the owner of `address` does: open the link, press the button."""
