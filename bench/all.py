@@ -29,8 +29,9 @@ from bench import (
     site_pages,
 )
 from bench.isso_baseline import Target, load_tool, measure_isso
-from bench.memory import Memory, soak
+from bench.memory import Memory, census_growth, redis_census, soak
 from devserver.launch import Launched, launch
+from shared.embedded_redis import redis_url
 
 FULL = {"big": 2000, "alone": 50, "crowd": 200, "replies": 25, "drain": 25, "comments": 200,
         "burst": 100}
@@ -95,9 +96,13 @@ def run_burg(folder: Path, args: argparse.Namespace, sizes: dict[str, int],
             print(f"\n== soak: {args.soak:g} s of mixed load", flush=True)
             comments_throughput.settle(burg)
             try:
-                results["soak"] = soak(memory, soak_loads(burg, clients, page),
-                                       seconds=args.soak, clients=max(2, clients // 4))
+                loads = soak_loads(burg, clients, page)
+                broker = redis_url(burg.env.get("BURG_REDIS_URL"), burg.log.parent)
+                before = redis_census(broker)
+                results["soak"] = soak(memory, loads, seconds=args.soak,
+                                       clients=max(2, clients // 4))
                 memory.sample("soak")
+                results["redis"] = {"before": before, "after": redis_census(broker)}
             except (RuntimeError, httpx.HTTPError) as error:  # the figures so far still count
                 print(f"  the soak failed: {error}", flush=True)
         comments_throughput.settle(burg)
@@ -193,4 +198,7 @@ def main() -> None:
         if name != "load":
             print(f"  soak: {name:<24} first {row['first_mb']:6.1f} MB, last"
                   f" {row['last_mb']:6.1f} MB, growth {row['growth_mb']:+6.1f} MB")
+    if census := results.get("redis"):
+        print("\n  What Redis held before and after the soak, the kinds of key that grew most:")
+        print("\n".join(census_growth(census["before"], census["after"])))
     print(f"\n  figures: {path}\n  chart:   {picture}", flush=True)

@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import psutil
+import redis
 
 from bench.isso_baseline import Target, hammer
 
 KIND = re.compile(r"services\.(\w+)\.(api|app|worker)")
+ID = re.compile(r"[0-9a-f]{8,}(-[0-9a-f]{4,})*|\d+")  # ids, hashes, uuids, numbers in a key
 MB = 2**20
 SHELLS = {"sh", "bash", "dash"}
 
@@ -138,3 +140,34 @@ def soak(memory: Memory, loads: Sequence[Sequence[Target]], *, seconds: float, c
 def bounded(growth_mb: float, first_mb: float) -> bool:
     """The soak's verdict for one process: its last window within 5 MB or 5% of its first."""
     return growth_mb <= max(5.0, 0.05 * first_mb)
+
+
+def redis_census(url: str) -> dict[str, dict[str, float]]:
+    """What Redis holds, by kind of key (a key with its ids and numbers written `#`): how many
+    keys, their MB (MEMORY USAGE) and, for lists such as a Celery queue, their items; and
+    Redis's own `used_memory` as `(all)`. Growth in a soak shows here as a kind of key that
+    grew, or as memory no key holds (buffers, fragmentation)."""
+    client = redis.Redis.from_url(url)
+    census: dict[str, dict[str, float]] = {}
+    for key in client.scan_iter(count=1000):
+        row = census.setdefault(ID.sub("#", key.decode(errors="replace")),
+                                {"keys": 0, "mb": 0.0, "items": 0})
+        row["keys"] += 1
+        row["mb"] += (client.memory_usage(key, samples=0) or 0) / MB
+        if client.type(key) == b"list":
+            row["items"] += client.llen(key)
+    used = client.info("memory")
+    census["(all)"] = {"keys": float(client.dbsize()), "mb": used["used_memory"] / MB,
+                       "items": 0}
+    client.close()
+    return census
+
+
+def census_growth(before: dict[str, dict[str, float]], after: dict[str, dict[str, float]],
+                  top: int = 8) -> list[str]:
+    """Lines for the kinds of key whose MB grew most between two censuses."""
+    empty = {"keys": 0, "mb": 0.0, "items": 0}
+    grown = sorted(after, key=lambda kind: before.get(kind, empty)["mb"] - after[kind]["mb"])
+    return [f"  redis: {kind[:60]:<60} {before.get(kind, empty)['mb']:7.2f} ->"
+            f" {after[kind]['mb']:7.2f} MB, {after[kind]['keys']:.0f} keys,"
+            f" {after[kind]['items']:.0f} list items" for kind in grown[:top]]
