@@ -13,7 +13,9 @@ from playwright.sync_api import Browser, Page
 
 from tests.comments.helpers import moderator, post
 from tests.conftest import STACK_ENV, Stack, running_stack
-from tests.web.helpers import opened, shot
+from tests.web.helpers import csrf_of, opened, shot
+from tests.web.helpers import signed_in as web_signed_in
+from tests.web.helpers import site as web_site
 
 ENV = STACK_ENV | {"BURG_COMMENTS_PREMODERATION": "true"}
 
@@ -111,3 +113,47 @@ def test_one_queue_for_every_article(site: Stack, browser: Browser) -> None:
                                            ("Tester", "approve")]
     assert troll in rows[0][4] and str(approved) == rows[4][3].strip()
     shot(desk, "moderation-audit")
+
+
+def test_bad_moderation_forms_get_pages_that_say_why(site: Stack) -> None:
+    """Without a browser: no sign-in, no CSRF token, hand-made ids, actions and addresses,
+    and comments the API refuses each get a 3xx or 4xx page naming the problem, never a 500."""
+    anonymous = web_site(site)
+    assert anonymous.get("/editor/moderation").headers["location"] == "/editor"
+    desk = web_signed_in(site)
+    _, article = opened(site)
+    comment_id = post(site.client("comments"), article["id"], "Waits")["comment"]["id"]
+    queue = desk.get("/editor/moderation")
+    assert queue.status_code == 200 and f'id="queued-{comment_id}"' in queue.text
+    token = csrf_of(queue)
+    assert desk.post("/editor/moderation/bulk", data={"action": "hide", "id": str(comment_id)}
+                     ).status_code == 403
+    for fields, status, words in (
+            ({"action": "hide", "id": "abc"}, 400, "is not a comment number"),
+            ({"action": "hide"}, 400, "Tick at least one comment"),
+            ({"action": "explode", "id": str(comment_id)}, 400, "Choose an action"),
+            ({"action": "hide", "id": "999999"}, 404, "Comment 999999: there is no such"),
+            ({"action": "reject", "id": ["999998", str(comment_id)]}, 404, "1 done")):
+        answer = desk.post("/editor/moderation/bulk", data={"csrf": token} | fields)
+        assert answer.status_code == status and words in answer.text, (fields, answer.text)
+    refused = desk.post(f"/editor/moderation/comments/{comment_id}/approve",
+                        data={"csrf": token})
+    assert refused.status_code == 404  # rejected just before: gone for good
+    assert desk.post("/editor/moderation/comments/abc/approve",
+                     data={"csrf": token}).status_code == 400
+    assert desk.post(f"/editor/moderation/comments/{comment_id}/explode",
+                     data={"csrf": token}).status_code == 404
+    assert desk.post("/editor/moderation/nics/ban", data={"csrf": token}).status_code == 400
+    assert desk.post("/editor/moderation/nics/ban", data={"csrf": token, "nic": "Nobody here"}
+                     ).status_code == 404
+    assert desk.get("/editor/moderation", params={"show": "bogus"}).status_code == 400
+    assert desk.get("/editor/moderation/audit", params={"before": "abc"}).status_code == 400
+    visible = public(site, article["id"], known_commenter(site, article["id"], moderator(site)),
+                     "Shown")
+    away = desk.post(f"/editor/moderation/comments/{visible}/hide",
+                     data={"csrf": token, "back": "https://elsewhere.example/"})
+    assert away.status_code == 303 and away.headers["location"] == "/editor/moderation"
+    twice = desk.post(f"/editor/moderation/comments/{visible}/hide", data={"csrf": token})
+    assert twice.status_code == 303  # hiding a hidden comment changes nothing
+    again = desk.post(f"/editor/moderation/comments/{visible}/approve", data={"csrf": token})
+    assert again.status_code == 409 and "only a waiting comment" in again.text
