@@ -93,6 +93,9 @@ def moderation_router(apis: Apis, page: Any, csrf: Csrf,
         """One action on one comment, then back to the queue as it was shown."""
         if action not in api.COMMENT_ACTIONS:
             raise NotFound("There is no such moderation action.")
+        if not 1 <= comment_id <= MAX_ID:
+            return await refused(request, editor, form,
+                                 [f"“{comment_id}” is not a comment number."], 400)
         try:
             await api.act_on_comment(apis, editor.token, comment_id, action)
         except ServiceError as exc:

@@ -139,8 +139,9 @@ def test_bad_moderation_forms_get_pages_that_say_why(site: Stack) -> None:
     refused = desk.post(f"/editor/moderation/comments/{comment_id}/approve",
                         data={"csrf": token})
     assert refused.status_code == 404  # rejected just before: gone for good
-    assert desk.post("/editor/moderation/comments/abc/approve",
-                     data={"csrf": token}).status_code == 400
+    for wrong in ("abc", "0", "99999999999999999999"):
+        assert desk.post(f"/editor/moderation/comments/{wrong}/approve",
+                         data={"csrf": token}).status_code == 400, wrong
     assert desk.post(f"/editor/moderation/comments/{comment_id}/explode",
                      data={"csrf": token}).status_code == 404
     assert desk.post("/editor/moderation/nics/ban", data={"csrf": token}).status_code == 400
