@@ -13,7 +13,14 @@ from kombu.exceptions import OperationalError as BrokerError
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from services.comments import flag_routes, identity, moderation, posting, threads
+from services.comments import (
+    flag_routes,
+    identity,
+    moderation,
+    moderation_routes,
+    posting,
+    threads,
+)
 from services.comments.bootstrap import Service, bootstrap
 from services.comments.deps import (
     BearerDep,
@@ -141,8 +148,8 @@ def delete_comment(comment_id: Id, session: SessionDep, outbox: OutboxDep, setti
                    credentials: BearerDep, token: CommenterTokenDep = None) -> Response:
     """Delete a comment: its author within the edit window, or an editor at any time."""
     if credentials is not None:
-        moderation.authenticate_editor(session=session, token=credentials.credentials)
-        moderation.delete(session=session, outbox=outbox, comment_id=comment_id)
+        editor = moderation.authenticate_editor(session=session, token=credentials.credentials)
+        moderation.delete(session=session, outbox=outbox, comment_id=comment_id, by=editor.nic)
     else:
         posting.delete_own(session=session, outbox=outbox, settings=settings,
                            comment_id=comment_id, token=token)
@@ -162,21 +169,24 @@ def me(session: SessionDep, token: CommenterTokenDep = None):
 
 
 @router.post("/comments/{comment_id}/hide", response_model=CommentPublic)
-def hide(comment_id: Id, session: SessionDep, outbox: OutboxDep, _editor: EditorDep):
+def hide(comment_id: Id, session: SessionDep, outbox: OutboxDep, editor: EditorDep):
     """Take a comment out of public view (editor only)."""
-    return moderation.hide(session=session, outbox=outbox, comment_id=comment_id)
+    return moderation.hide(session=session, outbox=outbox, comment_id=comment_id,
+                           by=editor.nic)
 
 
 @router.post("/comments/{comment_id}/restore", response_model=CommentPublic)
-def restore(comment_id: Id, session: SessionDep, outbox: OutboxDep, _editor: EditorDep):
+def restore(comment_id: Id, session: SessionDep, outbox: OutboxDep, editor: EditorDep):
     """Show a hidden comment again (editor only)."""
-    return moderation.restore(session=session, outbox=outbox, comment_id=comment_id)
+    return moderation.restore(session=session, outbox=outbox, comment_id=comment_id,
+                              by=editor.nic)
 
 
 @router.post("/comments/{comment_id}/approve", response_model=CommentPublic)
-def approve(comment_id: Id, session: SessionDep, outbox: OutboxDep, _editor: EditorDep):
+def approve(comment_id: Id, session: SessionDep, outbox: OutboxDep, editor: EditorDep):
     """Make a comment that waits for approval public (editor only)."""
-    return moderation.approve(session=session, outbox=outbox, comment_id=comment_id)
+    return moderation.approve(session=session, outbox=outbox, comment_id=comment_id,
+                              by=editor.nic)
 
 
 @router.get("/moderation/waiting", response_model=CommentsPublic)
@@ -195,16 +205,16 @@ def hidden(session: SessionDep, _editor: EditorDep, article_id: OneArticle = Non
 
 
 @router.post("/nics/{nic}/ban", status_code=204)
-def ban(nic: NicPath, session: SessionDep, _editor: EditorDep) -> Response:
+def ban(nic: NicPath, session: SessionDep, editor: EditorDep) -> Response:
     """Ban the commenter who owns this nic, under every nic they use (editor only)."""
-    moderation.set_banned(session=session, nic=nic, banned=True)
+    moderation.set_banned(session=session, nic=nic, banned=True, by=editor.nic)
     return Response(status_code=204)
 
 
 @router.post("/nics/{nic}/unban", status_code=204)
-def unban(nic: NicPath, session: SessionDep, _editor: EditorDep) -> Response:
+def unban(nic: NicPath, session: SessionDep, editor: EditorDep) -> Response:
     """Lift a ban (editor only)."""
-    moderation.set_banned(session=session, nic=nic, banned=False)
+    moderation.set_banned(session=session, nic=nic, banned=False, by=editor.nic)
     return Response(status_code=204)
 
 
@@ -215,6 +225,7 @@ def create_app(service: Service) -> FastAPI:
                       max_body_bytes=service.settings.max_body_bytes)
     app.include_router(router)
     app.include_router(flag_routes.router)
+    app.include_router(moderation_routes.router)
     app.include_router(lists_router)
     # A thread page this process holds goes out as bytes, before everything (thread_bytes.py).
     [thread_route] = [str(getattr(route, "path", "")) for route in router.routes

@@ -48,7 +48,7 @@ def flagged(session: SessionDep, _editor: EditorDep, article_id: OneArticle = No
 
 
 @router.post("/comments/{comment_id}/dismiss-flags", response_model=CommentPublic)
-def dismiss_flags(comment_id: Id, session: SessionDep, _editor: EditorDep):
+def dismiss_flags(comment_id: Id, session: SessionDep, editor: EditorDep):
     """Leave a reported comment as it is, shown or held: its reports are closed (editor
     only; hide and restore close them too)."""
-    return moderation.dismiss_flags(session=session, comment_id=comment_id)
+    return moderation.dismiss_flags(session=session, comment_id=comment_id, by=editor.nic)

@@ -255,4 +255,4 @@ class CountsPublic(SQLModel):
 
 
 # Tables in modules of their own join this metadata wherever the models are loaded.
-from services.comments import flag_models  # noqa: E402,F401
+from services.comments import audit, flag_models  # noqa: E402,F401

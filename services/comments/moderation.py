@@ -1,8 +1,11 @@
-"""Use cases of editors: hide, restore, delete and approve comments, dismiss readers' reports;
-ban commenters. Hiding or restoring a comment closes its reports too: an editor decided."""
+"""Use cases of editors: hide, restore, delete, approve and reject comments, dismiss readers'
+reports; ban commenters. Hiding or restoring a comment closes its reports too: an editor
+decided. Each takes the editor's nic as `by` and records what it did in the audit (audit.py),
+in the same transaction."""
 
 from sqlmodel import Session, col, select
 
+from services.comments.audit import AuditAction, record
 from services.comments.changes import make_public, take_down
 from services.comments.flagging import close_flags
 from services.comments.models import Comment, Commenter, CommentStatus, EditorReplica, Nic
@@ -23,33 +26,52 @@ def authenticate_editor(*, session: Session, token: str | None) -> EditorReplica
     return editor
 
 
-def hide(*, session: Session, outbox: Outbox, comment_id: int) -> Comment:
+def hide(*, session: Session, outbox: Outbox, comment_id: int,
+         by: str | None = None) -> Comment:
     """Take a comment out of public view (it can be restored); `comment.removed`."""
     comment = _get(session, comment_id)
     take_down(session, outbox, comment, CommentStatus.hidden)
     close_flags(session, comment_id)
+    record(session, by, AuditAction.hide, comment=comment)
     session.commit()
     return comment
 
 
-def restore(*, session: Session, outbox: Outbox, comment_id: int) -> Comment:
+def restore(*, session: Session, outbox: Outbox, comment_id: int,
+            by: str | None = None) -> Comment:
     """Show a hidden comment again; `comment.restored`."""
     comment = _get(session, comment_id)
     if comment.status not in (CommentStatus.hidden, CommentStatus.visible):
         raise Conflict(f"only a hidden comment can be restored; this one is {comment.status}")
     make_public(session, outbox, comment, event=CommentRestored)
     close_flags(session, comment_id)
+    record(session, by, AuditAction.restore, comment=comment)
     session.commit()
     return comment
 
 
-def delete(*, session: Session, outbox: Outbox, comment_id: int) -> None:
+def delete(*, session: Session, outbox: Outbox, comment_id: int,
+           by: str | None = None) -> None:
     """Delete any comment for good; `comment.removed` if it was public."""
-    take_down(session, outbox, _get(session, comment_id), CommentStatus.deleted)
+    comment = _get(session, comment_id)
+    take_down(session, outbox, comment, CommentStatus.deleted)
+    record(session, by, AuditAction.delete, comment=comment)
     session.commit()
 
 
-def approve(*, session: Session, outbox: Outbox, comment_id: int) -> Comment:
+def reject(*, session: Session, outbox: Outbox, comment_id: int, by: str | None = None) -> None:
+    """Delete a comment that waits for approval instead of approving it (409 for any other:
+    a public one is hidden or deleted, so that the audit says which)."""
+    comment = _get(session, comment_id)
+    if comment.status != CommentStatus.pending:
+        raise Conflict(f"only a waiting comment can be rejected; this one is {comment.status}")
+    take_down(session, outbox, comment, CommentStatus.deleted)
+    record(session, by, AuditAction.reject, comment=comment)
+    session.commit()
+
+
+def approve(*, session: Session, outbox: Outbox, comment_id: int,
+            by: str | None = None) -> Comment:
     """Make a waiting comment public (`comment.created`, so only now can it lead to a reply
     e-mail); its author's later comments need no approval."""
     comment = _get(session, comment_id)
@@ -59,15 +81,17 @@ def approve(*, session: Session, outbox: Outbox, comment_id: int) -> Comment:
     commenter.approved = True
     session.add(commenter)
     make_public(session, outbox, comment)
+    record(session, by, AuditAction.approve, comment=comment)
     session.commit()
     return comment
 
 
-def dismiss_flags(*, session: Session, comment_id: int) -> Comment:
+def dismiss_flags(*, session: Session, comment_id: int, by: str | None = None) -> Comment:
     """Leave a reported comment as it is (shown, or held for its reports): its reports are
     closed, out of the flagged list, and count toward no hold."""
     comment = _get(session, comment_id)
     close_flags(session, comment_id)
+    record(session, by, AuditAction.dismiss_flags, comment=comment)
     session.commit()
     return comment
 
@@ -93,7 +117,7 @@ def _with_status(session: Session, status: CommentStatus, article_id: int | None
     return list(session.exec(query.order_by(col(Comment.id)).limit(limit)).all())
 
 
-def set_banned(*, session: Session, nic: str, banned: bool) -> None:
+def set_banned(*, session: Session, nic: str, banned: bool, by: str | None = None) -> None:
     """Ban (or unban) the commenter who owns `nic`, under all their nics."""
     owner = session.get(Nic, stored_nic_keys(nic).key)
     if owner is None:
@@ -101,7 +125,19 @@ def set_banned(*, session: Session, nic: str, banned: bool) -> None:
     commenter = session.get_one(Commenter, owner.commenter_id)
     commenter.banned = banned
     session.add(commenter)
+    record(session, by, AuditAction.ban if banned else AuditAction.unban, nic=owner.nic)
     session.commit()
+
+
+def banned(*, session: Session, limit: int = 500) -> list[tuple[Commenter, list[str]]]:
+    """The banned commenters, by their original nic, each with every nic they use."""
+    found = list(session.exec(select(Commenter).where(col(Commenter.banned))
+                              .order_by(col(Commenter.original_nic)).limit(limit)))
+    nics: dict[int, list[str]] = {c.id: [] for c in found if c.id is not None}
+    for nic in session.exec(select(Nic).where(col(Nic.commenter_id).in_(nics))
+                            .order_by(col(Nic.created_at))):
+        nics[nic.commenter_id].append(nic.nic)
+    return [(c, nics.get(c.id or 0, [])) for c in found]
 
 
 def _get(session: Session, comment_id: int) -> Comment:

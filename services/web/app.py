@@ -19,6 +19,7 @@ from services.web.apis import ServiceError
 from services.web.editor import FormExpired, SignInFirst, editor_router
 from services.web.feed_list import feed_list_router
 from services.web.guards import BodyLimit, SecurityHeaders
+from services.web.moderation_desk import moderation_router
 from services.web.page_bytes import PageReads
 from services.web.pages import EXPIRED
 from services.web.reports import reports_router
@@ -58,6 +59,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         request, "error.html", status=413, message=TOO_LARGE))
     app.add_middleware(SecurityHeaders)
     app.include_router(editor_router(site.apis, page, site.csrf, site.changed))
+    app.include_router(moderation_router(site.apis, page, site.csrf, site.changed))
     app.include_router(subscriptions_router(site.apis, page, site.csrf))
     app.include_router(feed_list_router(site.apis, page))
     app.include_router(reports_router(site.apis, page, site.csrf))
