@@ -5,7 +5,8 @@ read, so these routes call the comments API with it on the commenter's behalf.
 
 The article page is every reader's (article_pages.py): which comments are this reader's,
 with their time left, comes from `/articles/<slug>/reader` (own_times.py), and
-`static/reader.js` puts the Edit and Delete links beside them. The pages here are the
+`static/reader.js` puts the Edit and Delete links beside them (without scripts, the page
+links to `/my-comments`, which lists them). The pages here are the
 commenter's own (never kept, never cached); each form carries their CSRF token, and a POST
 without a good one is refused."""
 
@@ -30,6 +31,25 @@ NOT_YOURS = ("Only its author can change a comment, in the browser they posted i
 UNSAVED = "Your change was not saved."
 
 router = APIRouter()
+
+
+@router.get("/my-comments", response_class=HTMLResponse)
+async def my_comments(request: Request, site: SiteDep) -> Response:
+    """The reader's comments they may still change, with Edit and Delete links: the way in
+    without JavaScript (the article page links here inside <noscript>)."""
+    token = _token(request)
+    found: list[Json] = []
+    if _as(token):
+        try:
+            found = (await site.apis._send("GET", f"{site.apis.comments}/commenters/me/comments",
+                                           headers=_as(token)))["data"]
+        except ServiceError as exc:
+            if exc.status != 401:  # a reader the API does not know: none of theirs
+                return _refused(request, exc)
+    response = page(request, "my_comments.html", comments=[
+        c | {"minutes": minutes_left(c)} for c in found if minutes_left(c) > 0])
+    response.headers.update(PRIVATE)
+    return response
 
 
 @router.get("/comments/{comment_id}/edit", response_class=HTMLResponse)

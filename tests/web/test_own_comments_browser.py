@@ -144,3 +144,25 @@ def test_on_a_closed_thread_the_count_stands_above_the_notice(
     assert author.locator(f"#comment-{comment_id} a.delete-own").count() == 1
     assert author.locator(f"#comment-{comment_id} a.edit-own").count() == 0
     shot(author, "own-closed-count")
+
+
+def test_without_javascript_a_commenter_edits_by_way_of_their_list(
+        stack: Stack, browser: Browser) -> None:
+    _, article = opened(stack)
+    author = browser.new_context(java_script_enabled=False).new_page()
+    comment_id = commented(stack, author, article["slug"], "Typed without scripts.")
+    author.click("a:text('Edit or delete a comment you just posted')")  # in <noscript>
+    author.wait_for_url("**/my-comments")
+    assert TIME_LEFT.search(author.inner_text(f"#own-{comment_id} .time-left"))
+    shot(author, "own-list-no-js")
+    author.click(f"#own-{comment_id} a.edit-own")
+    author.wait_for_url(f"**/comments/{comment_id}/edit")
+    author.fill("#body", "Changed without scripts.")
+    author.click("#edit-form button[type=submit]")
+    author.wait_for_url(re.compile(rf".*#comment-{comment_id}$"))
+    assert "Changed without scripts." in author.inner_text(f"#comment-{comment_id} .text")
+    assert author.locator(f"#comment-{comment_id} .edited").count() == 1
+    stranger = browser.new_context(java_script_enabled=False).new_page()
+    stranger.goto(f"{stack.urls['site']}/my-comments")
+    assert stranger.locator(".own-comment").count() == 0
+    assert "You have no comments you can still change" in stranger.inner_text("p.none")
