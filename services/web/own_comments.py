@@ -6,9 +6,9 @@ read, so these routes call the comments API with it on the commenter's behalf.
 The article page is every reader's (article_pages.py): which comments are this reader's,
 with their time left, comes from `/articles/<slug>/reader` (own_times.py), and
 `static/reader.js` puts the Edit and Delete links beside them (without scripts, the page
-links to `/my-comments`, which lists them). The pages here are the
-commenter's own (never kept, never cached); each form carries their CSRF token, and a POST
-without a good one is refused."""
+links to `/my-comments`, which lists them). The pages here are the commenter's own (never
+kept, never cached); each form carries their CSRF token, and a POST without a good one is
+refused."""
 
 import re
 from typing import Any
@@ -58,8 +58,10 @@ async def edit_form(request: Request, site: SiteDep, comment_id: str) -> Respons
     own = await _own(request, site, comment_id)
     if isinstance(own, Response):
         return own
-    if not own["can_edit"]:
-        return _sorry(request, 403, _cannot_edit())
+    if not own["can_edit"]:  # a closed thread, or a banned author: deleting is still theirs
+        return _sorry(request, 403, "This comment can no longer be edited: comments have been "
+                      "closed on this article, or you can no longer comment here. You can "
+                      f"still delete it for {minutes_left(own)} more minutes.")
     return _show(request, site, "edit", own, body=own["body"])
 
 
@@ -79,8 +81,8 @@ async def edit(request: Request, site: SiteDep, comment_id: str) -> Response:
     except ServiceError as exc:
         if exc.status in (413, 422):
             refusal = comment_refusal(exc)
-            return _show(request, site, "edit", own, status=exc.status, body=body,
-                         problem=refusal.fields.get("body") or refusal.summary)
+            return _show(request, site, "edit", own, status=exc.status, body=body, problem=(
+                f"{UNSAVED} {refusal.fields.get('body', 'Please check it and save it again.')}"))
         return _refused(request, exc)
     site.changed(own["article_slug"])  # the page every reader gets shows the new text
     return RedirectResponse(f"/comments/{int(own['id'])}", status_code=303)
@@ -144,16 +146,12 @@ def _refused(request: Request, exc: ServiceError) -> Response:
                                                   else "a short while") +
                       " after it was posted, and that time is over.")
     if exc.status == 403 and "closed" in detail:
-        return _sorry(request, 403, _cannot_edit())
+        return _sorry(request, 403, "Comments have been closed on this article, so yours can "
+                      "no longer be edited. You can still delete it while its time lasts.")
     if exc.status == 403 and "banned" in detail:
         return _sorry(request, 403, "You can no longer comment here, nor edit your comments.")
     status = 502 if exc.status >= 500 else exc.status
     return _sorry(request, status, "Your comment cannot be changed right now. Try again soon.")
-
-
-def _cannot_edit() -> str:
-    return ("Comments have been closed on this article, so yours can no longer be edited. "
-            "You can still delete it while its time to change it lasts.")
 
 
 def _show(request: Request, site: Site, doing: str, own: Json, *, status: int = 200,

@@ -144,6 +144,9 @@ def test_on_a_closed_thread_the_count_stands_above_the_notice(
     assert author.locator(f"#comment-{comment_id} a.delete-own").count() == 1
     assert author.locator(f"#comment-{comment_id} a.edit-own").count() == 0
     shot(author, "own-closed-count")
+    response = author.goto(f"{site}/comments/{comment_id}/edit")
+    assert response is not None and response.status == 403
+    assert "can no longer be edited" in author.inner_text("p.error")
 
 
 def test_without_javascript_a_commenter_edits_by_way_of_their_list(
