@@ -18,6 +18,7 @@ from services.comments import (
     identity,
     moderation,
     moderation_routes,
+    own_routes,
     posting,
     threads,
 )
@@ -226,6 +227,7 @@ def create_app(service: Service) -> FastAPI:
     app.include_router(router)
     app.include_router(flag_routes.router)
     app.include_router(moderation_routes.router)
+    app.include_router(own_routes.router)
     app.include_router(lists_router)
     # A thread page this process holds goes out as bytes, before everything (thread_bytes.py).
     [thread_route] = [str(getattr(route, "path", "")) for route in router.routes

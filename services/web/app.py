@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.web import comment_lists, listings, pages
+from services.web import comment_lists, listings, own_comments, pages
 from services.web.apis import ServiceError
 from services.web.editor import FormExpired, SignInFirst, editor_router
 from services.web.feed_list import feed_list_router
@@ -70,6 +70,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(listings.router)
     app.include_router(pages.router)
     app.include_router(comment_lists.router)
+    app.include_router(own_comments.router)
     for error, handler in _ERROR_PAGES.items():
         app.add_exception_handler(error, handler)
     return app

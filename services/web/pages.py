@@ -15,6 +15,7 @@ from services.web.editor import EDITOR_COOKIE
 from services.web.forms import HEADER
 from services.web.guards import read_at_most
 from services.web.kept_pages import CACHE_CONTROL
+from services.web.own_times import own_on_article
 from services.web.sentences import Refusal, comment_refusal
 from services.web.site import Site, SiteDep, article_context, page
 from shared.api import MAX_ID, SLUG
@@ -69,8 +70,9 @@ async def article(request: Request, site: SiteDep, slug: str, cursor: str | None
 @router.get("/articles/{slug}/reader")
 async def reader(request: Request, site: SiteDep, slug: str) -> Response:
     """What is the reader's own on the article's page, for `static/reader.js` to fill in: the
-    forms' CSRF token (and its cookie), the commenter's nics and count, and for an editor the
-    Edit link's address and the hidden and waiting comments with their buttons."""
+    forms' CSRF token (and its cookie), the commenter's nics and count and their comments
+    they may still change (own_times.py), and for an editor the Edit link's address and the
+    hidden and waiting comments with their buttons."""
     if not SLUG_FORM.fullmatch(slug):
         return _no_page(request)
     token, editor_token = (request.cookies.get(COMMENTER_COOKIE),
@@ -79,7 +81,8 @@ async def reader(request: Request, site: SiteDep, slug: str) -> Response:
     editor = await site.apis.editor(editor_token) if editor_token else None
     csrf = site.csrf.token(request)
     mine: dict[str, Any] = {"csrf": csrf, "me": me and {
-        k: me[k] for k in ("original_nic", "nics", "comment_count")}, "editor": None}
+        k: me[k] for k in ("original_nic", "nics", "comment_count")}, "editor": None,
+        "own": await own_on_article(site.apis, token, slug) if me else []}
     if editor and editor_token:
         _, found = await site.apis.if_changed(site.apis.article_url(slug), None)
         assert found is not None

@@ -1,5 +1,6 @@
 // What is the reader's own on an article page, which every reader gets the same: the forms'
 // CSRF token (the comment form's and the Report buttons'), the commenter's count and nics,
+// the Edit and Delete links beside their own comments while they may change them,
 // and for an editor the Edit link and the moderation buttons. All of it comes from
 // /articles/<slug>/reader, never from the page.
 (function () {
@@ -30,13 +31,15 @@
 
   function me(mine) {
     var form = document.getElementById("comment-form");
-    if (!form) return;
-    form.elements.csrf.value = mine.csrf;
+    if (form) form.elements.csrf.value = mine.csrf;
     if (!mine.me) return;
     var count = mine.me.comment_count;
-    var said = form.querySelector("p.me");
-    said.textContent = "You have commented " + count + " time" + (count === 1 ? "" : "s") + ".";
-    said.hidden = false;
+    var said = document.getElementById("me");  // above the form, or the closed notice
+    if (said) {
+      said.textContent = "You have commented " + count + " time" + (count === 1 ? "" : "s") + ".";
+      said.hidden = false;
+    }
+    if (!form) return;
     if (!form.elements.nic.value) form.elements.nic.value = mine.me.original_nic;
     document.getElementById("original-nic").dataset.nic = mine.me.original_nic;
     var pick = document.getElementById("pic-a-nic");
@@ -46,6 +49,32 @@
       pick.appendChild(option);
     });
     document.querySelectorAll(".nic-helpers").forEach(function (el) { el.hidden = false; });
+  }
+
+  // The reader's own comments still in their edit window: the time left, and links to the
+  // pages that edit or delete them (plain pages with forms: they work without scripts).
+  function own(mine) {
+    (mine.own || []).forEach(function (c) {
+      var meta = document.querySelector("#comment-" + c.id + " > p.meta");
+      if (!meta) return;
+      var span = document.createElement("span");
+      span.className = "own-controls";
+      var left = c.minutes_left + " more minute" + (c.minutes_left === 1 ? "" : "s");
+      span.append(" · ");
+      var time = document.createElement("span");
+      time.className = "time-left";
+      time.textContent = (c.can_edit ? "editable" : "can be deleted") + " for " + left;
+      span.appendChild(time);
+      [["edit", "Edit"], ["delete", "Delete"]].forEach(function (pair) {
+        if (pair[0] === "edit" && !c.can_edit) return;
+        var link = document.createElement("a");
+        link.href = "/comments/" + c.id + "/" + pair[0];
+        link.className = pair[0] + "-own";
+        link.textContent = pair[1];
+        span.append(" · ", link);
+      });
+      meta.appendChild(span);
+    });
   }
 
   function editor(mine) {
@@ -74,6 +103,7 @@
     .then(function (mine) {
       if (!mine) return;
       me(mine);
+      own(mine);
       editor(mine);
       // The Report buttons carry this browser's token too (without scripts they post none).
       document.querySelectorAll("form.report").forEach(function (form) {
