@@ -1,6 +1,6 @@
 """The posts service's tables and the shapes its API reads and returns."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -130,6 +130,21 @@ class ArticleUpdate(SQLModel):
                              "category")(one_line)
     _required = field_validator("title", "body")(required)
     _text = field_validator("body")(text)
+
+    @field_validator("comments_close_at")
+    @classmethod
+    def _in_utc(cls, moment: datetime | None) -> datetime | None:
+        """The moment in UTC, as stored; one no database keeps (near year 1 or 9999) is
+        refused here, naming the field, not by the driver."""
+        if moment is None:
+            return None
+        try:
+            utc = moment.astimezone(UTC)
+        except OverflowError:
+            utc = None
+        if utc is None or not 1970 <= utc.year <= 9998:
+            raise ValueError("a moment between the years 1970 and 9998")
+        return utc
 
 
 class ArticlePublic(ArticleBase):

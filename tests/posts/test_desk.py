@@ -107,6 +107,9 @@ def test_comments_close_when_the_editor_says(api: PostsApi) -> None:
     assert closed.json()["comments_open"] is False
     naive = editor.patch(address, json={"comments_close_at": "2030-01-01T10:00"})
     assert naive.status_code == 422 and "comments_close_at" in naive.json()["detail"]
+    for far in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:00-01:00"):
+        refused = editor.patch(address, json={"comments_close_at": far})
+        assert refused.status_code == 422 and "comments_close_at" in refused.json()["detail"]
     draft = api.article(sea, "Not yet", publish=False)
     refused = editor.patch(f"/articles/{draft['id']}",
                            json={"comments_close_at": later.isoformat()})
