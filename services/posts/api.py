@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from services.posts import archive, articles, browsing, categories, reading
+from services.posts import archive, articles, browsing, categories, desk, reading
 from services.posts.bootstrap import Service, bootstrap
 from services.posts.deps import EditorDep, SettingsDep
 from services.posts.models import (
@@ -17,10 +17,12 @@ from services.posts.models import (
     ArticleDraft,
     ArticleRead,
     ArticlesPublic,
+    ArticleStatus,
     ArticleUpdate,
     CategoryCreate,
     CategoryPublic,
     CategoryUpdate,
+    DeskArticles,
     EditorPublic,
     Preview,
     PreviewPublic,
@@ -40,6 +42,9 @@ Cursor = Annotated[str | None, Query(max_length=200)]
 PageQuery = Annotated[int | None, Query(ge=1, le=browsing.MAX_PAGE,
                                         description="a numbered page, from 1")]
 Limit = Annotated[int, Query(ge=1, le=100)]
+DeskPage = Annotated[int, Query(ge=1, le=browsing.MAX_PAGE, description="from 1")]
+# Words of a title: one line of text (a NUL or other control is no title's, and a driver error).
+TitleQuery = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
 # The archive's periods as the site's addresses write them: 2026, 11, 27.
 Year = Annotated[str, Path(pattern=r"^[0-9]{4}$")]
 Month = Annotated[str, Path(pattern=r"^[0-9]{2}$")]
@@ -148,6 +153,17 @@ def _archive(request: Request, session: SessionDep, settings: SettingsDep, page:
     return json_with_etag(request, archive.archive_page(
         session=session, settings=settings, page=page or 1, limit=limit, period=period),
         cache_control=LISTED)
+
+
+@router.get("/desk/articles", response_model=DeskArticles)
+def desk_articles(session: SessionDep, _editor: EditorDep, status: ArticleStatus | None = None,
+                  category: CategoryQuery = None, q: TitleQuery = None, page: DeskPage = 1,
+                  limit: Limit = 20):
+    """Every article, drafts and retracted ones included (editor only): of one `status` and
+    `category`, with the words `q` in its title (any case), most recently changed first, in
+    numbered pages (`page`, `pages`, `total`; 404 past the last page)."""
+    return desk.desk_page(session=session, status=status, category=category, q=q, page=page,
+                          limit=limit)
 
 
 @router.get("/articles/by-id/{article_id}", response_model=ArticleDraft)

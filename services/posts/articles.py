@@ -5,7 +5,7 @@ Every change a reader could see leaves as an event, stored with the change (the 
 `article.retracted`. Each transition is idempotent: doing it twice emits one event.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, update
@@ -26,7 +26,13 @@ from services.posts.reading import article_url, comments_open, get_article, summ
 from services.posts.settings import PostsSettings
 from services.posts.slugs import unique_slug
 from shared.errors import Conflict, TooLarge
-from shared.events import ArticlePublished, ArticleRetracted, ArticleUpdated, utcnow
+from shared.events import (
+    ArticlePublished,
+    ArticleRetracted,
+    ArticleUpdated,
+    as_utc,
+    utcnow,
+)
 from shared.markup import render
 from shared.outbox import Outbox
 
@@ -38,6 +44,7 @@ def create_article(*, session: Session, data: ArticleCreate, editor: Editor) -> 
     assert category.id is not None and editor.id is not None
     article = Article(
         title=data.title, dateline=data.dateline or utcnow().date(),
+        dateline_place=data.dateline_place,
         source_name=data.source_name, source_note=data.source_note,
         source_url=str(data.source_url) if data.source_url else None,
         slug=unique_slug(session, Article, data.title), category_id=category.id,
@@ -67,6 +74,11 @@ def edit_article(*, session: Session, outbox: Outbox, settings: PostsSettings,
         changes["body_html"] = render(changes["body"], commentary=True)
     if "source_url" in changes:
         changes["source_url"] = str(changes["source_url"])
+    if "comments_close_at" in changes and article.status != ArticleStatus.published:
+        raise Conflict("comments_close_at: comments close only on a published article; "
+                       "publishing opens them")
+    if _same_moment(article.comments_close_at, changes.get("comments_close_at")):
+        del changes["comments_close_at"]
     if all(getattr(article, field) == value for field, value in changes.items()):
         return article  # nothing changes, nothing to tell
     for field, value in changes.items():
@@ -161,6 +173,12 @@ def _transition(session: Session, article_id: int, from_status: ArticleStatus,
         update(Article).where(col(Article.id) == article_id, col(Article.status) == from_status)
         .values(**values))
     return bool(result.rowcount)
+
+
+def _same_moment(stored: datetime | None, given: datetime | None) -> bool:
+    """Whether a closing time given is the one stored (read back without its offset on
+    SQLite): saving a form unchanged tells nobody anything."""
+    return stored is not None and given is not None and as_utc(stored) == given
 
 
 def _check_size(body: str) -> None:

@@ -1,5 +1,6 @@
 """Use cases for categories: every article belongs to exactly one."""
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -34,6 +35,10 @@ def update_category(*, session: Session, outbox: Outbox, slug: str,
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if all(getattr(category, field) == value for field, value in changes.items()):
         return category  # nothing changes, nothing to tell
+    if "name" in changes and session.exec(select(Category).where(
+            func.lower(Category.name) == changes["name"].lower(),
+            Category.id != category.id)).first():
+        raise Conflict(f"another category is named {changes['name']!r} already")
     for field, value in changes.items():
         setattr(category, field, value)
     session.add(category)

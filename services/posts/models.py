@@ -1,10 +1,10 @@
 """The posts service's tables and the shapes its API reads and returns."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, HttpUrl, UrlConstraints, field_validator
+from pydantic import AfterValidator, AwareDatetime, HttpUrl, UrlConstraints, field_validator
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -72,6 +72,9 @@ MAX_BODY = 100_000  # characters of article markup; more gets 413
 class ArticleBase(SQLModel):
     title: str = Field(min_length=1, max_length=200)
     dateline: date | None = None
+    # Where the story comes from, as a news page's dateline says it ("WASHINGTON").
+    dateline_place: str = Field(default="", max_length=60,
+                                sa_column_kwargs={"server_default": ""})
     source_name: str = Field(default="", max_length=120)
     source_url: str | None = Field(default=None, max_length=2000)
     source_note: str = Field(default="", max_length=300)
@@ -103,7 +106,8 @@ class ArticleCreate(ArticleBase):
     body: str = Field(min_length=1, description=f"site markup, at most {MAX_BODY} characters")
     source_url: SourceUrl | None = None  # type: ignore[assignment]
 
-    _lines = field_validator("title", "source_name", "source_note", "category")(one_line)
+    _lines = field_validator("title", "dateline_place", "source_name", "source_note",
+                             "category")(one_line)
     _required = field_validator("title", "body")(required)
     _text = field_validator("body")(text)
 
@@ -115,13 +119,32 @@ class ArticleUpdate(SQLModel):
     category: str | None = None
     body: str | None = Field(default=None, min_length=1)
     dateline: date | None = None
+    dateline_place: str | None = Field(default=None, max_length=60)
     source_name: str | None = Field(default=None, max_length=120)
     source_url: SourceUrl | None = None
     source_note: str | None = Field(default=None, max_length=300)
+    comments_close_at: AwareDatetime | None = Field(
+        default=None, description="when the comments close (published articles only)")
 
-    _lines = field_validator("title", "source_name", "source_note", "category")(one_line)
+    _lines = field_validator("title", "dateline_place", "source_name", "source_note",
+                             "category")(one_line)
     _required = field_validator("title", "body")(required)
     _text = field_validator("body")(text)
+
+    @field_validator("comments_close_at")
+    @classmethod
+    def _in_utc(cls, moment: datetime | None) -> datetime | None:
+        """The moment in UTC, as stored; one no database keeps (near year 1 or 9999) is
+        refused here, naming the field, not by the driver."""
+        if moment is None:
+            return None
+        try:
+            utc = moment.astimezone(UTC)
+        except OverflowError:
+            utc = None
+        if utc is None or not 1970 <= utc.year <= 9998:
+            raise ValueError("a moment between the years 1970 and 9998")
+        return utc
 
 
 class ArticlePublic(ArticleBase):
@@ -143,6 +166,32 @@ class ArticleDraft(ArticlePublic):
     """What editors see: the public shape plus the markup they wrote."""
 
     body: str
+
+
+class DeskArticle(SQLModel):
+    """An article as the editors' desk lists it: what it is, where it stands, and when its
+    comments close (a retracted one's `updated_at` is when it was retracted)."""
+
+    id: int
+    slug: str
+    title: str
+    category: CategoryPublic
+    status: ArticleStatus
+    posted_by: str
+    dateline: date | None
+    dateline_place: str
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    comments_close_at: datetime | None
+    comments_open: bool
+
+
+class DeskArticles(SQLModel):
+    data: list[DeskArticle]
+    page: int
+    pages: int
+    total: int
 
 
 class ArticlesPublic(SQLModel):

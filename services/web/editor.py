@@ -12,13 +12,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.web.apis import Apis, Json, ServiceError
+from services.web.desk_fields import closing_change
 from services.web.forms import Csrf, posted
 from services.web.sentences import article_refusal
 
 EDITOR_COOKIE = "burg_editor"
-ARTICLE_FIELDS = ("title", "category", "source_name", "source_url", "source_note", "body")
-ACTIONS = {"publish": "publish", "retract": "retract", "close": "close-comments",
-           "reopen": "reopen-comments"}
+ARTICLE_FIELDS = ("title", "category", "dateline", "dateline_place", "source_name",
+                  "source_url", "source_note", "comments_close_at", "body")
+# Retracting has a page of its own that asks first (desk.py).
+ACTIONS = {"publish": "publish", "close": "close-comments", "reopen": "reopen-comments"}
 MODERATION = ("hide", "restore", "approve", "dismiss-flags")
 
 
@@ -87,7 +89,7 @@ def editor_router(apis: Apis, page: Any, csrf: Csrf,
         if not token or await apis.editor(token) is None:
             return render(request, "editor_sign_in.html", status=401,
                           error="That token does not open the editors' desk.")
-        response = RedirectResponse("/editor", status_code=303)
+        response = RedirectResponse("/editor/desk", status_code=303)
         response.set_cookie(EDITOR_COOKIE, token, httponly=True, samesite="strict",
                             secure=csrf.secure, max_age=30 * 24 * 3600)
         return response
@@ -117,6 +119,7 @@ def editor_router(apis: Apis, page: Any, csrf: Csrf,
         action = form.get("action", "save")
         fields: Json = {k: form.get(k, "").strip() or None for k in ARTICLE_FIELDS}
         fields["body"] = form.get("body", "")
+        fields["comments_close_at"] = closing_change(form)
         article: Json | None = None
         try:
             if action == "preview":

@@ -53,6 +53,12 @@ ARTICLE_FIELDS: dict[str, dict[str, str]] = {
               CHARACTERS: "The title must be one line, without special characters.",
               OTHER: "Please check the title."},
     "category": {OTHER: "Choose one of the categories."},
+    "dateline": {OTHER: "The date must be a day, as 2026-11-28."},
+    "dateline_place": {LONG: "The dateline's place is too long{at_most}.",
+                       CHARACTERS: "The dateline's place must be one line, without special "
+                                   "characters.",
+                       OTHER: "Please check the dateline's place."},
+    "comments_close_at": {OTHER: "The closing time must be a day and a time (UTC)."},
     "source_name": {LONG: "The source's name is too long{at_most}.",
                     CHARACTERS: "The source's name must be one line, without special "
                                 "characters.",
@@ -126,6 +132,34 @@ def article_refusal(exc: ServiceError) -> Refusal:
     if exc.status == 401:
         return Refusal("Your editor token is no longer valid. Please sign in again.")
     return Refusal(_general(exc, "The article was not saved. Please check it and try again."))
+
+
+CATEGORY_FIELDS: dict[str, dict[str, str]] = {
+    "name": {EMPTY: "Give the category a name.",
+             LONG: "The name is too long{at_most}.",
+             CHARACTERS: "The name must be one line, without special characters.",
+             TAKEN: "There is a category of this name already. Choose another name.",
+             OTHER: "Please check the name."},
+    "description": {LONG: "The description is too long{at_most}.",
+                    CHARACTERS: "The description holds characters that cannot be shown.",
+                    OTHER: "Please check the description."},
+}
+
+
+def category_refusal(exc: ServiceError) -> Refusal:
+    """The categories page's sentences for what the posts service answered."""
+    if exc.status == 409:
+        return _with_fields("The category was not saved.",
+                            {"name": CATEGORY_FIELDS["name"][TAKEN]})
+    if exc.status == 422:
+        fields = _fields(exc, CATEGORY_FIELDS)
+        if fields:
+            return _with_fields("The category was not saved.", fields)
+    if exc.status == 404:
+        return Refusal("This category is not there any more. Reload the page.")
+    if exc.status == 401:
+        return Refusal("Your editor token is no longer valid. Please sign in again.")
+    return Refusal(_general(exc, "The category was not saved. Please check it and try again."))
 
 
 def page_problem(exc: ServiceError) -> tuple[int, str]:

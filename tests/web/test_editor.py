@@ -53,8 +53,11 @@ def test_an_editor_writes_previews_publishes_closes_and_retracts(stack: Stack) -
     title = f"{title} (updated)"
     saved = desk.post(f"/editor/articles/{article_id}", data=same | {"title": title})
     assert saved.status_code == 303 and title in desk.get(f"/articles/{slug}").text
-    retracted = desk.post(f"/editor/articles/{article_id}",
-                          data=same | {"title": title, "action": "retract"})
+    # Retracting asks first: the button is a link to a page that says what it does.
+    asked = desk.get(f"/editor/articles/{article_id}/retract")
+    assert "cannot be undone" in asked.text and "410" in asked.text
+    retracted = desk.post(f"/editor/articles/{article_id}/retract",
+                          data={"csrf": csrf_of(asked)})
     assert retracted.status_code == 303
     assert desk.get(f"/articles/{slug}").status_code == 410  # the page says it was retracted
     # An edit the posts service refuses keeps the editor on this article's form (a new
@@ -127,6 +130,7 @@ def test_an_editor_publishes_in_the_browser(stack: Stack, browser: Browser) -> N
     page.goto(f"{site}/editor")
     page.fill("#token", stack.editor_token)
     page.click("button:text('Sign in')")
+    page.click("a:text('New article')")  # from the desk's list of articles
     page.wait_for_selector("#article-form")
     title = f"Browser desk {uuid.uuid4().hex[:6]}"
     page.fill("#title", title)
