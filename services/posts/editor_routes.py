@@ -14,6 +14,7 @@ from shared.api import OutboxDep, SessionDep
 
 router = APIRouter(prefix="/api/posts/editors")
 # Longer than any nic: a 404 (or 422 for a bad one) from the use case, not a database error.
+# A nic may hold "/" (sent as %2F), hence the `:path` in the routes.
 Nic = Annotated[str, Path(max_length=200)]
 REFUSED: dict[int | str, dict[str, str]] = {
     403: {"description": "the calling editor may not manage editors"}}
@@ -42,7 +43,7 @@ def create_editor(data: EditorCreate, session: SessionDep, outbox: OutboxDep,
     return EditorToken(nic=data.nic, can_manage_editors=data.can_manage_editors, token=token)
 
 
-@router.post("/{nic}/rotate", response_model=EditorToken, responses=REFUSED)
+@router.post("/{nic:path}/rotate", response_model=EditorToken, responses=REFUSED)
 def rotate_editor(nic: Nic, session: SessionDep, outbox: OutboxDep, _manager: ManagerDep,
                   response: Response):
     """A new token for the editor, shown this once; the old one stops working (a revoked
@@ -53,7 +54,7 @@ def rotate_editor(nic: Nic, session: SessionDep, outbox: OutboxDep, _manager: Ma
     return EditorToken(nic=editor.nic, can_manage_editors=editor.can_manage_editors, token=token)
 
 
-@router.post("/{nic}/revoke", response_model=EditorListed, responses=REFUSED)
+@router.post("/{nic:path}/revoke", response_model=EditorListed, responses=REFUSED)
 def revoke_editor(nic: Nic, session: SessionDep, outbox: OutboxDep, manager: ManagerDep):
     """Make the editor's token stop working; 409 for the last editor with the right
     revoking themselves."""

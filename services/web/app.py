@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.web import comment_lists, listings, pages
 from services.web.apis import ServiceError
 from services.web.editor import FormExpired, SignInFirst, editor_router
+from services.web.editors_desk import editors_router
 from services.web.feed_list import feed_list_router
 from services.web.guards import BodyLimit, SecurityHeaders
 from services.web.page_bytes import PageReads
@@ -58,6 +59,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         request, "error.html", status=413, message=TOO_LARGE))
     app.add_middleware(SecurityHeaders)
     app.include_router(editor_router(site.apis, page, site.csrf, site.changed))
+    app.include_router(editors_router(site.apis, page, site.csrf))
     app.include_router(subscriptions_router(site.apis, page, site.csrf))
     app.include_router(feed_list_router(site.apis, page))
     app.include_router(reports_router(site.apis, page, site.csrf))
