@@ -23,7 +23,8 @@ def create_editor(*, session: Session, outbox: Outbox, nic: str, rotate: bool = 
     nic = editor_nic(nic)
     editor = _locked(session, nic)
     if editor is not None and not rotate:
-        raise Conflict(f"editor {nic!r} exists; pass --rotate for a new token")
+        raise Conflict(f"editor {nic!r} exists; rotate its token for a new one "
+                       "(create-editor --rotate, or POST /api/posts/editors/<nic>/rotate)")
     editor = editor or Editor(nic=nic, token_hash="")
     editor.can_manage_editors = editor.can_manage_editors or can_manage_editors
     return _new_token(session, outbox, editor)
