@@ -55,9 +55,11 @@ ARTICLES = [
 
 
 def load_demo(settings: DevSettings, env: dict[str, str]) -> str:
-    """Create the demo editor (a fresh token every run) and, on an empty site, the content."""
+    """Create the demo editor (a fresh token every run; they may manage editors) and, on an
+    empty site, the content."""
     token = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "services.posts.cli", "create-editor", EDITOR, "--rotate"],
+        [sys.executable, "-m", "services.posts.cli", "create-editor", EDITOR, "--rotate",
+         "--admin"],
         env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
     editor = {"Authorization": f"Bearer {token}"}
     posts = httpx.Client(base_url=f"{settings.posts_url}/api/posts", headers=editor)

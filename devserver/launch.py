@@ -21,11 +21,12 @@ class Launched:
     env: dict[str, str]
     log: Path
 
-    def create_editor(self, nic: str) -> str:
-        """A new editor's API token, from the posts service's CLI."""
+    def create_editor(self, nic: str, *, admin: bool = False) -> str:
+        """A new editor's API token, from the posts service's CLI (`admin`: one who may
+        manage editors)."""
         out = subprocess.run([sys.executable, "-m", "services.posts.cli", "create-editor", nic,  # noqa: S603
-                              "--rotate"], env=self.env, check=True, capture_output=True,
-                             text=True).stdout
+                              "--rotate", *(["--admin"] if admin else [])], env=self.env,
+                             check=True, capture_output=True, text=True).stdout
         return out.strip().splitlines()[-1]
 
     def stop(self) -> None:

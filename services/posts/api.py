@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from services.posts import archive, articles, browsing, categories, desk, reading
+from services.posts import archive, articles, browsing, categories, desk, editor_routes, reading
 from services.posts.bootstrap import Service, bootstrap
 from services.posts.deps import EditorDep, SettingsDep
 from services.posts.models import (
@@ -23,7 +23,6 @@ from services.posts.models import (
     CategoryPublic,
     CategoryUpdate,
     DeskArticles,
-    EditorPublic,
     Preview,
     PreviewPublic,
 )
@@ -218,12 +217,6 @@ def reopen_comments(article_id: Id, session: SessionDep, outbox: OutboxDep, sett
     return reading.to_draft(session, article, settings)
 
 
-@router.get("/editors/me", response_model=EditorPublic)
-def who_am_i(editor: EditorDep):
-    """The editor this token belongs to (a frontend checks a token with it)."""
-    return EditorPublic(nic=editor.nic)
-
-
 @router.post("/preview", response_model=PreviewPublic)
 def preview(data: Preview, _editor: EditorDep):
     """Render article markup as it would be published, storing nothing (editor only)."""
@@ -236,6 +229,7 @@ def create_app(service: Service) -> FastAPI:
                       description="Categories, articles and their editors.",
                       max_body_bytes=service.settings.max_body_bytes)
     app.include_router(router)
+    app.include_router(editor_routes.router)
     app.add_exception_handler(reading.Retracted, _retracted)
     return app
 

@@ -15,13 +15,15 @@ def editor_commands(runtime: Runtime, commands: argparse._SubParsersAction
     create.add_argument("nic")
     create.add_argument("--rotate", action="store_true",
                         help="if the editor exists, give it a new token")
+    create.add_argument("--admin", action="store_true",
+                        help="the editor may create, rotate and revoke other editors' tokens")
     revoke = commands.add_parser("revoke-editor", help="make an editor's token stop working")
     revoke.add_argument("nic")
 
     def create_(args: argparse.Namespace) -> None:
         with runtime.sessions() as session:
             print(create_editor(session=session, outbox=runtime.outbox, nic=args.nic,
-                                rotate=args.rotate))
+                                rotate=args.rotate, can_manage_editors=args.admin))
 
     def revoke_(args: argparse.Namespace) -> None:
         with runtime.sessions() as session:

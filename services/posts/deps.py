@@ -12,6 +12,7 @@ from services.posts.editors import authenticate
 from services.posts.models import Editor
 from services.posts.settings import PostsSettings
 from shared.api import SessionDep, get_service, get_settings
+from shared.errors import Forbidden
 
 ServiceDep = Annotated[Service, Depends(get_service)]
 SettingsDep = Annotated[PostsSettings, Depends(get_settings)]
@@ -25,3 +26,13 @@ def get_editor(session: SessionDep,
 
 
 EditorDep = Annotated[Editor, Depends(get_editor)]
+
+
+def get_manager(editor: EditorDep) -> Editor:
+    """The calling editor, if they may manage editors (else 403)."""
+    if not editor.can_manage_editors:
+        raise Forbidden("only an editor with the right to manage editors may do this")
+    return editor
+
+
+ManagerDep = Annotated[Editor, Depends(get_manager)]

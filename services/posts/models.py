@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, HttpUrl, UrlConstraints, field_validator
+from sqlalchemy import false
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -26,6 +27,9 @@ class Editor(PostsTable, table=True):
     # One more with each change of the token, carried in its event (editor.authorized,
     # editor.revoked) so that consumers apply them in order.
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # May create, rotate and revoke other editors' tokens (the desk's /editor/editors).
+    can_manage_editors: bool = Field(default=False,
+                                     sa_column_kwargs={"server_default": false()})
 
 
 class CategoryBase(SQLModel):
@@ -261,12 +265,32 @@ class ArchivePublic(SQLModel):
 
 class EditorPublic(SQLModel):
     nic: str
+    can_manage_editors: bool = False
+
+
+class EditorListed(SQLModel):
+    """An editor as the list of editors shows it: never the token or its hash."""
+
+    nic: str
+    can_manage_editors: bool
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class EditorToken(SQLModel):
+    """A new token, answered once: only its hash is kept."""
+
+    nic: str
+    can_manage_editors: bool
+    token: str
 
 
 class EditorCreate(SQLModel):
-    """An editor's nic, as the command line takes it: one line, like every other nic."""
+    """An editor's nic, as the command line and `POST /editors` take it: one line, like every
+    other nic; and whether the new editor may manage editors in turn."""
 
     nic: str = Field(min_length=1, max_length=40)
+    can_manage_editors: bool = False
 
     _lines = field_validator("nic")(one_line)
     _required = field_validator("nic")(required)

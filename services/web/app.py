@@ -18,6 +18,7 @@ from services.web import comment_lists, listings, own_comments, pages
 from services.web.apis import ServiceError
 from services.web.desk import desk_router
 from services.web.editor import FormExpired, SignInFirst, editor_router
+from services.web.editors_desk import editors_router
 from services.web.feed_list import feed_list_router
 from services.web.guards import BodyLimit, SecurityHeaders
 from services.web.moderation_desk import moderation_router
@@ -62,6 +63,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(editor_router(site.apis, page, site.csrf, site.changed))
     app.include_router(moderation_router(site.apis, page, site.csrf, site.changed))
     app.include_router(desk_router(site.apis, page, site.csrf, site.changed))
+    app.include_router(editors_router(site.apis, page, site.csrf))
     app.include_router(subscriptions_router(site.apis, page, site.csrf))
     app.include_router(feed_list_router(site.apis, page))
     app.include_router(reports_router(site.apis, page, site.csrf))

@@ -22,6 +22,10 @@ def test_runner_loads_the_demo_and_ctrl_c_leaves_no_orphans(tmp_path: Path) -> N
         assert "redis-server" in names and "aiosmtpd" in names
         assert names.count("-m celery") >= 4 and names.count("-m uvicorn") >= 4
         assert "editor token" in log.read_text()
+        token = log.read_text().split("editor token")[1].split()[0]
+        demo_editor = httpx.get(f"{urls['posts']}/api/posts/editors/me",
+                                headers={"Authorization": f"Bearer {token}"}).json()
+        assert demo_editor["can_manage_editors"] is True  # may make the other editors
         inbox = tmp_path / "mail" / "new"
         wait_for(lambda: inbox.exists() and any(inbox.iterdir()), what="the demo reply e-mail")
         # Feeds render on their own schedule, not in step with the notify service's mail.

@@ -1,10 +1,13 @@
 """Small helpers for the posts tests: make categories and articles over the HTTP API."""
 
 import io
+import subprocess
+import sys
 import uuid
 from typing import Any
 
 import feedparser
+import httpx
 
 from tests.conftest import Stack
 from tests.databases import as_json
@@ -42,3 +45,16 @@ def events_emitted(stack: Stack, event_type: str, article_id: int) -> int:
     """How many events of this type the posts service wrote for the article (its outbox)."""
     rows = stack.sql("posts", "SELECT envelope FROM outbox WHERE type = :type", type=event_type)
     return sum(1 for (raw,) in rows if as_json(raw)["data"]["article_id"] == article_id)
+
+
+def cli_editor(stack: Stack, nic: str, *, admin: bool = False) -> str:
+    """A new editor's token from the posts CLI's `create-editor` (`--admin`: with the right
+    to manage editors)."""
+    return subprocess.run(
+        [sys.executable, "-m", "services.posts.cli", "create-editor", nic,
+         *(["--admin"] if admin else [])],
+        env=stack.env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+
+
+def as_editor(stack: Stack, token: str) -> httpx.Client:
+    return stack.client("posts", headers={"Authorization": f"Bearer {token}"})
