@@ -13,7 +13,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from services.comments import flag_routes, identity, moderation, posting, threads
+from services.comments import flag_routes, forget_routes, identity, moderation, posting, threads
 from services.comments.bootstrap import Service, bootstrap
 from services.comments.deps import (
     BearerDep,
@@ -215,6 +215,7 @@ def create_app(service: Service) -> FastAPI:
                       max_body_bytes=service.settings.max_body_bytes)
     app.include_router(router)
     app.include_router(flag_routes.router)
+    app.include_router(forget_routes.router)
     app.include_router(lists_router)
     # A thread page this process holds goes out as bytes, before everything (thread_bytes.py).
     [thread_route] = [str(getattr(route, "path", "")) for route in router.routes

@@ -18,6 +18,7 @@ from services.web import comment_lists, listings, pages
 from services.web.apis import ServiceError
 from services.web.editor import FormExpired, SignInFirst, editor_router
 from services.web.feed_list import feed_list_router
+from services.web.forget_pages import forget_router
 from services.web.guards import BodyLimit, SecurityHeaders
 from services.web.page_bytes import PageReads
 from services.web.pages import EXPIRED
@@ -61,6 +62,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(subscriptions_router(site.apis, page, site.csrf))
     app.include_router(feed_list_router(site.apis, page))
     app.include_router(reports_router(site.apis, page, site.csrf))
+    app.include_router(forget_router(site, page, site.csrf))
     app.state.search_pages = SearchPages(fresh_for=settings.page_fresh_seconds)
     app.include_router(search_router(site.apis, page, app.state.search_pages))
     site.templates.env.filters["marked"] = marked
