@@ -79,3 +79,11 @@ def test_a_second_copy_changes_nothing_and_a_confirmation_waiting_is_cancelled(
     # Forgetting someone with nothing here is nothing.
     assert notify.wired.handle(CommenterForgotten(commenter_id=99))
     assert subscribers(notify) == []
+
+
+def test_a_request_for_mail_that_arrives_after_its_comment_went_asks_for_nothing(
+        notify: Notify) -> None:
+    notify.wired.handle(CommentRemoved(comment_id=10, article_id=1))
+    notify.wired.handle(CommenterForgotten(commenter_id=1))
+    notify.wired.handle(asks(10, commenter_id=1, email=ANNE, follow=True))  # delayed
+    assert subscribers(notify) == [] and notify.rows() == []
