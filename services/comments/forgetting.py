@@ -3,10 +3,10 @@
 An erasure, not an edit: it reaches every comment the commenter ever wrote, whatever its
 status, outside the edit window too, and for a banned commenter as well. Each comment that was
 public goes as an editor's delete does (`changes.take_down`: the count and `comment.removed`,
-so feeds, search and the site-wide lists drop it); its text and website are blanked, since a
-deleted comment is never shown again (a thread shows a placeholder without them). Then one
-`commenter.forgotten` tells notify to drop the commenter's subscriptions and the e-mail that
-waits for them.
+so feeds, search and the site-wide lists drop it); its text and website are blanked (those of
+one deleted before too), since a deleted comment is never shown again (a thread shows a
+placeholder without them). Then one `commenter.forgotten` tells notify to drop the
+commenter's subscriptions and the e-mail that waits for them.
 
 The commenter row, their token and their nics stay: the same person may comment again under
 the same nics (their count starts from zero), and may ask to be forgotten again, which finds
@@ -28,20 +28,22 @@ def forget(*, session: Session, outbox: Outbox, commenter: Commenter) -> int:
     """Delete every comment of `commenter` and emit `commenter.forgotten`; how many comments
     were deleted (those deleted before are not counted again)."""
     assert commenter.id is not None
-    comments = session.exec(select(Comment).where(
-        Comment.commenter_id == commenter.id, Comment.status != CommentStatus.deleted)
-        .order_by(col(Comment.id))).all()
-    for comment in comments:
-        take_down(session, outbox, comment, CommentStatus.deleted)
-        comment.body, comment.body_html, comment.website = "", "", None
-        session.add(comment)
-        assert comment.id is not None
-        close_flags(session, comment.id)  # nothing left for the editors to decide
+    deleted = 0
+    for comment in session.exec(select(Comment).where(Comment.commenter_id == commenter.id)
+                                .order_by(col(Comment.id))).all():
+        if comment.status != CommentStatus.deleted:
+            take_down(session, outbox, comment, CommentStatus.deleted)
+            assert comment.id is not None
+            close_flags(session, comment.id)  # nothing left for the editors to decide
+            deleted += 1
+        if comment.body or comment.body_html or comment.website:  # deleted before: blank too
+            comment.body, comment.body_html, comment.website = "", "", None
+            session.add(comment)
     commenter.comment_count = 0
     session.add(commenter)
     outbox.add(session, CommenterForgotten(commenter_id=commenter.id))
     session.commit()
-    return len(comments)
+    return deleted
 
 
 def owner_of(*, session: Session, nic: str) -> Commenter:

@@ -53,6 +53,8 @@ def test_forget_me_deletes_every_comment_of_the_commenter_and_tells_notify(
     other = post(reader, first, "Someone else's")["comment"]["id"]
     reply = post(reader, first, "Mine, a reply", token=token, nic=alias, parent_id=other)
     hidden = post(reader, second, "Mine, hidden", token=token, nic=me)["comment"]["id"]
+    taken_back = post(reader, second, "Mine, deleted", token=token, nic=me)["comment"]["id"]
+    assert as_commenter(api, token).delete(f"/comments/{taken_back}").status_code == 204
     assert editor.post(f"/comments/{hidden}/hide").status_code == 200
     with api.service.runtime.sessions() as session:  # long out of its edit window
         session.execute(update(Comment).where(col(Comment.id) == old)
