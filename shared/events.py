@@ -134,6 +134,15 @@ class CommentRemoved(Event):
     article_id: int
 
 
+class CommenterForgotten(Event):
+    """Comments publishes it when a commenter asks (or an editor asks for them) to be
+    forgotten, after their comments went, each with its `comment.removed`; notify consumes it:
+    the commenter's subscriptions go, and no more e-mail goes to an address only they used."""
+
+    type: ClassVar[str] = "commenter.forgotten"
+    commenter_id: int
+
+
 def editor_token_hash(token: str) -> str:
     """What travels of an editor's token in `EditorAuthorized`, and what posts stores: its
     SHA-256. Comments hashes a token it is shown the same way to find the editor."""
@@ -187,7 +196,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (CategoryCreated, CategoryUpdated, ArticlePublished, ArticleUpdated,
                 ArticleRetracted, CommentCreated, CommentRestored, CommentEdited, CommentRemoved,
-                EditorAuthorized, EditorRevoked, SubscriptionRequested)
+                CommenterForgotten, EditorAuthorized, EditorRevoked, SubscriptionRequested)
 }
 
 # The services behind the web frontend, each with its own database, queue and worker: the one
@@ -205,6 +214,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "comment.restored": ("feeds", "search"),
     "comment.edited": ("feeds", "search"),
     "comment.removed": ("feeds", "notify", "search"),
+    "commenter.forgotten": ("notify",),
     "editor.authorized": ("comments",),
     "editor.revoked": ("comments",),
     "subscription.requested": ("notify",),

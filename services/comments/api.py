@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.comments import (
     flag_routes,
+    forget_routes,
     identity,
     moderation,
     moderation_routes,
@@ -228,6 +229,7 @@ def create_app(service: Service) -> FastAPI:
     app.include_router(flag_routes.router)
     app.include_router(moderation_routes.router)
     app.include_router(own_routes.router)
+    app.include_router(forget_routes.router)
     app.include_router(lists_router)
     # A thread page this process holds goes out as bytes, before everything (thread_bytes.py).
     [thread_route] = [str(getattr(route, "path", "")) for route in router.routes

@@ -22,6 +22,7 @@ class AuditAction(StrEnum):
     dismiss_flags = "dismiss-flags"
     ban = "ban"
     unban = "unban"
+    forget = "forget"  # every comment of the commenter deleted, their e-mail stopped
 
 
 class ModerationRecord(CommentsTable, table=True):

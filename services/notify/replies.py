@@ -85,7 +85,10 @@ def _recipients(session: Session, event: CommentCreated) -> list[Subscription]:
         parent = session.exec(select(Subscription).where(
             Subscription.comment_id == event.parent_id, ~col(Subscription.follows_thread))
             ).first()
-        if parent is None and event.parent_wants_replies:
+        # No subscription yet: it may be on its way, unless the parent is gone (deleted, its
+        # author forgotten), when none will ever come.
+        if parent is None and event.parent_wants_replies and session.get(
+                RemovedComment, event.parent_id) is None:
             raise RetryLater(f"the subscription for comment {event.parent_id} has not "
                              "arrived yet")
         if parent is not None:

@@ -7,7 +7,15 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from services.notify import delivery, messages
-from services.notify.models import Address, Consent, Delivery, Kind, Status, Subscription
+from services.notify.models import (
+    Address,
+    Consent,
+    Delivery,
+    Kind,
+    RemovedComment,
+    Status,
+    Subscription,
+)
 from services.notify.settings import NotifySettings
 from services.notify.tokens import BadToken, Purpose, Tokens
 from shared.db import insert_or_ignore
@@ -23,7 +31,11 @@ def on_subscription_requested(session: Session, event: SubscriptionRequested, *,
                               settings: NotifySettings) -> None:
     """Remember what the commenter asked for; ask a new (or unsubscribed) address to
     confirm first. The address comes sealed for notify (Unsealable if no key of ours opens
-    it: the event goes to the dead letters, which the key can open once it is listed)."""
+    it: the event goes to the dead letters, which the key can open once it is listed).
+    A request that arrives after its comment was removed (its author forgotten, say, while
+    this event was delayed) asks for nothing: that comment takes no replies any more."""
+    if session.get(RemovedComment, event.comment_id) is not None:
+        return
     address = address_for(session=session, email=_email(event, settings))
     assert address.id is not None
     wanted = []

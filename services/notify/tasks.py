@@ -1,8 +1,9 @@
-"""Events the notify service consumes: new and removed comments, and requests for e-mail."""
+"""Events the notify service consumes: new and removed comments, requests for e-mail, and
+commenters who asked to be forgotten."""
 
 from functools import partial
 
-from services.notify import replies, subscriptions
+from services.notify import forgetting, replies, subscriptions
 from services.notify.settings import NotifySettings
 from shared.inbox import Handler
 
@@ -16,4 +17,5 @@ def handlers(settings: NotifySettings) -> dict[str, Handler]:
                                           settings=settings),
         "comment.created": partial(replies.on_comment_created, settings=settings),
         "comment.removed": replies.on_comment_removed,
+        "commenter.forgotten": forgetting.on_commenter_forgotten,
     }

@@ -20,6 +20,7 @@ from services.web.desk import desk_router
 from services.web.editor import FormExpired, SignInFirst, editor_router
 from services.web.editors_desk import editors_router
 from services.web.feed_list import feed_list_router
+from services.web.forget_pages import forget_router
 from services.web.guards import BodyLimit, SecurityHeaders
 from services.web.moderation_desk import moderation_router
 from services.web.page_bytes import PageReads
@@ -67,6 +68,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(subscriptions_router(site.apis, page, site.csrf))
     app.include_router(feed_list_router(site.apis, page))
     app.include_router(reports_router(site.apis, page, site.csrf))
+    app.include_router(forget_router(site, page, site.csrf))
     app.state.search_pages = SearchPages(fresh_for=settings.page_fresh_seconds)
     app.include_router(search_router(site.apis, page, app.state.search_pages))
     site.templates.env.filters["marked"] = marked
