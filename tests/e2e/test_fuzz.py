@@ -70,7 +70,11 @@ VALUE = st.one_of(st.none(), st.text(max_size=60), st.sampled_from(
 ROUTES = ["/", "/categories/{}", "/articles/{}", "/comments/{}", "/editor",
           "/editor/articles/{}", "/subscriptions/confirm", "/subscriptions/unsubscribe",
           "/all-feeds", "/static/{}", "/{}", "/archive/{}/", "/archive/2026/{}/",
-          "/archive/2026/11/{}/"]
+          "/archive/2026/11/{}/", "/comments/{}/edit", "/comments/{}/delete",
+          "/comments/{}/report", "/my-comments", "/me/forget", "/nics/{}", "/recent",
+          "/search", "/editor/desk", "/editor/categories", "/editor/articles/{}/retract",
+          "/editor/moderation", "/editor/moderation/{}", "/editor/editors",
+          "/editor/editors/{}", "/editor/forget"]
 
 
 def text(typed: str) -> str:
