@@ -17,7 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.web import comment_lists, listings, own_comments, pages
 from services.web.apis import ServiceError
 from services.web.desk import desk_router
-from services.web.editor import FormExpired, SignInFirst, editor_router
+from services.web.editor import editor_router
+from services.web.editor_pages import FormExpired, SignInFirst
 from services.web.editors_desk import editors_router
 from services.web.feed_list import feed_list_router
 from services.web.forget_pages import forget_router

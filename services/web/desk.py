@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.web.apis import Apis, Json, ServiceError, _bearer, _segment
-from services.web.editor import EDITOR_COOKIE, Editor, FormExpired, SignInFirst
-from services.web.forms import Csrf, posted
+from services.web.editor_pages import Editor, EditorPages
+from services.web.forms import Csrf
 from services.web.sentences import category_refusal
 
 STATUSES = ("draft", "published", "retracted")
@@ -25,26 +25,11 @@ def desk_router(apis: Apis, page: Any, csrf: Csrf,
     tell when an article (by its slug) changed, so that its page shows it."""
     router = APIRouter(prefix="/editor")
 
-    async def current_editor(request: Request) -> Editor:
-        token = request.cookies.get(EDITOR_COOKIE)
-        me = await apis.editor(token) if token else None
-        if not token or me is None:
-            raise SignInFirst()
-        return Editor(token, me)
-
-    async def checked_form(request: Request) -> dict[str, str]:
-        form = await posted(request)
-        if not csrf.form_ok(request, form):
-            raise FormExpired()
-        return form
-
+    pages = EditorPages(apis, page, csrf)
+    render = pages.render
     # Parameters resolve in order: a form is checked before the editor is looked up.
-    CurrentEditor = Annotated[Editor, Depends(current_editor)]
-    CheckedForm = Annotated[dict[str, str], Depends(checked_form)]
-
-    def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-        return csrf.keep(request, page(request, template, status=status,
-                                       csrf=csrf.token(request), **context))
+    CurrentEditor = Annotated[Editor, Depends(pages.current_editor)]
+    CheckedForm = Annotated[dict[str, str], Depends(pages.checked_form)]
 
     @router.get("/desk")
     async def desk(request: Request, editor: CurrentEditor, status: str = "",

@@ -1,11 +1,9 @@
 """The editors' pages under `/editor`: sign in with the editor token, write and preview an
 article, publish, edit, retract, close or reopen its comments, hide or restore comments, and
 see the comments readers reported (the article's, or all on the desk) to dismiss or decide. The
-token is kept in an HttpOnly, SameSite=Strict cookie and sent to the posts and comments APIs as
-the editor's own `Authorization`; every form carries the CSRF token."""
+token is kept in a cookie (editor_pages.py); every form carries the CSRF token."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -13,33 +11,15 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.web.apis import Apis, Json, ServiceError
 from services.web.desk_fields import closing_change
-from services.web.forms import Csrf, posted
+from services.web.editor_pages import EDITOR_COOKIE, Editor, EditorPages
+from services.web.forms import Csrf
 from services.web.sentences import article_refusal
 
-EDITOR_COOKIE = "burg_editor"
 ARTICLE_FIELDS = ("title", "category", "dateline", "dateline_place", "source_name",
                   "source_url", "source_note", "comments_close_at", "body")
 # Retracting has a page of its own that asks first (desk.py).
 ACTIONS = {"publish": "publish", "close": "close-comments", "reopen": "reopen-comments"}
 MODERATION = ("hide", "restore", "approve", "dismiss-flags")
-
-
-class SignInFirst(Exception):
-    """No editor is signed in on this browser (no cookie, or a token the desk refuses): the
-    app answers with the sign-in page's address."""
-
-
-class FormExpired(Exception):
-    """A posted form without a good CSRF token for this browser: the app answers 403 with a
-    page saying to reload."""
-
-
-@dataclass(frozen=True)
-class Editor:
-    """The signed-in editor: the token from the cookie, and who the posts API says it is."""
-
-    token: str
-    me: Json
 
 
 def editor_router(apis: Apis, page: Any, csrf: Csrf,
@@ -48,30 +28,11 @@ def editor_router(apis: Apis, page: Any, csrf: Csrf,
     tell when an article (by its slug) or its thread changed, so that its page shows it."""
     router = APIRouter(prefix="/editor")
 
-    async def signed_in(request: Request) -> Editor | None:
-        token = request.cookies.get(EDITOR_COOKIE)
-        me = await apis.editor(token) if token else None
-        return Editor(token, me) if token and me is not None else None
-
-    async def current_editor(request: Request) -> Editor:
-        editor = await signed_in(request)
-        if editor is None:
-            raise SignInFirst()
-        return editor
-
-    async def checked_form(request: Request) -> dict[str, str]:
-        form = await posted(request)
-        if not csrf.form_ok(request, form):
-            raise FormExpired()
-        return form
-
+    pages = EditorPages(apis, page, csrf)
+    signed_in, render = pages.signed_in, pages.render
     # Parameters resolve in order: a form is checked before the editor is looked up.
-    CurrentEditor = Annotated[Editor, Depends(current_editor)]
-    CheckedForm = Annotated[dict[str, str], Depends(checked_form)]
-
-    def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-        return csrf.keep(request, page(request, template, status=status,
-                                       csrf=csrf.token(request), **context))
+    CurrentEditor = Annotated[Editor, Depends(pages.current_editor)]
+    CheckedForm = Annotated[dict[str, str], Depends(pages.checked_form)]
 
     @router.get("")
     async def desk(request: Request) -> Response:
@@ -94,7 +55,7 @@ def editor_router(apis: Apis, page: Any, csrf: Csrf,
                             secure=csrf.secure, max_age=30 * 24 * 3600)
         return response
 
-    @router.post("/sign-out", dependencies=[Depends(checked_form)])
+    @router.post("/sign-out", dependencies=[Depends(pages.checked_form)])
     async def sign_out() -> Response:
         response = RedirectResponse("/", status_code=303)
         response.delete_cookie(EDITOR_COOKIE)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.web.apis import Apis, Json, ServiceError
-from services.web.editor import EDITOR_COOKIE, FormExpired, SignInFirst
+from services.web.editor_pages import EDITOR_COOKIE, EditorPages, FormExpired
 from services.web.forms import Csrf, posted
 
 PRIVATE = {"Cache-Control": "no-store"}
@@ -26,17 +26,15 @@ SAID = {
 def editors_router(apis: Apis, page: Any, csrf: Csrf) -> APIRouter:
     """The routes, given the site's APIs, its page renderer and its CSRF tokens."""
     router = APIRouter(prefix="/editor/editors")
+    pages = EditorPages(apis, page, csrf)
 
     async def manager(request: Request, form: dict[str, str] | None = None) -> str | None:
         """The signed-in editor's token, if they may manage editors; a posted `form` must
         carry its CSRF token. Else SignInFirst, FormExpired, or None (answered 403)."""
         if form is not None and not csrf.form_ok(request, form):
             raise FormExpired()
-        token = request.cookies.get(EDITOR_COOKIE)
-        me = await apis.editor(token) if token else None
-        if token is None or me is None:
-            raise SignInFirst()
-        return token if me.get("can_manage_editors") else None
+        editor = await pages.current_editor(request)
+        return editor.token if editor.me.get("can_manage_editors") else None
 
     def refused(request: Request) -> Response:
         response: Response = page(request, "error.html", status=403, message=NOT_YOURS)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 
 from services.web.apis import ServiceError
-from services.web.editor import EDITOR_COOKIE
+from services.web.editor_pages import EditorPages
 from services.web.forms import Csrf, posted
 from services.web.pages import COMMENTER_COOKIE, EXPIRED
 from services.web.site import Site
@@ -83,9 +83,11 @@ def forget_router(site: Site, page: Any, csrf: Csrf) -> APIRouter:
             return sorry(request, 502 if exc.status >= 500 else exc.status, TRY_AGAIN)
         return forgotten(request, int(done["deleted"]), me=me)
 
+    editors = EditorPages(apis, page, csrf)
+
     async def editor_token(request: Request) -> str | None:
-        token = request.cookies.get(EDITOR_COOKIE)
-        return token if token and await apis.editor(token) is not None else None
+        editor = await editors.signed_in(request)
+        return editor.token if editor else None
 
     @router.get("/editor/forget")
     async def ask_editor(request: Request, nic: str = "") -> Response:

@@ -16,8 +16,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.web import moderation_queue as api
 from services.web.apis import Apis, ServiceError
-from services.web.editor import EDITOR_COOKIE, Editor, FormExpired, SignInFirst
-from services.web.forms import Csrf, posted
+from services.web.editor_pages import Editor, EditorPages
+from services.web.forms import Csrf
 from shared.api import MAX_ID
 from shared.errors import NotFound
 
@@ -45,27 +45,17 @@ def moderation_router(apis: Apis, page: Any, csrf: Csrf,
     tell when an article's thread changed (by its slug), so that its page shows it."""
     router = APIRouter(prefix=HOME)
 
+    pages = EditorPages(apis, page, csrf)
+    render = pages.render
+
     async def checked_form(request: Request) -> Posted:
-        fields = await posted(request)
-        if not csrf.form_ok(request, fields):
-            raise FormExpired()
+        fields = await pages.checked_form(request)
         ids = [v for v in (await request.form()).getlist("id") if isinstance(v, str)]
         return Posted(fields, ids)
 
-    async def current_editor(request: Request) -> Editor:
-        token = request.cookies.get(EDITOR_COOKIE)
-        me = await apis.editor(token) if token else None
-        if not token or me is None:
-            raise SignInFirst()
-        return Editor(token, me)
-
     # Parameters resolve in order: a form is checked before the editor is looked up.
     CheckedForm = Annotated[Posted, Depends(checked_form)]
-    CurrentEditor = Annotated[Editor, Depends(current_editor)]
-
-    def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-        return csrf.keep(request, page(request, template, status=status,
-                                       csrf=csrf.token(request), **context))
+    CurrentEditor = Annotated[Editor, Depends(pages.current_editor)]
 
     async def queue_page(request: Request, editor: Editor, show: Show = "all",
                          problems: list[str] | None = None, status: int = 200,

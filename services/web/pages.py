@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from services.web import forms
 from services.web.apis import ServiceError
-from services.web.editor import EDITOR_COOKIE
+from services.web.editor_pages import EDITOR_COOKIE
 from services.web.forms import HEADER
 from services.web.guards import read_at_most
 from services.web.kept_pages import CACHE_CONTROL

@@ -108,6 +108,7 @@ def test_the_editors_desk_and_its_preview_work_under_the_policy(
     page.goto(f"{stack.urls['site']}/editor")
     page.fill("#token", stack.editor_token)
     page.click("button[type=submit]")
+    page.click("nav.desk-nav >> text=New article")  # signing in leads to the list
     page.wait_for_selector("#article-form")
     page.fill("#title", f"Desk {uuid.uuid4().hex[:6]}")
     page.fill("#body", "[quote]News.[/quote]\n\n[ed]Quite.[/ed]")
