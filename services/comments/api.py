@@ -21,6 +21,7 @@ from services.comments import (
     moderation_routes,
     own_routes,
     posting,
+    recovery_routes,
     threads,
 )
 from services.comments.bootstrap import Service, bootstrap
@@ -229,6 +230,7 @@ def create_app(service: Service) -> FastAPI:
     app.include_router(flag_routes.router)
     app.include_router(moderation_routes.router)
     app.include_router(own_routes.router)
+    app.include_router(recovery_routes.router)
     app.include_router(forget_routes.router)
     app.include_router(lists_router)
     # A thread page this process holds goes out as bytes, before everything (thread_bytes.py).

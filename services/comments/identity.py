@@ -113,4 +113,5 @@ def profile(*, session: Session, token: str | None) -> CommenterPublic:
     nics = session.exec(select(Nic.nic).where(Nic.commenter_id == commenter.id)
                         .order_by(col(Nic.created_at))).all()
     return CommenterPublic(comment_count=commenter.comment_count,
-                           original_nic=commenter.original_nic, nics=list(nics))
+                           original_nic=commenter.original_nic, nics=list(nics),
+                           has_recovery_code=commenter.recovery_hash is not None)

@@ -23,6 +23,8 @@ class PostingLimits:
                                          window=settings.mail_requests_window_seconds)
         self.flags = RateLimiter(redis_url, prefix="burg:rate:flags",
                                  window=settings.flag_rate_window_seconds, noun="reports")
+        self.recoveries = RateLimiter(redis_url, prefix="burg:rate:recover",
+                                      window=settings.recover_window_seconds, noun="tries")
 
     def count(self, client: str, token: str | None, data: CommentCreate) -> None:
         """Count a post from the address `client` (and from the commenter holding `token`,
@@ -46,3 +48,9 @@ class PostingLimits:
             limits.append(Limit(f"commenter:{identity.token_hash(token)}",
                                 settings.flag_rate_per_commenter, "from you"))
         self.flags.check(*limits)
+
+    def count_recovery(self, client: str) -> None:
+        """Count a try of a recovery code from the address `client`, right or wrong; TooMany
+        (429, Retry-After) if over."""
+        self.recoveries.check(Limit(f"ip:{client}", self.settings.recover_per_ip,
+                                    "from your address"))

@@ -70,6 +70,8 @@ class Commenter(CommentsTable, table=True):
     approved: bool = False  # had a comment approved (or posted without pre-moderation)
     banned: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    # sha256 of the commenter's recovery code (recovery.py), if they made one.
+    recovery_hash: str | None = Field(default=None, unique=True, index=True, max_length=64)
 
 
 class Nic(CommentsTable, table=True):
@@ -241,6 +243,7 @@ class CommenterPublic(SQLModel):
     comment_count: int
     original_nic: str
     nics: list[str]
+    has_recovery_code: bool = False
 
 
 class CommentsPublic(SQLModel):

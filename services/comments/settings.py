@@ -19,6 +19,10 @@ class CommentsSettings(ServiceSettings):
     flag_rate_per_ip: int = env("COMMENTS_FLAG_RATE_PER_IP", 20)
     flag_rate_per_commenter: int = env("COMMENTS_FLAG_RATE_PER_COMMENTER", 10)
     flag_rate_window_seconds: int = env("COMMENTS_FLAG_RATE_WINDOW_SECONDS", 3600)
+    # Tries of a recovery code per window from one address (a code has about 120 bits: this
+    # is against a flood, guessing one is hopeless anyway).
+    recover_per_ip: int = env("COMMENTS_RECOVER_PER_IP", 10)
+    recover_window_seconds: int = env("COMMENTS_RECOVER_WINDOW_SECONDS", 3600)
     # A comment reported by this many distinct readers is held (hidden until an editor
     # decides); 0: never held automatically.
     hold_after_flags: int = env("COMMENTS_HOLD_AFTER_FLAGS", 5)

@@ -116,6 +116,19 @@ class Apis:
         return await self._send("POST", f"{self.comments}/articles/{int(article_id)}/comments",
                                 json=fields, headers=headers)
 
+    async def recovery_code(self, token: str) -> str:
+        """A new recovery code for the commenter holding `token` (the old one stops working)."""
+        made = await self._send("POST", f"{self.comments}/commenters/me/recovery-code",
+                                headers=_token(token))
+        return str(made["recovery_code"])
+
+    async def recover(self, code: str, address: str) -> Json:
+        """Trade a recovery code, typed by the reader at `address` (forwarded: tries are
+        counted per address), for the commenter's new token, new code and nics."""
+        return await self._send("POST", f"{self.comments}/commenters/recover",
+                                json={"recovery_code": code},
+                                headers={"X-Forwarded-For": address})
+
     async def preview(self, body: bytes) -> httpx.Response:
         """The comments service's preview of a JSON `{"body": …}`, as it answered."""
         return await self.http.post(f"{self.comments}/preview", content=body,

@@ -26,6 +26,7 @@ from services.web.guards import BodyLimit, SecurityHeaders
 from services.web.moderation_desk import moderation_router
 from services.web.page_bytes import PageReads
 from services.web.pages import EXPIRED
+from services.web.recovery_pages import recovery_router
 from services.web.reports import reports_router
 from services.web.search_page import marked, search_router
 from services.web.search_pages import SearchPages
@@ -70,6 +71,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(feed_list_router(site.apis, page))
     app.include_router(reports_router(site.apis, page, site.csrf))
     app.include_router(forget_router(site, page, site.csrf))
+    app.include_router(recovery_router(site, page, site.csrf))
     app.state.search_pages = SearchPages(fresh_for=settings.page_fresh_seconds)
     app.include_router(search_router(site.apis, page, app.state.search_pages))
     site.templates.env.filters["marked"] = marked

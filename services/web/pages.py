@@ -80,8 +80,8 @@ async def reader(request: Request, site: SiteDep, slug: str) -> Response:
     me = await site.apis.me(token)
     editor = await site.apis.editor(editor_token) if editor_token else None
     csrf = site.csrf.token(request)
-    mine: dict[str, Any] = {"csrf": csrf, "me": me and {
-        k: me[k] for k in ("original_nic", "nics", "comment_count")}, "editor": None,
+    mine: dict[str, Any] = {"csrf": csrf, "me": me and {k: me.get(k) for k in (
+        "original_nic", "nics", "comment_count", "has_recovery_code")}, "editor": None,
         "own": await own_on_article(site.apis, token, slug) if me else []}
     if editor and editor_token:
         _, found = await site.apis.if_changed(site.apis.article_url(slug), None)

@@ -14,7 +14,8 @@ def test_commenter_profile_counts_comments_and_lists_nics(stack: Stack) -> None:
     post(comments, article, "Two", token=token, nic=original)
     post(comments, article, "Three", token=token, nic=other)
     me = comments.get("/commenters/me", headers={"X-Commenter-Token": token}).json()
-    assert me == {"comment_count": 3, "original_nic": original, "nics": [original, other]}
+    assert me == {"comment_count": 3, "original_nic": original, "nics": [original, other],
+                  "has_recovery_code": False}
     assert comments.get("/commenters/me").status_code == 401
     assert comments.get("/commenters/me", headers={"X-Commenter-Token": "x"}).status_code == 401
 

@@ -31,7 +31,7 @@ def test_a_commenter_forgets_themselves_without_javascript(
     post(comments, article["id"], "Someone else's, to keep.")
     page = commenter(browser, stack, token).new_page()
     page.goto(f"{site}/articles/{article['slug']}")
-    page.click("p.forget-link a")
+    page.click("p.forget-link a[href='/me/forget']")
     page.wait_for_url("**/me/forget")
     assert mine in page.inner_text("ul.forget-what")
     shot(page, "forget-me-ask")

@@ -56,7 +56,8 @@ def test_an_article_page_shows_the_story_and_takes_a_comment_without_javascript(
     again = browser.get(f"/articles/{article['slug']}")
     assert "<strong>Bold</strong> words" in again.text and nic in again.text
     mine = browser.get(f"/articles/{article['slug']}/reader").json()
-    assert mine["me"] == {"original_nic": nic, "nics": [nic], "comment_count": 1}
+    assert mine["me"] == {"original_nic": nic, "nics": [nic], "comment_count": 1,
+                          "has_recovery_code": False}
     comment_id = sent.headers["location"].rsplit("/", 1)[1]
     assert f'id="comment-{comment_id}"' in again.text and f"?reply_to={comment_id}" in again.text
 

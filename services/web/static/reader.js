@@ -37,6 +37,13 @@
     var said = document.getElementById("me");  // above the form, or the closed notice
     if (said) {
       said.textContent = "You have commented " + count + " time" + (count === 1 ? "" : "s") + ".";
+      if (!mine.me.has_recovery_code) {  // offered from the first comment on, until made
+        var keep = document.createElement("a");
+        keep.href = "/me/recovery";
+        keep.id = "keep-nics";
+        keep.textContent = "Keep your nics: get a recovery code";
+        said.append(" ", keep, ".");
+      }
       said.hidden = false;
     }
     if (!form) return;
