@@ -207,14 +207,15 @@ def hidden(session: SessionDep, _editor: EditorDep, article_id: OneArticle = Non
         session=session, article_id=article_id)])
 
 
-@router.post("/nics/{nic}/ban", status_code=204)
+# `:path`: a nic may hold a "/" (sent as %2F, which the server decodes before routing).
+@router.post("/nics/{nic:path}/ban", status_code=204)
 def ban(nic: NicPath, session: SessionDep, editor: EditorDep) -> Response:
     """Ban the commenter who owns this nic, under every nic they use (editor only)."""
     moderation.set_banned(session=session, nic=nic, banned=True, by=editor.nic)
     return Response(status_code=204)
 
 
-@router.post("/nics/{nic}/unban", status_code=204)
+@router.post("/nics/{nic:path}/unban", status_code=204)
 def unban(nic: NicPath, session: SessionDep, editor: EditorDep) -> Response:
     """Lift a ban (editor only)."""
     moderation.set_banned(session=session, nic=nic, banned=False, by=editor.nic)

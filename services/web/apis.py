@@ -60,7 +60,7 @@ class Apis:
         """The article and a page of its thread (the page after `cursor`, or before `before`,
         with the reader's own waiting comments); no thread if the comments service cannot be
         reached: the story is still worth reading."""
-        article = await self._get(f"{self.posts}/articles/{_segment(slug)}")
+        article = await self._get(f"{self.posts}/articles/{segment(slug)}")
         thread: Json | None
         params = _page(cursor, THREAD_PAGE) | ({"before": before} if before else {})
         try:
@@ -86,7 +86,7 @@ class Apis:
         return response.headers.get("ETag"), response.json()
 
     def article_url(self, slug: str) -> str:
-        return f"{self.posts}/articles/{_segment(slug)}"
+        return f"{self.posts}/articles/{segment(slug)}"
 
     def thread_url(self, article_id: int) -> str:
         return f"{self.comments}/articles/{int(article_id)}/comments"
@@ -113,19 +113,19 @@ class Apis:
                            address: str) -> Json:
         """Post as the reader at `address` (forwarded, so that rate limits count them)."""
         headers = _token(token) | {"X-Forwarded-For": address}
-        return await self._send("POST", f"{self.comments}/articles/{int(article_id)}/comments",
+        return await self.send("POST", f"{self.comments}/articles/{int(article_id)}/comments",
                                 json=fields, headers=headers)
 
     async def recovery_code(self, token: str) -> str:
         """A new recovery code for the commenter holding `token` (the old one stops working)."""
-        made = await self._send("POST", f"{self.comments}/commenters/me/recovery-code",
+        made = await self.send("POST", f"{self.comments}/commenters/me/recovery-code",
                                 headers=_token(token))
         return str(made["recovery_code"])
 
     async def recover(self, code: str, address: str) -> Json:
         """Trade a recovery code, typed by the reader at `address` (forwarded: tries are
         counted per address), for the commenter's new token, new code and nics."""
-        return await self._send("POST", f"{self.comments}/commenters/recover",
+        return await self.send("POST", f"{self.comments}/commenters/recover",
                                 json={"recovery_code": code},
                                 headers={"X-Forwarded-For": address})
 
@@ -135,41 +135,41 @@ class Apis:
                                     headers={"Content-Type": "application/json"})
 
     async def categories(self) -> list[Json]:
-        result: list[Json] = await self._send("GET", f"{self.posts}/categories")  # type: ignore[assignment]
+        result: list[Json] = await self.send("GET", f"{self.posts}/categories")  # type: ignore[assignment]
         return result
 
     async def editor(self, token: str | None) -> Json | None:
         """The editor a token belongs to, or None if it opens nothing."""
         try:
-            response = await self.http.get(f"{self.posts}/editors/me", headers=_bearer(token))
+            response = await self.http.get(f"{self.posts}/editors/me", headers=bearer(token))
         except httpx.HTTPError as exc:
             raise ServiceError(503, UNREACHABLE) from exc
         return response.json() if response.status_code == 200 else None
 
     async def draft(self, token: str, article_id: int) -> Json:
         return await self._get(f"{self.posts}/articles/by-id/{int(article_id)}",
-                               headers=_bearer(token))
+                               headers=bearer(token))
 
     async def create_article(self, token: str, fields: Json) -> Json:
-        return await self._send("POST", f"{self.posts}/articles", json=_filled(fields),
-                                headers=_bearer(token))
+        return await self.send("POST", f"{self.posts}/articles", json=_filled(fields),
+                                headers=bearer(token))
 
     async def update_article(self, token: str, article_id: int, fields: Json) -> Json:
-        return await self._send("PATCH", f"{self.posts}/articles/{int(article_id)}",
-                                json=_filled(fields), headers=_bearer(token))
+        return await self.send("PATCH", f"{self.posts}/articles/{int(article_id)}",
+                                json=_filled(fields), headers=bearer(token))
 
     async def article_action(self, token: str, article_id: int, action: str) -> Json:
-        url = f"{self.posts}/articles/{int(article_id)}/{_segment(action)}"
-        return await self._send("POST", url, headers=_bearer(token))
+        url = f"{self.posts}/articles/{int(article_id)}/{segment(action)}"
+        return await self.send("POST", url, headers=bearer(token))
 
     async def preview_article(self, token: str, body: str) -> str:
-        result = await self._send("POST", f"{self.posts}/preview", json={"body": body},
-                                  headers=_bearer(token))
+        result = await self.send("POST", f"{self.posts}/preview", json={"body": body},
+                                  headers=bearer(token))
         return str(result["body_html"])
 
     async def moderate(self, token: str, comment_id: int, action: str) -> Json:
-        url = f"{self.comments}/comments/{int(comment_id)}/{_segment(action)}"
-        return await self._send("POST", url, headers=_bearer(token))
+        url = f"{self.comments}/comments/{int(comment_id)}/{segment(action)}"
+        return await self.send("POST", url, headers=bearer(token))
 
     async def held_back(self, token: str, article_id: int) -> list[Json]:
         """The article's hidden comments and those waiting for approval, for an editor; none
@@ -177,8 +177,8 @@ class Apis:
         is still worth showing."""
         try:
             lists = await asyncio.gather(*(
-                self._get(f"{self.comments}/moderation/{_segment(which)}",
-                          params={"article_id": article_id}, headers=_bearer(token))
+                self._get(f"{self.comments}/moderation/{segment(which)}",
+                          params={"article_id": article_id}, headers=bearer(token))
                 for which in ("hidden", "waiting")))
         except ServiceError:
             return []
@@ -186,12 +186,12 @@ class Apis:
 
     async def check_token(self, purpose: str, token: str) -> None:
         """ServiceError unless `token` is a good e-mail link token for `purpose`."""
-        await self._send("POST", f"{self.notify}/check",
+        await self.send("POST", f"{self.notify}/check",
                          json={"purpose": purpose, "token": token}, empty=True)
 
     async def subscription(self, purpose: str, token: str) -> Json:
         """Confirm or unsubscribe the address `token` names: the address as it now stands."""
-        return await self._send("POST", f"{self.notify}/{_segment(purpose)}", json={"token": token})
+        return await self.send("POST", f"{self.notify}/{segment(purpose)}", json={"token": token})
 
     async def feed_index(self) -> list[Json]:
         """Every feed the feeds service serves: its `path`, `title` and a URL per format."""
@@ -203,9 +203,11 @@ class Apis:
         return await self._get(self.search_api, params={"q": q, "order": order, "page": page})
 
     async def _get(self, url: str, **kwargs: Any) -> Json:
-        return await self._send("GET", url, **kwargs)
+        return await self.send("GET", url, **kwargs)
 
-    async def _send(self, method: str, url: str, *, empty: bool = False, **kwargs: Any) -> Json:
+    async def send(self, method: str, url: str, *, empty: bool = False, **kwargs: Any) -> Json:
+        """Any call of an API: its JSON answer (`{}` when `empty`: a 204); ServiceError if it
+        is an error or the API cannot be reached. The desk's pages call the APIs with it."""
         response = await self._request(method, url, **kwargs)
         if empty:
             return {}
@@ -241,7 +243,7 @@ def unheard_of(article: Json) -> Json:
             "next_cursor": None, "previous_cursor": None, "comments": []}
 
 
-def _segment(value: str) -> str:
+def segment(value: str) -> str:
     """A value as one path segment of an API's URL: `?`, `#`, `/`, `%` and controls quoted,
     so that a page's slug can never become another path or a query (nor an invalid URL)."""
     return quote(value, safe="")
@@ -251,7 +253,8 @@ def _page(cursor: str | None, limit: int) -> dict[str, Any]:
     return {"limit": limit} | ({"cursor": cursor} if cursor else {})
 
 
-def _bearer(token: str | None) -> dict[str, str]:
+def bearer(token: str | None) -> dict[str, str]:
+    """The editor's `Authorization` header (none for a token no header could carry)."""
     return {"Authorization": f"Bearer {token}"} if token and _sane(token) else {}
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.web.apis import Apis, Json, ServiceError, _bearer, _segment
+from services.web.apis import Apis, Json, ServiceError, bearer, segment
 from services.web.editor_pages import Editor, EditorPages
 from services.web.forms import Csrf
 from services.web.sentences import category_refusal
@@ -62,7 +62,7 @@ def desk_router(apis: Apis, page: Any, csrf: Csrf,
                                          f"{apis.posts}/categories", json=fields)
             else:
                 saved = await _as_editor(apis, editor.token, "PATCH",
-                                         f"{apis.posts}/categories/{_segment(slug)}",
+                                         f"{apis.posts}/categories/{segment(slug)}",
                                          json=fields)
         except ServiceError as exc:
             return render(request, "desk_categories.html", status=exc.status, me=editor.me,
@@ -99,4 +99,4 @@ def _page_links(chosen: dict[str, str], here: int, pages: int) -> list[tuple[int
 async def _as_editor(apis: Apis, token: str, method: str, url: str, *,
                      json: Json | None = None, params: Json | None = None) -> Json:
     """The posts API's answer to a call made with the editor's token."""
-    return await apis._send(method, url, json=json, params=params, headers=_bearer(token))
+    return await apis.send(method, url, json=json, params=params, headers=bearer(token))

@@ -129,7 +129,7 @@ async def flagged(apis: Apis, token: str, article_id: int | None = None) -> list
     the comments service cannot say: the editor's page is still worth showing."""
     params = {"article_id": int(article_id)} if article_id else {}
     try:
-        found = await apis._send("GET", f"{apis.comments}/moderation/flagged", params=params,
+        found = await apis.send("GET", f"{apis.comments}/moderation/flagged", params=params,
                                  headers={"Authorization": f"Bearer {token}"})
     except ServiceError:
         return []

@@ -129,6 +129,6 @@ def editors_router(apis: Apis, page: Any, csrf: Csrf) -> APIRouter:
 
 async def call(apis: Apis, token: str, method: str, path: str, **kwargs: Any) -> Any:
     """The posts API's `/editors` + `path`, as the editor holding `token`."""
-    answer: Json = await apis._send(method, f"{apis.posts}/editors{path}",
+    answer: Json = await apis.send(method, f"{apis.posts}/editors{path}",
                                     headers={"Authorization": f"Bearer {token}"}, **kwargs)
     return answer

@@ -74,7 +74,7 @@ def forget_router(site: Site, page: Any, csrf: Csrf) -> APIRouter:
             return show(request, status=422, me=me, problem=(
                 "Tick the box to say you mean it: this cannot be undone."))
         try:
-            done = await apis._send("POST", f"{apis.comments}/commenters/me/forget",
+            done = await apis.send("POST", f"{apis.comments}/commenters/me/forget",
                                     json={"confirm": True},
                                     headers={"X-Commenter-Token": token or ""})
         except ServiceError as exc:
@@ -97,7 +97,7 @@ def forget_router(site: Site, page: Any, csrf: Csrf) -> APIRouter:
         if not _nic_ok(nic):
             return sorry(request, 404, NO_NIC)
         try:
-            found = await apis._send("GET", f"{apis.comments}/nics/{quote(nic, safe='')}"
+            found = await apis.send("GET", f"{apis.comments}/nics/{quote(nic, safe='')}"
                                      "/comments", params={"limit": 1})
         except ServiceError as exc:
             if exc.status in (404, 422):
@@ -121,7 +121,7 @@ def forget_router(site: Site, page: Any, csrf: Csrf) -> APIRouter:
             return show(request, status=422, nic=nic, problem=(
                 "Tick the box to say you mean it: this cannot be undone."))
         try:
-            done = await apis._send("POST", f"{apis.comments}/nics/{quote(nic, safe='')}/forget",
+            done = await apis.send("POST", f"{apis.comments}/nics/{quote(nic, safe='')}/forget",
                                     json={"confirm": True},
                                     headers={"Authorization": f"Bearer {token}"})
         except ServiceError as exc:

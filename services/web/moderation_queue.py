@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-from services.web.apis import Apis, Json, ServiceError
+from services.web.apis import Apis, Json, ServiceError, bearer
 
 KINDS = ("waiting", "flagged", "hidden")
 # The queue's buttons and bulk actions → (HTTP method, the API's action, or None: DELETE).
@@ -18,17 +18,13 @@ NIC_ACTIONS = ("ban", "unban")
 EMPTY = ("reject", "delete")  # answered 204: nothing to read
 
 
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def queue(apis: Apis, token: str) -> list[Json]:
     """The waiting, reported and hidden comments of all articles, one item per comment:
     `comment`, its `kinds` (a held comment is both reported and hidden), `flags`, `reasons`,
     `at` (when it was posted, or last reported) and its `article` (None if unknown), newest
     first."""
     waiting, flagged, hidden = await asyncio.gather(*(
-        apis._send("GET", f"{apis.comments}/moderation/{kind}", headers=_bearer(token))
+        apis.send("GET", f"{apis.comments}/moderation/{kind}", headers=bearer(token))
         for kind in KINDS))
     items: dict[int, Json] = {}
 
@@ -64,28 +60,28 @@ async def act_on_comment(apis: Apis, token: str, comment_id: int, action: str) -
     url = f"{apis.comments}/comments/{int(comment_id)}"
     name = COMMENT_ACTIONS[action]
     if name is None:
-        await apis._send("DELETE", url, headers=_bearer(token), empty=True)
+        await apis.send("DELETE", url, headers=bearer(token), empty=True)
     else:
-        await apis._send("POST", f"{url}/{name}", headers=_bearer(token),
+        await apis.send("POST", f"{url}/{name}", headers=bearer(token),
                          empty=action in EMPTY)
 
 
 async def act_on_nic(apis: Apis, token: str, nic: str, action: str) -> None:
     """Ban or unban the commenter who uses `nic` (ServiceError if the API refuses)."""
     assert action in NIC_ACTIONS
-    await apis._send("POST", f"{apis.comments}/nics/{quote(nic, safe='')}/{action}",
-                     headers=_bearer(token), empty=True)
+    await apis.send("POST", f"{apis.comments}/nics/{quote(nic, safe='')}/{action}",
+                     headers=bearer(token), empty=True)
 
 
 async def banned(apis: Apis, token: str) -> list[Json]:
-    return list((await apis._send("GET", f"{apis.comments}/moderation/banned",
-                                  headers=_bearer(token)))["data"])
+    return list((await apis.send("GET", f"{apis.comments}/moderation/banned",
+                                  headers=bearer(token)))["data"])
 
 
 async def audit(apis: Apis, token: str, before: int | None) -> Json:
     params: dict[str, Any] = {"limit": 50} | ({"before": before} if before else {})
-    return await apis._send("GET", f"{apis.comments}/moderation/audit", params=params,
-                            headers=_bearer(token))
+    return await apis.send("GET", f"{apis.comments}/moderation/audit", params=params,
+                            headers=bearer(token))
 
 
 def refusal(subject: str, exc: ServiceError) -> str:

@@ -41,7 +41,7 @@ async def my_comments(request: Request, site: SiteDep) -> Response:
     found: list[Json] = []
     if _as(token):
         try:
-            found = (await site.apis._send("GET", f"{site.apis.comments}/commenters/me/comments",
+            found = (await site.apis.send("GET", f"{site.apis.comments}/commenters/me/comments",
                                            headers=_as(token)))["data"]
         except ServiceError as exc:
             if exc.status != 401:  # a reader the API does not know: none of theirs
@@ -76,7 +76,7 @@ async def edit(request: Request, site: SiteDep, comment_id: str) -> Response:
         return own
     body = form.get("body", "")
     try:
-        await site.apis._send("PATCH", f"{site.apis.comments}/comments/{int(own['id'])}",
+        await site.apis.send("PATCH", f"{site.apis.comments}/comments/{int(own['id'])}",
                               json={"body": body}, headers=_as(_token(request)))
     except ServiceError as exc:
         if exc.status in (413, 422):
@@ -107,7 +107,7 @@ async def delete(request: Request, site: SiteDep, comment_id: str) -> Response:
     if isinstance(own, Response):
         return own
     try:
-        await site.apis._send("DELETE", f"{site.apis.comments}/comments/{int(own['id'])}",
+        await site.apis.send("DELETE", f"{site.apis.comments}/comments/{int(own['id'])}",
                               headers=_as(_token(request)), empty=True)
     except ServiceError as exc:
         return _refused(request, exc)
@@ -124,7 +124,7 @@ async def _own(request: Request, site: Site, comment_id: str) -> Json | Response
     if not _as(token):
         return _sorry(request, 403, NOT_YOURS)
     try:
-        found: Json = await site.apis._send(
+        found: Json = await site.apis.send(
             "GET", f"{site.apis.comments}/commenters/me/comments/{int(comment_id)}",
             headers=_as(token))
     except ServiceError as exc:

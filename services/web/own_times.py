@@ -27,7 +27,7 @@ async def own_on_article(apis: Apis, token: str | None, slug: str) -> list[Json]
     if not as_commenter(token):
         return []
     try:
-        found = await apis._send("GET", f"{apis.comments}/commenters/me/comments",
+        found = await apis.send("GET", f"{apis.comments}/commenters/me/comments",
                                  headers=as_commenter(token))
     except ServiceError:
         return []

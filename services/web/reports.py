@@ -31,7 +31,7 @@ async def report(apis: Apis, comment_id: int, reason: str, token: str | None,
     commenter): its receipt, `counted` False for a repeat."""
     headers = {"X-Forwarded-For": address} | (
         {"X-Commenter-Token": token} if token else {})
-    return await apis._send("POST", f"{apis.comments}/comments/{int(comment_id)}/flags",
+    return await apis.send("POST", f"{apis.comments}/comments/{int(comment_id)}/flags",
                             json={"reason": reason}, headers=headers)
 
 
@@ -64,7 +64,7 @@ def reports_router(apis: Apis, page: Any, csrf: Csrf) -> APIRouter:
                 not confirmed and csrf.tokenless_same_origin(request, form))):
             return sorry(request, 403, EXPIRED)
         try:
-            comment = await apis._send("GET", f"{apis.comments}/comments/{int(comment_id)}")
+            comment = await apis.send("GET", f"{apis.comments}/comments/{int(comment_id)}")
         except ServiceError as exc:
             return sorry(request, 404, NO_COMMENT) if exc.status == 404 else sorry(
                 request, 502 if exc.status >= 500 else exc.status,

@@ -126,3 +126,20 @@ def test_the_banned_list_names_every_nic_until_unbanned(api: CommentsApi) -> Non
     assert editor.post(f"/nics/{entry['nic']}/unban").status_code == 204
     assert not [b for b in editor.get("/moderation/banned").json()["data"]
                 if troll in b["nics"]]
+
+
+def test_a_nic_with_a_slash_is_banned_and_unbanned_by_its_address(api: CommentsApi) -> None:
+    """A nic may hold "/" (AC/DC): its ban and unban addresses carry it as %2F."""
+    article, editor = api.open_article(), api.moderator()
+    slashed = f"AC/DC {nic()}"
+    token = post(reader(api), article, "Rock on", nic=slashed)["commenter_token"]
+    address = slashed.replace("/", "%2F")
+    assert editor.post(f"/nics/{address}/ban").status_code == 204
+    banned = editor.get("/moderation/banned").json()["data"]
+    assert [b["nics"] for b in banned if slashed in b["nics"]] == [[slashed]]
+    refused = reader(api).post(f"/articles/{article}/comments", json={
+        "nic": slashed, "body": "Again"}, headers={"X-Commenter-Token": token})
+    assert refused.status_code == 403 and "banned" in refused.json()["detail"]
+    assert editor.post(f"/nics/{address}/unban").status_code == 204
+    assert not [b for b in editor.get("/moderation/banned").json()["data"]
+                if slashed in b["nics"]]
