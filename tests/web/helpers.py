@@ -33,6 +33,41 @@ def select(page: Page, start: str, end: str | None = None) -> None:
     }""", [start, end])
 
 
+def pick_nic(page: Page, stack: Stack, nic: str) -> None:
+    """Choose `nic` in the form's Pic-a-Nic list, once the list holds it. A rare failure here
+    (seen twice in full PostgreSQL passes: the list lacked the second of two nics although
+    the count line said two comments) shows what the page and the comments service held."""
+    def options() -> list[str]:
+        found: list[str] = page.eval_on_selector_all("#pic-a-nic option",
+                                                     "os => os.map(o => o.text)")
+        return found
+
+    def listed() -> bool:
+        return nic in options()
+
+    def evidence() -> str:
+        token = next((c["value"] for c in page.context.cookies()
+                      if c["name"] == "burg_commenter"), "")
+        me = stack.client("comments").get("/commenters/me",
+                                          headers={"X-Commenter-Token": token})
+        mine = stack.client("comments").get("/commenters/me/comments",
+                                            headers={"X-Commenter-Token": token})
+        articles = {c["article_id"] for c in (mine.json().get("data", [])
+                                               if mine.is_success else [])}
+        threads = [stack.client("comments").get(f"/articles/{a}/comments").json().get("comments")
+                   for a in articles]
+        posted = [(c.get("nic"), c.get("body_html", "")[:40]) for t in threads for c in t or []]
+        return (f"options: {options()}\nthe threads' comments (nic, body): {posted}"
+                f"\n#nic: {page.input_value('#nic')!r}, url: {page.url}"
+                f"\n#me: {page.inner_text('#me')!r}, reader: "
+                f"{page.evaluate('document.documentElement.dataset.reader || null')}"
+                f"\n/commenters/me: {me.status_code} {me.text[:400]}"
+                f"\nthe commenter's comments: {mine.status_code} {mine.text[:800]}")
+
+    wait_for(listed, timeout=30, what=f"{nic!r} in the Pic-a-Nic list", explain=evidence)
+    page.select_option("#pic-a-nic", nic)
+
+
 def site(stack: Stack, **kwargs: object) -> httpx.Client:
     """A client of the site that shows redirects instead of following them (unless told) and,
     like a browser running reader.js, asks for the reader's own parts of every article page
