@@ -47,7 +47,9 @@
       said.hidden = false;
     }
     if (!form) return;
-    if (!form.elements.nic.value) form.elements.nic.value = mine.me.original_nic;
+    // Not into a field the reader is typing in: the nic typed would be appended to it.
+    var nic = form.elements.nic;
+    if (!nic.value && document.activeElement !== nic) nic.value = mine.me.original_nic;
     document.getElementById("original-nic").dataset.nic = mine.me.original_nic;
     var pick = document.getElementById("pic-a-nic");
     mine.me.nics.forEach(function (nic) {
