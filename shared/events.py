@@ -65,6 +65,8 @@ class ArticlePublished(Event):
     published_at: UtcTime
     updated_at: UtcTime
     comments_close_at: UtcTime | None
+    # An imported article's address on the site it came from (its WordPress permalink).
+    imported_from: str | None = None
 
 
 class ArticleUpdated(ArticlePublished):
@@ -104,6 +106,8 @@ class CommentCreated(Event):
     parent_wants_replies: bool = False
     # Someone asked for e-mail about every new comment on this article.
     thread_followed: bool = False
+    # Brought in by an import (from WordPress, Disqus, Isso): no e-mail goes out for it.
+    imported: bool = False
 
 
 class CommentRestored(CommentCreated):

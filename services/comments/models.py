@@ -48,6 +48,19 @@ class ArticleReplica(CommentsTable, table=True):
     comment_count: int = 0  # public comments, kept as they come and go
     followed: bool = False  # someone asked for e-mail about every new comment here
     last_number: int = 0  # the number the thread's newest comment got (#1, #2, …)
+    # Where an imported article was published before: imported threads find it by this.
+    imported_from: str | None = None
+
+
+class ImportedRecord(CommentsTable, table=True):
+    """What an import made of a record of another system (a WordPress, Disqus or Isso
+    comment, an author): an import run again, or resumed after a stop, skips the records
+    found here."""
+
+    source: str = Field(primary_key=True, max_length=40)  # "wordpress", "disqus", "isso"
+    kind: str = Field(primary_key=True, max_length=20)  # "comment", "commenter"
+    source_id: str = Field(primary_key=True, max_length=200)  # its id in the file
+    local_id: int
 
 
 class EditorReplica(CommentsTable, table=True):

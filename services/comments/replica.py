@@ -24,6 +24,7 @@ def on_article_published(session: Session, event: ArticlePublished) -> None:
     if _older(event.updated_at, article):
         return
     article.slug, article.title, article.url = event.slug, event.title, event.url
+    article.imported_from = event.imported_from
     article.comments_close_at, article.retracted = event.comments_close_at, False
     article.updated_at = event.updated_at
     session.add(article)

@@ -40,6 +40,8 @@ def on_comment_created(session: Session, event: CommentCreated, *,
 
 
 def _queue_for(session: Session, event: CommentCreated, settings: NotifySettings) -> None:
+    if event.imported:
+        return  # an old comment brought in from another system: its readers have moved on
     if session.get(RemovedComment, event.comment_id) is not None:
         return  # removed before this event was handled
     queued = _queued(session)

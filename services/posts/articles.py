@@ -147,7 +147,7 @@ def article_event(session: Session, article: Article, settings: PostsSettings,
         posted_by=article.posted_by, dateline=article.dateline or article.published_at.date(),
         summary=summary(article.body), body_html=article.body_html,
         published_at=article.published_at, updated_at=article.updated_at,
-        comments_close_at=article.comments_close_at,
+        comments_close_at=article.comments_close_at, imported_from=article.imported_from,
     )
 
 

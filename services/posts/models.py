@@ -32,6 +32,16 @@ class Editor(PostsTable, table=True):
                                      sa_column_kwargs={"server_default": false()})
 
 
+class ImportedRecord(PostsTable, table=True):
+    """What an import made of a record of another system (a WordPress category or post): an
+    import run again, or resumed after a stop, skips the records found here."""
+
+    source: str = Field(primary_key=True, max_length=40)  # "wordpress"
+    kind: str = Field(primary_key=True, max_length=20)  # "category", "article"
+    source_id: str = Field(primary_key=True, max_length=200)  # its id in the file
+    local_id: int
+
+
 class CategoryBase(SQLModel):
     name: str = Field(min_length=1, max_length=80)
     description: str = Field(default="", max_length=500)
@@ -98,6 +108,9 @@ class Article(PostsTable, ArticleBase, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     published_at: datetime | None = Field(default=None, index=True)
     comments_close_at: datetime | None = None
+    # Where an imported article was published before (its WordPress permalink): the comments
+    # of Disqus or Isso threads find it by this address.
+    imported_from: str | None = Field(default=None, max_length=2000)
 
 
 # Links longer than this are refused (the column's size; browsers cope with about as much).
