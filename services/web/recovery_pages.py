@@ -26,8 +26,8 @@ PRIVATE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer
 NOT_A_COMMENTER = ("This browser has not commented yet (or no longer holds its commenter): "
                    "there is no recovery code to make. A code you kept opens your nics at "
                    "/me/recover.")
-WRONG = ("That code opens nothing. Check it letter by letter: a code works once, and a newer "
-         "one replaces it.")
+WRONG = ("That code opens nothing. Check it letter by letter: a code works once, a newer one "
+         "replaces it, and one from an e-mail works for an hour.")
 MALFORMED = "A recovery code has 25 letters and digits, in five groups."
 TRY_AGAIN = "Nothing could be done right now. Try again soon."
 TOO_MANY = "Too many tries from your address: wait an hour, then try again."

@@ -49,6 +49,8 @@ def test_a_confirmed_address_gets_a_link_that_brings_the_commenter_back(stack: S
     said = [re.search(r'id="link-asked"[^>]*>([^<]*)<', a.text) for a in answers]
     assert said[0] and said[1] and said[0].group(1) == said[1].group(1)
     assert address not in answers[1].text
+    refused = ask_for_link(stack, f"not an address {tag}")
+    assert refused.status_code == 422 and "not an e-mail address" in refused.text
 
     [mail] = wait_for(lambda: recovery_mails(stack, address), what="the recovery link",
                       explain=lambda: stack.mail_trail(address))
