@@ -15,14 +15,17 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import given
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from services.notify import subscriptions
-from services.notify.models import Address, Consent, Delivery, Status, Subscription
-from services.notify.tokens import Purpose
+from services.notify import messages, subscriptions
+from services.notify.models import Address, Consent, Delivery, Kind, Status, Subscription
+from services.notify.settings import NotifySettings
+from services.notify.tokens import Purpose, Tokens
 from shared.events import Envelope, RecoveryCodes, RecoveryRequested, utcnow
 from shared.sealing import public_key_of, seal
+from tests.hostile_text import bounded, hostile
 from tests.notify.rawmail import check_raw, sent_bytes
 from tests.usecases.notify import FRANK, PRIVATE, Notify, asks, notify_service
 
@@ -195,3 +198,22 @@ def test_codes_no_key_of_ours_opens_are_refused(notify: Notify) -> None:
     with pytest.raises(ValueError):  # Unsealable: bound to another request
         notify.wired.inbox.handle(raw)
     assert notify.rows("recovery") == []
+
+
+@bounded(150)
+@given(nic=hostile(max_size=300))
+def test_any_nic_gives_a_clean_email_with_its_link(nic: str) -> None:
+    """Whatever a stored nic holds (an old one, from before input was checked), the e-mail
+    is raw-clean, its headers are only the expected ones, and its link is intact."""
+    settings = NotifySettings(site_url="https://burg.example", private_keys=PRIVATE,
+                              smtp_from="Burg <noreply@burg.example>")
+    answer = codes("r-hostile", 1, [(nic, "ABCDE-FGHJK-MNPQR-STVWX-YZ234")])
+    delivery = Delivery(key="recovery:r-hostile", kind=Kind.recovery, address_id=1,
+                        content={"request_id": "r-hostile", "sealed": answer.sealed},
+                        message_id=messages.message_id(settings, "recovery:r-hostile"))
+    message = messages.build(settings, Tokens(settings), delivery, Address(
+        id=1, email="frank@example.org", consent=Consent.confirmed))
+    raw = sent_bytes(message)
+    check_raw(raw, names=MAIL_HEADERS, subject="Your recovery link for burg.example")
+    links = [w for w in plain(message).split() if "/me/recover?code=" in w]
+    assert links == ["https://burg.example/me/recover?code=ABCDE-FGHJK-MNPQR-STVWX-YZ234"]
