@@ -74,4 +74,3 @@ def on_recovery_codes(session: Session, event: RecoveryCodes, *,
         key=key, kind=Kind.recovery, address_id=event.address_id,
         content={"request_id": event.request_id, "sealed": event.sealed},
         message_id=messages.message_id(settings, key)))
-

@@ -34,7 +34,7 @@ TOO_MANY = "Too many tries from your address: wait an hour, then try again."
 NOT_AN_ADDRESS = "That is not an e-mail address we could send to."
 LINK_ASKED = ("If that address was given with a comment here and confirmed, an e-mail with a "
               "link is on its way to it. The link works once, within an hour. Nothing "
-              "come? Check the address, and the spam folder; you can ask again in a quarter "
+              "came? Check the address, and the spam folder; you can ask again in a quarter "
               "of an hour.")
 MAX_CODE = 64  # what the comments API takes; a longer ?code= is not filled in
 
