@@ -196,11 +196,58 @@ class SubscriptionRequested(Event):
         return f"burg {SubscriptionRequested.type} {comment_id}"
 
 
+class RecoveryRequested(Event):
+    """Comments publishes it when someone asks for a recovery link by e-mail (`/me/recover`);
+    only notify consumes it, because it carries the address they typed. Notify answers with
+    `recovery.wanted` only if that address is confirmed and commenters gave it."""
+
+    type: ClassVar[str] = "recovery.requested"
+    personal: ClassVar[bool] = True
+    request_id: str  # made by comments; names the request in the events that follow
+    # The address, sealed to notify's public key with `context()`, as in `subscription.*`.
+    sealed: str
+
+    @staticmethod
+    def context(request_id: str) -> str:
+        """What the sealed address is bound to: this event type and request."""
+        return f"burg {RecoveryRequested.type} {request_id}"
+
+
+class RecoveryWanted(Event):
+    """Notify publishes it for a `recovery.requested` whose address is confirmed: the
+    commenters who gave that address with a comment (its subscriptions say who); comments
+    consumes it, makes each a one-time link code and answers with `recovery.codes`. Only
+    notify's id of the address travels."""
+
+    type: ClassVar[str] = "recovery.wanted"
+    request_id: str
+    address_id: int
+    commenter_ids: list[int]
+
+
+class RecoveryCodes(Event):
+    """Comments publishes it with a one-time code per commenter of a `recovery.wanted`,
+    sealed to notify's key; notify consumes it and e-mails the links to the address."""
+
+    type: ClassVar[str] = "recovery.codes"
+    personal: ClassVar[bool] = True  # the codes open commenters: emptied once confirmed
+    request_id: str
+    address_id: int
+    # {"links": [{"nic": …, "code": …}, …], "expires_at": ISO time}, sealed with `context()`.
+    sealed: str
+
+    @staticmethod
+    def context(request_id: str) -> str:
+        """What the sealed codes are bound to: this event type and request."""
+        return f"burg {RecoveryCodes.type} {request_id}"
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (CategoryCreated, CategoryUpdated, ArticlePublished, ArticleUpdated,
                 ArticleRetracted, CommentCreated, CommentRestored, CommentEdited, CommentRemoved,
-                CommenterForgotten, EditorAuthorized, EditorRevoked, SubscriptionRequested)
+                CommenterForgotten, EditorAuthorized, EditorRevoked, SubscriptionRequested,
+                RecoveryRequested, RecoveryWanted, RecoveryCodes)
 }
 
 # The services behind the web frontend, each with its own database, queue and worker: the one
@@ -222,6 +269,9 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "editor.authorized": ("comments",),
     "editor.revoked": ("comments",),
     "subscription.requested": ("notify",),
+    "recovery.requested": ("notify",),
+    "recovery.wanted": ("comments",),
+    "recovery.codes": ("notify",),
 }
 # Consumers that want only some events of a type, by what the event says: notify cares for a
 # new comment only when the comment it answers asked for reply e-mail, or someone follows the

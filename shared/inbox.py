@@ -6,7 +6,7 @@ each handled event id in the same transaction as the event's effects and skips a
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -27,12 +27,18 @@ from shared.db import UtcDateTime, insert_new, insert_or_ignore
 from shared.events import Envelope, Event, utcnow
 from shared.observability import REQUEST_ID
 
+if TYPE_CHECKING:
+    from shared.outbox import Outbox
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, Any], None]
 # Key in Session.info: (id, type) of the event a handler is applying, for whatever it records
 # that should name its cause.
 HANDLING = "burg_handling_event"
+# Key in Session.info: the service's outbox, for a handler whose event causes one of its own
+# (`outbox_of`), stored in the transaction of its effects.
+OUTBOX = "burg_outbox"
 
 
 class RetryLater(Exception):
@@ -63,15 +69,26 @@ def dead_letter_table(metadata: MetaData) -> Table:
     )
 
 
+def outbox_of(session: Session) -> "Outbox":
+    """The outbox of the service whose inbox is applying an event in `session`: a handler
+    answers an event with one of its own through it (notify's `recovery.wanted`, say)."""
+    outbox = session.info.get(OUTBOX)
+    if outbox is None:
+        raise RuntimeError("this inbox has no outbox: its handlers cannot publish events")
+    return cast("Outbox", outbox)
+
+
 class Inbox:
     """Applies each event at most once through the handler table of a service."""
 
     def __init__(self, *, table: Table, dead_letters: Table, sessions: sessionmaker[Any],
-                 handlers: Mapping[str, Handler] | None = None) -> None:
+                 handlers: Mapping[str, Handler] | None = None,
+                 outbox: "Outbox | None" = None) -> None:
         self.table = table
         self.dead_letters = dead_letters
         self.sessions = sessions
         self.handlers: dict[str, Handler] = dict(handlers or {})
+        self.outbox = outbox  # for handlers that publish (`outbox_of`)
 
     def handle(self, raw: Mapping[str, Any]) -> bool:
         """Apply the event in `raw`; False if it was handled before or nobody here wants it."""
@@ -89,6 +106,7 @@ class Inbox:
                                     type=envelope.type, handled_at=utcnow()):
                 return False
             session.info[HANDLING] = (str(envelope.id), envelope.type)
+            session.info[OUTBOX] = self.outbox
             handler(session, event)
             session.commit()
         return True
@@ -113,6 +131,7 @@ class Inbox:
         rows = {event_id: {"event_id": event_id, "type": envelope.type, "handled_at": now}
                 for _, event_id, envelope in wanted}
         with self.sessions() as session:
+            session.info[OUTBOX] = self.outbox
             # The ids first, as `handle` does, in one statement: those handled before (or by
             # another worker right now) insert nothing and are skipped.
             new = insert_new(session, self.table, list(rows.values()), "event_id")

@@ -87,6 +87,16 @@ class Commenter(CommentsTable, table=True):
     recovery_hash: str | None = Field(default=None, unique=True, index=True, max_length=64)
 
 
+class RecoveryLink(CommentsTable, table=True):
+    """A one-time code that notify e-mailed to an address the commenter gave and confirmed
+    (`recovery.py`): it works like their recovery code, once, until `expires_at`, and
+    leaves that code alone until it is used. Only its SHA-256 is kept."""
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    commenter_id: int = Field(foreign_key="commenter.id", index=True)
+    expires_at: datetime
+
+
 class Nic(CommentsTable, table=True):
     """A nic belongs to the commenter who used it first; no other may use it, nor one that
     looks like it (see `nics`: `key` is its RFC 8266 comparison form, the skeletons how it

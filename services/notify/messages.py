@@ -1,5 +1,6 @@
 """The e-mails notify sends, built from a delivery's stored content: a reply (or a new comment
-in a followed thread), a digest of replies over the hourly limit, and a confirmation request.
+in a followed thread), a digest of replies over the hourly limit, a confirmation request, and
+recovery links (asked for at `/me/recover`; their codes stored sealed, opened here).
 
 Stored content may hold any text (an old event, a title from before input was checked): every
 string of it is made writable first (`headers.body_text`), titles are cut to one line for the
@@ -9,6 +10,7 @@ sanitised again with the site's allowlist.
 
 import hashlib
 import html
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -18,8 +20,10 @@ from services.notify.headers import body_text, one_line
 from services.notify.models import Address, Delivery, Kind
 from services.notify.settings import NotifySettings
 from services.notify.tokens import Purpose, Tokens
+from shared.events import RecoveryCodes, as_utc, utcnow
 from shared.markup.sanitise import sanitise
 from shared.markup.summary import html_text
+from shared.sealing import key_list, unseal
 
 LINE = 150  # characters of a title or nic shown in a subject or sentence (then an ellipsis)
 
@@ -50,6 +54,8 @@ def build(settings: NotifySettings, tokens: Tokens, delivery: Delivery,
                   " when people reply to their comments, at this address.</p>"
                   f'<p><a href="{html.escape(link)}">Confirm this address</a></p>'
                   "<p>If it was not you, ignore this e-mail: nothing more will come.</p>"))
+    if delivery.kind == Kind.recovery:
+        return _recovery(settings, delivery, address)
     unsubscribe = tokens.make(Purpose.unsubscribe, address.id, address.email)
     headers = _list_headers(settings, unsubscribe)
     content = _writable(delivery.content)
@@ -71,6 +77,43 @@ def build(settings: NotifySettings, tokens: Tokens, delivery: Delivery,
         text=f"{text}\nNo more of these e-mails: {link}\n",
         html=f'{body}<p><small><a href="{html.escape(link)}">No more of these e-mails</a>'
              "</small></p>")
+
+
+def recovery_links(settings: NotifySettings, request_id: str,
+                   sealed: str) -> tuple[list[tuple[str, str]], datetime]:
+    """The (nic, code) pairs sealed in a `recovery.codes`, and when they stop working
+    (Unsealable if no key of ours opens them)."""
+    opened = unseal(key_list(settings.private_keys), sealed, RecoveryCodes.context(request_id))
+    pairs = [(str(link["nic"]), str(link["code"])) for link in opened["links"]]
+    return pairs, as_utc(datetime.fromisoformat(str(opened["expires_at"])))
+
+
+def _recovery(settings: NotifySettings, delivery: Delivery, address: Address) -> EmailMessage:
+    """One link per commenter who gave this address. Links that expired while the e-mail
+    waited (a long SMTP outage) are not worth sending: ValueError, and the delivery fails."""
+    pairs, expires_at = recovery_links(settings, str(delivery.content["request_id"]),
+                                       str(delivery.content["sealed"]))
+    if expires_at <= utcnow():
+        raise ValueError("the recovery links expired before the e-mail could go out")
+    site, until = host(settings), expires_at.strftime("%H:%M UTC")
+    texts, items = [], []
+    for nic, code in pairs:
+        link = f"{settings.site_url.rstrip('/')}/me/recover?{urlencode({'code': code})}"
+        shown = f"\u201c{one_line(nic, limit=LINE)}\u201d"
+        texts.append(f"To comment as {shown} again, open this link and press the button:\n"
+                     f"{link}\n")
+        items.append(f'<li><a href="{html.escape(link)}">Comment as {html.escape(shown)} '
+                     "again</a></li>")
+    return mailer.build_message(
+        settings=settings, to=address.email, message_id=delivery.message_id,
+        subject=f"Your recovery link for {site}",
+        text=(f"Someone, hopefully you, asked {site} for a link that brings your nics back "
+              f"in a new browser.\n\n{''.join(texts)}\nA link works once, until {until}. If "
+              "it was not you, ignore this e-mail: nothing changes.\n"),
+        html=(f"<p>Someone, hopefully you, asked {html.escape(site)} for a link that brings "
+              f"your nics back in a new browser.</p><ul>{''.join(items)}</ul>"
+              f"<p>A link works once, until {until}. If it was not you, ignore this e-mail: "
+              "nothing changes.</p>"))
 
 
 def _subject(content: dict[str, Any]) -> str:

@@ -35,6 +35,8 @@ class Address(NotifyTable, table=True):
     consent: Consent = Field(default=Consent.unconfirmed, sa_type=stored_as_text(Consent))
     confirmation_sent_at: datetime | None = None
     changed_at: datetime = Field(default_factory=utcnow)
+    # When recovery links were last asked for it (`recovery.py`): one mail a quarter hour.
+    recovery_asked_at: datetime | None = None
 
 
 class Subscription(NotifyTable, table=True):
@@ -66,6 +68,7 @@ class Kind(StrEnum):
     reply = "reply"  # of a reply, or of a new comment in a followed thread
     confirm = "confirm"  # asks to confirm an address
     digest = "digest"  # replies held back by the hourly limit, together
+    recovery = "recovery"  # links that bring a commenter back in a new browser, asked for
 
 
 class Delivery(NotifyTable, table=True):

@@ -1,9 +1,9 @@
-"""Events the notify service consumes: new and removed comments, requests for e-mail, and
-commenters who asked to be forgotten."""
+"""Events the notify service consumes: new and removed comments, requests for e-mail,
+commenters who asked to be forgotten, and the two steps of a recovery link."""
 
 from functools import partial
 
-from services.notify import forgetting, replies, subscriptions
+from services.notify import forgetting, recovery, replies, subscriptions
 from services.notify.settings import NotifySettings
 from shared.inbox import Handler
 
@@ -18,4 +18,6 @@ def handlers(settings: NotifySettings) -> dict[str, Handler]:
         "comment.created": partial(replies.on_comment_created, settings=settings),
         "comment.removed": replies.on_comment_removed,
         "commenter.forgotten": forgetting.on_commenter_forgotten,
+        "recovery.requested": partial(recovery.on_recovery_requested, settings=settings),
+        "recovery.codes": partial(recovery.on_recovery_codes, settings=settings),
     }

@@ -129,6 +129,12 @@ class Apis:
                                 json={"recovery_code": code},
                                 headers={"X-Forwarded-For": address})
 
+    async def recovery_link(self, email: str, address: str) -> None:
+        """Ask for recovery links to be e-mailed to `email`, for the reader at `address`
+        (forwarded: asking is counted with the tries of codes)."""
+        await self.send("POST", f"{self.comments}/commenters/recovery-link",
+                        json={"email": email}, headers={"X-Forwarded-For": address})
+
     async def preview(self, body: bytes) -> httpx.Response:
         """The comments service's preview of a JSON `{"body": …}`, as it answered."""
         return await self.http.post(f"{self.comments}/preview", content=body,

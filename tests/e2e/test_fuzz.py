@@ -72,6 +72,7 @@ ROUTES = ["/", "/categories/{}", "/articles/{}", "/comments/{}", "/editor",
           "/all-feeds", "/static/{}", "/{}", "/archive/{}/", "/archive/2026/{}/",
           "/archive/2026/11/{}/", "/comments/{}/edit", "/comments/{}/delete",
           "/comments/{}/report", "/my-comments", "/me/forget", "/me/recovery", "/me/recover",
+          "/me/recovery-link",
           "/nics/{}", "/recent",
           "/search", "/editor/desk", "/editor/categories", "/editor/articles/{}/retract",
           "/editor/moderation", "/editor/moderation/{}", "/editor/editors",
@@ -101,7 +102,7 @@ def test_no_page_address_gets_a_5xx(site: Stack, method: str) -> None:
                   suppress_health_check=list(HealthCheck))
         @given(route=st.sampled_from(routes), part=SEGMENT,
                query=st.dictionaries(st.sampled_from(
-                   ["cursor", "before", "reply_to", "token", "limit", "page", "x"]), VALUE,
+                   ["cursor", "before", "reply_to", "token", "limit", "page", "code", "x"]), VALUE,
                    max_size=3),
                cookie=st.one_of(st.none(), st.text(string.printable, max_size=40)))
         def run(route: str, part: str, query: dict[str, str | None], cookie: str | None

@@ -4,12 +4,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from celery import Celery
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, insert, select, text
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from shared.db import create_schema, make_engine, make_session_factory
-from shared.events import ArticleRetracted, Envelope
-from shared.inbox import Inbox, dead_letter_table, inbox_table
+from shared.events import ArticleRetracted, CommenterForgotten, Envelope
+from shared.inbox import Inbox, dead_letter_table, inbox_table, outbox_of
+from shared.outbox import Outbox, outbox_table
 from tests.conftest import wait_for
 from tests.databases import database_url
 
@@ -172,3 +174,42 @@ def test_a_failed_batch_leaves_no_trace(tmp_path: Path) -> None:
     inbox.handlers["article.retracted"] = record
     assert inbox.handle_batch(batch) == [True, True, True]  # none was marked handled
     assert count(sessions) == 3
+
+
+def test_a_handler_answers_with_an_event_in_the_transaction_of_its_effects(
+        tmp_path: Path) -> None:
+    """`outbox_of`: the answer is stored with the effects, or not at all; an inbox without
+    an outbox says so rather than drop the answer."""
+    engine = make_engine(database_url(tmp_path, "answers"))
+    md = MetaData()
+    effects.to_metadata(md)
+    inbox_tbl, dead, box = inbox_table(md), dead_letter_table(md), outbox_table(md)
+    create_schema(engine, md)
+    sessions = make_session_factory(engine)
+    outbox = Outbox(table=box, engine=engine, celery=Celery("answers"), producer="answers")
+    inbox = Inbox(table=inbox_tbl, dead_letters=dead, sessions=sessions, outbox=outbox)
+    fail = [False]
+
+    def answer(session: Session, event: ArticleRetracted) -> None:
+        record(session, event)
+        outbox_of(session).add(session, CommenterForgotten(commenter_id=event.article_id))
+        if fail[0]:
+            raise ConnectionError("away")
+
+    def answers() -> int:
+        with sessions() as session:
+            return int(session.execute(select(func.count()).select_from(box)).scalar_one())
+
+    inbox.handlers["article.retracted"] = answer
+    fail[0] = True
+    with pytest.raises(ConnectionError):
+        inbox.handle(envelope())
+    assert (count(sessions), answers()) == (0, 0)
+    fail[0] = False
+    assert inbox.handle_batch([envelope(), envelope()]) == [True, True]
+    assert inbox.handle(envelope()) is True
+    assert (count(sessions), answers()) == (3, 3)
+    bare, _ = make_inbox(tmp_path / "bare")
+    bare.handlers["article.retracted"] = answer
+    with pytest.raises(RuntimeError, match="no outbox"):
+        bare.handle(envelope())

@@ -91,7 +91,7 @@ def wire(tmp_path: Path, name: str, metadata: MetaData,
     outbox = Outbox(table=metadata.tables["outbox"], engine=engine, celery=Celery(name),
                     producer=name)  # no relay_after_commit: nothing is ever sent
     inbox = Inbox(table=metadata.tables["inbox"], dead_letters=metadata.tables["dead_letter"],
-                  sessions=sessions, handlers=handlers)
+                  sessions=sessions, handlers=handlers, outbox=outbox)
     try:
         yield Wired(name=name, engine=engine, sessions=sessions, outbox=outbox, inbox=inbox)
     finally:

@@ -1,5 +1,5 @@
 """The notify service's consent and reply rules, each on a database of its own with the
-delivery rows as the evidence (notify emits no events: its outbox stays empty)."""
+delivery rows as the evidence (none of these rules emits an event: its outbox stays empty)."""
 
 from collections.abc import Iterator
 from datetime import timedelta

@@ -2,14 +2,18 @@
 recovery code from the first comment on; the code is shown once; a new browser with no
 cookie recovers the commenter with it (nics, count, the form's nic), the old browser's cookie
 stops working, the code is spent; a wrong code opens nothing; another site's form cannot make
-or use a code in the reader's name. Screenshots go under test-artifacts/screenshots/."""
+or use a code, nor ask for a link, in the reader's name. A commenter who confirmed an address
+asks for a link by e-mail and the mailed link, opened in a new browser, brings them back.
+Screenshots go under test-artifacts/screenshots/."""
 
 import html
+import re
+import uuid
 
 from playwright.sync_api import Browser
 
 from tests.comments.helpers import nic, post
-from tests.conftest import Stack
+from tests.conftest import Stack, wait_for
 from tests.web.helpers import Attacker, opened, shot
 
 
@@ -73,7 +77,7 @@ def test_another_sites_form_cannot_make_or_use_a_code(
     reader = browser.new_context().new_page()
     reader.context.add_cookies([{"name": "burg_commenter", "value": token, "url": site}])
     reader.goto(f"{site}/me/recovery")  # the reader has a CSRF cookie of ours
-    for action in (f"{site}/me/recovery", f"{site}/me/recover"):
+    for action in (f"{site}/me/recovery", f"{site}/me/recover", f"{site}/me/recovery-link"):
         attacker.page = (
             f'<!doctype html><form method="post" action="{html.escape(action)}">'
             '<input type="hidden" name="recovery_code" value="ABCDE-FGHJK-MNPQR-STVWX-YZ234">'
@@ -87,3 +91,49 @@ def test_another_sites_form_cannot_make_or_use_a_code(
     # No code was made in the reader's name.
     me = stack.client("comments").get("/commenters/me", headers={"X-Commenter-Token": token})
     assert me.json()["has_recovery_code"] is False
+
+
+def test_a_mailed_link_brings_the_commenter_back_in_a_new_browser(
+        stack: Stack, browser: Browser) -> None:
+    site, tag = stack.urls["site"], uuid.uuid4().hex[:8]
+    _, article = opened(stack)
+    address, name = f"browser-{tag}@example.org", f"Mailed {tag}"
+    old = browser.new_context()
+    page = old.new_page()
+    page.goto(f"{site}/articles/{article['slug']}")
+    page.fill("#nic", name)
+    page.fill("#body", "Mail me the replies.")
+    page.fill("#email", address)
+    page.check("input[name=notify_replies]")
+    before = page.url
+    page.click("#comment-form button[type=submit]")
+    page.wait_for_url(lambda u: u != before and "#comment-" in u)
+    stack.confirm(address)
+
+    new = browser.new_context()  # the cookie is gone
+    other = new.new_page()
+    other.goto(f"{site}/me/recover")
+    other.fill("#recovery_email", address)
+    other.click("#recovery-link-form button[type=submit]")
+    assert "a link is on its way" in other.inner_text("#link-asked")
+    shot(other, "recovery-link-asked")
+
+    def mailed() -> str | None:
+        for mail in stack.mails():
+            if mail["To"] == address and mail["Subject"].startswith("Your recovery link"):
+                text = mail.get_body(preferencelist=("plain",)).get_content()
+                return str(re.findall(r"\S+/me/recover\?code=\S+", text)[0])
+        return None
+
+    link = wait_for(mailed, what="the recovery link", explain=lambda: stack.mail_trail(address))
+    other.goto(link)
+    assert other.input_value("#recovery_code") == link.split("code=", 1)[1]
+    shot(other, "recovery-link-opened")
+    other.click("#recover-form button[type=submit]")
+    welcome = other.inner_text("main")
+    assert f"Welcome back, {name}" in welcome and "1 comment" in welcome
+    other.goto(f"{site}/articles/{article['slug']}")
+    other.wait_for_selector("html[data-reader=ready]")
+    assert other.input_value("#nic") == name  # the form knows them again
+    old.close()
+    new.close()
