@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote
 
 import nh3
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
@@ -237,13 +238,17 @@ class _Run:
             self.session.rollback()
             raise Conflict("a slug this import chose was taken meanwhile; run the import "
                            "again: it continues where it stopped") from None
-        for item, article in self.pending:
-            assert article.id is not None
-            self.session.add(ImportedRecord(source=SOURCE, kind="article",
-                                            source_id=item.post_id, local_id=article.id))
-            self.imported["article", item.post_id] = article.id
-            self.outbox.add(self.session, article_event(self.session, article, self.settings,
-                                                        ArticlePublished))
+        if self.pending:  # one statement each for the records and the events, not one a row
+            records = []
+            for item, article in self.pending:
+                assert article.id is not None
+                records.append({"source": SOURCE, "kind": "article", "source_id": item.post_id,
+                                "local_id": article.id})
+                self.imported["article", item.post_id] = article.id
+            self.session.execute(insert(ImportedRecord), records)
+            self.outbox.add_all(self.session, [
+                article_event(self.session, article, self.settings, ArticlePublished)
+                for _, article in self.pending])
         self.session.commit()
         self.summary.make("article", len(self.pending))
         self.pending.clear()
@@ -333,6 +338,8 @@ def _local_date(value: str) -> date | None:
 
 def _plain(source: str) -> str:
     """A title's text: WordPress titles may hold entities (&amp;, &#8217;) and tags."""
+    if "<" not in source and "&" not in source:
+        return source
     return html.unescape(nh3.clean(source, tags=set()))
 
 
