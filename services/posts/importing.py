@@ -62,7 +62,7 @@ BATCH = 200  # articles per transaction
 NO_TITLE = "(no title)"
 FALLBACK_CATEGORY = "Imported"  # for posts with no category, in a file with no "uncategorized"
 # Limits of the columns (models.py): longer titles and names are cut, longer links dropped.
-TITLE, POSTED_BY, CATEGORY_NAME, DESCRIPTION, LINK = 200, 40, 80, 500, 2000
+TITLE, POSTED_BY, CATEGORY_NAME, DESCRIPTION, LINK, SOURCE_ID = 200, 40, 80, 500, 2000, 200
 _SPACES = re.compile(r"[\s\u2028\u2029]+")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAK = re.compile("\r\n?|[\x85\u2028]")
@@ -155,6 +155,9 @@ class _Run:
         it, else the one with its slug, else a new one (`category.created`)."""
         if not wp.nicename:  # an item's category named without its slug
             wp = WpCategory(nicename=_slug(wp.name) or "imported", name=wp.name)
+        elif len(wp.nicename) > SOURCE_ID:  # WordPress keeps 200: this file was not its
+            wp = WpCategory(nicename=wp.nicename[:SOURCE_ID], name=wp.name,
+                            description=wp.description)
         if wp.nicename in self.categories:
             return self.categories[wp.nicename]
         known = self.by_id.get(self.imported.get(("category", wp.nicename), -1))
@@ -289,6 +292,8 @@ def _not_imported(item: WpItem, seen: set[str]) -> str | None:
     """Why the item is not imported as an article, if it is not."""
     if not item.post_id:
         return "no wp:post_id"
+    if len(item.post_id) > SOURCE_ID:
+        return f"a wp:post_id longer than {SOURCE_ID} characters"
     if item.post_id in seen:
         return "its wp:post_id came earlier in the file"
     if item.post_type != "post":

@@ -329,13 +329,22 @@ def test_bodies_and_titles_too_long_or_without_a_date(posts: Service, tmp_path: 
         Post("1", "Huge", post_name="huge", content="<p>" + "word " * 20_001 + "</p>"),
         Post("2", "T" * 300, post_name="long-title"),
         Post("3", "Timeless", post_name="timeless", date_gmt="0000-00-00 00:00:00",
-             date_local="0000-00-00 00:00:00", pub_date="Mon, 30 Nov -0001 00:00:00 +0000")))
+             date_local="0000-00-00 00:00:00", pub_date="Mon, 30 Nov -0001 00:00:00 +0000"),
+        Post("4" * 201, "Long id", post_name="long-id"),
+        Post("5", "Long category", post_name="long-category",
+             categories=[("c" * 300, "Long one")])))
     assert summary.examples == {
         ("article", "body longer than 100000 characters once converted"): ["1"],
         ("article", "no date (wp:post_date_gmt, pubDate and wp:post_date all missing or out "
-                    "of range)"): ["3"]}
-    (article,) = articles(posts).values()
-    assert len(article.title) == 200 and article.title.endswith("T\u2026")
+                    "of range)"): ["3"],
+        ("article", "a wp:post_id longer than 200 characters"): ["4" * 201]}
+    made = articles(posts)
+    assert sorted(made) == ["long-category", "long-title"]
+    assert len(made["long-title"].title) == 200 and made["long-title"].title.endswith("T\u2026")
+    with Session(posts.runtime.engine) as session:
+        records = session.exec(select(ImportedRecord.source_id).where(
+            col(ImportedRecord.kind) == "category")).all()
+    assert sorted(records) == ["c" * 200, "imported"] and "c" * 80 in categories(posts)
 
 
 _post_ids = itertools.count(1000)
