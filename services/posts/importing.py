@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import unquote
 
 import nh3
@@ -68,7 +68,6 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAK = re.compile("\r\n?|[\x85\u2028]")
 _FOUR_DIGIT_YEAR = re.compile(r"\s\d{4}\s")
 
-T = TypeVar("T")
 Progress = Callable[[Iterable[WpItem], str, int], Iterable[WpItem]]
 
 
@@ -81,11 +80,12 @@ def import_wordpress(*, sessions: sessionmaker[Any], outbox: Outbox, settings: P
     the summary (also filled as it goes, if given: a stopped run can still tell its counts).
 
     `shown` wraps the items as they are read (by default a progress bar on stderr)."""
-    summary = summary or Summary()
-    total = count_items(path)  # before anything is written: a broken file changes nothing
+    summary = Summary() if summary is None else summary
     shown = shown or (lambda items, what, count: progress(items, what, total=count))
     with sessions() as session:
-        run = _Run(session, outbox, settings, summary, _editor(session, editor_nic))
+        editor = _editor(session, editor_nic)
+        total = count_items(path)  # before anything is written: a broken file changes nothing
+        run = _Run(session, outbox, settings, summary, editor)
         items = _items(read_wordpress(path), run)
         for item in shown(items, "items", total):
             run.item(item)
