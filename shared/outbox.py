@@ -92,6 +92,22 @@ class Outbox:
         session.info.setdefault(PENDING, []).append(data)
         return envelope
 
+    def add_all(self, session: Session, events: list[Event]) -> list[Envelope]:
+        """`add` for many events at once, in one statement: an import stores hundreds per
+        transaction, and one insert each cost it more than making the rows."""
+        if not events:
+            return []
+        request_id, now = REQUEST_ID.get(), utcnow()
+        envelopes = [Envelope.wrap(event, producer=self.producer, request_id=request_id)
+                     for event in events]
+        data = [envelope.model_dump(mode="json") for envelope in envelopes]
+        session.execute(insert(self.table), [
+            {"event_id": str(envelope.id), "type": envelope.type, "attempts": 0,
+             "created_at": now, "envelope": one} for envelope, one in zip(envelopes, data,
+                                                                          strict=True)])
+        session.info.setdefault(PENDING, []).extend(data)
+        return envelopes
+
     def relay_after_commit(self, sessions: sessionmaker[Any], *, in_thread: bool = True) -> None:
         """Relay the events of each committed session of `sessions` right after its commit.
 

@@ -1,11 +1,15 @@
-"""Command line of the posts service: `python -m services.posts.cli create-editor NIC`."""
+"""Command line of the posts service: `python -m services.posts.cli create-editor NIC`,
+`import-wordpress FILE.xml --editor NIC`."""
 
 import argparse
 import sys
+from pathlib import Path
 
-from services.posts.bootstrap import bootstrap
+from services.posts.bootstrap import Service, bootstrap
 from services.posts.editors import create_editor, revoke_editor
+from services.posts.importing import import_wordpress
 from shared.cli import Command, run_cli
+from shared.importing import Summary
 from shared.runtime import Runtime
 
 
@@ -32,6 +36,36 @@ def editor_commands(runtime: Runtime, commands: argparse._SubParsersAction
     return {"create-editor": create_, "revoke-editor": revoke_}
 
 
+def import_commands(service: Service, commands: argparse._SubParsersAction
+                    ) -> dict[str, Command]:
+    wordpress = commands.add_parser(
+        "import-wordpress", help="import the categories and published posts of a WordPress "
+        "export (WXR); run again, it skips what it imported and continues where it stopped")
+    wordpress.add_argument("file", type=Path, help="the export file (Tools → Export)")
+    wordpress.add_argument("--editor", required=True,
+                           help="the nic of the editor the articles are filed under")
+
+    def wordpress_(args: argparse.Namespace) -> None:
+        summary = Summary()
+        try:
+            import_wordpress(sessions=service.runtime.sessions, outbox=service.runtime.outbox,
+                             settings=service.settings, path=args.file,
+                             editor_nic=args.editor, summary=summary)
+        except KeyboardInterrupt:
+            summary.print()
+            print("stopped: the same command continues where this one stopped",
+                  file=sys.stderr)
+            raise SystemExit(130) from None
+        summary.print()
+
+    return {"import-wordpress": wordpress_}
+
+
+def commands(service: Service, parsers: argparse._SubParsersAction) -> dict[str, Command]:
+    """Every command of the posts service (beside the dead letters every service has)."""
+    return editor_commands(service.runtime, parsers) | import_commands(service, parsers)
+
+
 if __name__ == "__main__":
-    runtime = bootstrap().runtime
-    sys.exit(run_cli(runtime, extra=lambda commands: editor_commands(runtime, commands)))
+    service = bootstrap()
+    sys.exit(run_cli(service.runtime, extra=lambda parsers: commands(service, parsers)))

@@ -54,6 +54,29 @@ def test_event_is_sent_right_after_commit(tmp_path: Path) -> None:
         server.stop()
 
 
+def test_events_added_together_are_stored_in_order_and_sent_after_commit(
+        tmp_path: Path) -> None:
+    """`add_all`, as an import stores its batch: one statement, the same rows as `add`'s."""
+    server = EmbeddedRedis(tmp_path / "redis").start()
+    try:
+        outbox, sessions = make_outbox(tmp_path, server.port)
+        with sessions() as session:
+            assert outbox.add_all(session, []) == []
+            envelopes = outbox.add_all(session, [published(n) for n in range(1, 6)])
+            session.rollback()  # nothing is sent of a transaction that does not commit
+            assert outbox.backlog() == 0
+            envelopes = outbox.add_all(session, [published(n) for n in range(1, 6)])
+            session.commit()
+        assert outbox.backlog() == 0
+        ids = [str(envelope.id) for envelope in envelopes]
+        assert queued_event_ids(redis.Redis(port=server.port), "feeds") == ids
+        with outbox.engine.connect() as connection:
+            rows = connection.execute(text("SELECT event_id, type FROM outbox ORDER BY seq"))
+            assert [tuple(row) for row in rows] == [(i, "article.published") for i in ids]
+    finally:
+        server.stop()
+
+
 def test_the_relay_thread_sends_every_event_of_a_burst_once(tmp_path: Path) -> None:
     """What the services run: commits hand their events to a relay thread, which sends
     whatever has gathered and marks it sent in one transaction."""
