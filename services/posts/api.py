@@ -179,7 +179,8 @@ def desk_articles(session: SessionDep, _editor: EditorDep, status: ArticleStatus
     "content": {exporting.MEDIA_TYPE: {}}}})
 def export(service: ServiceDep, _editor: EditorDep) -> StreamingResponse:
     """Every category and published article (editor only), for a backup or a move: lines of
-    JSON, `{"category": …}`, then `{"article": …}` by id (with its markup and its HTML), then
+    JSON, `{"category": …}`, `{"author": {"nic": …}}` (who posted them), then `{"article": …}`
+    by id (with its markup and its HTML), then
     `{"end": {"categories": n, "articles": m}}`; a stream without that last line was cut
     short. Written as it is read: ten thousand articles are never held in memory."""
     lines = exporting.export_lines(sessions=service.runtime.sessions, settings=service.settings)

@@ -2,7 +2,9 @@
 category and every published article (drafts and retracted ones are not public: left out).
 
 The answer is written as it is read, as lines of JSON (NDJSON): `{"category": …}` lines, then
-`{"article": …}` lines by id, then one `{"end": {"categories": n, "articles": m}}` line. A
+`{"author": {"nic": …}}` lines (who posted the published articles: a WordPress file lists its
+authors before its posts), then `{"article": …}` lines by id, then one
+`{"end": {"categories": n, "articles": m}}` line. A
 reader takes one line at a time (the web's export merges it with the comments service's, line
 by line), and a stream without its `end` line was cut short: no backup to trust. Articles are
 read in batches by id, each batch in a short session of its own, so ten thousand articles
@@ -50,9 +52,14 @@ def export_lines(*, sessions: Callable[[], Session], settings: PostsSettings,
     """The export's lines (each ending in a newline), read as they are written."""
     with sessions() as session:
         categories = list(session.exec(select(Category).order_by(col(Category.id))).all())
+        authors = list(session.exec(
+            select(Article.posted_by).where(col(Article.status) == ArticleStatus.published)
+            .distinct().order_by(col(Article.posted_by))).all())
     slugs = {category.id: category.slug for category in categories}
     for category in categories:
         yield _line("category", CategoryPublic.model_validate(category))
+    for nic in authors:
+        yield _line("author", None, {"nic": nic})
     after, articles = 0, 0
     while True:
         with sessions() as session:

@@ -48,6 +48,7 @@ def test_the_export_holds_categories_and_published_articles_only(api: PostsApi) 
     assert lines[:2] == [{"category": {"slug": sea, "name": "Sea", "description": ""}},
                          {"category": {"slug": land, "name": "Land",
                                        "description": "Roads & <rails>"}}]
+    assert lines[2] == {"author": {"nic": "Ed"}}  # who posted a published article
     [article] = [line["article"] for line in lines if "article" in line]
     assert article["id"] == kept["id"] and article["slug"] == kept["slug"]
     assert article["url"] == kept["url"] and article["url"].endswith(f"/articles/{kept['slug']}")
