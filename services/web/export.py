@@ -29,7 +29,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from services.web import wxr
@@ -79,16 +79,17 @@ def filename(format_: str, now: datetime) -> str:
     return f"burg-export-{now:%Y-%m-%d}.{FORMATS[format_][1]}"
 
 
-async def write(format_: str, apis: Apis, token: str, site_url: str, out: TextIO) -> None:
+async def write(format_: str, apis: Apis, token: str, site_url: str, out: BinaryIO) -> None:
     """The export in `format_`, written to `out` as it comes (the command line's)."""
     async with AsyncExitStack() as stack:
         export = await open_export(apis, token, stack)
         async for piece in WRITERS[format_](export, site_url, datetime.now(UTC)):
-            out.write(piece)
+            out.write(piece.encode())
 
 
 def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # ASCII, with escapes: any text the APIs gave comes back exactly, a lone surrogate too.
+    return json.dumps(value, separators=(",", ":"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
     async def run() -> None:
         try:
-            await write(args.format, apis, token, settings.site_url, sys.stdout)
+            await write(args.format, apis, token, settings.site_url, sys.stdout.buffer)
         finally:
             await apis.http.aclose()
 
@@ -119,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     except ExportCut as exc:
         print(f"export incomplete: {exc}", file=sys.stderr)
         return 1
-    sys.stdout.flush()
+    sys.stdout.buffer.flush()
     return 0
 
 

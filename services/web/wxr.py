@@ -17,7 +17,8 @@ for public replies (a placeholder) is written with `comment_approved` "trash", a
 writes a comment in its trash: not shown, but its replies keep their parent.
 
 Every text has the characters XML 1.0 forbids removed (a control character, a lone surrogate):
-the file must parse, and they are nothing a reader sees."""
+the file must parse, and they are nothing a reader sees; and every line end is a line feed (a
+parser makes one of a carriage return anyway)."""
 
 import re
 from datetime import UTC, datetime
@@ -165,8 +166,10 @@ def text(value: Any) -> str:
 
 
 def attribute(value: Any) -> str:
-    """`value` inside a double-quoted attribute."""
-    return text(value).replace('"', "&quot;")
+    """`value` inside a double-quoted attribute (its tabs and line ends as references: a
+    parser would make spaces of them)."""
+    return (text(value).replace('"', "&quot;").replace("\t", "&#9;")
+            .replace("\n", "&#10;"))
 
 
 def cdata(value: Any) -> str:
@@ -176,8 +179,9 @@ def cdata(value: Any) -> str:
 
 
 def legal(value: str) -> str:
-    """`value` without the characters XML 1.0 cannot hold."""
-    return _ILLEGAL.sub("", value)
+    """`value` without the characters XML 1.0 cannot hold, its line ends as a parser gives
+    them back (every one a line feed, as the markup keeps them)."""
+    return _ILLEGAL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def moment(value: str) -> datetime:
