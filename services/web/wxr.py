@@ -9,6 +9,12 @@ and category on one line and each element on a line of its own (the regex parser
 `<category domain="category" nicename="…">` with its attributes in that order, texts in CDATA
 with `]]>` split across two sections. Times are UTC: Burg has no local time to give.
 
+Some of WordPress's fields are HTML, not text: a post's title, a category's name and
+description, a comment's author name and an author's display name (WordPress stores names
+with `&`, `<`, `>` as entities, and shows titles as HTML). Burg's plain text goes into them
+HTML-escaped (`as_html`), so that "Q&A <live>" reads the same on WordPress and comes back the
+same from an import that reads them as WordPress means them (unescaped).
+
 What WordPress has no field for, and Burg needs for the same page (the markup as written, the
 dateline and its place, the source, when comments close, a comment's number and edit time), is
 carried in `wp:postmeta` and `wp:commentmeta` under `_burg_…` keys (WordPress keeps them as
@@ -20,6 +26,7 @@ Every text has the characters XML 1.0 forbids removed (a control character, a lo
 the file must parse, and they are nothing a reader sees; and every line end is a line feed (a
 parser makes one of a carriage return anyway)."""
 
+import html
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -63,7 +70,7 @@ def head(*, site_url: str, title: str, exported_at: datetime, authors: list[str]
             f"\t<wp:author><wp:author_id>{number}</wp:author_id>"
             f"<wp:author_login>{cdata(nic)}</wp:author_login>"
             f"<wp:author_email>{cdata('')}</wp:author_email>"
-            f"<wp:author_display_name>{cdata(nic)}</wp:author_display_name>"
+            f"<wp:author_display_name>{cdata(as_html(nic))}</wp:author_display_name>"
             f"<wp:author_first_name>{cdata('')}</wp:author_first_name>"
             f"<wp:author_last_name>{cdata('')}</wp:author_last_name></wp:author>")
     for number, category in enumerate(categories, start=1):
@@ -71,8 +78,8 @@ def head(*, site_url: str, title: str, exported_at: datetime, authors: list[str]
             f"\t<wp:category><wp:term_id>{number}</wp:term_id>"
             f"<wp:category_nicename>{text(category['slug'])}</wp:category_nicename>"
             f"<wp:category_parent></wp:category_parent>"
-            f"<wp:cat_name>{cdata(category['name'])}</wp:cat_name>"
-            f"<wp:category_description>{cdata(category.get('description') or '')}"
+            f"<wp:cat_name>{cdata(as_html(category['name']))}</wp:cat_name>"
+            f"<wp:category_description>{cdata(as_html(category.get('description') or ''))}"
             f"</wp:category_description></wp:category>")
     lines.append("\t<generator>Burg</generator>")
     return "\n".join(lines) + "\n"
@@ -92,7 +99,7 @@ def item(article: Json, category_names: dict[str, str], now: datetime) -> str:
             "_burg_comments_close_at": closes or ""}
     lines = [
         "\t<item>",
-        f"\t\t<title>{text(article['title'])}</title>",
+        f"\t\t<title>{text(as_html(article['title']))}</title>",
         f"\t\t<link>{text(article['url'])}</link>",
         f"\t\t<pubDate>{rfc822(published)}</pubDate>",
         f"\t\t<dc:creator>{cdata(article['posted_by'])}</dc:creator>",
@@ -117,7 +124,7 @@ def item(article: Json, category_names: dict[str, str], now: datetime) -> str:
         "\t\t<wp:post_password></wp:post_password>",
         "\t\t<wp:is_sticky>0</wp:is_sticky>",
         f'\t\t<category domain="category" nicename="{attribute(slug)}">'
-        f"{cdata(category_names.get(slug, slug))}</category>",
+        f"{cdata(as_html(category_names.get(slug, slug)))}</category>",
     ]
     lines += [_meta("postmeta", key, value, "\t\t") for key, value in meta.items()]
     lines += [_comment(comment) for comment in article.get("comments", [])]
@@ -136,7 +143,7 @@ def _comment(comment: Json) -> str:
     lines = [
         "\t\t<wp:comment>",
         f"\t\t\t<wp:comment_id>{int(comment['id'])}</wp:comment_id>",
-        f"\t\t\t<wp:comment_author>{cdata(comment['nic'])}</wp:comment_author>",
+        f"\t\t\t<wp:comment_author>{cdata(as_html(comment['nic']))}</wp:comment_author>",
         f"\t\t\t<wp:comment_author_email>{cdata('')}</wp:comment_author_email>",
         f"\t\t\t<wp:comment_author_url>{text(comment.get('website') or '')}"
         "</wp:comment_author_url>",
@@ -176,6 +183,11 @@ def cdata(value: Any) -> str:
     """`value` as CDATA sections: a `]]>` in it ends one section and starts the next, the way
     WordPress writes it (`]]]]><![CDATA[>`)."""
     return "<![CDATA[" + legal(str(value)).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def as_html(value: str) -> str:
+    """Plain text as the HTML that shows it (for WordPress's HTML fields)."""
+    return html.escape(legal(value), quote=False)
 
 
 def legal(value: str) -> str:

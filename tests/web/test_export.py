@@ -6,6 +6,7 @@ a short file. Then the whole way on a running Burg: the command line and the des
 downloads."""
 
 import asyncio
+import html
 import json
 import subprocess
 import sys
@@ -104,9 +105,10 @@ def test_the_wxr_file_is_what_wordpress_writes_and_reads() -> None:
     assert [a.findtext(f"{WP}author_login") for a in channel.findall(f"{WP}author")] == [
         "Bea", "Ed"]
     cats = channel.findall(f"{WP}category")
+    # Names are HTML in WordPress (it stores "&" as "&amp;"): the text, escaped.
     assert [(c.findtext(f"{WP}category_nicename"), c.findtext(f"{WP}cat_name"),
              c.findtext(f"{WP}category_description")) for c in cats] == [
-        ("sea", "Sea & <Ships>", "Boats ]]> all"), ("land", "Land", "")]
+        ("sea", "Sea &amp; &lt;Ships&gt;", "Boats ]]&gt; all"), ("land", "Land", "")]
     # WordPress's regex parser reads an author and a category from one line each.
     lines = raw.decode().splitlines()
     assert sum(1 for line in lines if "<wp:author>" in line and "</wp:author>" in line) == 2
@@ -127,7 +129,7 @@ def test_the_wxr_file_is_what_wordpress_writes_and_reads() -> None:
     assert second.findtext(f"{WP}comment_status") == "open"
     [category] = first.findall("category")
     assert (category.get("domain"), category.get("nicename"), category.text) == (
-        "category", "sea", "Sea & <Ships>")
+        "category", "sea", "Sea &amp; &lt;Ships&gt;")
     assert '<category domain="category" nicename="sea">' in raw.decode()  # attributes' order
     meta = {m.findtext(f"{WP}meta_key"): m.findtext(f"{WP}meta_value")
             for m in first.findall(f"{WP}postmeta")}
@@ -176,14 +178,17 @@ def test_hostile_text_comes_back_from_the_wxr_as_it_went_in(
     channel = parsed(written(wxr_document, export)).find("channel")
     item = channel.find("item")
     said = wxr.legal
-    assert item.findtext("title") == said(title)
+    # WordPress's HTML fields hold the text escaped: unescaped, it is the text.
+    assert html.unescape(item.findtext("title")) == said(title)
     assert item.findtext(f"{{{NS['content']}}}encoded") == said(body)
     assert item.findtext(f"{{{NS['dc']}}}creator") == said(nic)
-    assert item.find("category").text == said(name)
-    assert channel.findtext(f"{WP}category/{WP}category_description") == said(body)
+    assert html.unescape(item.find("category").text) == said(name)
+    assert html.unescape(channel.findtext(f"{WP}category/{WP}category_description")) == \
+        said(body)
     assert channel.findtext(f"{WP}author/{WP}author_login") == said(nic)
+    assert html.unescape(channel.findtext(f"{WP}author/{WP}author_display_name")) == said(nic)
     reply = item.find(f"{WP}comment")
-    assert reply.findtext(f"{WP}comment_author") == said(nic)
+    assert html.unescape(reply.findtext(f"{WP}comment_author")) == said(nic)
     assert reply.findtext(f"{WP}comment_author_url") == said(website)
     assert reply.findtext(f"{WP}comment_content") == said(body)
 
@@ -250,7 +255,7 @@ def test_the_command_line_and_the_desk_export_a_running_site(stack: Stack) -> No
     items = {int(i.findtext(f"{WP}post_id")): i for i in channel.findall("item")}
     assert article_id in items and hidden["id"] not in items
     item = items[article_id]
-    assert item.findtext("title") == "Exported <story>"
+    assert item.findtext("title") == "Exported &lt;story&gt;"  # WordPress's titles are HTML
     assert item.findtext("link") == published["url"]
     assert item.findtext(f"{{{NS['content']}}}encoded") == published["body_html"]
     threaded = [(int(c.findtext(f"{WP}comment_id")), int(c.findtext(f"{WP}comment_parent")),
