@@ -124,7 +124,7 @@ def item(article: Json, category_names: dict[str, str], now: datetime) -> str:
         "\t\t<wp:post_password></wp:post_password>",
         "\t\t<wp:is_sticky>0</wp:is_sticky>",
         f'\t\t<category domain="category" nicename="{attribute(slug)}">'
-        f"{cdata(as_html(category_names.get(slug, slug)))}</category>",
+        f"{cdata(as_html(category_names.get(slug) or slug))}</category>",
     ]
     lines += [_meta("postmeta", key, value, "\t\t") for key, value in meta.items()]
     lines += [_comment(comment) for comment in article.get("comments", [])]
