@@ -124,12 +124,18 @@ def item(article: Json, category_names: dict[str, str], now: datetime) -> str:
         "\t\t<wp:post_password></wp:post_password>",
         "\t\t<wp:is_sticky>0</wp:is_sticky>",
         f'\t\t<category domain="category" nicename="{attribute(slug)}">'
-        f"{cdata(as_html(category_names.get(slug) or slug))}</category>",
+        f"{cdata(as_html(_name(category_names, slug)))}</category>",
     ]
     lines += [_meta("postmeta", key, value, "\t\t") for key, value in meta.items()]
     lines += [_comment(comment) for comment in article.get("comments", [])]
     lines.append("\t</item>")
     return "\n".join(lines) + "\n"
+
+
+def _name(category_names: dict[str, str], slug: str) -> str:
+    """The category's name (its slug, for one made while the export ran)."""
+    name = category_names.get(slug)
+    return slug if name is None else name
 
 
 def _comment(comment: Json) -> str:

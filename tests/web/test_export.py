@@ -223,6 +223,35 @@ def test_the_json_document_holds_each_article_with_its_thread() -> None:
 
 
 @pytest.mark.parametrize("writer", [json_document, wxr_document])
+def test_the_files_are_written_as_the_streams_are_read(writer: Any) -> None:
+    """Ten thousand articles with a comment each: the first articles are written when only
+    as many lines have been read, never the whole site first."""
+    read = {"posts": 0, "comments": 0}
+
+    async def counted(kind: str, lines: Iterable[dict[str, Any]]
+                      ) -> AsyncIterator[dict[str, Any]]:
+        for line in lines:
+            read[kind] += 1
+            yield line
+
+    total = 10_000
+    posts = ({"article": article(n)} for n in range(1, total + 1))
+    threads = ({"comment": comment(10 * n, n)} for n in range(1, total + 1))
+    export = Export(CATEGORIES, ["Ed"], counted("posts", posts), counted("comments", threads))
+
+    async def first_pieces() -> str:
+        pieces, taken = writer(export, SITE, NOW), ""
+        while "Story 2" not in taken:  # up to the second article
+            taken += await anext(pieces)
+        await pieces.aclose()
+        return taken
+
+    start = asyncio.run(first_pieces())
+    assert "Story 2" in start and "Words 20" in start  # two articles, each with its comment
+    assert read["posts"] <= 4 and read["comments"] <= 4
+
+
+@pytest.mark.parametrize("writer", [json_document, wxr_document])
 def test_a_stream_cut_short_is_an_error_not_a_short_file(writer: Any) -> None:
     with pytest.raises(ExportCut, match="ended before its last line"):
         written(writer, export_of([article(1)], [comment(2, 1)], complete=False))
