@@ -8,12 +8,13 @@ from typing import Annotated
 
 import redis
 from fastapi import APIRouter, FastAPI, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from kombu.exceptions import OperationalError as BrokerError
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from services.comments import (
+    exporting,
     flag_routes,
     forget_routes,
     identity,
@@ -205,6 +206,19 @@ def hidden(session: SessionDep, _editor: EditorDep, article_id: OneArticle = Non
     only)."""
     return CommentsPublic(data=[CommentPublic.model_validate(c) for c in moderation.hidden(
         session=session, article_id=article_id)])
+
+
+@router.get("/export", response_class=StreamingResponse, responses={200: {
+    "description": "one JSON object a line: comments, nics, then the counts",
+    "content": {exporting.MEDIA_TYPE: {}}}})
+def export(service: ServiceDep, _editor: EditorDep) -> StreamingResponse:
+    """Every public comment and its threading (editor only), for a backup or a move: lines
+    of JSON, `{"comment": …}` in thread order article by article (a comment taken down with
+    public replies is a placeholder, `removed`), then `{"nic": …}`, then
+    `{"end": {"comments": n, "nics": m}}`; a stream without that last line was cut short."""
+    return StreamingResponse(exporting.export_lines(sessions=service.runtime.sessions),
+                             media_type=exporting.MEDIA_TYPE,
+                             headers={"Cache-Control": "no-store"})
 
 
 # `:path`: a nic may hold a "/" (sent as %2F, which the server decodes before routing).

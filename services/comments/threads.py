@@ -149,6 +149,12 @@ def _shown(viewer: Commenter | None) -> ColumnElement[bool]:
     return or_(_visible_to(viewer), seen_reply)
 
 
+def shown_to_anyone() -> ColumnElement[bool]:
+    """Comments the thread shows any reader: the public ones, and placeholders for those
+    taken down that have a public reply (an export keeps the threads as readers see them)."""
+    return _shown(None)
+
+
 def _any(session: Session, query: Any, condition: ColumnElement[bool]) -> bool:
     return session.exec(query.where(condition).limit(1)).first() is not None
 

@@ -20,6 +20,7 @@ from services.web.desk import desk_router
 from services.web.editor import editor_router
 from services.web.editor_pages import FormExpired, SignInFirst
 from services.web.editors_desk import editors_router
+from services.web.export_pages import export_router
 from services.web.feed_list import feed_list_router
 from services.web.forget_pages import forget_router
 from services.web.guards import BodyLimit, SecurityHeaders
@@ -67,6 +68,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(moderation_router(site.apis, page, site.csrf, site.changed))
     app.include_router(desk_router(site.apis, page, site.csrf, site.changed))
     app.include_router(editors_router(site.apis, page, site.csrf))
+    app.include_router(export_router(site.apis, page, site.csrf, settings.site_url))
     app.include_router(subscriptions_router(site.apis, page, site.csrf))
     app.include_router(feed_list_router(site.apis, page))
     app.include_router(reports_router(site.apis, page, site.csrf))

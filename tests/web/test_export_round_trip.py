@@ -1,0 +1,156 @@
+"""The round trip of issue 21: a site's WXR export, imported into an empty Burg with its own
+`import-wordpress` commands (posts', then comments'), gives the same pages: each article as
+its API reads it, and each thread, comment by comment, with its threading and placeholders.
+
+It needs the WordPress imports (services/posts/importing.py and the comments service's
+sources/wordpress.py); until they are in the repository it is skipped, saying so."""
+
+import importlib.util
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.comments.helpers import moderator, post
+from tests.conftest import STACK_ENV, Stack, running_stack, wait_for
+
+IMPORTS = ("services.posts.importing", "services.comments.sources.wordpress")
+pytestmark = pytest.mark.skipif(
+    any(importlib.util.find_spec(name) is None for name in IMPORTS),
+    reason="the WordPress imports are not in this repository yet")
+
+# What a page shows of an article, and of each comment (its parent by its place in the
+# thread: ids are the new site's own). WordPress keeps times to the second.
+ARTICLE = ("title", "slug", "dateline", "dateline_place", "source_name", "source_url",
+           "source_note", "posted_by", "body_html", "published_at", "comments_open")
+COMMENT = ("number", "depth", "nic", "website", "body_html", "created_at", "edited_at",
+           "removed", "status")
+# What the imports make the same today: the rest (the body's markup, the dateline's place
+# and the source, names with "&" or "<") waits for them to read what the export carries for
+# it (the `_burg_…` meta, WordPress's HTML names unescaped) or for the HTML→markup converter.
+ARTICLE_NOW = ("title", "slug", "dateline", "posted_by", "published_at", "comments_open")
+COMMENT_NOW = ("number", "depth", "nic", "website", "created_at", "removed", "status")
+_TAGS = re.compile(r"<[^>]+>")
+
+
+@pytest.fixture(scope="module")
+def empty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """An empty Burg with a Redis of its own."""
+    with running_stack(tmp_path_factory.mktemp("round-trip"), None, STACK_ENV) as running:
+        yield running
+
+
+@dataclass
+class Site:
+    """The source site's articles (by slug), once exported and imported into `empty`."""
+
+    slugs: list[str]
+
+
+@pytest.fixture(scope="module")
+def moved(stack: Stack, empty: Stack, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """Two articles with odd text and a thread with a placeholder on the session's site,
+    exported (the command line, WXR) and imported into `empty`."""
+    editor = stack.editor()
+    category = editor.post("/categories", json={"name": f"Round & <trip> {uuid.uuid4().hex[:6]}",
+                                                "description": "Q&A <live>"}).json()["slug"]
+    slugs = []
+    for title, body in (("Tom & Jerry <live>", "[b]Bold[/b], [i]italic[/i] and a link: "
+                         "[url=https://example.org/a?b=1&c=2]there[/url].\n\n"
+                         "[quote]Quoted ]]> words.[/quote]\n\n[*] one\n[*] two"),
+                        ("Plain", "Just words.")):
+        draft = editor.post("/articles", json={
+            "title": title, "category": category, "body": body, "dateline_place": "OSLO",
+            "source_name": "Wire", "source_url": "https://wire.example/story?x=1",
+            "source_note": "Translated."}).json()
+        slugs.append(editor.post(f"/articles/{draft['id']}/publish").json()["slug"])
+    first = stack.client("posts").get(f"/articles/{slugs[0]}").json()["id"]
+    comments = stack.client("comments")
+    wait_for(lambda: comments.get(f"/articles/{first}/comments").status_code == 200,
+             what="the comments service to learn of the article")
+    top = post(comments, first, "[b]Top[/b] <script>x</script>", nic=f"Alice {first}",
+               website="https://alice.example/?a=1&b=2")["comment"]["id"]
+    post(comments, first, "Odd names", nic=f"Bob & <Carol> {first}", parent_id=top)
+    rude = post(comments, first, "Rude", parent_id=top)["comment"]["id"]
+    below = post(comments, first, "Under the rude one", parent_id=rude)["comment"]["id"]
+    post(comments, first, "Deeper\n\nTwo paragraphs", parent_id=below)
+    hidden = post(comments, first, "Spam")["comment"]["id"]
+    assert moderator(stack).delete(f"/comments/{rude}").status_code == 204
+    assert moderator(stack).post(f"/comments/{hidden}/hide").status_code == 200
+
+    exported = tmp_path_factory.mktemp("export") / "burg.xml"
+    done = subprocess.run([sys.executable, "-m", "services.web.export", "--format", "wxr",
+                           "--token", stack.editor_token], env=stack.env, capture_output=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    exported.write_bytes(done.stdout)
+    _run(empty, "services.posts.cli", "import-wordpress", str(exported), "--editor", "Tester")
+    posts, threads = empty.client("posts"), empty.client("comments")
+    for slug in slugs:
+        wait_for(lambda s=slug: threads.get(  # type: ignore[misc]
+            f"/articles/{posts.get(f'/articles/{s}').json()['id']}/comments"
+        ).status_code == 200, what=f"the new site's comments service to learn of {slug}")
+    _run(empty, "services.comments.cli", "import-wordpress", str(exported))
+    return Site(slugs)
+
+
+def _run(stack: Stack, *command: str) -> str:
+    done = subprocess.run([sys.executable, "-m", *command], env=stack.env, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, f"{command}: {done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def _page(stack: Stack, slug: str, article_fields: tuple[str, ...] = ARTICLE,
+          comment_fields: tuple[str, ...] = COMMENT) -> tuple[Any, list[Any]]:
+    """The article `slug` and its thread, as the site's pages show them."""
+    article = stack.client("posts").get(f"/articles/{slug}").json()
+    thread = stack.client("comments").get(f"/articles/{article['id']}/comments",
+                                          params={"limit": 500}).json()["comments"]
+    places = {c["id"]: n for n, c in enumerate(thread)}
+    shown = {name: _second(article[name]) for name in article_fields} | {
+        "category": {k: article["category"][k] for k in ("slug", "name", "description")}
+        if article_fields is ARTICLE else article["category"]["slug"],
+        "text": _letters(article["body_html"])}
+    return shown, [{name: _second(c[name]) for name in comment_fields} | {
+        "parent": places.get(c["parent_id"]), "text": _letters(c["body_html"])}
+        for c in thread]
+
+
+def _letters(body_html: str) -> str:
+    """What a body says, tags and spaces aside (the converter to markup is not in yet)."""
+    return "".join(_TAGS.sub(" ", body_html).split())
+
+
+def _second(value: Any) -> Any:
+    """A moment to the second (WordPress's precision); anything else as it is."""
+    if isinstance(value, str) and len(value) > 19 and value[10:11] == "T":
+        return value[:19]
+    return value
+
+
+def test_the_threads_and_articles_come_back_the_same(
+        stack: Stack, empty: Stack, moved: Site) -> None:
+    for slug in moved.slugs:
+        before, after = (_page(site, slug, ARTICLE_NOW, COMMENT_NOW) for site in (stack, empty))
+        assert after[0] == before[0]
+        # Names with "&" or "<" wait for the comments import to unescape WordPress's HTML.
+        assert [c for c in after[1] if "&" not in c["nic"]] == [
+            c for c in before[1] if "&" not in c["nic"]]
+        assert len(after[1]) == len(before[1])
+    thread = _page(empty, moved.slugs[0])[1]
+    assert [(c["parent"], c["removed"]) for c in thread] == [
+        (None, False), (0, False), (0, True), (2, False), (3, False)]
+
+
+@pytest.mark.xfail(strict=True, reason="the imports do not yet read the `_burg_…` meta (the "
+                   "markup, the dateline's place, the source) nor unescape WordPress's HTML "
+                   "names; the HTML→markup converter is not in yet")
+def test_the_pages_come_back_exactly_the_same(stack: Stack, empty: Stack, moved: Site) -> None:
+    for slug in moved.slugs:
+        assert _page(empty, slug) == _page(stack, slug)
