@@ -12,6 +12,11 @@ attachments, menu items), posts not published (drafts, pending, scheduled, priva
 password-protected posts (they would become public), a post id met before in the file, posts
 with no date, and posts whose converted body is empty or longer than MAX_BODY. A title that
 is empty becomes "(no title)", as WordPress shows it; one over 200 characters is cut.
+
+A file Burg exported (services/web/wxr.py) carries, in `_burg_…` post meta, what WordPress
+has no field for: the markup as written (taken in place of the HTML, so nothing is lost to the
+conversion), the dateline and its place, the source, and when comments close. Each is checked
+as the article form checks it; one that fails is left out.
 """
 
 import html
@@ -25,6 +30,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import nh3
+from pydantic import ValidationError
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
@@ -35,6 +41,7 @@ from services.posts.models import (
     MAX_BODY,
     Article,
     ArticleStatus,
+    ArticleUpdate,
     Category,
     Editor,
     ImportedRecord,
@@ -165,7 +172,8 @@ class _Run:
             self.summary.keep("category")
             return self._remember(wp.nicename, known, record=False)
         wp = self.declared.get(wp.nicename, wp)
-        name = _one_line(wp.name, CATEGORY_NAME) or _one_line(unquote(wp.nicename), CATEGORY_NAME)
+        name = (_one_line(html.unescape(wp.name), CATEGORY_NAME)
+                or _one_line(unquote(wp.nicename), CATEGORY_NAME))
         slug = _slug(unquote(wp.nicename)) or _slug(name) or "imported"
         found = self.by_slug.get(slug)
         if found is not None:
@@ -208,7 +216,8 @@ class _Run:
             self.summary.skip("article", source_id, "no date (wp:post_date_gmt, pubDate and "
                               "wp:post_date all missing or out of range)")
             return
-        body = _multi_line(from_html(item.content_html)).strip()
+        markup = item.meta.get("_burg_markup")
+        body = _multi_line(from_html(item.content_html) if markup is None else markup).strip()
         if not body:
             self.summary.skip("article", source_id, "no text in its body")
             return
@@ -220,6 +229,7 @@ class _Run:
         close = timedelta(0) if item.comment_status == "closed" else timedelta(
             days=self.settings.comments_open_days)
         assert self.editor.id is not None
+        burg = _burg_fields(item.meta)
         article = Article(
             title=title, slug=self._slug(item, title), category_id=self._category_of(item),
             body=body, body_html=render(body, commentary=True), editor_id=self.editor.id,
@@ -229,6 +239,8 @@ class _Run:
             comments_close_at=published_at + close,
             imported_from=item.link if 0 < len(item.link) <= LINK and not _SPACES.search(
                 item.link) else None)
+        for name, value in burg.items():
+            setattr(article, name, str(value) if name == "source_url" else value)
         self.pending.append((item, article))
 
     def commit(self) -> None:
@@ -286,6 +298,24 @@ class _Run:
             if shown := _one_line(html.unescape(name), POSTED_BY):
                 return shown
         return self.editor.nic
+
+
+_BURG_META = ("dateline", "dateline_place", "source_name", "source_url", "source_note",
+              "comments_close_at")
+
+
+def _burg_fields(meta: dict[str, str]) -> dict[str, Any]:
+    """The article fields a Burg export kept in `_burg_…` meta, each checked as the article
+    form checks it (ArticleUpdate); one that is empty or fails is left out."""
+    fields: dict[str, Any] = {}
+    for name in _BURG_META:
+        if value := meta.get(f"_burg_{name}"):
+            try:
+                checked = ArticleUpdate.model_validate({name: value})
+            except ValidationError:
+                continue
+            fields[name] = getattr(checked, name)
+    return fields
 
 
 def _not_imported(item: WpItem, seen: set[str]) -> str | None:

@@ -72,6 +72,9 @@ class WpItem:
     comment_status: str  # open or closed
     password: str  # a password-protected post's password
     categories: list[WpCategory] = field(default_factory=list)  # domain="category", in order
+    # Its wp:postmeta, key to value (the first of a key wins). Burg's own export keeps there,
+    # under `_burg_…` keys, what WordPress has no field for (the markup as written, …).
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 WpRecord = WpAuthor | WpCategory | WpItem
@@ -146,7 +149,18 @@ def _item(element: etree._Element) -> WpItem:
         content_html=fields.get("content:encoded", ""), post_name=fields.get("wp:post_name", ""),
         date_gmt=fields.get("wp:post_date_gmt", ""), date_local=fields.get("wp:post_date", ""),
         pub_date=fields.get("pubDate", ""), comment_status=fields.get("wp:comment_status", ""),
-        password=fields.get("wp:post_password", ""), categories=categories)
+        password=fields.get("wp:post_password", ""), categories=categories,
+        meta=_meta(element))
+
+
+def _meta(element: etree._Element) -> dict[str, str]:
+    """The item's `wp:postmeta` pairs (`wp:meta_key`, `wp:meta_value`)."""
+    meta: dict[str, str] = {}
+    for child in element:
+        if isinstance(child.tag, str) and etree.QName(child).localname == "postmeta":
+            fields = _fields(child)
+            meta.setdefault(fields.get("wp:meta_key", ""), fields.get("wp:meta_value", ""))
+    return meta
 
 
 def _fields(element: etree._Element) -> dict[str, str]:

@@ -376,6 +376,35 @@ def test_whatever_the_texts_what_is_stored_passes_the_sites_own_rules(
         assert CategoryCreate(name=made.name).name == made.name
 
 
+def test_a_burg_export_brings_its_markup_and_fields_back(posts: Service,
+                                                         tmp_path: Path) -> None:
+    """Burg's own WXR carries the markup as written and the fields WordPress has no place for
+    in `_burg_…` meta: they are taken as the form would take them, a bad one left out."""
+    run(posts, tmp_path, site(
+        Post("1", "Kept whole", content="<p>HTML the markup is not read from</p>",
+             post_name="kept", meta={
+                 "_burg_markup": "[b]Bold[/b] and [ed]an editor's aside[/ed]\n\n[*] one",
+                 "_burg_dateline": "2019-05-04", "_burg_dateline_place": "WASHINGTON",
+                 "_burg_source_name": "The Wire", "_burg_source_url": "https://wire.example/1",
+                 "_burg_source_note": "via a reader",
+                 "_burg_comments_close_at": "2031-01-01T00:00:00+00:00"}),
+        Post("2", "Bad fields left out", post_name="bad", meta={
+            "_burg_source_url": "javascript:alert(1)", "_burg_dateline": "not a date",
+            "_burg_dateline_place": "TWO\nLINES"}),
+        categories={"news": "Tom &amp; Jerry"}))
+    kept, bad = articles(posts)["kept"], articles(posts)["bad"]
+    assert kept.body == "[b]Bold[/b] and [ed]an editor's aside[/ed]\n\n[*] one"
+    assert "<strong>Bold</strong>" in kept.body_html and "HTML the markup" not in kept.body_html
+    assert (kept.dateline, kept.dateline_place) == (date(2019, 5, 4), "WASHINGTON")
+    assert (kept.source_name, kept.source_url, kept.source_note) == (
+        "The Wire", "https://wire.example/1", "via a reader")
+    assert _utc(kept.comments_close_at) == datetime(2031, 1, 1, tzinfo=UTC)
+    assert bad.source_url is None and bad.dateline == date(2020, 1, 2)
+    assert bad.dateline_place == "" and "Something happened" in bad.body
+    # WordPress keeps a category's name HTML-escaped: it is read back as text.
+    assert categories(posts)["news"].name == "Tom & Jerry"
+
+
 def _utc(moment: datetime | None) -> datetime:
     """A stored moment, aware (SQLite gives it back without its zone)."""
     assert moment is not None

@@ -29,12 +29,16 @@ class Post:
     comment_status: str = "open"
     categories: list[tuple[str, str]] = field(default_factory=list)  # (nicename, name)
     link: str = ""
+    meta: dict[str, str] = field(default_factory=dict)  # wp:postmeta
 
     def xml(self) -> str:
         categories = "".join(
             f'<category domain="category" nicename="{escape(nicename, {chr(34): "&quot;"})}">'
             f"{_cdata(name)}</category>" for nicename, name in self.categories)
         link = self.link or f"https://old.example/{self.post_name or '?p=' + self.post_id}/"
+        meta = "".join(f"<wp:postmeta><wp:meta_key>{_cdata(key)}</wp:meta_key>"
+                       f"<wp:meta_value>{_cdata(value)}</wp:meta_value></wp:postmeta>"
+                       for key, value in self.meta.items())
         return f"""
   <item>
     <title>{escape(self.title)}</title>
@@ -53,7 +57,7 @@ class Post:
     <wp:status>{_cdata(self.status)}</wp:status>
     <wp:post_type>{_cdata(self.post_type)}</wp:post_type>
     <wp:post_password><![CDATA[]]></wp:post_password>
-    {categories}
+    {categories}{meta}
   </item>"""
 
 
