@@ -255,7 +255,7 @@ class Authors:
         self.editors = [stored_nic_keys(nic) for nic in conn.execute(select(_editor.c.nic))
                         .scalars()]
         self.imported = dict(conn.execute(select(_record.c.source_id, _record.c.local_id).where(
-            _record.c.source == source, _record.c.kind == COMMENTER)).tuples().all())
+            _record.c.source == source, _record.c.kind == COMMENTER)).all())
         self.by_name: dict[str, Author] = {}
 
     def _hold(self, keys: NicKeys, commenter_id: int) -> None:
@@ -353,7 +353,7 @@ class _Importer:
         self.articles = Articles(self.conn)
         self.authors = Authors(self.session, self.source, self.summary)
         self.done = dict(self.conn.execute(select(_record.c.source_id, _record.c.local_id).where(
-            _record.c.source == self.source, _record.c.kind == COMMENT)).tuples().all())
+            _record.c.source == self.source, _record.c.kind == COMMENT)).all())
 
     @property
     def conn(self) -> Connection:
