@@ -1,5 +1,6 @@
-"""The import commands of the comments service: `import-wordpress FILE.xml`, and one more per
-format in FORMATS (a reader of `sources/` and a line here).
+"""The import commands of the comments service: `import-wordpress FILE.xml`,
+`import-disqus FILE.xml`, `import-isso FILE.db`: one per format in FORMATS (a reader of
+`sources/` and a line here).
 
 Each reads its file with its reader, imports the threads with `importing.import_threads`
 (a progress bar on stderr), and prints the summary; exit code 0. A file that cannot be read,
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.comments.importing import import_threads
-from services.comments.sources import SourceThread, wordpress
+from services.comments.sources import SourceThread, disqus, isso, wordpress
 from shared.cli import Command
 from shared.importing import Summary, progress
 from shared.runtime import Runtime
@@ -37,6 +38,12 @@ FORMATS = [
     Format("import-wordpress", wordpress.SOURCE, "import the approved comments of a "
            "WordPress export (WXR), once its articles are imported", "FILE.xml",
            wordpress.read, wordpress.count),
+    Format("import-disqus", disqus.SOURCE, "import the comments of a Disqus export (XML), "
+           "once the articles they were on are imported", "FILE.xml",
+           disqus.read_disqus, disqus.count),
+    Format("import-isso", isso.SOURCE, "import the comments of an Isso database (SQLite, "
+           "read only), once the articles they were on are imported", "FILE.db",
+           isso.read_isso, isso.count),
 ]
 
 

@@ -348,8 +348,10 @@ def test_isso_very_long_thread_comes_whole_parents_first(tmp_path: Path) -> None
         "CREATE TABLE threads (id INTEGER PRIMARY KEY, uri VARCHAR(256), title VARCHAR(256));",
         "CREATE TABLE comments (tid, id INTEGER PRIMARY KEY, parent INTEGER, created FLOAT,"
         " mode INTEGER, text VARCHAR, author VARCHAR, website VARCHAR);",
+        "BEGIN;",  # one transaction: not 20,000 syncs
         "INSERT INTO threads VALUES (1, '/long/', 'Long');",
-        *(f"INSERT INTO comments VALUES {row};" for row in rows)]))
+        *(f"INSERT INTO comments VALUES {row};" for row in rows),
+        "COMMIT;"]))
 
     [thread] = read_isso(path)
 

@@ -23,15 +23,18 @@ from lxml import etree
 
 from services.comments.sources import SourceComment, SourceState, SourceThread
 from services.comments.sources.order import parents_first
+from shared.errors import Invalid
 from shared.importing import Summary
 
+SOURCE = "disqus"  # the records' namespace (ImportedRecord.source): never change it
 NS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
 ROOT = f"{NS}disqus"
 
 
-class DisqusFileError(ValueError):
-    """The file is not a Disqus export lxml can read strictly (the message says where)."""
+class DisqusFileError(Invalid):
+    """The file cannot be read, or is not a Disqus export lxml can read strictly (the
+    message says where); the command line prints it as an error."""
 
 
 @dataclass
@@ -44,18 +47,36 @@ class _Thread:
 
 def read_disqus(source: str | Path | IO[bytes], summary: Summary | None = None
                 ) -> Iterator[SourceThread]:
-    """The threads of a Disqus export that have posts, in the file's order, each with its
-    posts in the order they were written, parents before their replies (a post may come
-    before its thread in the file). Posts that
-    cannot be imported at all (no thread in the file, a deleted thread, an id seen before,
-    no readable date) are counted in `summary`
-    with the reason; deleted and spam posts are given with their state, for the importer to
-    decide. Raises DisqusFileError if the file is not well-formed XML or not a Disqus export."""
-    summary = summary if summary is not None else Summary()
+    """The threads of a Disqus export (a path or a binary file) that have posts, in the
+    file's order, each with its posts in the order they were written, parents before their
+    replies (a post may come before its thread in the file). Posts that cannot be imported
+    at all (no thread in the file, a deleted thread, an id seen before, no readable date) are
+    counted in `summary` with the reason; deleted and spam posts are given with their state,
+    for the importer to decide. DisqusFileError if the file cannot be opened (at once,
+    before an import starts), is not well-formed XML or is not a Disqus export."""
+    if isinstance(source, str | Path):
+        try:
+            stream: IO[bytes] = open(source, "rb")  # closed by _threads
+        except OSError as exc:
+            raise DisqusFileError(f"cannot read {source}: {exc.strerror or exc}") from None
+        return _threads(stream, summary, closing=True)
+    return _threads(source, summary, closing=False)
+
+
+def _threads(stream: IO[bytes], summary: Summary | None, closing: bool
+             ) -> Iterator[SourceThread]:
+    try:
+        yield from _read(stream, summary if summary is not None else Summary())
+    finally:
+        if closing:
+            stream.close()
+
+
+def _read(stream: IO[bytes], summary: Summary) -> Iterator[SourceThread]:
     threads: dict[str, _Thread] = {}
     posts: dict[str, list[SourceComment]] = {}  # thread id → its posts, wherever it is
     seen_posts: set[str] = set()
-    for element in _records(source):
+    for element in _records(stream):
         if element.tag == f"{NS}thread":
             thread = _thread(element)
             if thread is None:
@@ -87,13 +108,12 @@ def _records(source: str | Path | IO[bytes]) -> Iterator[etree._Element]:
     The encoding is the file's own declaration; no DTD, entity or network is read."""
     if isinstance(source, Path):
         source = str(source)
-    events = etree.iterparse(source, events=("start", "end"), resolve_entities=False,
-                             load_dtd=False, no_network=True, huge_tree=False,
-                             remove_comments=True, remove_pis=True)
     depth = 0
     root: etree._Element | None = None
     try:
-        for event, element in events:
+        for event, element in etree.iterparse(
+                source, events=("start", "end"), resolve_entities=False, load_dtd=False,
+                no_network=True, huge_tree=False, remove_comments=True, remove_pis=True):
             if event == "start":
                 depth += 1
                 if root is None:
@@ -110,8 +130,27 @@ def _records(source: str | Path | IO[bytes]) -> Iterator[etree._Element]:
                 del root[0]
     except etree.XMLSyntaxError as exc:
         raise DisqusFileError(f"not well-formed XML: {exc}") from exc
+    except OSError as exc:
+        raise DisqusFileError(f"cannot read {source}: {exc.strerror or exc}") from exc
     if root is None:
         raise DisqusFileError("the file is empty")
+
+
+def count(path: str | Path) -> int:
+    """How many threads `read_disqus` gives, for a progress bar's total: a quick pass (0 if
+    the file cannot be read: `read_disqus` says why)."""
+    threads: set[str] = set()
+    referenced: set[str] = set()
+    try:
+        for element in _records(path):
+            if element.tag == f"{NS}thread" and not _flag(element, "isDeleted"):
+                threads.add(element.get(DSQ_ID, "").strip())
+            reference = element.find(f"{NS}thread") if element.tag == f"{NS}post" else None
+            if reference is not None:
+                referenced.add(reference.get(DSQ_ID, "").strip())
+    except DisqusFileError:
+        return 0
+    return len(threads & referenced)
 
 
 def _check_root(root: etree._Element) -> None:

@@ -21,15 +21,18 @@ from markdown_it import MarkdownIt
 
 from services.comments.sources import SourceComment, SourceState, SourceThread
 from services.comments.sources.order import parents_first
+from shared.errors import Invalid
 from shared.importing import Summary
 
+SOURCE = "isso"  # the records' namespace (ImportedRecord.source): never change it
 ACCEPTED, PENDING, DELETED = 1, 2, 4  # Isso's modes
 COMMENTS = ("SELECT id, tid, parent, created, mode, text, author, website FROM comments "
             "ORDER BY tid, created, id")
 
 
-class IssoDatabaseError(ValueError):
-    """The file is not an Isso database that SQLite can read (the message says why)."""
+class IssoDatabaseError(Invalid):
+    """The file is not an Isso database that SQLite can read (the message says why); the
+    command line prints it as an error."""
 
 
 MARKDOWN = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("strikethrough")
@@ -44,12 +47,15 @@ def read_isso(path: str | Path, summary: Summary | None = None) -> Iterator[Sour
     """The threads of an Isso database that have comments, by their id, each with its
     comments in the order they were written, parents before their replies; the text as HTML.
     Comments that cannot be imported at all (no thread, an id seen before, no readable date)
-    are counted in `summary` with the reason. Raises IssoDatabaseError if the file is not an
-    Isso database."""
-    summary = summary if summary is not None else Summary()
+    are counted in `summary` with the reason. IssoDatabaseError if the file is not an Isso
+    database (at once, before an import starts) or cannot be read."""
     connection = _open(Path(path))
+    return _threads(connection, summary if summary is not None else Summary())
+
+
+def _threads(connection: sqlite3.Connection, summary: Summary) -> Iterator[SourceThread]:
     try:
-        threads = _threads(connection)
+        threads = _thread_rows(connection)
         seen: set[str] = set()
         current: int | None = None
         comments: list[SourceComment] = []
@@ -77,10 +83,30 @@ def read_isso(path: str | Path, summary: Summary | None = None) -> Iterator[Sour
         connection.close()
 
 
+def count(path: str | Path) -> int:
+    """How many threads have comments, for a progress bar's total (0 if the file cannot be
+    read: `read_isso` says why)."""
+    try:
+        connection = _open(Path(path))
+    except IssoDatabaseError:
+        return 0
+    try:
+        return int(connection.execute(
+            "SELECT COUNT(DISTINCT tid) FROM comments WHERE tid IN (SELECT id FROM threads)"
+        ).fetchone()[0])
+    except sqlite3.Error:
+        return 0
+    finally:
+        connection.close()
+
+
 def _open(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise IssoDatabaseError(f"{path}: no such file")
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:  # no permission to read it
+        raise IssoDatabaseError(f"{path}: cannot open it ({exc})") from exc
     try:
         tables = {name for (name,) in connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -102,7 +128,7 @@ def _rows(connection: sqlite3.Connection, query: str) -> Iterator[tuple]:
         raise IssoDatabaseError(f"cannot read the Isso database: {exc}") from exc
 
 
-def _threads(connection: sqlite3.Connection) -> dict[int, SourceThread]:
+def _thread_rows(connection: sqlite3.Connection) -> dict[int, SourceThread]:
     """Every thread, without its comments: a few per article, small enough to hold."""
     return {tid: SourceThread(source_id=str(tid), url=_string(uri) or None,
                               title=_string(title))

@@ -2,6 +2,7 @@
 -- small news site, with the odd cases an import meets. The test builds the SQLite file from
 -- this script (no binary database is kept); see tests/comments/test_import_sources.py.
 PRAGMA user_version = 5;
+BEGIN;  -- one transaction: one sync, not one per row
 
 CREATE TABLE preferences (key VARCHAR PRIMARY KEY, value VARCHAR);
 INSERT INTO preferences VALUES ('session-key', '5f1c0d3a9e');
@@ -62,3 +63,4 @@ INSERT INTO comments VALUES (99, 11, NULL, 1559377800.0, NULL, 1, '192.0.2.0',
 -- no readable date
 INSERT INTO comments VALUES (4, 12, NULL, 'yesterday', NULL, 1, '192.0.2.0',
     'When?', 'Timeless', NULL, NULL, 0, 0, x'00', 0);
+COMMIT;
