@@ -2,6 +2,7 @@
 (tests/comments/samples: a Disqus export with the odd cases, one declared ISO-8859-1, an Isso
 database as SQL), of generated very long threads, and of hostile or broken input."""
 
+import gzip
 import io
 import os
 import re
@@ -16,7 +17,9 @@ from lxml import etree
 
 from services.comments.sources import SourceComment, SourceState, SourceThread
 from services.comments.sources.disqus import DisqusFileError, read_disqus
+from services.comments.sources.disqus import count as disqus_count
 from services.comments.sources.isso import IssoDatabaseError, read_isso
+from services.comments.sources.isso import count as isso_count
 from services.comments.sources.order import parents_first
 from shared.importing import Summary
 from tests.hostile_text import bounded, hostile
@@ -138,6 +141,27 @@ def test_disqus_reads_an_open_binary_file_too() -> None:
     with (SAMPLES / "disqus-latin1.xml").open("rb") as file:
         [thread] = read_disqus(io.BytesIO(file.read()))
     assert len(thread.comments) == 3
+
+
+def test_disqus_export_gzipped_as_disqus_sends_it(tmp_path: Path) -> None:
+    packed = tmp_path / "export.xml.gz"
+    packed.write_bytes(gzip.compress((SAMPLES / "disqus-latin1.xml").read_bytes()))
+    assert list(read_disqus(packed)) == list(read_disqus(SAMPLES / "disqus-latin1.xml"))
+    assert disqus_count(packed) == 1
+    cut = tmp_path / "cut.xml.gz"
+    cut.write_bytes(packed.read_bytes()[:-40])
+    with pytest.raises(DisqusFileError, match="cannot read the file"):
+        list(read_disqus(cut))
+    assert disqus_count(cut) == 0
+
+
+def test_disqus_count_is_the_threads_given(tmp_path: Path) -> None:
+    assert disqus_count(SAMPLES / "disqus-odd.xml") == len(list(read_disqus(
+        SAMPLES / "disqus-odd.xml")))
+    assert disqus_count(tmp_path / "missing.xml") == 0
+    with pytest.raises(DisqusFileError, match=re.escape(
+            f"cannot read {tmp_path / 'missing.xml'}: No such file")):
+        read_disqus(tmp_path / "missing.xml")  # at once, before an import starts
 
 
 def disqus_export(threads: list[tuple[str, str]], posts: list[dict[str, str]]) -> bytes:
@@ -297,6 +321,13 @@ def test_isso_sample_gives_its_threads_with_every_comment_as_isso_had_it(
         ("comment", "its thread is not in the database"): ["11"],
         ("comment", "no readable date (created)"): ["12"],
     }
+
+
+def test_isso_count_is_the_threads_given(tmp_path: Path) -> None:
+    assert isso_count(isso_database(tmp_path / "comments.db")) == 2
+    assert isso_count(tmp_path / "missing.db") == 0
+    with pytest.raises(IssoDatabaseError, match=re.escape("missing.db: no such file")):
+        read_isso(tmp_path / "missing.db")  # at once, before an import starts
 
 
 def test_isso_database_is_only_read(tmp_path: Path) -> None:

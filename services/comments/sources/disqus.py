@@ -1,4 +1,5 @@
-"""Disqus's XML export (Admin → Moderation → Export) read into threads with their comments.
+"""A Disqus XML export (as Disqus sends it, gzipped, or unpacked) read into threads with their
+comments.
 
 The file holds three kinds of records under `<disqus xmlns="http://disqus.com">`: categories,
 then threads (one per page Disqus was shown on: `<link>`, `<title>`, `<id>` the site's own
@@ -13,11 +14,13 @@ read), so only the comments stay in memory, never the tree. Only threads with po
 Disqus makes a thread for every page it was ever loaded on.
 """
 
+import gzip
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from lxml import etree
 
@@ -30,6 +33,7 @@ SOURCE = "disqus"  # the records' namespace (ImportedRecord.source): never chang
 NS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
 ROOT = f"{NS}disqus"
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class DisqusFileError(Invalid):
@@ -55,12 +59,20 @@ def read_disqus(source: str | Path | IO[bytes], summary: Summary | None = None
     for the importer to decide. DisqusFileError if the file cannot be opened (at once,
     before an import starts), is not well-formed XML or is not a Disqus export."""
     if isinstance(source, str | Path):
-        try:
-            stream: IO[bytes] = open(source, "rb")  # closed by _threads
-        except OSError as exc:
-            raise DisqusFileError(f"cannot read {source}: {exc.strerror or exc}") from None
-        return _threads(stream, summary, closing=True)
+        return _threads(_open(source), summary, closing=True)
     return _threads(source, summary, closing=False)
+
+
+def _open(path: str | Path) -> IO[bytes]:
+    """The file, uncompressed as it is read if it is gzipped (Disqus sends .xml.gz)."""
+    try:
+        with open(path, "rb") as peek:
+            gzipped = peek.read(2) == GZIP_MAGIC
+        if gzipped:  # the caller closes it
+            return cast(IO[bytes], gzip.open(path, "rb"))
+        return open(path, "rb")
+    except OSError as exc:
+        raise DisqusFileError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _threads(stream: IO[bytes], summary: Summary | None, closing: bool
@@ -103,11 +115,9 @@ def _read(stream: IO[bytes], summary: Summary) -> Iterator[SourceThread]:
                                title=thread.title, comments=parents_first(comments))
 
 
-def _records(source: str | Path | IO[bytes]) -> Iterator[etree._Element]:
+def _records(source: IO[bytes]) -> Iterator[etree._Element]:
     """Each record (child of the root) of the file, once it is read whole; dropped after.
     The encoding is the file's own declaration; no DTD, entity or network is read."""
-    if isinstance(source, Path):
-        source = str(source)
     depth = 0
     root: etree._Element | None = None
     try:
@@ -130,8 +140,8 @@ def _records(source: str | Path | IO[bytes]) -> Iterator[etree._Element]:
                 del root[0]
     except etree.XMLSyntaxError as exc:
         raise DisqusFileError(f"not well-formed XML: {exc}") from exc
-    except OSError as exc:
-        raise DisqusFileError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    except (OSError, EOFError, zlib.error) as exc:  # a damaged or cut .gz too
+        raise DisqusFileError(f"cannot read the file: {exc}") from exc
     if root is None:
         raise DisqusFileError("the file is empty")
 
@@ -142,12 +152,13 @@ def count(path: str | Path) -> int:
     threads: set[str] = set()
     referenced: set[str] = set()
     try:
-        for element in _records(path):
-            if element.tag == f"{NS}thread" and not _flag(element, "isDeleted"):
-                threads.add(element.get(DSQ_ID, "").strip())
-            reference = element.find(f"{NS}thread") if element.tag == f"{NS}post" else None
-            if reference is not None:
-                referenced.add(reference.get(DSQ_ID, "").strip())
+        with _open(path) as stream:
+            for element in _records(stream):
+                if element.tag == f"{NS}thread" and not _flag(element, "isDeleted"):
+                    threads.add(element.get(DSQ_ID, "").strip())
+                reference = element.find(f"{NS}thread") if element.tag == f"{NS}post" else None
+                if reference is not None:
+                    referenced.add(reference.get(DSQ_ID, "").strip())
     except DisqusFileError:
         return 0
     return len(threads & referenced)

@@ -93,7 +93,7 @@ def count(path: str | Path) -> int:
     try:
         return int(connection.execute(
             "SELECT COUNT(DISTINCT tid) FROM comments WHERE tid IN (SELECT id FROM threads)"
-        ).fetchone()[0])
+            " AND typeof(created) IN ('real', 'integer')").fetchone()[0])
     except sqlite3.Error:
         return 0
     finally:
