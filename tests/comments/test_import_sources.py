@@ -461,3 +461,36 @@ def test_parents_first_survives_a_loop_of_parents() -> None:
             comment("c", "2020-01-01T00:01", "C", "", parent="c"),  # its own parent
             comment("d", "2020-01-01T00:04", "D", "", parent="c")]
     assert [c.source_id for c in parents_first(loop)] == ["c", "d", "b", "a"]
+
+
+@bounded(200)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(-1, 30), st.integers(0, 5)),
+                max_size=40))
+def test_parents_first_is_a_reordering_with_every_parent_before_its_replies(
+        drawn: list[tuple[int, int, int]]) -> None:
+    """Any ids (repeated too), any parents (missing, themselves, in loops), any dates."""
+    comments = [comment(str(own), f"2020-01-01T00:0{minute}", "A", "",
+                        parent=None if parent < 0 else str(parent))
+                for own, parent, minute in drawn]
+    ordered = parents_first(comments)
+
+    ids = {c.source_id for c in comments}
+    reached = {index for index, c in enumerate(comments)  # first-level ones
+               if c.parent_id is None or c.parent_id not in ids or c.parent_id == c.source_id}
+    while True:  # and the replies to what is reached, to any depth
+        reached_ids = {comments[index].source_id for index in reached}
+        more = {index for index, c in enumerate(comments)
+                if index not in reached and c.parent_id in reached_ids}
+        if not more:
+            break
+        reached |= more
+    head, tail = ordered[:len(reached)], ordered[len(reached):]
+    assert sorted(map(id, head)) == sorted(id(comments[index]) for index in reached)
+    placed: set[str] = set()
+    for each in head:
+        assert each.parent_id is None or each.parent_id not in ids \
+            or each.parent_id == each.source_id or each.parent_id in placed
+        placed.add(each.source_id)
+    # the loops' comments, last, by date (then as given)
+    assert tail == sorted([c for index, c in enumerate(comments) if index not in reached],
+                          key=lambda c: c.created_at)
