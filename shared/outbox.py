@@ -7,6 +7,7 @@ confirmations, and is sent again to whichever did not confirm it (`shared/redeli
 
 import logging
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -91,6 +92,22 @@ class Outbox:
         ))
         session.info.setdefault(PENDING, []).append(data)
         return envelope
+
+    def add_all(self, session: Session, events: Sequence[Event]) -> None:
+        """Store `events` in the session's transaction, as `add` stores one, in one
+        executemany: an import emits thousands (one statement each cost it most of its
+        time)."""
+        if not events:
+            return
+        now, request_id = utcnow(), REQUEST_ID.get()
+        rows = []
+        for event in events:
+            data = Envelope.wrap(event, producer=self.producer,
+                                 request_id=request_id).model_dump(mode="json")
+            rows.append({"event_id": data["id"], "type": data["type"], "attempts": 0,
+                         "created_at": now, "envelope": data})
+        session.execute(insert(self.table), rows)
+        session.info.setdefault(PENDING, []).extend(row["envelope"] for row in rows)
 
     def relay_after_commit(self, sessions: sessionmaker[Any], *, in_thread: bool = True) -> None:
         """Relay the events of each committed session of `sessions` right after its commit.

@@ -65,7 +65,7 @@ from shared.text import UNCARRIABLE, text
 
 log = logging.getLogger(__name__)
 
-BATCH = 500  # comments per transaction, at least (a thread is never split)
+BATCH = 2000  # comments per transaction, at least (a thread is never split)
 ANONYMOUS = "Anonymous"  # the nic of an author whose name leaves nothing valid
 COMMENT = "comment"  # the kind counted in the summary, and remembered in ImportedRecord
 COMMENTER = "commenter"
@@ -86,6 +86,11 @@ _RESERVE = (update(_article).where(_article.c.article_id == bindparam("article")
 _PLACE = (update(_comment).where(_comment.c.id == bindparam("comment_id"))
           .values(parent_id=bindparam("parent"), path=bindparam("place"),
                   depth=bindparam("level")))
+# Rows inserted many at a time come back in no promised order (asking for their order makes
+# SQLite insert them one by one): each row is known again by a unique column.
+_NEW_COMMENTS = insert(_comment).returning(_comment.c.id, _comment.c.path)
+_NEW_COMMENTERS = insert(_commenter).returning(_commenter.c.id, _commenter.c.token_hash)
+_NEW_NICS, _NEW_RECORDS = insert(_nic), insert(_record)
 _COUNT = (update(_commenter).where(_commenter.c.id == bindparam("commenter"))
           .values(comment_count=_commenter.c.comment_count + bindparam("more")))
 
@@ -114,7 +119,8 @@ def import_threads(sessions: sessionmaker[Any], outbox: Outbox, *, source: str,
     """Import the comments of `threads`, read from `source` ("wordpress", "disqus", "isso":
     the records' namespace), counting in `summary` what was made, found already here and
     skipped; see the module's docstring for the rules. Commits every `batch` comments (at
-    thread ends); stopped, it loses at most the threads since the last commit."""
+    thread ends: the comments of those threads are made together, in a few statements);
+    stopped, it loses at most the threads since the last commit."""
     summary = summary or Summary()
     with sessions() as session:
         importer = _Importer(session, outbox, source, summary)
@@ -122,8 +128,10 @@ def import_threads(sessions: sessionmaker[Any], outbox: Outbox, *, source: str,
         for thread in threads:
             pending += importer.thread(thread)
             if pending >= batch:
+                importer.flush()
                 session.commit()
                 pending = 0
+        importer.flush()
         session.commit()
     return summary
 
@@ -204,12 +212,6 @@ class Articles:
 
 # Authors -----------------------------------------------------------------------------------
 
-class Author(NamedTuple):
-    nic: str
-    key: str
-    commenter_id: int
-
-
 def clean_nic(name: str) -> tuple[str, str | None]:
     """A nic for an author's name, and what was done to it (None: nothing): the name with
     its spaces collapsed; else without the characters RFC 8266 refuses, cut to MAX_KEY;
@@ -241,29 +243,48 @@ def unusable_token_hash() -> str:
     return hashlib.sha256(secrets.token_bytes(32)).hexdigest()
 
 
+class Owner:
+    """A commenter an author's comments go to: known, or made at the next `Authors.make`."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, commenter_id: int | None = None) -> None:
+        self.id = commenter_id
+
+
+class Author(NamedTuple):
+    nic: str
+    key: str
+    owner: Owner
+
+
 class Authors:
     """Nics and the commenters they belong to, read once and kept up to date as the import
-    makes new ones."""
+    makes new ones (in bulk: `make`, before the comments that need them)."""
 
     def __init__(self, session: Session, source: str, summary: Summary) -> None:
         self.session, self.source, self.summary = session, source, summary
         conn = session.connection()
-        self.holders: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
+        self.holders: tuple[dict[str, Owner], dict[str, Owner], dict[str, Owner]] = ({}, {}, {})
+        owners: dict[int, Owner] = {}
         for row in conn.execute(select(_nic.c.key, _nic.c.skeleton, _nic.c.skeleton_cased,
                                        _nic.c.commenter_id)):
-            self._hold(NicKeys(row.key, row.skeleton, row.skeleton_cased), row.commenter_id)
+            owner = owners.setdefault(row.commenter_id, Owner(row.commenter_id))
+            self._hold(NicKeys(row.key, row.skeleton, row.skeleton_cased), owner)
         self.editors = [stored_nic_keys(nic) for nic in conn.execute(select(_editor.c.nic))
                         .scalars()]
-        self.imported = dict(conn.execute(select(_record.c.source_id, _record.c.local_id).where(
-            _record.c.source == source, _record.c.kind == COMMENTER)).all())
+        self.imported = {source_id: Owner(local_id) for source_id, local_id in conn.execute(
+            select(_record.c.source_id, _record.c.local_id).where(
+                _record.c.source == source, _record.c.kind == COMMENTER)).all()}
         self.by_name: dict[str, Author] = {}
+        self.new: list[tuple[Owner, str, str, NicKeys | None]] = []  # to make: nic, record
 
-    def _hold(self, keys: NicKeys, commenter_id: int) -> None:
+    def _hold(self, keys: NicKeys, owner: Owner) -> None:
         for index, key in zip(self.holders, keys, strict=True):
-            index.setdefault(key, commenter_id)
+            index.setdefault(key, owner)
 
     def author(self, name: str, source_id: str) -> Author:
-        """The nic and commenter of the author `name` (made on first sight)."""
+        """The nic and commenter of the author `name` (a new one is made by `make`)."""
         known = self.by_name.get(name)
         if known is not None:
             return known
@@ -271,46 +292,54 @@ class Authors:
         if remark:
             self.summary.note(COMMENT, source_id, remark)
         keys = nic_keys(nic)
-        commenter_id = next((index[key] for index, key in zip(self.holders, keys, strict=True)
-                             if key in index), None)
-        if commenter_id is None:
-            commenter_id = self.imported.get(keys.key)
-        if commenter_id is None:
-            commenter_id = self._new_commenter(nic, keys.key)
-            if not self._editors_like(keys):
-                self.session.connection().execute(insert(_nic), {
-                    "nic": nic, "commenter_id": commenter_id, "created_at": utcnow(),
-                    **keys._asdict()})
-                self._hold(keys, commenter_id)
+        owner = next((index[key] for index, key in zip(self.holders, keys, strict=True)
+                      if key in index), None) or self.imported.get(keys.key)
+        if owner is None:
+            owner = self.imported[keys.key] = Owner()
+            claims = not self._editors_like(keys)
+            if claims:
+                self._hold(keys, owner)
+            self.new.append((owner, nic, keys.key, keys if claims else None))
             self.summary.make(COMMENTER)
         else:
             self.summary.keep(COMMENTER)
-        author = self.by_name[name] = Author(nic, keys.key, commenter_id)
+        author = self.by_name[name] = Author(nic, keys.key, owner)
         return author
 
-    def placeholders(self) -> int:
+    def placeholders(self) -> Owner:
         """The commenter owning this source's placeholders (made on first need)."""
-        commenter_id = self.imported.get(PLACEHOLDERS)
-        if commenter_id is None:
-            commenter_id = self._new_commenter(PLACEHOLDERS, PLACEHOLDERS, approved=False)
-        return commenter_id
+        owner = self.imported.get(PLACEHOLDERS)
+        if owner is None:
+            owner = self.imported[PLACEHOLDERS] = Owner()
+            self.new.append((owner, PLACEHOLDERS, PLACEHOLDERS, None))
+        return owner
 
     def _editors_like(self, keys: NicKeys) -> bool:
         return any(mine == theirs for editor in self.editors
                    for mine, theirs in zip(keys, editor, strict=True))
 
-    def _new_commenter(self, nic: str, record: str, *, approved: bool = True) -> int:
-        conn = self.session.connection()
-        key = conn.execute(insert(_commenter), {
-            "token_hash": unusable_token_hash(), "original_nic": nic, "comment_count": 0,
-            "approved": approved, "banned": False, "created_at": utcnow(),
-        }).inserted_primary_key
-        assert key is not None
-        commenter_id = int(key[0])
-        conn.execute(insert(_record), {"source": self.source, "kind": COMMENTER,
-                                            "source_id": record, "local_id": commenter_id})
-        self.imported[record] = commenter_id
-        return commenter_id
+    def make(self) -> None:
+        """Make the commenters `author` found no one for, with their nics, and remember them
+        (a commenter of placeholders claims no nic and is never approved)."""
+        if not self.new:
+            return
+        conn, now = self.session.connection(), utcnow()
+        hashes = [unusable_token_hash() for _ in self.new]
+        ids = dict((token_hash, commenter_id) for commenter_id, token_hash in conn.execute(
+            _NEW_COMMENTERS, [
+                {"token_hash": token_hash, "original_nic": nic, "comment_count": 0,
+                 "approved": record != PLACEHOLDERS, "banned": False, "created_at": now}
+                for token_hash, (_, nic, record, _) in zip(hashes, self.new, strict=True)]))
+        for token_hash, (owner, *_) in zip(hashes, self.new, strict=True):
+            owner.id = ids[token_hash]
+        nics = [{"nic": nic, "commenter_id": owner.id, "created_at": now, **keys._asdict()}
+                for owner, nic, _, keys in self.new if keys is not None]
+        if nics:
+            conn.execute(_NEW_NICS, nics)
+        conn.execute(_NEW_RECORDS, [{"source": self.source, "kind": COMMENTER,
+                                     "source_id": record, "local_id": owner.id}
+                                    for owner, _, record, _ in self.new])
+        self.new = []
 
 
 # Comments ----------------------------------------------------------------------------------
@@ -348,6 +377,8 @@ class _Importer:
     authors: Authors = field(init=False)
     done: dict[str, int] = field(init=False)  # source id → comment id, of earlier runs too
     seen: set[str] = field(default_factory=set)  # source ids met in this run
+    # Threads read, their comments numbered, waiting for `flush` to make them.
+    pending: list[tuple[Article, list[_New]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.articles = Articles(self.conn)
@@ -401,7 +432,8 @@ class _Importer:
             else:
                 new.append(self._public(comment, article, bodies[sid], order))
         if new:
-            self._store(article, new, by_id)
+            self._number(article, new)
+            self.pending.append((article, new))
         return len(new)
 
     def _unique(self, comments: list[SourceComment]) -> list[SourceComment]:
@@ -456,7 +488,7 @@ class _Importer:
         author = self.authors.author(comment.author, comment.source_id)
         return _New(comment, True, {
             "article_id": article.article_id, "parent_id": None, "path": "", "depth": 0,
-            "commenter_id": author.commenter_id, "nic": author.nic, "nic_key": author.key,
+            "commenter_id": author.owner, "nic": author.nic, "nic_key": author.key,
             "website": self._website(comment), "body": body[0], "body_html": body[1],
             "status": CommentStatus.visible, "notify_replies": False,
             "created_at": _aware(comment.created_at), "edited_at": None}, order)
@@ -470,24 +502,38 @@ class _Importer:
             "notify_replies": False, "created_at": _aware(comment.created_at),
             "edited_at": None}, order)
 
-    def _store(self, article: Article, new: list[_New], by_id: dict[str, SourceComment]) -> None:
-        """Insert the thread's new comments, numbered by time, then place them (their ids
-        make their paths), remember them, count them and announce the public ones."""
-        conn = self.conn
+    def _number(self, article: Article, new: list[_New]) -> None:
+        """Number the thread's new comments by time, after its last (a range taken in one
+        statement, as posting takes one number), and count its public ones."""
         new.sort(key=lambda n: (n.values["created_at"], n.order))
         public = sum(n.public for n in new)
-        last = conn.execute(_RESERVE, {"article": article.article_id, "taken": len(new),
-                                       "public": public}).scalar_one()
+        last = self.conn.execute(_RESERVE, {"article": article.article_id, "taken": len(new),
+                                            "public": public}).scalar_one()
         for number, item in enumerate(new, start=last - len(new) + 1):
             item.values["number"] = number
-        ids = conn.execute(insert(_comment).returning(_comment.c.id, sort_by_parameter_order=True),
-                           [n.values for n in new]).scalars().all()
-        for item, comment_id in zip(new, ids, strict=True):
-            item.comment_id = comment_id
-        self._place_all(article, new, by_id)
+
+    def flush(self) -> None:
+        """Make the comments of the threads read since the last flush, a few statements for
+        them all: insert them, then place them (their ids make their paths), remember them,
+        count them and announce the public ones."""
+        if not self.pending:
+            return
+        conn, pending, self.pending = self.conn, self.pending, []
+        self.authors.make()
+        new = [item for _, items in pending for item in items]
+        for row, item in enumerate(new):  # a path of its own until it is placed
+            item.values["commenter_id"] = item.values["commenter_id"].id
+            item.values["path"] = f"~{row}"
+        ids = dict((path, comment_id) for comment_id, path in conn.execute(
+            _NEW_COMMENTS, [n.values for n in new]))
+        for item in new:
+            item.comment_id = ids[item.values["path"]]
+        for article, items in pending:
+            self._place_all(article, items)
+            written(self.session, article.article_id)
         conn.execute(_PLACE, [{"comment_id": n.comment_id, "parent": n.parent_id,
                                "place": n.path, "level": n.depth} for n in new])
-        conn.execute(insert(_record), [
+        conn.execute(_NEW_RECORDS, [
             {"source": self.source, "kind": COMMENT, "source_id": n.source.source_id,
              "local_id": n.comment_id} for n in new])
         counts = Counter(n.values["commenter_id"] for n in new if n.public)
@@ -495,19 +541,17 @@ class _Importer:
             conn.execute(_COUNT, [{"commenter": c, "more": k} for c, k in counts.items()])
         for item in new:
             self.done[item.source.source_id] = item.comment_id
-            if item.public:
-                self.summary.make(COMMENT)
-                self.outbox.add(self.session, CommentCreated(
-                    comment_id=item.comment_id, article_id=article.article_id,
-                    article_title=article.title, article_url=article.url,
-                    parent_id=item.parent_id, commenter_id=item.values["commenter_id"],
-                    nic=item.values["nic"], body_html=item.values["body_html"],
-                    created_at=item.values["created_at"], thread_followed=article.followed,
-                    imported=True))
-        written(self.session, article.article_id)
+        events = [CommentCreated(
+            comment_id=item.comment_id, article_id=article.article_id,
+            article_title=article.title, article_url=article.url,
+            parent_id=item.parent_id, commenter_id=item.values["commenter_id"],
+            nic=item.values["nic"], body_html=item.values["body_html"],
+            created_at=item.values["created_at"], thread_followed=article.followed,
+            imported=True) for article, items in pending for item in items if item.public]
+        self.summary.make(COMMENT, len(events))
+        self.outbox.add_all(self.session, events)
 
-    def _place_all(self, article: Article, new: list[_New],
-                   by_id: dict[str, SourceComment]) -> None:
+    def _place_all(self, article: Article, new: list[_New]) -> None:
         """Each new comment's parent, path and depth, parents first (posting's `_place`)."""
         made = {n.source.source_id: n for n in new}
         earlier = self._earlier_places(article, new, made)

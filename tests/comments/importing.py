@@ -40,7 +40,8 @@ def publish(comments: Wired, article_id: int, slug: str, *, imported_from: str |
 
 
 def retract(comments: Wired, article_id: int) -> None:
-    assert comments.handle(ArticleRetracted(article_id=article_id, retracted_at=utcnow()))
+    assert comments.handle(ArticleRetracted(article_id=article_id, category_slug="sea",
+                                                   retracted_at=utcnow()))
 
 
 def harbour_notes(comments: Wired) -> None:
