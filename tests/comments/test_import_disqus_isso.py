@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from services.comments import replica
+from services.comments.import_commands import import_commands
 from services.comments.importing import import_threads
 from services.comments.models import (
     ArticleReplica,
@@ -31,10 +32,12 @@ from services.comments.models import (
 from services.comments.sources import SourceThread
 from services.comments.sources.disqus import read_disqus
 from services.comments.sources.isso import read_isso
+from shared.cli import run_cli
 from shared.db import make_engine, make_session_factory
 from shared.embedded_redis import EmbeddedRedis
 from shared.events import ArticlePublished, utcnow
 from shared.importing import Summary
+from tests.comments.inprocess import comments_api
 from tests.databases import database_url, migrated, sql
 from tests.usecases.comments import HANDLERS
 from tests.usecases.conftest import Wired, wire
@@ -435,3 +438,51 @@ def run_commands(tmp_path: Path, url: str, broker: str) -> None:
         assert refused.returncode == 1, (command, refused.stdout, refused.stderr)
         last = refused.stderr.strip().splitlines()[-1]  # after the progress bar's lines
         assert last.startswith(error) and "Traceback" not in refused.stderr, refused.stderr
+
+
+def test_imported_threads_as_readers_get_them_from_the_api(
+        tmp_path: Path, redis_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Both commands run in this process on the service as `bootstrap()` wires it; then each
+    thread as the API gives it: replies under their parents, the removed place, the nics."""
+    with comments_api(tmp_path, redis_url) as api:
+        runtime = api.service.runtime
+        with runtime.sessions() as session:
+            for article_id, old in [
+                    (21, "https://gazette.example/2021/03/harbour-dredging/"),
+                    (31, "https://gazette.example/2019/05/harbour-dredging/")]:
+                now = utcnow()
+                replica.on_article_published(session, ArticlePublished(
+                    article_id=article_id, slug=f"dredging-{article_id}", title="Dredging",
+                    url=f"https://burg.example/articles/dredging-{article_id}",
+                    category_slug="sea", category_name="Sea", posted_by="Ed",
+                    dateline=date(2021, 1, 1), summary="", body_html="<p>x</p>",
+                    published_at=now, updated_at=now, comments_close_at=now + timedelta(days=7),
+                    imported_from=old))
+            session.commit()
+
+        def cli(*argv: str) -> int:
+            return run_cli(runtime, list(argv),
+                           extra=lambda commands: import_commands(runtime, commands))
+
+        assert cli("import-disqus", str(SAMPLES / "disqus-odd.xml")) == 0
+        assert cli("import-isso", str(isso_database(tmp_path / "isso.db"))) == 0
+        out = capsys.readouterr().out
+        assert "comment: 6 imported, 0 already here, 9 skipped" in out  # 2 threads unmatched
+        assert "comment: 6 imported, 0 already here, 6 skipped" in out  # thread 2 unmatched
+        client = api.client()
+
+        disqus_thread = client.get("/articles/21/comments").json()
+        assert disqus_thread["count"] == 6
+        assert [(c["nic"], c["removed"], c["depth"]) for c in disqus_thread["comments"]] == [
+            ("Old Salt", False, 0), ("Marta Quayside", False, 1), ("Marta Quayside", False, 0),
+            ("", True, 0), ("curious_cat", False, 1), ("Late Reader", False, 0),
+            ("<b>Mallory</b>", False, 0)]
+        assert not any("<script" in c["body_html"] for c in disqus_thread["comments"])
+
+        isso_thread = client.get("/articles/31/comments").json()
+        assert isso_thread["count"] == 6
+        assert [(c["nic"], c["removed"], c["depth"]) for c in isso_thread["comments"]] == [
+            ("Marta Quayside", False, 0), ("Old Salt", False, 1), ("Harbour Master", False, 2),
+            ("", True, 0), ("Anonymous", False, 1), ("Late Reader", False, 0),
+            ("<b>Mallory</b>", False, 0)]
+        assert isso_thread["comments"][0]["website"] == "https://marta.example/"

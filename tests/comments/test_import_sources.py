@@ -162,6 +162,8 @@ def test_disqus_count_is_the_threads_given(tmp_path: Path) -> None:
     with pytest.raises(DisqusFileError, match=re.escape(
             f"cannot read {tmp_path / 'missing.xml'}: No such file")):
         read_disqus(tmp_path / "missing.xml")  # at once, before an import starts
+    with pytest.raises(DisqusFileError, match=re.escape(f"cannot read {tmp_path}: Is a dir")):
+        read_disqus(tmp_path)
 
 
 def disqus_export(threads: list[tuple[str, str]], posts: list[dict[str, str]]) -> bytes:
@@ -328,6 +330,8 @@ def test_isso_count_is_the_threads_given(tmp_path: Path) -> None:
     assert isso_count(tmp_path / "missing.db") == 0
     with pytest.raises(IssoDatabaseError, match=re.escape("missing.db: no such file")):
         read_isso(tmp_path / "missing.db")  # at once, before an import starts
+    with pytest.raises(IssoDatabaseError, match=re.escape(f"{tmp_path}: not a file")):
+        read_isso(tmp_path)
 
 
 def test_isso_database_is_only_read(tmp_path: Path) -> None:

@@ -101,8 +101,10 @@ def count(path: str | Path) -> int:
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    if not path.is_file():
+    if not path.exists():
         raise IssoDatabaseError(f"{path}: no such file")
+    if not path.is_file():
+        raise IssoDatabaseError(f"{path}: not a file")
     try:
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:  # no permission to read it
