@@ -106,7 +106,7 @@ def _read(stream: IO[bytes], summary: Summary) -> Iterator[SourceThread]:
             for comment in comments:
                 summary.skip("comment", comment.source_id, "its thread is not in the file")
     for thread in threads.values():
-        comments = posts.get(thread.source_id, [])
+        comments = posts.pop(thread.source_id, [])  # let each go once it is given
         if thread.deleted:
             for comment in comments:
                 summary.skip("comment", comment.source_id, "its thread was deleted in Disqus")
