@@ -26,6 +26,10 @@ class Summary:
         self.kept: Counter[str] = Counter()  # made by an earlier run: left as they are
         self.skipped: Counter[tuple[str, str]] = Counter()
         self.examples: dict[tuple[str, str], list[str]] = {}
+        # Records imported otherwise than they were (a reply made top-level, a name cleaned
+        # into a nic), by what was done: counted with examples, as skips are.
+        self.noted: Counter[tuple[str, str]] = Counter()
+        self.noted_examples: dict[tuple[str, str], list[str]] = {}
 
     def make(self, kind: str, count: int = 1) -> None:
         self.made[kind] += count
@@ -40,6 +44,13 @@ class Summary:
         if len(examples) < EXAMPLES:
             examples.append(source_id)
 
+    def note(self, kind: str, source_id: str, remark: str) -> None:
+        """Count a record imported otherwise than it was, with what was done to it."""
+        self.noted[kind, remark] += 1
+        examples = self.noted_examples.setdefault((kind, remark), [])
+        if len(examples) < EXAMPLES:
+            examples.append(source_id)
+
     def lines(self) -> list[str]:
         kinds = sorted(set(self.made) | set(self.kept) | {kind for kind, _ in self.skipped})
         lines = [f"{kind}: {self.made[kind]} imported, {self.kept[kind]} already here, "
@@ -49,6 +60,10 @@ class Summary:
             shown = ", ".join(self.examples[kind, reason])
             more = ", …" if count > len(self.examples[kind, reason]) else ""
             lines.append(f"  skipped {count} {kind}: {reason} (ids {shown}{more})")
+        for (kind, remark), count in sorted(self.noted.items()):
+            shown = ", ".join(self.noted_examples[kind, remark])
+            more = ", …" if count > len(self.noted_examples[kind, remark]) else ""
+            lines.append(f"  note: {count} {kind}: {remark} (ids {shown}{more})")
         return lines
 
     def print(self, out: TextIO | None = None) -> None:

@@ -7,6 +7,7 @@ confirmations, and is sent again to whichever did not confirm it (`shared/redeli
 
 import logging
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -92,7 +93,7 @@ class Outbox:
         session.info.setdefault(PENDING, []).append(data)
         return envelope
 
-    def add_all(self, session: Session, events: list[Event]) -> list[Envelope]:
+    def add_all(self, session: Session, events: Sequence[Event]) -> list[Envelope]:
         """`add` for many events at once, in one statement: an import stores hundreds per
         transaction, and one insert each cost it more than making the rows."""
         if not events:
