@@ -69,7 +69,10 @@ BATCH = 2000  # comments per transaction, at least (a thread is never split)
 ANONYMOUS = "Anonymous"  # the nic of an author whose name leaves nothing valid
 COMMENT = "comment"  # the kind counted in the summary, and remembered in ImportedRecord
 COMMENTER = "commenter"
-PLACEHOLDERS = "(removed comments)"  # the commenter record owning an import's placeholders
+# The commenter owning an import's placeholders: its name, and its record's id (a leading
+# space: no nic's key has one, so no author's record can be taken for it).
+PLACEHOLDER_NAME, PLACEHOLDERS = "(removed comments)", " removed comments"
+MAX_SOURCE_ID = 200  # characters of an id in the file (what ImportedRecord keeps)
 
 _tables = CommentsTable.metadata.tables
 _article, _comment = _tables["articlereplica"], _tables["comment"]
@@ -217,7 +220,7 @@ def clean_nic(name: str) -> tuple[str, str | None]:
     its spaces collapsed; else without the characters RFC 8266 refuses, cut to MAX_KEY;
     else ANONYMOUS."""
     plain = " ".join(UNCARRIABLE.sub("", name).split())
-    if plain and _valid(plain):
+    if plain and len(plain) <= MAX_KEY and _valid(plain):
         return plain, None
     if not plain:
         return ANONYMOUS, f"author name empty: imported as {ANONYMOUS!r}"
@@ -311,7 +314,7 @@ class Authors:
         owner = self.imported.get(PLACEHOLDERS)
         if owner is None:
             owner = self.imported[PLACEHOLDERS] = Owner()
-            self.new.append((owner, PLACEHOLDERS, PLACEHOLDERS, None))
+            self.new.append((owner, PLACEHOLDER_NAME, PLACEHOLDERS, None))
         return owner
 
     def _editors_like(self, keys: NicKeys) -> bool:
@@ -441,6 +444,10 @@ class _Importer:
         for comment in comments:
             if comment.source_id in self.seen:
                 self.summary.skip(COMMENT, comment.source_id, DUPLICATE)
+                continue
+            if not comment.source_id or len(comment.source_id) > MAX_SOURCE_ID:
+                self.summary.skip(COMMENT, comment.source_id[:MAX_SOURCE_ID] or "(none)",
+                                  f"no id, or one longer than {MAX_SOURCE_ID} characters")
                 continue
             self.seen.add(comment.source_id)
             unique.append(comment)

@@ -258,3 +258,16 @@ def test_an_import_stopped_half_way_goes_on_where_it_stopped(tmp_path: Path) -> 
         before = table_counts(comments)
         import_threads_of(comments, many(10), batch=6)
         assert table_counts(comments) == before
+
+
+def test_ids_too_long_to_remember_are_skipped_and_long_names_cut(tmp_path: Path) -> None:
+    combining = "e\u0301" * 30  # 60 characters, 30 once composed
+    with comments_service(tmp_path) as comments:
+        summary = import_threads_of(comments, [thread(
+            "https://burg.example/articles/ferry",
+            SourceComment("x" * 201, None, "Ole", None, START, "<p>Hi</p>"),
+            SourceComment("", None, "Ole", None, START, "<p>Hi</p>"),
+            said(1, combining))])
+        rows = imported(comments)
+        assert set(rows) == {"1"} and len(rows["1"].nic) <= MAX_KEY
+        assert summary.skipped["comment", "no id, or one longer than 200 characters"] == 2
