@@ -24,6 +24,7 @@ from services.comments.sources import SourceComment, SourceState, SourceThread
 from shared.errors import Conflict
 from tests.comments.importing import (
     commenter,
+    comments_service,
     import_threads_of,
     imported,
     publish,
@@ -31,7 +32,7 @@ from tests.comments.importing import (
     retract,
     table_counts,
 )
-from tests.usecases.comments import comments_service, post
+from tests.usecases.comments import post
 
 START = datetime(2019, 6, 1, 12, 0, tzinfo=UTC)
 OLD = "http://old-blog.example"
