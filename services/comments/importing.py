@@ -10,8 +10,9 @@ The rules, and why:
   segment as an article's slug, when one article alone has it. No article: its comments are
   skipped, and the summary says to import the articles first.
 - Only what the other site showed is imported (approved there: premoderation does not apply
-  here). A comment left out (waiting, spam, deleted, empty once converted) that has replies
-  that are imported becomes a placeholder, a deleted comment without text or nic: the thread
+  here; nor does a thread's closing time, or the limit on links: they were posted before).
+  A comment left out (waiting, spam, deleted, empty once converted) that has replies that
+  are imported becomes a placeholder, a deleted comment without text or nic: the thread
   shows "removed" in its place, as it does for a comment deleted here, and its replies keep
   their place. A reply whose parent is not in the file becomes a top-level comment.
 - An author's name is their nic. A name that is (or looks like) a nic of a commenter here is
