@@ -45,6 +45,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.comments.models import (
@@ -57,6 +58,7 @@ from services.comments.nics import MAX_KEY, NicKeys, nic_keys, stored_nic_keys
 from services.comments.pages import written
 from services.comments.posting import _place as place_in_thread
 from services.comments.sources import SourceComment, SourceState, SourceThread
+from shared.errors import Conflict
 from shared.events import CommentCreated, utcnow
 from shared.importing import Summary
 from shared.markup import render
@@ -132,12 +134,23 @@ def import_threads(sessions: sessionmaker[Any], outbox: Outbox, *, source: str,
         for thread in threads:
             pending += importer.thread(thread)
             if pending >= batch:
-                importer.flush()
-                session.commit()
+                _commit(session, importer)
                 pending = 0
+        _commit(session, importer)
+    return summary
+
+
+def _commit(session: Session, importer: "_Importer") -> None:
+    """Make the threads read so far and commit them. A nic taken by a commenter posting
+    meanwhile stops the import (Conflict): run again, it goes on from the last commit."""
+    try:
         importer.flush()
         session.commit()
-    return summary
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("a nic or comment was made by someone else while this import ran "
+                       f"({type(exc.orig).__name__}); run the import again: it goes on where "
+                       "it stopped") from None
 
 
 # Articles -----------------------------------------------------------------------------------
