@@ -10,8 +10,9 @@ The rules, and why:
   segment as an article's slug, when one article alone has it. No article: its comments are
   skipped, and the summary says to import the articles first.
 - Only what the other site showed is imported (approved there: premoderation does not apply
-  here). A comment left out (waiting, spam, deleted, empty once converted) that has replies
-  that are imported becomes a placeholder, a deleted comment without text or nic: the thread
+  here; nor does a thread's closing time, or the limit on links: they were posted before).
+  A comment left out (waiting, spam, deleted, empty once converted) that has replies that
+  are imported becomes a placeholder, a deleted comment without text or nic: the thread
   shows "removed" in its place, as it does for a comment deleted here, and its replies keep
   their place. A reply whose parent is not in the file becomes a top-level comment.
 - An author's name is their nic. A name that is (or looks like) a nic of a commenter here is
@@ -44,6 +45,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.comments.models import (
@@ -56,6 +58,7 @@ from services.comments.nics import MAX_KEY, NicKeys, nic_keys, stored_nic_keys
 from services.comments.pages import written
 from services.comments.posting import _place as place_in_thread
 from services.comments.sources import SourceComment, SourceState, SourceThread
+from shared.errors import Conflict
 from shared.events import CommentCreated, utcnow
 from shared.importing import Summary
 from shared.markup import render
@@ -69,7 +72,10 @@ BATCH = 2000  # comments per transaction, at least (a thread is never split)
 ANONYMOUS = "Anonymous"  # the nic of an author whose name leaves nothing valid
 COMMENT = "comment"  # the kind counted in the summary, and remembered in ImportedRecord
 COMMENTER = "commenter"
-PLACEHOLDERS = "(removed comments)"  # the commenter record owning an import's placeholders
+# The commenter owning an import's placeholders: its name, and its record's id (a leading
+# space: no nic's key has one, so no author's record can be taken for it).
+PLACEHOLDER_NAME, PLACEHOLDERS = "(removed comments)", " removed comments"
+MAX_SOURCE_ID = 200  # characters of an id in the file (what ImportedRecord keeps)
 
 _tables = CommentsTable.metadata.tables
 _article, _comment = _tables["articlereplica"], _tables["comment"]
@@ -128,12 +134,23 @@ def import_threads(sessions: sessionmaker[Any], outbox: Outbox, *, source: str,
         for thread in threads:
             pending += importer.thread(thread)
             if pending >= batch:
-                importer.flush()
-                session.commit()
+                _commit(session, importer)
                 pending = 0
+        _commit(session, importer)
+    return summary
+
+
+def _commit(session: Session, importer: "_Importer") -> None:
+    """Make the threads read so far and commit them. A nic taken by a commenter posting
+    meanwhile stops the import (Conflict): run again, it goes on from the last commit."""
+    try:
         importer.flush()
         session.commit()
-    return summary
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("a nic or comment was made by someone else while this import ran "
+                       f"({type(exc.orig).__name__}); run the import again: it goes on where "
+                       "it stopped") from None
 
 
 # Articles -----------------------------------------------------------------------------------
@@ -217,7 +234,7 @@ def clean_nic(name: str) -> tuple[str, str | None]:
     its spaces collapsed; else without the characters RFC 8266 refuses, cut to MAX_KEY;
     else ANONYMOUS."""
     plain = " ".join(UNCARRIABLE.sub("", name).split())
-    if plain and _valid(plain):
+    if plain and len(plain) <= MAX_KEY and _valid(plain):
         return plain, None
     if not plain:
         return ANONYMOUS, f"author name empty: imported as {ANONYMOUS!r}"
@@ -311,7 +328,7 @@ class Authors:
         owner = self.imported.get(PLACEHOLDERS)
         if owner is None:
             owner = self.imported[PLACEHOLDERS] = Owner()
-            self.new.append((owner, PLACEHOLDERS, PLACEHOLDERS, None))
+            self.new.append((owner, PLACEHOLDER_NAME, PLACEHOLDERS, None))
         return owner
 
     def _editors_like(self, keys: NicKeys) -> bool:
@@ -441,6 +458,10 @@ class _Importer:
         for comment in comments:
             if comment.source_id in self.seen:
                 self.summary.skip(COMMENT, comment.source_id, DUPLICATE)
+                continue
+            if not comment.source_id or len(comment.source_id) > MAX_SOURCE_ID:
+                self.summary.skip(COMMENT, comment.source_id[:MAX_SOURCE_ID] or "(none)",
+                                  f"no id, or one longer than {MAX_SOURCE_ID} characters")
                 continue
             self.seen.add(comment.source_id)
             unique.append(comment)

@@ -1,12 +1,15 @@
-"""Helpers of the import tests: articles as the posts import publishes them (with their old
-address), an import run, and what it left in the database."""
+"""Helpers of the import tests: the comments service on a migrated database (SQLite, or
+PostgreSQL in the PostgreSQL pass: the import's bulk statements run on both), articles as the
+posts import publishes them (with their old address), an import run, and what it left."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from celery import Celery
 from sqlalchemy import func
 from sqlmodel import col, select
 
@@ -15,15 +18,51 @@ from services.comments.models import (
     ArticleReplica,
     Comment,
     Commenter,
+    CommentsTable,
     ImportedRecord,
     Nic,
 )
 from services.comments.sources import SourceThread, wordpress
-from shared.events import ArticlePublished, ArticleRetracted, utcnow
+from shared.db import make_engine, make_session_factory
+from shared.events import (
+    ArticlePublished,
+    ArticleRetracted,
+    EditorAuthorized,
+    editor_token_hash,
+    utcnow,
+)
 from shared.importing import Summary
+from shared.inbox import Inbox
+from shared.outbox import Outbox
+from shared.runtime import with_event_tables
+from tests.databases import database_url, migrated
+from tests.usecases.comments import EDITOR_TOKEN, HANDLERS, article
 from tests.usecases.conftest import Wired
 
 SAMPLES = Path(__file__).parent / "samples"
+
+
+@contextmanager
+def comments_service(tmp_path: Path) -> Iterator[Wired]:
+    """The comments use cases as `tests.usecases` wires them (an outbox that sends nothing,
+    the inbox with the service's handlers), told of article 1 ("ferry", open) and of the
+    editor "Steve White"; but on the service's migrated database."""
+    metadata = with_event_tables(CommentsTable.metadata)
+    engine = make_engine(migrated("comments", database_url(tmp_path, "comments")))
+    sessions = make_session_factory(engine)
+    wired = Wired(
+        name="comments", engine=engine, sessions=sessions,
+        outbox=Outbox(table=metadata.tables["outbox"], engine=engine, celery=Celery("comments"),
+                      producer="comments"),
+        inbox=Inbox(table=metadata.tables["inbox"], dead_letters=metadata.tables["dead_letter"],
+                    sessions=sessions, handlers=HANDLERS))
+    try:
+        wired.handle(article())
+        wired.handle(EditorAuthorized(nic="Steve White", token_hash=editor_token_hash(
+            EDITOR_TOKEN), version=1))
+        yield wired
+    finally:
+        engine.dispose()
 
 
 def publish(comments: Wired, article_id: int, slug: str, *, imported_from: str | None = None,

@@ -24,6 +24,7 @@ from services.comments.sources import SourceComment, SourceState, SourceThread
 from shared.errors import Conflict
 from tests.comments.importing import (
     commenter,
+    comments_service,
     import_threads_of,
     imported,
     publish,
@@ -31,7 +32,7 @@ from tests.comments.importing import (
     retract,
     table_counts,
 )
-from tests.usecases.comments import comments_service, post
+from tests.usecases.comments import post
 
 START = datetime(2019, 6, 1, 12, 0, tzinfo=UTC)
 OLD = "http://old-blog.example"
@@ -258,3 +259,37 @@ def test_an_import_stopped_half_way_goes_on_where_it_stopped(tmp_path: Path) -> 
         before = table_counts(comments)
         import_threads_of(comments, many(10), batch=6)
         assert table_counts(comments) == before
+
+
+def test_ids_too_long_to_remember_are_skipped_and_long_names_cut(tmp_path: Path) -> None:
+    combining = "e\u0301" * 30  # 60 characters, 30 once composed
+    with comments_service(tmp_path) as comments:
+        summary = import_threads_of(comments, [thread(
+            "https://burg.example/articles/ferry",
+            SourceComment("x" * 201, None, "Ole", None, START, "<p>Hi</p>"),
+            SourceComment("", None, "Ole", None, START, "<p>Hi</p>"),
+            said(1, combining))])
+        rows = imported(comments)
+        assert set(rows) == {"1"} and len(rows["1"].nic) <= MAX_KEY
+        assert summary.skipped["comment", "no id, or one longer than 200 characters"] == 2
+
+
+def test_a_nic_taken_while_it_runs_stops_the_import_and_a_rerun_goes_on(
+        tmp_path: Path) -> None:
+    url = "https://burg.example/articles/ferry"
+    posted: list[int] = []
+    with comments_service(tmp_path) as comments:
+        def threads() -> Iterator[SourceThread]:
+            yield thread(url, said(1, "Early"), source_id="1")
+            if not posted:  # between two commits of the first run
+                posted.append(post(comments, nic="Late Ole")[0].id)
+            yield thread(url, said(2, "Late Ole"), source_id="2")
+
+        with pytest.raises(Conflict, match="run the import again"):
+            import_threads_of(comments, threads(), batch=1)
+        assert set(imported(comments)) == {"1"}
+        summary = import_threads_of(comments, threads(), batch=1)
+        assert summary.kept["comment"] == 1 and summary.made["comment"] == 1
+        with comments.session() as session:
+            late = {c.nic: c.commenter_id for c in session.exec(select(Comment)).all()}
+        assert imported(comments)["2"].commenter_id == late["Late Ole"]

@@ -15,6 +15,7 @@ from shared.importing import Summary
 from tests.comments.helpers import executable_parts
 from tests.comments.importing import (
     SAMPLES,
+    comments_service,
     harbour_notes,
     import_file,
     imported,
@@ -22,7 +23,6 @@ from tests.comments.importing import (
     replica,
     table_counts,
 )
-from tests.usecases.comments import comments_service
 
 WXR = SAMPLES / "wordpress.xml"
 LATIN1 = SAMPLES / "wordpress-latin1.xml"
