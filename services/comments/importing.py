@@ -469,7 +469,8 @@ class _Importer:
 
     def _body(self, comment: SourceComment) -> tuple[str, str] | None:
         """The comment's body in site markup, and rendered; None if nothing is left."""
-        body = text(UNCARRIABLE.sub("", from_html(comment.html))) or ""
+        source = from_html(comment.html) if comment.markup is None else comment.markup
+        body = text(UNCARRIABLE.sub("", source)) or ""
         body = body.strip()
         if not body:
             return None
@@ -512,7 +513,7 @@ class _Importer:
             "commenter_id": author.owner, "nic": author.nic, "nic_key": author.key,
             "website": self._website(comment), "body": body[0], "body_html": body[1],
             "status": CommentStatus.visible, "notify_replies": False,
-            "created_at": _aware(comment.created_at), "edited_at": None}, order)
+            "created_at": _aware(comment.created_at), "edited_at": comment.edited_at}, order)
 
     def _placeholder(self, comment: SourceComment, article: Article, order: int) -> _New:
         """A removed place: no nic, website or text (as a comment deleted here shows)."""

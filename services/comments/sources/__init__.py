@@ -24,6 +24,9 @@ class SourceComment:
     created_at: datetime  # aware, in UTC
     html: str  # its body as the other system kept it (HTML, or text)
     state: SourceState = SourceState.public
+    # Burg's own export keeps the markup as written and when it was edited: taken as they are.
+    markup: str | None = None
+    edited_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ IP addresses, user agents, comment meta. Pingbacks and trackbacks are not commen
 (counted in the summary), as are the comments of pages and other post types.
 """
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -152,11 +153,36 @@ def _comment(element: Any, summary: Summary) -> SourceComment | None:
         return None
     parent = _text(wp.get("comment_parent")).strip()
     approved = _text(wp.get("comment_approved")).strip().lower()
+    meta = _meta(element)
+    edited = meta.get("_burg_edited_at", "")
     return SourceComment(
         source_id=source_id, parent_id=None if parent in ("", "0") else parent,
-        author=_text(wp.get("comment_author")), website=_text(wp.get("comment_author_url")) or None,
+        # WordPress keeps the name HTML-escaped ("Tom &amp; Jerry"): read as the text it shows.
+        author=html.unescape(_text(wp.get("comment_author"))),
+        website=_text(wp.get("comment_author_url")) or None,
         created_at=created_at, html=autop(_text(wp.get("comment_content"))),
-        state=STATES.get(approved, SourceState.pending))
+        state=STATES.get(approved, SourceState.pending),
+        markup=meta.get("_burg_markup"), edited_at=_moment(edited) if edited else None)
+
+
+def _meta(element: Any) -> dict[str, str]:
+    """The comment's `wp:commentmeta` pairs, key to value (the first of a key wins): Burg's
+    own export keeps the markup as written and when it was edited there."""
+    meta: dict[str, str] = {}
+    for child in element:
+        if isinstance(child.tag, str) and _WP.sub("", child.tag) == "commentmeta":
+            fields = _wp(child)
+            meta.setdefault(_text(fields.get("meta_key")), _text(fields.get("meta_value")))
+    return meta
+
+
+def _moment(value: str) -> datetime | None:
+    """An ISO 8601 time with its zone (Burg's export); None if it is not one."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else None
 
 
 def _date(value: str) -> datetime | None:
