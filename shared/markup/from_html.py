@@ -78,12 +78,7 @@ class _Tree(HTMLParser):
         self._close(tag, stop=set())
 
     def handle_data(self, data: str) -> None:
-        children = self.stack[-1].children
-        data = _storable(data)
-        if children and isinstance(children[-1], str):
-            children[-1] += data
-        else:
-            children.append(data)
+        self.stack[-1].children.append(_storable(data))  # joined by the writer
 
     def _close(self, tag: str, stop: set[str]) -> None:
         for depth in range(len(self.stack) - 1, 0, -1):
@@ -128,10 +123,16 @@ class _Writer:
         self.item_waiting = self.bracketed = False
 
     def walk(self, element: _Element) -> None:
-        for child in element.children:
+        texts: list[str] = []  # pieces of one text (a comment between them is gone)
+        for child in [*element.children, None]:
             if isinstance(child, str):
-                self.text(child.replace("\n", " ") if self.items else child)
-            else:
+                texts.append(child)
+                continue
+            if texts:
+                text = "".join(texts)
+                self.text(text.replace("\n", " ") if self.items else text)
+                texts = []
+            if child is not None:
                 self.element(child)
 
     def element(self, element: _Element) -> None:
@@ -250,8 +251,12 @@ class _Writer:
 def from_html(source: str, *, commentary: bool = False) -> str:
     """The site markup of `source`; `commentary=True` for an article body (see `render`)."""
     tree = _Tree()
-    tree.feed(_storable(source))
-    tree.close()
+    try:
+        tree.feed(_defused(_storable(source)))
+        tree.close()
+    except AssertionError:  # the parser's way of giving up; all is text then
+        tree = _Tree()
+        tree.handle_data(_storable(source))
     writer = _Writer(commentary)
     writer.walk(tree.stack[0])
     writer.flush()
@@ -345,6 +350,25 @@ def _descendants(element: _Element) -> list[_Element]:
         if isinstance(child, _Element) and child.tag not in _DROPPED:
             found += [child, *_descendants(child)]
     return found
+
+
+# A "<" that starts a tag, a comment or a CDATA section; html.parser scans to the end of the
+# input for the end of each one left open (quadratic on "<a<a<a…") and raises on some.
+_OPENING = re.compile(r"<(?:(?P<tag>[/?!]?[a-zA-Z][^<>]*>)|(?P<comment>!--)|(?P<cdata>!\[CDATA\[)"
+                      r"|(?=[/?!a-zA-Z]))", re.IGNORECASE)
+
+
+def _defused(source: str) -> str:
+    """`source` with each "<" that opens what never closes written as "&lt;" (text, as a
+    browser shows it), so the parser reads it in linear time and without raising."""
+    comments_end, sections_end = source.rfind("-->"), source.rfind("]]>")
+
+    def opening(match: re.Match[str]) -> str:
+        closed = match["tag"] or (match["comment"] and match.end() <= comments_end) or \
+            (match["cdata"] and match.end() <= sections_end)
+        return match[0] if closed else "&lt;" + match[0][1:]
+
+    return _OPENING.sub(opening, source)
 
 
 def _storable(text: str) -> str:
