@@ -16,9 +16,10 @@ characters.
 
 The markup has no escape, so text that looks like markup stays as it is when the markup
 leaves it as text anyway (an unmatched "[b]", which is how Burg's own HTML carries it: its
-export reads back as the same page). Only when such text would turn into formatting, a list
-or a quote is every "[" of a formatting tag or "[*]" in the text followed by an invisible
-WORD JOINER (U+2060): the page then shows the same characters, and nothing else changes.
+export reads back as the same page). Only when such text would turn into formatting, a list,
+a quote, a link or a picture is every "[" of a tag or "[*]" in the text followed by an
+invisible WORD JOINER (U+2060): the page then shows the characters the HTML showed. (A URL in
+text does become a link, as a typed one does.)
 """
 
 import re
@@ -29,6 +30,7 @@ from shared.markup import render
 from shared.markup.lexer import tokenize
 from shared.markup.nodes import Image, Link
 from shared.markup.parser import MAX_DEPTH
+from shared.markup.summary import html_text
 from shared.markup.urls import SECURE, safe_url, squish_label
 from shared.text import UNCARRIABLE
 
@@ -261,21 +263,23 @@ def from_html(source: str, *, commentary: bool = False) -> str:
     writer.walk(tree.stack[0])
     writer.flush()
     blocks = writer.containers[0]
-    plain = _markup(blocks, escape=None)
+    plain = _markup(blocks, escape=False)
     if not writer.bracketed:
         return plain
-    escape = _FORMATTING_TEXT if commentary else _FORMATTING_TEXT_NO_ED
-    escaped = _markup(blocks, escape)
-    shown_plain = render(plain, commentary=commentary).replace(_WORD_JOINER, "")
-    shown_escaped = render(escaped, commentary=commentary).replace(_WORD_JOINER, "")
-    return plain if shown_plain == shown_escaped else escaped
+    # Escaping changes no character a reader sees, so if that is all it changes, the text
+    # that looks like markup was text already; otherwise escaping is what keeps it text.
+    escaped = _markup(blocks, escape=True)
+    shown = [html_text(render(markup, commentary=commentary)).replace(_WORD_JOINER, "")
+             for markup in (plain, escaped)]
+    return plain if shown[0] == shown[1] else escaped
 
 
-_FORMATTING_TEXT = re.compile(r"\[(?=(?:/?(?:b|i|u|s|small|big|quote|ed)|\*)\])", re.I)
-_FORMATTING_TEXT_NO_ED = re.compile(r"\[(?=(?:/?(?:b|i|u|s|small|big|quote)|\*)\])", re.I)
+# Where text that looks like markup would start a tag or a list item.
+_LITERAL_TAG = re.compile(r"\[(?=\*\]|/?(?:b|i|u|s|small|big|quote|ed)\]"
+                          r"|/?(?:url|squish|foto|photo)[=\]])", re.IGNORECASE)
 
 
-def _markup(blocks: list[_Run | _Quote], escape: re.Pattern[str] | None) -> str:
+def _markup(blocks: list[_Run | _Quote], escape: bool) -> str:
     parts: list[str] = []
     for number, block in enumerate(blocks):
         if number:
@@ -295,7 +299,7 @@ def _markup(blocks: list[_Run | _Quote], escape: re.Pattern[str] | None) -> str:
     return "".join(parts)
 
 
-def _line(pieces: list[_Piece], escape: re.Pattern[str] | None) -> str:
+def _line(pieces: list[_Piece], escape: bool) -> str:
     out: list[str] = []
     bracket_on_line = False
     for number, piece in enumerate(pieces):
@@ -304,8 +308,8 @@ def _line(pieces: list[_Piece], escape: re.Pattern[str] | None) -> str:
             spaced = (not out or out[-1][-1:].isspace()) and \
                 ((isinstance(after, str) and after[:1].isspace()) or after == "")
             text = _link(piece, bare=spaced and not bracket_on_line)
-        elif isinstance(piece, _Text) and escape is not None:
-            text = escape.sub("[" + _WORD_JOINER, piece)
+        elif isinstance(piece, _Text) and escape:
+            text = _LITERAL_TAG.sub("[" + _WORD_JOINER, piece)
         else:
             text = piece
         out.append(text)

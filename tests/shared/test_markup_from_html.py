@@ -2,6 +2,7 @@
 property that makes an export re-imported give the same pages: rendering the markup read back
 from rendered markup gives the same HTML, for comments and for article bodies."""
 
+import html as html_module
 import time
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from shared.markup import render
 from shared.markup.from_html import from_html
+from shared.markup.summary import html_text, html_words
 from shared.text import UNCARRIABLE
 from tests.hostile_text import ANY_CHARACTER, bounded, hostile
 
@@ -107,6 +109,15 @@ def test_literal_markup_that_would_format_is_kept_as_text() -> None:
                       f"[{WJ}*] not a list")
     assert render(markup).replace(WJ, "") == (
         "<p>type [b]bold[/b] or [quote]x[/quote]</p><p>[*] not a list</p>")
+
+
+def test_literal_links_and_pictures_in_text_stay_text() -> None:
+    html = "<p>[url=https://x.org]a[/url] [foto]https://i.org/a.jpg[/foto]</p>"
+    markup = from_html(html)
+    assert markup == (f"[{WJ}url=https://x.org]a[{WJ}/url] "
+                      f"[{WJ}foto]https://i.org/a.jpg[{WJ}/foto]")
+    assert "<img" not in render(markup)
+    assert html_text(render(markup)).replace(WJ, "") == html_text(html)
 
 
 def test_literal_markup_the_markup_leaves_as_text_is_not_touched() -> None:
@@ -230,3 +241,11 @@ def test_an_article_read_back_from_its_html_renders_the_same(markup: str) -> Non
 def test_reading_back_is_stable(markup: str) -> None:
     once = from_html(render(markup, commentary=True), commentary=True)
     assert from_html(render(once, commentary=True), commentary=True) == once
+
+
+@bounded(1_000)
+@given(MARKUP, st.booleans())
+def test_text_that_looks_like_markup_shows_as_it_did(text: str, commentary: bool) -> None:
+    html = "<p>" + html_module.escape(text) + "</p>"
+    shown = render(from_html(html, commentary=commentary), commentary=commentary)
+    assert html_words(shown).replace(WJ, "") == html_words(html).replace(WJ, "")
