@@ -119,10 +119,11 @@ class _Writer:
         self.commentary = commentary
         self.containers: list[list[_Run | _Quote]] = [[]]  # the document, then open quotes
         self.run: list[_Piece] = []
-        self.run_count = self.content = 0  # runs so far; whether this one says anything
+        self.run_count = 0
+        self.content = False  # whether the run says anything (an empty item still does)
         self.formats: list[tuple[str, int]] = []  # open formatting and the run it opened in
         self.items = self.lists = self.list_id = 0  # open <li>, open lists, lists so far
-        self.item_waiting = self.bracketed = False
+        self.item_waiting = False
 
     def walk(self, element: _Element) -> None:
         texts: list[str] = []  # pieces of one text (a comment between them is gone)
@@ -221,7 +222,6 @@ class _Writer:
             self.add(Link(href or url or "", "photo"))
 
     def text(self, text: str) -> None:
-        self.bracketed = self.bracketed or "[" in text
         self.add(_Text(text), content=bool(text.strip()))
 
     def add(self, piece: _Piece, content: bool = True) -> None:
@@ -263,12 +263,11 @@ def from_html(source: str, *, commentary: bool = False) -> str:
     writer.walk(tree.stack[0])
     writer.flush()
     blocks = writer.containers[0]
-    plain = _markup(blocks, escape=False)
-    if not writer.bracketed:
+    plain, escaped = _markup(blocks, escape=False), _markup(blocks, escape=True)
+    if plain == escaped:  # no text looks like markup
         return plain
     # Escaping changes no character a reader sees, so if that is all it changes, the text
     # that looks like markup was text already; otherwise escaping is what keeps it text.
-    escaped = _markup(blocks, escape=True)
     shown = [html_text(render(markup, commentary=commentary)).replace(_WORD_JOINER, "")
              for markup in (plain, escaped)]
     return plain if shown[0] == shown[1] else escaped
@@ -300,6 +299,7 @@ def _markup(blocks: list[_Run | _Quote], escape: bool) -> str:
 
 
 def _line(pieces: list[_Piece], escape: bool) -> str:
+    pieces = _joined(pieces)
     out: list[str] = []
     bracket_on_line = False
     for number, piece in enumerate(pieces):
@@ -340,6 +340,23 @@ def _link(piece: Link | Image, bare: bool) -> str:
     # Brackets in the address or the label that the markup would misread: the label as text.
     plain = href.replace("[", "%5B").replace("]", "%5D")
     return f"[url]{plain}[/url]" if label in (href, "photo") else f"{label} ([url]{plain}[/url])"
+
+
+def _joined(pieces: list[_Piece]) -> list[_Piece]:
+    """`pieces` with neighbouring texts as one ("[" and "b]" on either side of a dropped tag
+    still make "[b]")."""
+    joined: list[_Piece] = []
+    texts: list[str] = []
+    for piece in [*pieces, None]:
+        if isinstance(piece, _Text):
+            texts.append(piece)
+            continue
+        if texts:
+            joined.append(_Text("".join(texts)))
+            texts = []
+        if piece is not None:
+            joined.append(piece)
+    return joined
 
 
 def _text_of(element: _Element) -> str:

@@ -111,6 +111,10 @@ def test_literal_markup_that_would_format_is_kept_as_text() -> None:
         "<p>type [b]bold[/b] or [quote]x[/quote]</p><p>[*] not a list</p>")
 
 
+def test_literal_markup_split_by_a_dropped_tag_stays_text() -> None:
+    assert from_html("[<script>x</script>b]y[<span></span>/b]") == f"[{WJ}b]y[{WJ}/b]"
+
+
 def test_literal_links_and_pictures_in_text_stay_text() -> None:
     html = "<p>[url=https://x.org]a[/url] [foto]https://i.org/a.jpg[/foto]</p>"
     markup = from_html(html)
