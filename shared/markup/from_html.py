@@ -10,7 +10,8 @@ alt text for an emoji or an unusable address. Text keeps its line ends, as WordP
 
 What does not: any other tag is dropped and its text kept; script, style, iframe, object and
 the like are dropped with their text; comments and attributes other than href/src/class/alt
-are ignored; a link to anything but http(s) keeps only its label. Whatever the source, the
+are ignored; a link to anything but http(s) keeps only its label. A tag with a "<" inside an
+attribute value (which HTML writers escape as "&lt;") is shown as text. Whatever the source, the
 text comes out as the API stores a body (shared/text.py): one kind of line break, no control
 characters.
 

@@ -184,16 +184,23 @@ def test_a_megabyte_of_hostile_html_is_read_in_about_linear_time(unit: str) -> N
     assert large < 30 * small + 2  # ten times the input: ten times the time, not a hundred
 
 
-@bounded(300)
-@given(hostile(3_000), st.sampled_from(["{}", "<p>{}</p>", "<b>{}", "<a href='{}'>{}</a>",
-                                        "<ul><li>{}<li>{}", "<blockquote>{}</blockquote>{}",
-                                        "<img src='{}' alt='{}'>", "<script>{}</script>",
-                                        "<{}>{}</{}>", "{}<br>{}"]))
-def test_any_text_in_any_html_reads_without_error(text: str, wrapper: str) -> None:
-    markup = from_html(wrapper.replace("{}", text))
+SECRET = "s3cr3t"
+
+
+@bounded(500)
+@given(hostile(3_000), st.sampled_from([
+    "{}", "<p>{}</p>", "<b>{}", "<a href='{}'>{}</a>", "<ul><li>{}<li>{}", "<{}>{}</{}>",
+    "<blockquote>{}</blockquote>{}", "<img src='{}' alt='{}'>", "{}<br>{}", "<![{}[{}]]>",
+    "<script>" + SECRET + "{}</script>{}", "<style>{}" + SECRET + "</style>", "<!--{}",
+    "<iframe>{}" + SECRET + "</iframe>", "<a href='javascript:" + SECRET + "'>{}</a>",
+    "<img src=x onerror=" + SECRET + ">{}", "<p title='" + SECRET + "'>{}</p>"]))
+def test_any_text_in_any_html_reads_without_error_and_nothing_hidden_shows(
+        text: str, wrapper: str) -> None:
+    markup = from_html(wrapper.replace("{}", text), commentary=True)
     assert not UNCARRIABLE.search(markup) and "\r" not in markup
-    render(markup)
-    render(markup, commentary=True)
+    for html in (render(markup), render(markup, commentary=True)):
+        assert SECRET not in html.replace(WJ, "")
+        assert "<script" not in html and "javascript:" not in html
 
 
 # --- the round trip --------------------------------------------------------------------------
@@ -252,4 +259,6 @@ def test_reading_back_is_stable(markup: str) -> None:
 def test_text_that_looks_like_markup_shows_as_it_did(text: str, commentary: bool) -> None:
     html = "<p>" + html_module.escape(text) + "</p>"
     shown = render(from_html(html, commentary=commentary), commentary=commentary)
-    assert html_words(shown).replace(WJ, "") == html_words(html).replace(WJ, "")
+    # (nh3, under html_words, drops a byte order mark at the start of a document)
+    assert html_words(shown).replace(WJ, "").replace("\ufeff", "") == \
+        html_words(html).replace(WJ, "").replace("\ufeff", "")
