@@ -217,7 +217,8 @@ class _Run:
                               "wp:post_date all missing or out of range)")
             return
         markup = item.meta.get("_burg_markup")
-        body = _multi_line(from_html(item.content_html) if markup is None else markup).strip()
+        body = _multi_line(from_html(item.content_html, commentary=True) if markup is None
+                           else markup).strip()
         if not body:
             self.summary.skip("article", source_id, "no text in its body")
             return

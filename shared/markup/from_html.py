@@ -37,6 +37,7 @@ from shared.text import UNCARRIABLE
 
 _DROPPED = frozenset({"script", "style", "iframe", "object", "embed", "applet", "noscript",
                       "template", "head", "title", "svg", "math", "select", "textarea"})
+_BREAK_THEN_NEWLINE = re.compile(r"\A[ \t]*\n")
 _VOID = frozenset({"br", "img", "hr", "wbr", "input", "meta", "link", "area", "base", "col",
                    "source", "track", "param", "embed"})
 _FORMATS = {"b": "b", "strong": "b", "i": "i", "em": "i", "cite": "i", "u": "u", "ins": "u",
@@ -128,16 +129,20 @@ class _Writer:
 
     def walk(self, element: _Element) -> None:
         texts: list[str] = []  # pieces of one text (a comment between them is gone)
+        after_break = False
         for child in [*element.children, None]:
             if isinstance(child, str):
                 texts.append(child)
                 continue
             if texts:
                 text = "".join(texts)
+                if after_break:  # "<br>\n", as HTML is written: one line break, not two
+                    text = _BREAK_THEN_NEWLINE.sub("", text, count=1)
                 self.text(text.replace("\n", " ") if self.items else text)
                 texts = []
             if child is not None:
                 self.element(child)
+                after_break = child.tag == "br"
 
     def element(self, element: _Element) -> None:
         tag, attrs = element.tag, element.attrs

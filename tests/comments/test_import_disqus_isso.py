@@ -138,7 +138,7 @@ DISQUS_THREADS = {
          Made("7003", "7002", 3, 1, "Marta Quayside", "visible", None,
               "Yes, from the north pier."),
          Made("7001", None, 2, 0, "Marta Quayside", "visible", None,
-              "About time. The silt has been terrible since the storm."),
+              "About time. The silt has been [b]terrible[/b] since the storm."),
          # deleted there, with a reply: a removed place
          Made("7004", None, 4, 0, "", "deleted", None, ""),
          Made("7005", "7004", 5, 1, "curious_cat", "visible", None, "Why was that removed?"),
@@ -148,7 +148,7 @@ DISQUS_THREADS = {
          Made("7008", None, 7, 0, "<b>Mallory</b>", "visible", None, "Nice  article")],
     # numbered by date: the reply dated before its parent has number 1
     22: [Made("7012", None, 2, 0, "Commuter", "visible", None,
-              "The 7:40 is gone? That was my boat.\nSecond paragraph."),
+              "The 7:40 is gone? That was [i]my[/i] boat.\n\nSecond paragraph."),
          Made("7014", "7012", 1, 1, "Harbour Master", "visible", None,
               "It was cancelled last winter.")],
     23: [Made("7013", None, 1, 0, "Shutterbug", "visible", None, "Lovely photos.")],
@@ -285,7 +285,8 @@ def isso_database(path: Path) -> Path:
 ISSO_THREADS = {
     # Isso's thread by its path: the article's old address has it
     31: [Made("1", None, 1, 0, "Marta Quayside", "visible", "https://marta.example/",
-              "About time. The silt has been terrible\nsince the storm."),
+              "About [b]time[/b]. The silt has been [i]terrible[/i]\n"
+              "since the [url=https://weather.example/storm]storm[/url]."),
          Made("2", "1", 3, 1, "Old Salt", "visible", None, "Will the ferry still run?"),
          Made("8", "2", 2, 2, "Harbour Master", "visible", "https://port.example/",
               "indented: a code block"),
@@ -297,7 +298,7 @@ ISSO_THREADS = {
               'Nice<script>alert("x")</script> [article](javascript:alert(1))')],
     # and here the article's current address
     32: [Made("9", None, 1, 0, "Zoë Lefèvre", "visible", None,
-              "Très bien ! 7:40 7:50, ça me va."),
+              "Très bien ! [s]7:40[/s] 7:50, ça me va."),
          Made("10", "9", 2, 1, "José Müller", "visible", None, "¿Y el domingo?")],
 }
 ISSO_SKIPS = {

@@ -36,6 +36,8 @@ WJ = "\u2060"  # the word joiner that keeps literal markup in text from turning 
         ("<p>one</p><p>two</p>", "one\n\ntwo"),
         ("<div>one</div><div>two</div>", "one\n\ntwo"),
         ("one<br>two<br/>three", "one\ntwo\nthree"),
+        # HTML as it is written (WordPress's autop, markdown-it): a break, then a new line.
+        ("one<br />\ntwo<br>  \nthree", "one\ntwo\nthree"),
         ("<h2>Title</h2>text", "[b]Title[/b]\n\ntext"),
         ('<a href="https://x.org/a">the story</a>', "[url=https://x.org/a]the story[/url]"),
         ('see <a href="https://x.org/a">https://x.org/a</a> now', "see https://x.org/a now"),
