@@ -7,8 +7,8 @@ The clock runs through four steps, each its own figure:
 1. posts' `import-wordpress` (articles and categories, their events in the outbox);
 2. the comments service's replicas know every article (the events crossed over);
 3. comments' `import-wordpress` (the comments, threaded, their events in the outbox);
-4. every event of both imports confirmed by every consumer (feeds, search, notify, comments),
-   and the newest comment in its article's comment feed.
+4. every event of both imports confirmed by every consumer (feeds, search, notify, comments);
+5. the feeds rendered: no document stale, and the newest comment in its article's feed.
    Usage: python -m bench.import_speed [--articles 10000] [--comments-each 10]
 """
 
@@ -147,11 +147,16 @@ def measure(folder: Path, articles: int, comments_each: int) -> dict[str, float]
         timed(figures, "fan-out s", lambda: wait_until(
             "every event confirmed by its consumers", lambda: unconfirmed(data) == 0 or None,
             timeout=3600))
+        timed(figures, "feeds rendered s", lambda: wait_until(
+            "every feed rendered", lambda: count(
+                data, "feeds", "SELECT count(*) FROM feedstale") == 0 or None, timeout=3600))
         figures["total s"] = time.monotonic() - started
         newest = count(data, "comments", "SELECT max(article_id) FROM comment")
         feed = httpx.get(f"{burg.urls['feeds']}/feeds/articles/{newest}/comments.rss",
                          timeout=30)
         figures["last comment in its feed"] = float(f"number {comments}." in feed.text)
+        if not figures["last comment in its feed"]:
+            print(f"the last comment is not in its feed:\n{feed.text[:2000]}")
     finally:
         burg.stop()
     return figures
