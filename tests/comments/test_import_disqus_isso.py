@@ -37,6 +37,7 @@ from shared.db import make_engine, make_session_factory
 from shared.embedded_redis import EmbeddedRedis
 from shared.events import ArticlePublished, utcnow
 from shared.importing import Summary
+from tests.comments.importing import publish
 from tests.comments.inprocess import comments_api
 from tests.databases import database_url, migrated, sql
 from tests.usecases.comments import HANDLERS
@@ -49,19 +50,6 @@ SAMPLES = Path(__file__).parent / "samples"
 def comments(tmp_path: Path) -> Iterator[Wired]:
     with wire(tmp_path, "comments", CommentsTable.metadata, HANDLERS) as wired:
         yield wired
-
-
-def publish(comments: Wired, article_id: int, slug: str, *, imported_from: str | None = None,
-            url: str | None = None) -> None:
-    """Article `article_id`, at `url` here, told through the inbox as the posts service
-    tells it; `imported_from`: its address on the old site."""
-    now = utcnow()
-    assert comments.handle(ArticlePublished(
-        article_id=article_id, slug=slug, title=slug.replace("-", " ").title(),
-        url=url or f"https://burg.example/articles/{slug}", category_slug="sea",
-        category_name="Sea", posted_by="Ed", dateline=date(2021, 1, 1), summary="",
-        body_html="<p>x</p>", published_at=now, updated_at=now,
-        comments_close_at=now + timedelta(days=7), imported_from=imported_from))
 
 
 @dataclass(frozen=True)
