@@ -56,7 +56,7 @@ from services.comments.models import (
 )
 from services.comments.nics import MAX_KEY, NicKeys, nic_keys, stored_nic_keys
 from services.comments.pages import written
-from services.comments.posting import _place as place_in_thread
+from services.comments.posting import place_in_thread
 from services.comments.sources import SourceComment, SourceState, SourceThread
 from shared.errors import Conflict
 from shared.events import CommentCreated, utcnow
@@ -376,7 +376,7 @@ class _New:
 
 
 class _Place(NamedTuple):
-    """A comment's place, as posting's `_place` reads its parent's."""
+    """A comment's place, as posting's `place_in_thread` reads its parent's."""
 
     comment_id: int
     article_id: int
@@ -574,7 +574,7 @@ class _Importer:
         self.outbox.add_all(self.session, events)
 
     def _place_all(self, article: Article, new: list[_New]) -> None:
-        """Each new comment's parent, path and depth, parents first (posting's `_place`)."""
+        """Each new comment's parent, path and depth, parents first (`place_in_thread`)."""
         made = {n.source.source_id: n for n in new}
         earlier = self._earlier_places(article, new, made)
         placed: dict[str, _Place] = {}

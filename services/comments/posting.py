@@ -105,7 +105,7 @@ def _store(conn: Connection, article_id: int, data: CommentCreate, commenter_id:
         notify_replies=bool(data.email and data.notify_replies))
     conn.execute(sql.COUNT_COMMENTER, {"commenter_id": commenter_id})
     number = conn.execute(sql.NUMBER, {"article": article_id, "delta": int(public)}).scalar_one()
-    path, depth = _place(comment_id, parent)
+    path, depth = place_in_thread(comment_id, parent)
     conn.execute(sql.PLACE, {"comment_id": comment_id, "place": path, "level": depth,
                              "numbered": number})
     return CommentPublic(id=comment_id, article_id=article_id, parent_id=data.parent_id,
@@ -187,7 +187,7 @@ def _parent(conn: Connection, article_id: int, parent_id: int | None) -> Row[Any
     return parent
 
 
-def _place(comment_id: int, parent: Row[Any] | None) -> tuple[str, int]:
+def place_in_thread(comment_id: int, parent: Row[Any] | None) -> tuple[str, int]:
     """The comment's place in thread order, its path and depth: its parent's path plus its
     own key. Replies deeper than MAX_DEPTH sort as their parent's siblings, keeping paths
     short."""
