@@ -14,9 +14,11 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import redis
 from sqlalchemy import Connection, Engine, event
 
 from devserver.launch import launch
@@ -122,6 +124,19 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis")).start()
     yield server.url
     server.stop()
+
+
+IN_PROCESS_EVENTS_DB = 9  # the Redis database of the events of services run in process
+
+
+@pytest.fixture
+def in_process_redis_url(redis_url: str) -> Iterator[str]:
+    """A Redis database apart from the test stack's, for a service run in process: its events
+    would otherwise reach the stack's workers (articles and comments whose ids clash with the
+    stack's own, in its replicas, feeds, search and e-mail). Emptied after the test."""
+    url = urlsplit(redis_url)._replace(path=f"/{IN_PROCESS_EVENTS_DB}").geturl()
+    yield url
+    redis.Redis.from_url(url).flushdb()
 
 
 @dataclass

@@ -18,8 +18,8 @@ SAMPLE = Path(__file__).parent / "samples" / "wordpress.xml"
 
 
 @pytest.fixture
-def api(tmp_path: Path, redis_url: str) -> Iterator[CommentsApi]:
-    with comments_api(tmp_path, redis_url) as api:
+def api(tmp_path: Path, in_process_redis_url: str) -> Iterator[CommentsApi]:
+    with comments_api(tmp_path, in_process_redis_url) as api:
         now = datetime.now(UTC)
         with api.service.runtime.sessions() as session:
             replica.on_article_published(session, ArticlePublished(

@@ -430,10 +430,10 @@ def run_commands(tmp_path: Path, url: str, broker: str) -> None:
 
 
 def test_imported_threads_as_readers_get_them_from_the_api(
-        tmp_path: Path, redis_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, in_process_redis_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Both commands run in this process on the service as `bootstrap()` wires it; then each
     thread as the API gives it: replies under their parents, the removed place, the nics."""
-    with comments_api(tmp_path, redis_url) as api:
+    with comments_api(tmp_path, in_process_redis_url) as api:
         runtime = api.service.runtime
         with runtime.sessions() as session:
             for article_id, old in [

@@ -20,8 +20,9 @@ HOSTS = itertools.count(1)
 
 
 @pytest.fixture
-def api(tmp_path: Path, redis_url: str) -> Iterator[CommentsApi]:
-    with comments_api(tmp_path, redis_url, rate_per_ip=1000, rate_per_commenter=1000) as api:
+def api(tmp_path: Path, in_process_redis_url: str) -> Iterator[CommentsApi]:
+    with comments_api(tmp_path, in_process_redis_url, rate_per_ip=1000,
+                      rate_per_commenter=1000) as api:
         yield api
 
 

@@ -11,8 +11,8 @@ from tests.posts.inprocess import PostsApi, posts_api
 
 
 @pytest.fixture
-def api(tmp_path: Path, redis_url: str) -> Iterator[PostsApi]:
-    with posts_api(tmp_path, redis_url) as running:
+def api(tmp_path: Path, in_process_redis_url: str) -> Iterator[PostsApi]:
+    with posts_api(tmp_path, in_process_redis_url) as running:
         yield running
 
 

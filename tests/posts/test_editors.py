@@ -97,8 +97,8 @@ def test_an_editor_may_revoke_themselves_while_another_has_the_right(stack: Stac
 
 
 def test_the_last_editor_with_the_right_cannot_revoke_themselves(
-        tmp_path: Path, redis_url: str) -> None:
-    with posts_api(tmp_path, redis_url) as api:  # a migrated database of its own
+        tmp_path: Path, in_process_redis_url: str) -> None:
+    with posts_api(tmp_path, in_process_redis_url) as api:  # a migrated database of its own
         with api.service.runtime.sessions() as session:
             token = create_editor(session=session, outbox=api.service.runtime.outbox,
                                   nic="Steve White", can_manage_editors=True)

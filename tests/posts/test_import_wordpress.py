@@ -4,8 +4,8 @@ articles with their events; what is not imported is counted with its reason; a s
 changes nothing and a stopped one continues; the file is read strictly, in its declared
 encoding, with no entity expanded.
 
-The service's events go to a Redis database of their own (not the one the test stack's workers
-read), so that the old articles imported here reach no consumer of the stack.
+The service's events go to a Redis database of their own (`in_process_redis_url`), so that
+the old articles imported here reach no consumer of the test stack.
 """
 
 import itertools
@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, col, select
@@ -40,22 +39,19 @@ from tests.databases import as_json, database_url, migrated
 from tests.posts.wxr import Post, wxr
 
 SAMPLE = Path(__file__).parent / "samples" / "wordpress.xml"
-EVENTS_DB = 9  # the Redis database this module's events go to
 
 
 @pytest.fixture
-def posts(tmp_path: Path, redis_url: str) -> Iterator[Service]:
+def posts(tmp_path: Path, in_process_redis_url: str) -> Iterator[Service]:
     """The posts service on a database of its own, with the editor "Nic"."""
-    events = redis_url.rsplit("/", 1)[0] + f"/{EVENTS_DB}"
     service = bootstrap(database_url=migrated("posts", database_url(tmp_path, "posts")),
-                        redis_url=events, data_dir=tmp_path)
+                        redis_url=in_process_redis_url, data_dir=tmp_path)
     with service.runtime.sessions() as session:
         create_editor(session=session, outbox=service.runtime.outbox, nic="Nic")
     try:
         yield service
     finally:
         service.runtime.engine.dispose()
-        redis.Redis.from_url(events).flushdb()
 
 
 def cli(service: Service, *argv: str) -> int:
