@@ -1,6 +1,6 @@
 """Command line of the comments service: `python -m services.comments.cli dead-letters`,
-`import-wordpress FILE.xml`, `import-disqus FILE.xml`, `import-isso FILE.db`
-(import_commands.py)."""
+`import-wordpress FILE.xml`, `import-disqus FILE.xml`, `import-isso FILE.db`,
+`import-burg FILE.json` (import_commands.py)."""
 
 import sys
 

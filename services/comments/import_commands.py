@@ -1,6 +1,6 @@
 """The import commands of the comments service: `import-wordpress FILE.xml`,
-`import-disqus FILE.xml`, `import-isso FILE.db`: one per format in FORMATS (a reader of
-`sources/` and a line here).
+`import-disqus FILE.xml`, `import-isso FILE.db`, `import-burg FILE.json`: one per format in
+FORMATS (a reader of `sources/` and a line here).
 
 Each reads its file with its reader, imports the threads with `importing.import_threads`
 (a progress bar on stderr), and prints the summary; exit code 0. A file that cannot be read,
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.comments.importing import import_threads
-from services.comments.sources import SourceThread, disqus, isso, wordpress
+from services.comments.sources import SourceThread, burg_json, disqus, isso, wordpress
 from shared.cli import Command
 from shared.importing import Summary, progress
 from shared.runtime import Runtime
@@ -44,6 +44,9 @@ FORMATS = [
     Format("import-isso", isso.SOURCE, "import the comments of an Isso database (SQLite, "
            "read only), once the articles they were on are imported", "FILE.db",
            isso.read_isso, isso.count),
+    Format("import-burg", burg_json.SOURCE, "import the comments of a Burg export (JSON), "
+           "once its articles are imported (the posts service's import-burg)", "FILE.json",
+           burg_json.read, burg_json.count),
 ]
 
 

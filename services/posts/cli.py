@@ -1,13 +1,15 @@
 """Command line of the posts service: `python -m services.posts.cli create-editor NIC`,
-`import-wordpress FILE.xml --editor NIC`."""
+`import-wordpress FILE.xml --editor NIC`, `import-burg FILE.json --editor NIC`."""
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from services.posts import burg_json
 from services.posts.bootstrap import Service, bootstrap
 from services.posts.editors import create_editor, revoke_editor
-from services.posts.importing import import_wordpress
+from services.posts.importing import import_records, import_wordpress
 from shared.cli import Command, run_cli
 from shared.importing import Summary
 from shared.runtime import Runtime
@@ -42,23 +44,40 @@ def import_commands(service: Service, commands: argparse._SubParsersAction
         "import-wordpress", help="import the categories and published posts of a WordPress "
         "export (WXR); run again, it skips what it imported and continues where it stopped")
     wordpress.add_argument("file", type=Path, help="the export file (Tools → Export)")
-    wordpress.add_argument("--editor", required=True,
-                           help="the nic of the editor the articles are filed under")
+    burg = commands.add_parser(
+        "import-burg", help="import the categories and articles of a Burg export (JSON, "
+        "python -m services.web.export --format json); run again, it continues")
+    burg.add_argument("file", type=Path, help="the export file (FILE.json)")
+    for parser in (wordpress, burg):
+        parser.add_argument("--editor", required=True,
+                            help="the nic of the editor the articles are filed under")
 
     def wordpress_(args: argparse.Namespace) -> None:
-        summary = Summary()
-        try:
-            import_wordpress(sessions=service.runtime.sessions, outbox=service.runtime.outbox,
-                             settings=service.settings, path=args.file,
-                             editor_nic=args.editor, summary=summary)
-        except KeyboardInterrupt:
-            summary.print()
-            print("stopped: the same command continues where this one stopped",
-                  file=sys.stderr)
-            raise SystemExit(130) from None
-        summary.print()
+        _interruptible(lambda summary: import_wordpress(
+            sessions=service.runtime.sessions, outbox=service.runtime.outbox,
+            settings=service.settings, path=args.file, editor_nic=args.editor,
+            summary=summary))
 
-    return {"import-wordpress": wordpress_}
+    def burg_(args: argparse.Namespace) -> None:
+        _interruptible(lambda summary: import_records(
+            sessions=service.runtime.sessions, outbox=service.runtime.outbox,
+            settings=service.settings, source=burg_json.SOURCE,
+            read=lambda: burg_json.read_burg(args.file, summary), editor_nic=args.editor,
+            summary=summary))
+
+    return {"import-wordpress": wordpress_, "import-burg": burg_}
+
+
+def _interruptible(run: Callable[[Summary], object]) -> None:
+    """Run an import and print its summary; stopped (Ctrl-C), print what it did so far."""
+    summary = Summary()
+    try:
+        run(summary)
+    except KeyboardInterrupt:
+        summary.print()
+        print("stopped: the same command continues where this one stopped", file=sys.stderr)
+        raise SystemExit(130) from None
+    summary.print()
 
 
 def commands(service: Service, parsers: argparse._SubParsersAction) -> dict[str, Command]:

@@ -17,6 +17,9 @@ A file Burg exported (services/web/wxr.py) carries, in `_burg_…` post meta, wh
 has no field for: the markup as written (taken in place of the HTML, so nothing is lost to the
 conversion), the dateline and its place, the source, and when comments close. Each is checked
 as the article form checks it; one that fails is left out.
+
+Burg's JSON export is read into the same records (`burg_json.py`) and imported by the same
+code (`import_records`), its records under the source "burg".
 """
 
 import html
@@ -87,13 +90,28 @@ def import_wordpress(*, sessions: sessionmaker[Any], outbox: Outbox, settings: P
     the summary (also filled as it goes, if given: a stopped run can still tell its counts).
 
     `shown` wraps the items as they are read (by default a progress bar on stderr)."""
+    # Counted before anything is written: a broken file changes nothing.
+    return import_records(sessions=sessions, outbox=outbox, settings=settings,
+                          source=SOURCE, read=lambda: (count_items(path), read_wordpress(path)),
+                          editor_nic=editor_nic, batch=batch, summary=summary, shown=shown)
+
+
+def import_records(*, sessions: sessionmaker[Any], outbox: Outbox, settings: PostsSettings,
+                   source: str, read: Callable[[], tuple[int, Iterable[WpRecord]]],
+                   editor_nic: str, batch: int = BATCH, summary: Summary | None = None,
+                   shown: Progress | None = None) -> Summary:
+    """Import the records a reader gives (authors, categories, items, as `wordpress.py`
+    reads them) under `source`, the namespace of their ImportedRecords ("wordpress",
+    "burg"): what `import_wordpress` does, for any reader. `read` is called once the editor
+    is known, and gives the number of items (for the progress bar) and the records; a file
+    it refuses raises before anything is written."""
     summary = Summary() if summary is None else summary
     shown = shown or (lambda items, what, count: progress(items, what, total=count))
     with sessions() as session:
         editor = _editor(session, editor_nic)
-        total = count_items(path)  # before anything is written: a broken file changes nothing
-        run = _Run(session, outbox, settings, summary, editor)
-        items = _items(read_wordpress(path), run)
+        total, records = read()
+        run = _Run(session, outbox, settings, summary, editor, source)
+        items = _items(iter(records), run)
         for item in shown(items, "items", total):
             run.item(item)
             if len(run.pending) >= batch:
@@ -132,6 +150,7 @@ class _Run:
     settings: PostsSettings
     summary: Summary
     editor: Editor
+    source: str  # the records' namespace: "wordpress", "burg"
     authors: dict[str, str] = field(default_factory=dict)  # login → display name
     declared: dict[str, WpCategory] = field(default_factory=dict)  # nicename → as declared
     categories: dict[str, Category] = field(default_factory=dict)  # nicename → ours
@@ -145,7 +164,7 @@ class _Run:
 
     def __post_init__(self) -> None:
         records = self.session.exec(select(ImportedRecord).where(
-            col(ImportedRecord.source) == SOURCE)).all()
+            col(ImportedRecord.source) == self.source)).all()
         self.imported = {(r.kind, r.source_id): r.local_id for r in records}
         self.by_slug = {c.slug: c for c in self.session.exec(select(Category)).all()}
         self.by_id = {c.id: c for c in self.by_slug.values()}
@@ -193,7 +212,7 @@ class _Run:
     def _remember(self, nicename: str, category: Category, *, record: bool = True) -> Category:
         assert category.id is not None
         if record:
-            self.session.merge(ImportedRecord(source=SOURCE, kind="category",
+            self.session.merge(ImportedRecord(source=self.source, kind="category",
                                               source_id=nicename, local_id=category.id))
             self.imported["category", nicename] = category.id
         self.categories[nicename] = category
@@ -258,7 +277,7 @@ class _Run:
             records = []
             for item, article in self.pending:
                 assert article.id is not None
-                records.append({"source": SOURCE, "kind": "article", "source_id": item.post_id,
+                records.append({"source": self.source, "kind": "article", "source_id": item.post_id,
                                 "local_id": article.id})
                 self.imported["article", item.post_id] = article.id
             self.session.execute(insert(ImportedRecord), records)
@@ -339,11 +358,24 @@ def _not_imported(item: WpItem, seen: set[str]) -> str | None:
 def _moment(item: WpItem) -> datetime | None:
     """When the post was published, in UTC: wp:post_date_gmt; without it (WordPress writes
     0000-00-00 00:00:00), pubDate, which carries its zone; else wp:post_date, the site's local
-    time, taken as UTC."""
-    for moment in (_gmt(item.date_gmt), _rfc822(item.pub_date), _gmt(item.date_local)):
+    time, taken as UTC. Burg's JSON export gives the moment whole (`_burg_published_at`,
+    ISO 8601 with its zone), to the microsecond."""
+    for moment in (_iso(item.meta.get("_burg_published_at", "")), _gmt(item.date_gmt),
+                   _rfc822(item.pub_date), _gmt(item.date_local)):
         if moment is not None and 1970 <= moment.year <= 9998:
             return moment
     return None
+
+
+def _iso(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else None
+    except OverflowError:
+        return None
 
 
 def _gmt(value: str) -> datetime | None:

@@ -1,6 +1,7 @@
-"""The other systems comments are imported from (WordPress, Disqus, Isso), each read into the
-same shapes: threads, each with the comments it had. `services.comments.importing` makes
-Burg's comments of them; a reader only reads its format and says what it found.
+"""The other systems comments are imported from (WordPress, Disqus, Isso, and Burg's own JSON
+export), each read into the same shapes: threads, each with the comments it had.
+`services.comments.importing` makes Burg's comments of them; a reader only reads its format
+and says what it found.
 """
 
 from dataclasses import dataclass, field
