@@ -295,3 +295,18 @@ def test_a_category_slug_with_a_percent_sign_stays_as_written(posts: Service,
     with Session(posts.runtime.engine) as session:
         found = session.exec(select(Category).where(col(Category.name) == "100% sure")).one()
     assert articles(posts)["article-1"].category_id == found.id
+
+
+def test_lone_surrogates_are_left_out_of_texts(posts: Service, tmp_path: Path) -> None:
+    """JSON may escape a lone surrogate (`"\\ud800"`), which no database stores: it goes,
+    the record stays."""
+    assert b"\\ud800" in export(article(1, title="Half \ud800 a pair"))
+    summary = run(posts, tmp_path, export(
+        article(1, title="Half \ud800 a pair", url="https://old.example/\udc80a",
+                category="n\udc80ews", posted_by="E\ud800d"),
+        categories=[{"slug": "n\udc80ews", "name": "N\ud800ews", "description": "\udc80"}]))
+    assert summary.made["article"] == 1
+    (made,) = articles(posts).values()
+    assert (made.title, made.posted_by, made.imported_from) == (
+        "Half a pair", "Ed", "https://old.example/a")  # spaces collapse, as in a title
+    assert [(c.slug, c.name) for c in categories(posts).values()] == [("news", "News")]
