@@ -9,6 +9,8 @@ The clock runs through four steps, each its own figure:
 3. comments' `import-wordpress` (the comments, threaded, their events in the outbox);
 4. every event of both imports confirmed by every consumer (feeds, search, notify, comments);
 5. the feeds rendered: no document stale, and the newest comment in its article's feed.
+Then the CPU seconds each kind of Burg process spent meanwhile (the import commands are not
+among them: their CPU is about their wall time, steps 1 and 3), which says where the time goes.
    Usage: python -m bench.import_speed [--articles 10000] [--comments-each 10]
 """
 
@@ -26,6 +28,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
+from bench.comments_throughput import cpu_seconds
 from bench.reply_mail import wait_until
 from devserver.launch import Launched, launch
 
@@ -135,6 +138,7 @@ def measure(folder: Path, articles: int, comments_each: int) -> dict[str, float]
     figures: dict[str, float] = {"articles": articles, "comments": comments}
     try:
         burg.create_editor("Importer")
+        before = cpu_seconds(burg)
         started = time.monotonic()
         timed(figures, "posts import s", lambda: run_cli(
             burg, "posts", "import-wordpress", str(source), "--editor", "Importer"))
@@ -151,6 +155,9 @@ def measure(folder: Path, articles: int, comments_each: int) -> dict[str, float]
             "every feed rendered", lambda: count(
                 data, "feeds", "SELECT count(*) FROM feedstale") == 0 or None, timeout=3600))
         figures["total s"] = time.monotonic() - started
+        used = cpu_seconds(burg)
+        figures |= {f"cpu s {kind}": used[kind] - before.get(kind, 0.0)
+                    for kind in sorted(used) if used[kind] - before.get(kind, 0.0) >= 1}
         newest = count(data, "comments", "SELECT max(article_id) FROM comment")
         feed = httpx.get(f"{burg.urls['feeds']}/feeds/articles/{newest}/comments.rss",
                          timeout=30)
