@@ -9,9 +9,13 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm.mapper import _CONFIGURE_MUTEX
+
 log = logging.getLogger(__name__)
 
 FORK_WAIT = 30  # seconds a fork waits for the threads inside a ForkGate
+_orm_guarded = False
 
 
 def on_fork(*, before: Callable[[], object] | None = None,
@@ -26,6 +30,22 @@ def on_fork(*, before: Callable[[], object] | None = None,
             ref = weakref.WeakMethod(method)
             hooks[name] = lambda ref=ref: (alive := ref()) is not None and alive()
     os.register_at_fork(**hooks)
+
+
+def guard_orm_configuration() -> None:
+    """SQLAlchemy configures the models' mappers under one process-wide lock, the first time a
+    model is used. A fork while another thread holds that lock (a notify sender's first query
+    as Celery forks its pool child) leaves the child's copy locked for good, and every query
+    of the child then waits on it: each event it took ran into the time limit. So: configure
+    them now, and let no fork happen while a thread holds the lock (from now on, in this
+    process)."""
+    global _orm_guarded
+    configure_mappers()
+    if not _orm_guarded:
+        _orm_guarded = True
+        os.register_at_fork(before=_CONFIGURE_MUTEX.acquire,
+                            after_in_parent=_CONFIGURE_MUTEX.release,
+                            after_in_child=_CONFIGURE_MUTEX.release)
 
 
 class ForkGate:

@@ -19,6 +19,7 @@ from shared.celery_app import make_celery, run_periodically_in_worker
 from shared.consumer import register_event_task
 from shared.db import create_schema, make_engine, make_session_factory
 from shared.embedded_redis import redis_url
+from shared.forks import guard_orm_configuration
 from shared.inbox import Handler, Inbox, dead_letter_table, inbox_table
 from shared.migrations import require_current
 from shared.observability import configure_logging, serve_metrics
@@ -75,6 +76,7 @@ class Runtime:
             for job in also:
                 job()
 
+        guard_orm_configuration()  # before any of the worker's threads or forks
         run_periodically_in_worker(self.celery, self.settings.outbox_sweep_seconds, duties)
         # Whatever lands on this worker's queue that is no task of its own is kept, even in a
         # service that consumes no events (posts).

@@ -12,8 +12,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm.mapper import _CONFIGURE_MUTEX
 
 from shared.db import make_engine
+from shared.forks import guard_orm_configuration
 
 
 def write_in_child(engine: Engine) -> None:
@@ -89,3 +92,40 @@ def test_children_forked_while_threads_read_and_write_can_all_write(
         child.start()
         child.join(timeout=120)
         assert child.exitcode == 0, "a child forked amid reads could not write"
+
+
+def configure_in_child() -> None:
+    """A model first used in the child: SQLAlchemy configures its mapper under its lock."""
+    from sqlalchemy.orm import registry
+    from sqlmodel import Field, SQLModel
+
+    class Late(SQLModel, registry=registry(), table=True):
+        id: int | None = Field(default=None, primary_key=True)
+
+    configure_mappers()
+    sys.exit(0)
+
+
+def test_a_child_forked_while_a_thread_configures_the_orm_can_configure_it() -> None:
+    """SQLAlchemy configures mappers under one process-wide lock; a child forked while a
+    thread of the parent held it would wait on it forever (a notify pool child did: every
+    event it took ran into the time limit). With the guard, the fork waits for the lock."""
+    guard_orm_configuration()
+    holding, release = threading.Event(), threading.Event()
+
+    def configuring() -> None:  # as a thread configuring the models is, for a moment
+        with _CONFIGURE_MUTEX:
+            holding.set()
+            release.wait(timeout=60)
+
+    thread = threading.Thread(target=configuring)
+    thread.start()
+    assert holding.wait(timeout=60)
+    child = multiprocessing.get_context("fork").Process(target=configure_in_child)
+    threading.Timer(0.5, release.set).start()  # the fork waits for this, not for ever
+    child.start()
+    child.join(timeout=60)
+    thread.join()
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0, "the child waited on a lock held by a thread it does not have"
