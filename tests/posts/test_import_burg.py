@@ -18,30 +18,17 @@ from hypothesis import strategies as st
 from sqlmodel import Session, col, select
 
 from services.posts import burg_json
-from services.posts.bootstrap import Service, bootstrap
-from services.posts.cli import commands
-from services.posts.editors import create_editor
+from services.posts.bootstrap import Service
 from services.posts.importing import import_records
-from services.posts.models import Article, ArticleUpdate, Category, CategoryCreate, ImportedRecord
-from shared.cli import run_cli
+from services.posts.models import ArticleUpdate, Category, CategoryCreate, ImportedRecord
 from shared.importing import Summary
-from tests.databases import as_json, database_url, migrated
+from tests.posts.importing import articles, categories, cli, events, utc
 from tests.posts.wxr import Post, wxr
 
 PUBLISHED = "2024-02-03T04:05:06.789012+00:00"
 
 
-@pytest.fixture
-def posts(tmp_path: Path, in_process_redis_url: str) -> Iterator[Service]:
-    """The posts service on a database of its own, with the editor "Nic"."""
-    service = bootstrap(database_url=migrated("posts", database_url(tmp_path, "posts")),
-                        redis_url=in_process_redis_url, data_dir=tmp_path)
-    with service.runtime.sessions() as session:
-        create_editor(session=session, outbox=service.runtime.outbox, nic="Nic")
-    try:
-        yield service
-    finally:
-        service.runtime.engine.dispose()
+
 
 
 def article(article_id: Any, **fields: Any) -> dict[str, Any]:
@@ -77,19 +64,10 @@ def run(service: Service, tmp_path: Path, content: bytes, **options: Any) -> Sum
                           summary=summary, **options)
 
 
-def cli(service: Service, *argv: str) -> int:
-    return run_cli(service.runtime, list(argv),
-                   extra=lambda parsers: commands(service, parsers))
 
 
-def articles(service: Service) -> dict[str, Article]:
-    with Session(service.runtime.engine) as session:
-        return {a.slug: a for a in session.exec(select(Article)).all()}
 
 
-def categories(service: Service) -> dict[str, Category]:
-    with Session(service.runtime.engine) as session:
-        return {c.slug: c for c in session.exec(select(Category)).all()}
 
 
 def records(service: Service) -> list[tuple[str, str, str]]:
@@ -98,17 +76,8 @@ def records(service: Service) -> list[tuple[str, str, str]]:
                       for r in session.exec(select(ImportedRecord)).all())
 
 
-def events(service: Service, kind: str) -> list[dict[str, Any]]:
-    with Session(service.runtime.engine) as session:
-        table = service.runtime.outbox.table
-        rows = session.execute(select(table.c.envelope).where(table.c.type == kind)
-                               .order_by(table.c.seq)).all()
-    return [as_json(envelope)["data"] for (envelope,) in rows]
 
 
-def _utc(moment: datetime | None) -> datetime:
-    assert moment is not None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def test_an_export_comes_back_as_it_was_written(posts: Service, tmp_path: Path,
@@ -139,8 +108,8 @@ def test_an_export_comes_back_as_it_was_written(posts: Service, tmp_path: Path,
     assert (tom.source_name, tom.source_url, tom.source_note) == (
         "Wire", "https://wire.example/story?x=1", "Translated.")
     # To the microsecond: the JSON keeps what WordPress's times cannot.
-    assert _utc(tom.published_at) == datetime(2024, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
-    assert _utc(tom.comments_close_at) == datetime(2031, 1, 1, tzinfo=UTC)
+    assert utc(tom.published_at) == datetime(2024, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+    assert utc(tom.comments_close_at) == datetime(2031, 1, 1, tzinfo=UTC)
     assert tom.imported_from == "https://old.example/articles/article-7"  # its old address
     assert articles(posts)["article-8"].category_id == made["news"].id
     assert records(posts) == [("burg", "article", "7"), ("burg", "article", "8"),

@@ -19,9 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, col, select
 
-from services.posts.bootstrap import Service, bootstrap
+from services.posts.bootstrap import Service
 from services.posts.categories import create_category
-from services.posts.cli import commands
 from services.posts.editors import create_editor, revoke_editor
 from services.posts.importing import import_wordpress
 from services.posts.models import (
@@ -33,36 +32,18 @@ from services.posts.models import (
     ImportedRecord,
 )
 from services.posts.wordpress import NotWordPressExport, WpItem
-from shared.cli import run_cli
 from shared.importing import Summary
-from tests.databases import as_json, database_url, migrated
+from tests.posts.importing import articles, categories, cli, events, utc
 from tests.posts.wxr import Post, wxr
 
 SAMPLE = Path(__file__).parent / "samples" / "wordpress.xml"
 
 
-@pytest.fixture
-def posts(tmp_path: Path, in_process_redis_url: str) -> Iterator[Service]:
-    """The posts service on a database of its own, with the editor "Nic"."""
-    service = bootstrap(database_url=migrated("posts", database_url(tmp_path, "posts")),
-                        redis_url=in_process_redis_url, data_dir=tmp_path)
-    with service.runtime.sessions() as session:
-        create_editor(session=session, outbox=service.runtime.outbox, nic="Nic")
-    try:
-        yield service
-    finally:
-        service.runtime.engine.dispose()
 
 
-def cli(service: Service, *argv: str) -> int:
-    return run_cli(service.runtime, list(argv),
-                   extra=lambda parsers: commands(service, parsers))
 
 
-def articles(service: Service) -> dict[str, Article]:
-    """The articles by slug."""
-    with Session(service.runtime.engine) as session:
-        return {a.slug: a for a in session.exec(select(Article)).all()}
+
 
 
 def by_link(service: Service) -> dict[str | None, Article]:
@@ -70,18 +51,8 @@ def by_link(service: Service) -> dict[str | None, Article]:
     return {a.imported_from: a for a in articles(service).values()}
 
 
-def categories(service: Service) -> dict[str, Category]:
-    with Session(service.runtime.engine) as session:
-        return {c.slug: c for c in session.exec(select(Category)).all()}
 
 
-def events(service: Service, kind: str) -> list[dict[str, Any]]:
-    """The data of the posts service's outbox events of this type, in order."""
-    with Session(service.runtime.engine) as session:
-        table = service.runtime.outbox.table
-        rows = session.execute(select(table.c.envelope).where(table.c.type == kind)
-                               .order_by(table.c.seq)).all()
-    return [as_json(envelope)["data"] for (envelope,) in rows]
 
 
 def everything(service: Service) -> list[Any]:
@@ -127,10 +98,10 @@ def test_the_sample_site_becomes_categories_and_published_articles(
     assert caravan.category_id == made["frontier-news"].id  # the first of its two
     assert caravan.posted_by == "Fred the Frontiersman"
     published = datetime(2015, 3, 1, 9, 30, tzinfo=UTC)
-    assert _utc(caravan.published_at) == published
-    assert _utc(caravan.created_at) == _utc(caravan.updated_at) == published
+    assert utc(caravan.published_at) == published
+    assert utc(caravan.created_at) == utc(caravan.updated_at) == published
     assert caravan.dateline == date(2015, 3, 1)
-    assert _utc(caravan.comments_close_at) == published + timedelta(
+    assert utc(caravan.comments_close_at) == published + timedelta(
         days=posts.settings.comments_open_days)
     assert "arrived" in caravan.body and "Forty camels" in caravan.body
     assert "arrived" in caravan.body_html and "<p>" not in caravan.body
@@ -139,7 +110,7 @@ def test_the_sample_site_becomes_categories_and_published_articles(
     # title is its text; a long display name is cut to the column; scripts do not survive.
     storm = found["https://outpost.example/2016/07/sandstorm/"]
     assert storm.title == "Sandstorm & silence on the \u201cridge\u201d"
-    assert _utc(storm.comments_close_at) == _utc(storm.published_at)
+    assert utc(storm.comments_close_at) == utc(storm.published_at)
     assert storm.dateline == date(2016, 7, 5)
     assert storm.category_id == made["quiet-corner"].id
     assert storm.posted_by == "Bartholomew Maximilian Ponsonby-Smythe\u2026"
@@ -151,7 +122,7 @@ def test_the_sample_site_becomes_categories_and_published_articles(
     aside = found["https://outpost.example/?p=12"]
     assert aside.title == "(no title)" and aside.slug == "post-12"
     assert aside.category_id == made["uncategorized"].id
-    assert _utc(aside.published_at) == datetime(2017, 1, 15, 8, tzinfo=UTC)
+    assert utc(aside.published_at) == datetime(2017, 1, 15, 8, tzinfo=UTC)
     assert aside.posted_by == "ghost"
 
     # Its slug was taken (by the sandstorm post): suffixed, as a new article's would be.
@@ -394,14 +365,9 @@ def test_a_burg_export_brings_its_markup_and_fields_back(posts: Service,
     assert (kept.dateline, kept.dateline_place) == (date(2019, 5, 4), "WASHINGTON")
     assert (kept.source_name, kept.source_url, kept.source_note) == (
         "The Wire", "https://wire.example/1", "via a reader")
-    assert _utc(kept.comments_close_at) == datetime(2031, 1, 1, tzinfo=UTC)
+    assert utc(kept.comments_close_at) == datetime(2031, 1, 1, tzinfo=UTC)
     assert bad.source_url is None and bad.dateline == date(2020, 1, 2)
     assert bad.dateline_place == "" and "Something happened" in bad.body
     # WordPress keeps a category's name HTML-escaped: it is read back as text.
     assert categories(posts)["news"].name == "Tom & Jerry"
 
-
-def _utc(moment: datetime | None) -> datetime:
-    """A stored moment, aware (SQLite gives it back without its zone)."""
-    assert moment is not None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
