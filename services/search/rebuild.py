@@ -1,13 +1,18 @@
 """Rebuild the index from nothing, from the posts and comments services' public APIs: for a
 new replica, or after data loss. The index is replaced in one transaction: searches go on
-meanwhile and see the old one until it commits."""
+meanwhile and see the old one until it commits.
+
+What left search (`SearchGone`: a retracted article, a removed comment) stays gone: the public
+APIs list neither, so the rebuild cannot tell them from what never was, and a late event of
+their older state must still be ignored. Only what the APIs show again (a restored comment)
+loses its mark."""
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlmodel import Session, delete
+from sqlmodel import Session, col, delete, select
 
 from services.search import fts
 from services.search.indexing import doc_id
@@ -39,8 +44,13 @@ def rebuild(*, session: Session, posts_url: str, comments_url: str,
                 say(f"comments of {number} of {len(articles)} articles: "
                     f"{len(docs) - number}")
     fts.clear(session)
-    for table in (SearchDoc, SearchGone):
-        session.exec(delete(table))
+    session.exec(delete(SearchDoc))
+    for kind in ("article", "comment"):
+        shown = [doc.ref_id for doc in docs if doc.kind == kind]
+        for chunk in range(0, len(shown), 500):  # within any database's parameter limit
+            session.exec(delete(SearchGone).where(
+                col(SearchGone.kind) == kind,
+                col(SearchGone.ref_id).in_(shown[chunk:chunk + 500])))
     taken: set[int] = set()
     for doc in docs:
         while doc.id in taken:
@@ -48,7 +58,9 @@ def rebuild(*, session: Session, posts_url: str, comments_url: str,
         taken.add(doc.id)
     session.add_all(docs)
     now = utcnow()
-    session.add_all(SearchGone(kind="comment", ref_id=i, gone_at=now) for i in set(removed))
+    known = set(session.exec(select(SearchGone.ref_id).where(col(SearchGone.kind) == "comment")))
+    session.add_all(SearchGone(kind="comment", ref_id=i, gone_at=now)
+                    for i in set(removed) - known)
     session.flush()
     fts.add_many(session, docs)
     session.commit()

@@ -48,9 +48,39 @@ def test_rebuild_replays_the_public_apis(stack: Stack) -> None:
     # A loss behind the service's back: its API's kept pages know of it once told.
     redis.Redis.from_url(stack.env["BURG_REDIS_URL"]).incr(KEY)
     assert found(stack, kept) == []
+    rebuild(stack)
+    assert found(stack, kept) == [("comment", comment["id"]), ("article", article["id"])]
+
+
+def test_what_left_search_stays_gone_after_a_rebuild(stack: Stack) -> None:
+    """The public APIs list neither retracted articles nor removed comments: the rebuild keeps
+    their marks, so that a late event of their older state still cannot bring them back."""
+    gone, shown = word(), word()
+    retracted = publish(stack, f"Retracted {gone}", f"Body with {gone}.")
+    article = publish(stack, f"Kept {shown}", f"Body with {shown}.")
+    hidden = post(stack.client("comments"), article["id"], f"{gone} hidden")["comment"]
+    comment = post(stack.client("comments"), article["id"], f"{shown} too")["comment"]
+    wait_for(lambda: len(found(stack, gone)) == 2 and len(found(stack, shown)) == 2,
+             what="all indexed")
+    stack.editor().post(f"/articles/{retracted['id']}/retract").raise_for_status()
+    moderator(stack).post(f"/comments/{hidden['id']}/hide").raise_for_status()
+    wait_for(lambda: found(stack, gone) == [], what="the retraction and the hidden comment")
+    # A mark on what the APIs show: a hide handled after the restore that followed it.
+    stack.sql("search", "INSERT INTO searchgone (kind, ref_id, gone_at)"
+              " VALUES ('comment', :id, CURRENT_TIMESTAMP)", id=comment["id"])
+    marks = "SELECT kind, ref_id FROM searchgone WHERE ref_id IN (:a, :h, :c)"
+    ids = {"a": retracted["id"], "h": hidden["id"], "c": comment["id"]}
+
+    rebuild(stack)
+    assert set(stack.sql("search", marks, **ids)) == {("article", retracted["id"]),
+                                                      ("comment", hidden["id"])}
+    assert found(stack, gone) == []
+    assert found(stack, shown) == [("comment", comment["id"]), ("article", article["id"])]
+
+
+def rebuild(stack: Stack) -> None:
     rebuilt = subprocess.run([sys.executable, "-m", "services.search.cli", "rebuild"],
                              env=os.environ | stack.env, capture_output=True, text=True,
                              timeout=300)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "articles and comments indexed" in rebuilt.stdout
-    assert found(stack, kept) == [("comment", comment["id"]), ("article", article["id"])]
