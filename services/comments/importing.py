@@ -35,6 +35,7 @@ few statements, its comments inserted and placed by executemany.
 
 import hashlib
 import logging
+import re
 import secrets
 from collections import Counter
 from collections.abc import Iterable
@@ -163,9 +164,15 @@ class Article(NamedTuple):
     followed: bool
 
 
+# Query parameters that say where a reader came from, not which page: Disqus keeps a thread's
+# link as first seen, often with them.
+TRACKING = re.compile(r"(utm_[a-z]+|fbclid|gclid|msclkid|mc_cid|mc_eid|_ga)(=|$)", re.I)
+
+
 def address_key(url: str | None) -> tuple[str, str] | None:
     """An address as imports compare it: (host without "www.", path without its trailing
-    slash plus query), percent-escapes decoded; scheme and fragment ignored. None for none."""
+    slash plus query without tracking parameters), percent-escapes decoded; scheme and
+    fragment ignored. None for none."""
     if not url or not url.strip():
         return None
     try:
@@ -180,7 +187,9 @@ def address_key(url: str | None) -> tuple[str, str] | None:
         # "example.com/2019/post": a host written without its scheme
         host, _, rest = path.partition("/")
         host, path = host.lower().removeprefix("www."), "/" + rest
-    return host, path + (f"?{unquote(parts.query)}" if parts.query else "")
+    query = "&".join(part for part in parts.query.split("&")
+                     if part and not TRACKING.match(part))
+    return host, path + (f"?{unquote(query)}" if query else "")
 
 
 class Articles:

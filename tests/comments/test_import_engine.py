@@ -138,6 +138,15 @@ def test_addresses_compare_without_scheme_www_slash_and_fragment() -> None:
     assert address_key("") is None and address_key(None) is None
 
 
+def test_addresses_compare_without_tracking_parameters() -> None:
+    assert address_key("https://old-blog.example/a/?utm_source=feed&utm_medium=rss") == (
+        "old-blog.example", "/a")
+    assert address_key("https://old-blog.example/?p=12&fbclid=x1&UTM_Campaign") == (
+        "old-blog.example", "?p=12")
+    assert address_key("https://old-blog.example/?utm=1&p=12") == (  # not a tracking name
+        "old-blog.example", "?utm=1&p=12")
+
+
 def test_threads_find_their_articles(tmp_path: Path) -> None:
     with comments_service(tmp_path) as comments:
         publish(comments, 2, "tides", imported_from=f"{OLD}/2019/tides/")
