@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, event, or_, update
+from sqlalchemy import ColumnElement, and_, bindparam, event, or_, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
@@ -125,6 +125,13 @@ def on_commit(sessions: sessionmaker[Any], *, settings: NotifySettings, clock: C
     after_commit(sessions, HANDED, then)
 
 
+# Built once: building it for each hand-over, with its cache key, cost more than running it.
+HANDED_ROWS = select(Delivery, Address).join(
+    Address, col(Address.id) == col(Delivery.address_id)).where(
+    col(Delivery.key).in_(bindparam("keys", expanding=True)),
+    Delivery.status == Status.sending).order_by(col(Delivery.created_at))
+
+
 def take_handed(*, sessions: sessionmaker[Any], handed: list[tuple[str, str]]
                 ) -> list[Claimed]:
     """The deliveries claimed for us at their store (`claim_queued`), with their addresses,
@@ -133,10 +140,7 @@ def take_handed(*, sessions: sessionmaker[Any], handed: list[tuple[str, str]]
     left out."""
     claims = dict(handed)
     with sessions() as session:
-        rows = session.exec(select(Delivery, Address).join(
-            Address, col(Address.id) == col(Delivery.address_id)).where(
-            col(Delivery.key).in_(list(claims)), Delivery.status == Status.sending)
-            .order_by(col(Delivery.created_at))).all()
+        rows = session.exec(HANDED_ROWS, params={"keys": list(claims)}).all()
         return [Claimed(delivery, address, claims[delivery.key]) for delivery, address in rows
                 if delivery.claim == claims[delivery.key]]
 

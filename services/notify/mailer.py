@@ -10,14 +10,43 @@ import ssl
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
+from email.policy import EmailPolicy
+from email.policy import default as default_policy
 from email.utils import parseaddr
 
 from services.notify import smtp as bounded
-from services.notify.headers import LINE, ascii_address, body_text, mailbox, one_line, verbatim
+from services.notify.headers import (
+    LINE,
+    Folded,
+    ascii_address,
+    body_text,
+    mailbox,
+    one_line,
+    verbatim,
+)
 from services.notify.headers import text as text_header
 from services.notify.settings import NotifySettings
 
 QUIT_SECONDS = 2.0  # a goodbye waits no longer (the messages are all taken by then)
+
+
+class _Policy(EmailPolicy):
+    """`email.policy.default`, but how many of a header a message may have (which the email
+    package asks for every header set) is looked up once per name: the default makes a new
+    header class each time, which cost more than the rest of setting the header."""
+
+    def header_max_count(self, name: str) -> int | None:
+        return _max_count(name.lower())
+
+
+@functools.cache
+def _max_count(name: str) -> int | None:
+    count: int | None = default_policy.header_max_count(name)
+    return count
+
+
+POLICY = _Policy()
+WIRE = POLICY.clone(linesep="\r\n")  # as SMTP carries a message
 
 
 def build_message(*, settings: NotifySettings, to: str, subject: str, text: str, html: str,
@@ -27,8 +56,9 @@ def build_message(*, settings: NotifySettings, to: str, subject: str, text: str,
     Raises ValueError (or UnicodeError) if the message cannot be written: that is for good,
     never worth a retry, and it shows here rather than in the middle of an SMTP conversation.
     """
-    message = Outgoing()
-    message["From"] = mailbox("From", settings.smtp_from)
+    message = Outgoing(policy=POLICY)
+    from_header, sender = _sender(settings.smtp_from)
+    message["From"] = from_header
     message["To"] = mailbox("To", ascii_address(to))
     message["Subject"] = text_header("Subject", one_line(subject))
     message["Message-ID"] = verbatim("Message-ID", message_id)
@@ -44,16 +74,22 @@ def build_message(*, settings: NotifySettings, to: str, subject: str, text: str,
     message.set_payload([_text_part("plain", body_text(text)),
                          _text_part("html", body_text(html))])
     # What cannot be written fails now, as a build error; written once, as SMTP carries it.
-    message.wire = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-    message.envelope = (parseaddr(settings.smtp_from)[1], ascii_address(to))
+    message.wire = message.as_bytes(policy=WIRE)
+    message.envelope = (sender, ascii_address(to))
     return message
+
+
+@functools.cache
+def _sender(smtp_from: str) -> tuple[Folded, str]:
+    """The From header and the envelope's sender, written once per setting."""
+    return mailbox("From", smtp_from), parseaddr(smtp_from)[1]
 
 
 def _text_part(subtype: str, text: str) -> EmailMessage:
     """A UTF-8 text/`subtype` part of `text` (line breaks as `\\n`), encoded as set_content
     would: 7bit when every line is ASCII and short, else quoted-printable."""
     data = text.encode("utf-8")
-    part = EmailMessage()
+    part = EmailMessage(policy=POLICY)
     part["Content-Type"] = verbatim("Content-Type", f'text/{subtype}; charset="utf-8"')
     if data.isascii() and max(len(line) for line in data.split(b"\n")) <= LINE:
         encoding, body = "7bit", text

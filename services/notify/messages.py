@@ -63,13 +63,14 @@ def build(settings: NotifySettings, tokens: Tokens, delivery: Delivery,
         items = list(content["items"])
         replies = "reply" if len(items) == 1 else "replies"
         subject = f"{len(items)} more {replies} to your comments on {host(settings)}"
-        text = "".join(_reply_text(settings, item) + "\n---\n\n" for item in items)
-        body = "".join(_reply_html(settings, item) + "<hr>" for item in items)
+        parts = [_reply(settings, item) for item in items]
+        text = "".join(plain + "\n---\n\n" for plain, _ in parts)
+        body = "".join(part + "<hr>" for _, part in parts)
     else:
         thread = f"<thread-{content['article_id']}@{host(settings)}>"
         headers |= {"In-Reply-To": thread, "References": thread}
         subject = _subject(content)
-        text, body = _reply_text(settings, content), _reply_html(settings, content)
+        text, body = _reply(settings, content)
     link = _link(settings, "unsubscribe", unsubscribe)
     return mailer.build_message(
         settings=settings, to=address.email, subject=subject, message_id=delivery.message_id,
@@ -134,26 +135,23 @@ def _writable(value: Any) -> Any:
     return value
 
 
-def _reply_text(settings: NotifySettings, content: dict[str, Any]) -> str:
+def _reply(settings: NotifySettings, content: dict[str, Any]) -> tuple[str, str]:
+    """One reply's part of an e-mail, as (plain text, HTML); its text is read from the HTML
+    once, for both."""
     text, cut = _cut(settings, html_text(content["body_html"]))
     link = _reply_link(settings, content)
     more = f"\n[…] The rest: {link}\n" if cut else ""
-    return (f"Hello {_line(content, 'recipient_nic')},\n\n{_what_happened(content)}:\n\n"
-            f"{text}{more}\n\nRead it on the site: {link}\n")
-
-
-def _reply_html(settings: NotifySettings, content: dict[str, Any]) -> str:
-    text, cut = _cut(settings, html_text(content["body_html"]))
-    link = html.escape(_reply_link(settings, content))
+    plain = (f"Hello {_line(content, 'recipient_nic')},\n\n{_what_happened(content)}:\n\n"
+             f"{text}{more}\n\nRead it on the site: {link}\n")
     if cut:  # HTML cannot be cut safely: the text instead, and the rest on the site
         reply = (f"<p>{html.escape(text).replace(chr(10), '<br>')} […]</p>"
-                 f'<p><a href="{link}">Read the rest</a></p>')
+                 f'<p><a href="{html.escape(link)}">Read the rest</a></p>')
     else:
         reply = sanitise(content["body_html"])
-    return (f"<p>Hello {html.escape(_line(content, 'recipient_nic'))},</p>"
-            f"<p>{html.escape(_what_happened(content))}:</p>"
-            f"<blockquote>{reply}</blockquote>"
-            f'<p><a href="{link}">Read it on the site</a></p>')
+    return plain, (f"<p>Hello {html.escape(_line(content, 'recipient_nic'))},</p>"
+                   f"<p>{html.escape(_what_happened(content))}:</p>"
+                   f"<blockquote>{reply}</blockquote>"
+                   f'<p><a href="{html.escape(link)}">Read it on the site</a></p>')
 
 
 def _what_happened(content: dict[str, Any]) -> str:

@@ -7,12 +7,20 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import Table, bindparam, tuple_, update
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import col
 
-from services.notify.models import Delivery, Status
+from services.notify.models import NotifyTable, Status
 from shared.events import Clock
+
+_delivery: Table = NotifyTable.metadata.tables["delivery"]
+# Built once (a statement built per write, with its cache key, cost more than the write):
+# the deliveries among `held` ((key, claim) pairs) whose claim still holds them become sent.
+RECORD = update(_delivery).where(
+    _delivery.c.status == Status.sending,
+    tuple_(_delivery.c.key, _delivery.c.claim).in_(bindparam("held", expanding=True))
+).values(status=Status.sent, claimed_until=None, last_error=None, sent_at=bindparam("now")
+         ).returning(_delivery.c.key)
 
 
 class _Record:
@@ -54,13 +62,9 @@ class SentRecords:
         return bool(mine.outcome)
 
     def _write(self, batch: list[_Record], now: datetime) -> set[str]:
-        held = or_(*(and_(col(Delivery.key) == record.key, col(Delivery.claim) == record.claim)
-                     for record in batch))
+        held = [(record.key, record.claim) for record in batch]
         with self.sessions() as session:
-            keys = session.execute(
-                update(Delivery).where(col(Delivery.status) == Status.sending, held)
-                .values(status=Status.sent, claimed_until=None, last_error=None, sent_at=now)
-                .returning(col(Delivery.key)),
-                execution_options={"synchronize_session": False}).scalars().all()
+            keys = session.connection().execute(RECORD, {"held": held, "now": now}
+                                                ).scalars().all()
             session.commit()
         return set(keys)

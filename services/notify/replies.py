@@ -7,23 +7,42 @@ own comment. Past the hourly limit an e-mail is held for the recipient's next di
 
 from datetime import timedelta
 
-from sqlalchemy import func, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Row, Table, bindparam, func, literal, select, update
+from sqlmodel import Session, col
 
 from services.notify import delivery, messages
-from services.notify.models import (
-    Address,
-    Consent,
-    Delivery,
-    Kind,
-    RemovedComment,
-    Status,
-    Subscription,
-)
+from services.notify.models import Consent, Delivery, Kind, NotifyTable, RemovedComment, Status
 from services.notify.settings import NotifySettings
 from shared.db import insert_or_ignore
 from shared.events import CommentCreated, CommentRemoved, utcnow
 from shared.inbox import RetryLater
+
+COUNTED = (Status.waiting, Status.sending, Status.sent)  # what the hourly limit counts
+
+# The handler's reads and its address lock, as Core statements built once and run on the
+# session's connection: through the ORM each was built, given a cache key and its rows turned
+# into objects anew, for each event, which cost more than the rest of the handler.
+_tables = NotifyTable.metadata.tables
+_address: Table = _tables["address"]
+_subscription: Table = _tables["subscription"]
+_delivery: Table = _tables["delivery"]
+_removed: Table = _tables["removedcomment"]
+# Who a subscription is: (address_id, commenter_id, nic, follows_thread).
+Who = Row[int, int, str, bool]
+_WHO = (_subscription.c.address_id, _subscription.c.commenter_id, _subscription.c.nic,
+        _subscription.c.follows_thread)
+REMOVED = select(literal(1)).where(_removed.c.comment_id == bindparam("comment_id"))
+STORED = select(literal(1)).where(_delivery.c.key == bindparam("key"))
+PARENT = select(*_WHO).where(_subscription.c.comment_id == bindparam("parent_id"),
+                             ~_subscription.c.follows_thread).limit(1)
+FOLLOWERS = select(*_WHO).where(_subscription.c.article_id == bindparam("article_id"),
+                                _subscription.c.follows_thread).order_by(_subscription.c.id)
+# Writes to the address's row (changing nothing) and reads its consent: see `_lock_address`.
+LOCK = update(_address).where(_address.c.id == bindparam("address")).values(
+    consent=_address.c.consent).returning(_address.c.consent)
+RECENT = select(func.count()).select_from(_delivery).where(
+    _delivery.c.address_id == bindparam("address_id"), _delivery.c.kind == Kind.reply,
+    _delivery.c.status.in_(COUNTED), _delivery.c.created_at > bindparam("since"))
 
 
 def on_comment_created(session: Session, event: CommentCreated, *,
@@ -42,7 +61,8 @@ def on_comment_created(session: Session, event: CommentCreated, *,
 def _queue_for(session: Session, event: CommentCreated, settings: NotifySettings) -> None:
     if event.imported:
         return  # an old comment brought in from another system: its readers have moved on
-    if session.get(RemovedComment, event.comment_id) is not None:
+    conn = session.connection()
+    if conn.execute(REMOVED, {"comment_id": event.comment_id}).first() is not None:
         return  # removed before this event was handled
     queued = _queued(session)
     # In address order, each address is held until the commit (see `_lock_address`), so two workers
@@ -52,7 +72,7 @@ def _queue_for(session: Session, event: CommentCreated, settings: NotifySettings
         if _lock_address(session, address_id) != Consent.confirmed:
             continue
         key = f"reply:{event.comment_id}:{address_id}"
-        if any(d.key == key for d in queued) or session.get(Delivery, key) is not None:
+        if any(d.key == key for d in queued) or conn.execute(STORED, {"key": key}).first():
             continue
         content = {
             "comment_id": event.comment_id, "article_id": event.article_id,
@@ -80,26 +100,23 @@ def on_comment_removed(session: Session, event: CommentRemoved) -> None:
         .values(status=Status.cancelled))
 
 
-def _recipients(session: Session, event: CommentCreated) -> list[Subscription]:
+def _recipients(session: Session, event: CommentCreated) -> list[Who]:
     """The subscriptions this comment concerns, one per address, never its own author's."""
-    found: list[Subscription] = []
+    conn = session.connection()
+    found: list[Who] = []
     if event.parent_id is not None:
-        parent = session.exec(select(Subscription).where(
-            Subscription.comment_id == event.parent_id, ~col(Subscription.follows_thread))
-            ).first()
+        parent = conn.execute(PARENT, {"parent_id": event.parent_id}).first()
         # No subscription yet: it may be on its way, unless the parent is gone (deleted, its
         # author forgotten), when none will ever come.
-        if parent is None and event.parent_wants_replies and session.get(
-                RemovedComment, event.parent_id) is None:
+        if parent is None and event.parent_wants_replies and conn.execute(
+                REMOVED, {"comment_id": event.parent_id}).first() is None:
             raise RetryLater(f"the subscription for comment {event.parent_id} has not "
                              "arrived yet")
         if parent is not None:
             found.append(parent)
     if event.thread_followed:
-        found += session.exec(select(Subscription).where(
-            Subscription.article_id == event.article_id, col(Subscription.follows_thread))
-            .order_by(col(Subscription.id))).all()
-    recipients: dict[int, Subscription] = {}
+        found += conn.execute(FOLLOWERS, {"article_id": event.article_id}).all()
+    recipients: dict[int, Who] = {}
     for subscription in found:
         if subscription.commenter_id != event.commenter_id:
             recipients.setdefault(subscription.address_id, subscription)
@@ -109,10 +126,7 @@ def _recipients(session: Session, event: CommentCreated) -> list[Subscription]:
 def _lock_address(session: Session, address_id: int) -> Consent:
     """Write to the address's row (changing nothing) before reading what counts: PostgreSQL
     then holds the row, SQLite the write lock, until this transaction ends. Its consent."""
-    return Consent(session.execute(
-        update(Address).where(col(Address.id) == address_id)
-        .values(consent=Address.consent).returning(col(Address.consent)),
-        execution_options={"synchronize_session": False}).scalar_one())
+    return Consent(session.connection().execute(LOCK, {"address": address_id}).scalar_one())
 
 
 def _queued(session: Session) -> list[Delivery]:
@@ -120,15 +134,11 @@ def _queued(session: Session) -> list[Delivery]:
     return [pending for pending in session.new if isinstance(pending, Delivery)]
 
 
-COUNTED = (Status.waiting, Status.sending, Status.sent)  # what the hourly limit counts
-
-
 def _over_limit(session: Session, settings: NotifySettings, address_id: int,
                 queued: list[Delivery]) -> bool:
     since = utcnow() - timedelta(seconds=settings.window_seconds)
-    recent = session.exec(select(func.count()).select_from(Delivery).where(
-        Delivery.address_id == address_id, Delivery.kind == Kind.reply,
-        col(Delivery.status).in_(COUNTED), col(Delivery.created_at) > since)).one()
+    recent: int = session.connection().execute(
+        RECENT, {"address_id": address_id, "since": since}).scalar_one()
     recent += sum(1 for d in queued if d.address_id == address_id and d.kind == Kind.reply
                   and d.status in COUNTED)
     return recent >= settings.max_per_window
