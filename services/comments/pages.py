@@ -75,9 +75,11 @@ class ThreadPages:
         self._bytes = 0  # what the kept pages cost, as `cost` counts it
         self._next_sweep = 0.0
         self._sync: redis.Redis | None = None
-        self._async: tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis] | None = None
-        self._waiting: dict[int, list[asyncio.Future[int | None]]] = {}  # the next read's
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the next three's
+        self._reader: asyncio.Task[None] | None = None  # reading versions while there are calls
+        self._connection: redis.asyncio.Connection | None = None  # for the versions' reads
+        # Article id -> the calls waiting for its version from the next read (or the first).
+        self._waiting: dict[int, list[asyncio.Future[int | None]]] = {}
 
     def watch(self, sessions: sessionmaker[Any]) -> None:
         """Raise the version of every thread a committed session of `sessions` wrote to."""
@@ -144,39 +146,51 @@ class ThreadPages:
 
     async def _version(self, article_id: int) -> int | None:
         """The thread's version from a read of Redis that began after this call did. Reads
-        of one thread never overlap: the calls that arrive during one share the next, so a
-        crowd on one thread costs one round trip at a time, not one each."""
+        never overlap: the calls that arrive during one share the next, one MGET of every
+        thread they ask about, so a crowd costs one round trip at a time, not one each."""
         loop = asyncio.get_running_loop()
-        if self._async is None or self._async[0] is not loop:
-            self._async, self._waiting = (loop, redis.asyncio.Redis.from_url(self.redis_url)), {}
+        if self._loop is not loop:  # a new loop (tests run several): a connection of its own
+            self._loop, self._reader, self._connection, self._waiting = loop, None, None, {}
         waiter: asyncio.Future[int | None] = loop.create_future()
-        waiting = self._waiting.get(article_id)
-        if waiting is None:
-            self._waiting[article_id] = [waiter]
-            task = loop.create_task(self._read_versions(article_id, self._async[1]))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        else:
-            waiting.append(waiter)  # a read under way may predate us: we take the next one
+        self._waiting.setdefault(article_id, []).append(waiter)
+        if self._reader is None or self._reader.done():
+            self._reader = loop.create_task(self._read_versions())
         return await waiter
 
-    async def _read_versions(self, article_id: int, client: redis.asyncio.Redis) -> None:
+    async def _read_versions(self) -> None:
+        """Read for everyone waiting until no one is: each read answers the calls made before
+        it began; those made meanwhile wait for the next."""
+        waiting: dict[int, list[asyncio.Future[int | None]]] = {}
         try:
-            while waiters := self._waiting[article_id]:
-                self._waiting[article_id] = []
-                try:
-                    version: int | None = int(await client.get(f"{self.prefix}:{article_id}")
-                                              or 0)
-                except redis.RedisError as exc:
-                    log.warning("thread pages: no version for article %s: %s", article_id, exc)
-                    version = None
-                for waiter in waiters:
-                    if not waiter.done():
-                        waiter.set_result(version)
-        finally:
-            for waiter in self._waiting.pop(article_id, []):  # cancelled: they fall to None
+            while self._waiting:
+                waiting, self._waiting = self._waiting, {}
+                versions = await self._read(list(waiting))
+                for article_id, waiters in waiting.items():
+                    for waiter in waiters:
+                        if not waiter.done():
+                            waiter.set_result(None if versions is None else versions[article_id])
+        finally:  # cancelled (the loop is closing): they fall to None
+            for waiter in chain.from_iterable((*waiting.values(), *self._waiting.values())):
                 if not waiter.done():
                     waiter.set_result(None)
+            self._waiting = {}
+
+    async def _read(self, article_ids: list[int]) -> dict[int, int] | None:
+        """The versions of these threads (0 if never raised), or None if Redis did not say.
+        One connection of this process's, used directly: the client's pool and retries
+        cost several times what the round trip does, and one read at a time needs neither."""
+        try:
+            if self._connection is None:
+                pool = redis.asyncio.ConnectionPool.from_url(self.redis_url)
+                self._connection = await pool.get_connection()
+            await self._connection.send_packed_command(self._connection.pack_command(
+                "MGET", *(f"{self.prefix}:{article_id}" for article_id in article_ids)))
+            values = await self._connection.read_response()
+        except redis.RedisError as exc:  # the connection reconnects at the next read
+            log.warning("thread pages: no versions for articles %s: %s", article_ids, exc)
+            return None
+        return {article_id: int(value or 0)
+                for article_id, value in zip(article_ids, values, strict=True)}
 
     @property
     def size(self) -> int:
