@@ -9,7 +9,8 @@ of another of its queues, such as feeds' WebSub pinger, under that queue's).
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from queue import Empty
 from typing import Any
 
@@ -55,10 +56,26 @@ class QoS(kombu_redis.QoS):
 
 
 class Channel(kombu_redis.Channel):
-    """kombu's Redis channel, with two of its failures turned into something survivable."""
+    """kombu's Redis channel, with two of its failures turned into something survivable, and
+    one client kept for its pool."""
 
     QoS = QoS
     _last_connparams: dict[bool, dict[str, Any]] | None = None
+    _kept_client: tuple[Any, Any] | None = None  # (the pool, a client of it)
+
+    @contextmanager
+    def conn_or_acquire(self, client: Any = None) -> Iterator[Any]:
+        # kombu makes a new client for every message sent and every ack: redis-py's
+        # constructor copies its reply callbacks, which costs as much CPU as the round trip.
+        # A client is thread-safe and holds no connection (each command takes one from the
+        # pool), so one serves the channel for as long as its pool does.
+        if client:
+            yield client
+            return
+        pool = self.pool
+        if self._kept_client is None or self._kept_client[0] is not pool:
+            self._kept_client = (pool, self._create_client())
+        yield self._kept_client[1]
 
     def _brpop_read(self, **options: Any) -> bool:
         # kombu's own, except that an item that is not a kombu message (not JSON, or JSON of
