@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlmodel import Session, delete
+from sqlalchemy import delete, insert
+from sqlmodel import Session
 
 from services.search import fts
-from services.search.indexing import doc_id
-from services.search.models import SearchDoc, SearchGone
+from services.search.indexing import DOCS, GONE, Doc, doc_id, insert_docs
 from services.search.text import plain, searchable
 from shared.events import utcnow
 
@@ -22,7 +22,7 @@ def rebuild(*, session: Session, posts_url: str, comments_url: str,
             say: Callable[[str], None] = print) -> int:
     """Fetch every public article and comment, replace the index with them; return how many
     documents it holds. `say` hears of the progress."""
-    docs: list[SearchDoc] = []
+    docs: list[Doc] = []
     removed: list[int] = []
     with httpx.Client(timeout=60) as http:
         articles = list(pages(http, f"{posts_url}/api/posts/articles", "data", 100))
@@ -39,18 +39,19 @@ def rebuild(*, session: Session, posts_url: str, comments_url: str,
                 say(f"comments of {number} of {len(articles)} articles: "
                     f"{len(docs) - number}")
     fts.clear(session)
-    for table in (SearchDoc, SearchGone):
-        session.exec(delete(table))
+    for table in (DOCS, GONE):
+        session.execute(delete(table))
     taken: set[int] = set()
     for doc in docs:
-        while doc.id in taken:
-            doc.id += 1
-        taken.add(doc.id)
-    session.add_all(docs)
-    now = utcnow()
-    session.add_all(SearchGone(kind="comment", ref_id=i, gone_at=now) for i in set(removed))
-    session.flush()
-    fts.add_many(session, docs)
+        while doc["id"] in taken:
+            doc["id"] += 1
+        taken.add(doc["id"])
+    if docs:
+        insert_docs(session, docs)
+    if removed:
+        now = utcnow()
+        session.execute(insert(GONE), [{"kind": "comment", "ref_id": i, "gone_at": now}
+                                       for i in set(removed)])
     session.commit()
     say(f"{len(docs)} articles and comments indexed")
     return len(docs)
@@ -69,24 +70,24 @@ def pages(http: httpx.Client, url: str, key: str, limit: int) -> Iterator[Json]:
             return
 
 
-def _article(article: Json) -> SearchDoc:
+def _article(article: Json) -> Doc:
     title = searchable(article["title"])
     published = _when(article["published_at"])
-    return SearchDoc(id=doc_id("article", article["id"], published), kind="article",
-                     ref_id=article["id"], article_id=article["id"], heading=title,
-                     title=title, nic=article["posted_by"], url=article["url"],
-                     body=plain(article["body_html"]), published_at=published,
-                     updated_at=_when(article["updated_at"]))
+    return {"id": doc_id("article", article["id"], published), "kind": "article",
+            "ref_id": article["id"], "article_id": article["id"], "heading": title,
+            "title": title, "nic": article["posted_by"], "url": article["url"],
+            "body": plain(article["body_html"]), "published_at": published,
+            "updated_at": _when(article["updated_at"])}
 
 
-def _comment(article: Json, comment: Json) -> SearchDoc:
+def _comment(article: Json, comment: Json) -> Doc:
     created = _when(comment["created_at"])
     edited = comment.get("edited_at")
-    return SearchDoc(id=doc_id("comment", comment["id"], created), kind="comment",
-                     ref_id=comment["id"], article_id=article["id"], heading="",
-                     title=searchable(article["title"]), nic=comment["nic"],
-                     url=article["url"], body=plain(comment["body_html"]),
-                     published_at=created, updated_at=_when(edited) if edited else created)
+    return {"id": doc_id("comment", comment["id"], created), "kind": "comment",
+            "ref_id": comment["id"], "article_id": article["id"], "heading": "",
+            "title": searchable(article["title"]), "nic": comment["nic"],
+            "url": article["url"], "body": plain(comment["body_html"]),
+            "published_at": created, "updated_at": _when(edited) if edited else created}
 
 
 def _when(value: str) -> datetime:
