@@ -23,9 +23,7 @@ import psutil
 from sqlmodel import Session
 
 from bench.isso_baseline import Target, answers, hammer, load_tool, stop_group
-from services.search import fts
-from services.search.indexing import doc_id
-from services.search.models import SearchDoc
+from services.search.indexing import Doc, doc_id, insert_docs
 from shared.db import make_engine
 from shared.embedded_redis import EmbeddedRedis, free_port
 
@@ -46,23 +44,21 @@ def load_corpus(url: str, articles: int, comments: int, seed: int = 19) -> None:
         return " ".join(words)
 
     engine = make_engine(url)
-    docs: list[SearchDoc] = []
+    docs: list[Doc] = []
     for n in range(1, articles + comments + 1):
         kind, at = ("article" if n <= articles else "comment"), start + timedelta(minutes=n)
         ref = n if kind == "article" else n - articles
         article = ref if kind == "article" else rng.randint(1, articles)
         title = f"Article {article}: {text(6)}"
-        docs.append(SearchDoc(
-            id=doc_id(kind, ref, at), kind=kind, ref_id=ref, article_id=article,
-            heading=title if kind == "article" else "", title=title, nic=f"Nic {n % 500}",
-            url=f"http://127.0.0.1/articles/a-{article}", body=text(120 if kind == "article"
-                                                                     else 40),
-            published_at=at, updated_at=at))
+        docs.append({
+            "id": doc_id(kind, ref, at), "kind": kind, "ref_id": ref, "article_id": article,
+            "heading": title if kind == "article" else "", "title": title,
+            "nic": f"Nic {n % 500}", "url": f"http://127.0.0.1/articles/a-{article}",
+            "body": text(120 if kind == "article" else 40), "published_at": at,
+            "updated_at": at})
         if len(docs) == 10_000 or n == articles + comments:
             with Session(engine) as session:
-                session.add_all(docs)
-                session.flush()
-                fts.add_many(session, docs)
+                insert_docs(session, docs)
                 session.commit()
             docs = []
     engine.dispose()

@@ -122,5 +122,8 @@ def insert_new(session: Any, table: Any, rows: list[dict[str, Any]], key: str) -
     # Sorted by key: two batches that share events then lock them in the same order on
     # PostgreSQL, never each waiting for the other.
     ordered = sorted(rows, key=lambda row: row[key])
-    statement = insert.values(ordered).on_conflict_do_nothing().returning(table.c[key])
-    return set(session.execute(statement).scalars())
+    # The rows as parameters of a one-row statement, not in it: SQLAlchemy sends them as one
+    # multi-row INSERT all the same ("insertmanyvalues"), from a statement it compiled once,
+    # where rows in the statement made it compile one of 50 rows for every batch.
+    statement = insert.on_conflict_do_nothing().returning(table.c[key])
+    return set(session.execute(statement, ordered).scalars())

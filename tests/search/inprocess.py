@@ -36,6 +36,13 @@ class SearchApi:
         return self.service.runtime.inbox.handle(
             Envelope.wrap(event, producer="tests").model_dump(mode="json"))
 
+    def handle_batch(self, events: list[Event]) -> list[bool]:
+        """Deliver `events` through the inbox as one batch (one transaction), as the worker
+        does with a broker message of several."""
+        return self.service.runtime.inbox.handle_batch(
+            [Envelope.wrap(event, producer="tests").model_dump(mode="json")
+             for event in events])
+
     def find(self, q: str, **params: Any) -> dict[str, Any]:
         response = self.client.get("/api/search/", params={"q": q} | params)
         assert response.status_code == 200, response.text

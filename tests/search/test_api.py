@@ -4,8 +4,10 @@ index, what a search answers (order, pages, marks), on a database of its own."""
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from shared.events import (
     ArticleRetracted,
@@ -112,6 +114,44 @@ def test_an_event_delivered_twice_is_indexed_once(api: SearchApi) -> None:
     assert api.ids("twice") == [("comment", 7)]
     api.handle(event)  # a new envelope, same comment: replaces, never duplicates
     assert api.ids("twice") == [("comment", 7)]
+
+
+def test_a_batch_indexes_as_its_events_one_by_one(tmp_path: Path, redis_url: str) -> None:
+    """Comments created are indexed together before the next event of another kind or the
+    commit: whatever the events around them, the index ends as if each came alone."""
+    at = NOON + timedelta(minutes=30)
+    events = [
+        article(body="<p>Harbour news.</p>"), article(2, title="Pier", minutes=1),
+        comment(7, "harbour gossip"), comment(8, "harbour rumours", minutes=2),
+        CommentRemoved(comment_id=7, article_id=1), comment(7, "harbour gossip"),
+        comment(9, "harbour tale", minutes=3), comment(9, "harbour tale", minutes=3),
+        comment(1024 + 9, "harbour twin", minutes=3),  # wants comment 9's id
+        comment(20, "pier talk", article_id=2), comment(7, "gossip", event=CommentRestored),
+        CommentEdited(comment_id=8, article_id=1, body_html="<p>harbour facts</p>",
+                      edited_at=at),
+        comment(21, "pier walk", article_id=2, minutes=4),
+        article(title="Harbour renamed", updated=5, event=ArticleUpdated),
+        ArticleRetracted(article_id=2, category_slug="sea", retracted_at=at),
+        comment(22, "pier late", article_id=2, minutes=5), comment(10, "harbour end")]
+    with search_api(tmp_path / "batch", redis_url, fresh_seconds=0) as batched, \
+            search_api(tmp_path / "alone", redis_url, fresh_seconds=0) as alone:
+        assert all(batched.handle_batch(events))
+        for event in events:
+            alone.handle(event)
+        assert indexed(batched) == indexed(alone)
+        assert sorted(batched.ids("harbour")) == [("article", 1), ("comment", 8),
+                                                  ("comment", 9), ("comment", 10),
+                                                  ("comment", 1033)]
+        assert batched.ids("pier") == [] and batched.ids("gossip") == [("comment", 7)]
+
+
+def indexed(api: SearchApi) -> list[list[tuple[Any, ...]]]:
+    """Every row of the index's tables (the full-text index's too, on SQLite)."""
+    tables = ["searchdoc", "searchgone"] + (["search_fts"] if BACKEND == "sqlite" else [])
+    with api.service.runtime.engine.connect() as connection:
+        return [[tuple(row) for row in connection.execute(text(
+            f"SELECT {'rowid, *' if table == 'search_fts' else '*'} FROM {table} "
+            "ORDER BY 1, 2"))] for table in tables]
 
 
 def test_snippets_escape_everything_but_the_marks(api: SearchApi) -> None:
