@@ -37,11 +37,9 @@ PENDING_FOR = 60  # seconds a "render task queued" flag lives, should its task b
 # second of worker time, and what a change waits for its round to about a tenth of a second.
 MIN_GAP = 0.05
 MAX_DEFER = timedelta(seconds=0.1)
-# And after a round the worker renders nothing for REST times the CPU time the round took:
-# when renders are slow (a long feed, many documents) a burst still spends at most a quarter
-# of the worker's CPU on them, and the rest on the events it is behind on. CPU, not wall-clock
-# time: on cores other processes share, a round waiting for its turn to run used no worker
-# time that events could have had, and resting for that wait only delayed every feed.
+# And after a round the worker renders nothing for REST times as long as the round took: when
+# renders are slow (a loaded machine, a long feed) a burst still spends at most a quarter of
+# the worker on them, and the rest on the events it is behind on.
 REST = 3
 LEFTOVER = timedelta(seconds=5)  # stale this long: its render task was lost
 # The render lock is a lease of RENDER_LEASE seconds, renewed every RENEW_EVERY while a round
@@ -77,7 +75,7 @@ class StaleRenders:
 
     def soon(self, render: Callable[[Session, str], None], queue: str = "feeds") -> None:
         """Render now, in the task that marked the documents, once the last round's gap is
-        over (MIN_GAP, or REST times the round's CPU), if its worker is idle (no task queued
+        over (MIN_GAP, or REST times the round), if its worker is idle (no task queued
         behind it: a second trip through the broker would only add its latency) or the gap
         and MAX_DEFER are over (events keep coming: the render task would wait behind them
         all). Else queue the render task, which coalesces a burst."""
@@ -149,13 +147,13 @@ class StaleRenders:
             self.redis.delete(self.flag)  # this task has started: changes queue the next one
             self._wait_for_round()
             return 0
-        left_over, started = False, time.thread_time()
+        left_over, started = False, time.monotonic()
         try:
             done, left_over = self._render_all(render, lease)
             return done
         finally:
             try:
-                gap = max(MIN_GAP, REST * (time.thread_time() - started))
+                gap = max(MIN_GAP, REST * (time.monotonic() - started))
                 ended = self.redis.pipeline(transaction=False)
                 ended.set(f"{self.flag}:last-round", time.time(), ex=PENDING_FOR)
                 ended.set(f"{self.flag}:gap", gap, ex=PENDING_FOR)

@@ -56,13 +56,11 @@ class Worker:
                                     sessions=sessions, redis_url=url, flag=self.flag)
         self.redis = redis.Redis.from_url(url)
         self.rounds: list[list[int]] = []
-        self.slow = 0.0  # seconds of CPU each render takes on top of its work
+        self.slow = 0.0  # seconds each render takes on top of its work
         self.renders.watch(self.render)
 
     def render(self, session: Session, key: str) -> None:
-        busy = time.thread_time() + self.slow  # the work of a longer render: CPU, not a wait
-        while time.thread_time() < busy:
-            pass
+        time.sleep(self.slow)  # the work of a longer render
         render(session, key, SETTINGS)
         document = session.get(FeedDocument, FEED)
         if key.startswith("category:") and document is not None:
