@@ -56,11 +56,13 @@ class Stored(threading.Thread):
             time.sleep(0.001)
 
 
-HOPS = [  # (name, substring of the command in MONITOR's output), in the order they happen
-    ("relay pushed event", "LPUSH feeds"),
-    ("feeds worker took event", "BRPOP feeds"),
-    ("render lock taken", 'render-queued:lock'),
-    ("round over", 'render-queued:last-round'),
+HOPS = [  # (name, substrings of the command in MONITOR's output), in the order they happen
+    ("relay pushed event", ("LPUSH feeds",)),
+    # Its BRPOP was sent before the push: the worker holding the message (acks late) shows it.
+    ("feeds worker took event", ("HSET unacked", '"routing_key": "feeds"')),
+    ("render lock taken", ("SET burg:feeds:render-queued:lock",)),
+    ("API processes told (notice)", ("PUBLISH burg:feeds:stored",)),
+    ("round over", ("render-queued:last-round",)),
 ]
 
 
@@ -104,7 +106,8 @@ def trace(urls: dict[str, str], token: str, redis_url: str, db: Path, articles: 
         hops: list[tuple[str, float]] = [("publish call (before return)", before)]
         position = 0
         for name, needle in HOPS:
-            found = next((i for i in range(position, len(lines)) if needle in lines[i][1]), None)
+            found = next((i for i in range(position, len(lines))
+                          if all(part in lines[i][1] for part in needle)), None)
             if found is not None:
                 hops.append((name, lines[found][0]))
                 position = found + 1

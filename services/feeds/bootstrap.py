@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.feeds.documents import STORED_ANEW
+from services.feeds.feed import feed_url
 from services.feeds.migrate import MIGRATIONS
 from services.feeds.models import FeedsTable
+from services.feeds.notices import Notices
 from services.feeds.rounds import StaleRenders
 from services.feeds.serving import Copies
 from services.feeds.settings import FeedsSettings
@@ -42,8 +44,15 @@ def bootstrap(settings: FeedsSettings | None = None, **overrides: Any) -> Servic
     # anyway.
     pings = Pings(celery=runtime.celery, hub=settings.websub_hub, timeout=settings.websub_timeout,
                   retry_ceiling=settings.visibility_timeout / 4)
-    if settings.websub_hub:
-        # Queued once the render has committed; a broker that is away costs these pings only.
-        after_commit(runtime.sessions, STORED_ANEW, pings.schedule)
+    notices = Notices(runtime.celery.conf.broker_url)
+
+    def stored(paths: list[str]) -> None:
+        """Once a render has committed: the API processes hear of it at once, and the hub
+        (if any) when they all serve it. A broker that is away costs these only."""
+        notices.announce(paths)
+        if settings.websub_hub:
+            pings.schedule(feed_url(settings, path) for path in paths)
+
+    after_commit(runtime.sessions, STORED_ANEW, stored)
     return Service(settings=settings, runtime=runtime, renders=renders, pings=pings,
-                   copies=Copies())
+                   copies=Copies(listen=notices.listen))

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from services.feeds.feed import CONTENT_TYPES, Feed, feed_url
+from services.feeds.feed import CONTENT_TYPES, Feed
 from services.feeds.fragments import pieces
 from services.feeds.models import FeedDocument
 from services.feeds.packed import gzipped
@@ -18,12 +18,13 @@ from services.feeds.settings import FeedsSettings
 from shared.errors import NotFound
 from shared.http import strong_etag
 
-STORED_ANEW = "burg_feeds_changed"  # key in Session.info: URLs of documents stored anew (WebSub)
+STORED_ANEW = "burg_feeds_changed"  # key in Session.info: paths of documents stored anew
 
 
 def publish(session: Session, settings: FeedsSettings, feed: Feed, *,
             now: datetime | None = None) -> None:
-    """Render `feed` in every format and store what changed (noting its URL for WebSub).
+    """Render `feed` in every format and store what changed (noting its path: the API and
+    WebSub hear of it once the transaction commits).
     `now` (by default the clock's) becomes the time of every document whose content changed."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)  # HTTP dates have whole seconds
     paths = {f"{feed.path_stem}.{fmt}": fmt for fmt in CONTENT_TYPES}
@@ -32,7 +33,7 @@ def publish(session: Session, settings: FeedsSettings, feed: Feed, *,
     for fmt, (parts, when) in _bodies(settings, feed, stored, now).items():
         path = f"{feed.path_stem}.{fmt}"
         if _store(session, stored[fmt], path, CONTENT_TYPES[fmt], feed.title, parts, when):
-            session.info.setdefault(STORED_ANEW, []).append(feed_url(settings, path))
+            session.info.setdefault(STORED_ANEW, []).append(path)
 
 
 def _bodies(settings: FeedsSettings, feed: Feed, stored: dict[str, FeedDocument | None],

@@ -6,12 +6,17 @@ KEPT_FOR seconds later is answered with the new document (or a newer one), by ev
 process; WebSub pings wait that long too (see websub.py). While the copy is fresh, requests
 cost no database read; a re-read first compares the ETag, and loads the bytes only if it
 changed. A request never waits for, nor is answered from, a read that began longer ago.
+
+Usually a change shows sooner: the worker announces the documents a render stored (notices.py),
+and a copy or read under way that began before this process heard of its document's change is
+not used either.
 """
 
 import asyncio
 import functools
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import format_datetime
@@ -63,6 +68,8 @@ class _Read:
 
 # Reads a document in a thread: (path, the copy in hand, when the read began) → its copy.
 Load = Callable[[str, "Copy | None", float], Copy]
+# Calls its argument with the path of each document that changed, for as long as it runs.
+Listen = Callable[[Callable[[str], None]], Awaitable[None]]
 
 
 class Copies:
@@ -70,11 +77,22 @@ class Copies:
     bootstrap (not a module's: each service, each test, has its own). Its methods run on the
     event loop only, so they need no lock."""
 
-    def __init__(self, *, idle: float = IDLE) -> None:
+    def __init__(self, *, idle: float = IDLE, listen: Listen | None = None) -> None:
         self.idle = idle  # seconds: a copy nobody asked for in this long is dropped
         self._copies: dict[str, Copy] = {}  # path → the newest copy; at most one a document
         self._reads: dict[str, _Read] = {}  # path → the newest read under way
+        self._changed: dict[str, float] = {}  # path → when this process last heard it changed
         self._swept = 0.0  # when idle copies were last dropped
+        # Notices of changed documents, heard by a task on the event loop serving requests
+        # (started by the first request: the loop does not exist before).
+        self._listen = listen
+        self._listening: asyncio.Future[None] | None = None
+
+    def heard(self, path: str) -> None:
+        """The document at `path` changed: its copy, and a read begun before now, are old.
+        Only a document held or being read needs the note."""
+        if path in self._copies or path in self._reads:
+            self._changed[path] = time.monotonic()
 
     def paths(self) -> set[str]:
         """The paths of the documents held."""
@@ -85,12 +103,16 @@ class Copies:
         copy in hand if it is that young, else the read under way if it is, else a new one
         with `load`. Concurrent requests share one read. NotFound if there is no such
         document."""
+        if self._listen is not None:
+            self._keep_listening()
         now = time.monotonic()
+        changed = self._changed.get(path, -math.inf)
         copy = self._copies.get(path)
-        if copy is not None and now - copy.read_at <= KEPT_FOR:
+        if copy is not None and now - copy.read_at <= KEPT_FOR and copy.read_at > changed:
             return copy
         under_way = self._reads.get(path)
-        if under_way is None or now - under_way.started > KEPT_FOR:
+        if (under_way is None or now - under_way.started > KEPT_FOR
+                or under_way.started <= changed):
             under_way = _Read(started=now, future=asyncio.ensure_future(
                 run_in_threadpool(load, path, copy, now)))
             self._reads[path] = under_way
@@ -113,6 +135,18 @@ class Copies:
             cold = [p for p, c in self._copies.items() if copy.read_at - c.read_at > self.idle]
             for idle in cold:
                 del self._copies[idle]
+            # A note older than KEPT_FOR says nothing: what began before it is too old anyway.
+            self._changed = {p: t for p, t in self._changed.items()
+                             if copy.read_at - t <= KEPT_FOR}
+
+    def _keep_listening(self) -> None:
+        """Start listening for notices on the running loop, unless a task does (again after
+        it ended, or in a new loop: a test's client runs each in a loop of its own)."""
+        listening = self._listening
+        if (listening is None or listening.done()
+                or listening.get_loop() is not asyncio.get_running_loop()):
+            assert self._listen is not None
+            self._listening = asyncio.ensure_future(self._listen(self.heard))
 
 
 def read(*, session: Session, path: str, copy: Copy | None, started: float) -> Copy:

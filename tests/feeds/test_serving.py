@@ -4,6 +4,7 @@ more than KEPT_FOR before the request; concurrent requests share one read; Accep
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -104,3 +105,62 @@ def test_copies_nobody_asked_for_are_dropped() -> None:
         assert copies.paths() == {"hot.rss"}
 
     asyncio.run(scenario())
+
+
+def test_a_notice_makes_the_next_request_read_at_once() -> None:
+    store, copies = Store(), Copies()
+
+    async def scenario() -> None:
+        await copies.current("a.rss", store.load)
+        store.version = 1  # a render commits, and announces it
+        copies.heard("a.rss")
+        assert (await copies.current("a.rss", store.load)).etag == '"1"'
+        assert len(store.reads) == 2
+        # The new copy serves on, until the bound or the next notice.
+        assert (await copies.current("a.rss", store.load)).etag == '"1"'
+        assert len(store.reads) == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_read_begun_before_a_notice_is_not_joined_nor_kept_as_fresh() -> None:
+    store, copies = Store(), Copies()
+
+    async def scenario() -> None:
+        await copies.current("a.rss", store.load)
+        wait_past(time.monotonic() + KEPT_FOR)
+        store.hold.clear()  # the next read hangs, having seen version 0
+        store.began.clear()
+        slow = asyncio.ensure_future(copies.current("a.rss", store.load))
+        assert await asyncio.to_thread(store.began.wait, 10)
+        store.version = 1
+        copies.heard("a.rss")
+        store.hold.set()
+        assert (await copies.current("a.rss", store.load)).etag == '"1"'
+        assert (await slow).etag == '"0"'
+        assert (await copies.current("a.rss", store.load)).etag == '"1"'
+
+    asyncio.run(scenario())
+
+
+def test_copies_listen_for_notices_on_the_loop_that_serves() -> None:
+    store = Store()
+    heard_by: list[asyncio.AbstractEventLoop] = []
+
+    async def listen(heard: Callable[[str], None]) -> None:
+        heard_by.append(asyncio.get_running_loop())
+        await asyncio.sleep(0)
+        heard("a.rss")  # announced once the first copy is held
+        await asyncio.Event().wait()
+
+    copies = Copies(listen=listen)
+
+    async def scenario() -> None:
+        await copies.current("a.rss", store.load)
+        store.version = 1
+        await asyncio.sleep(0.001)  # the listener's turn: it hears of the change
+        assert (await copies.current("a.rss", store.load)).etag == '"1"'
+
+    asyncio.run(scenario())
+    asyncio.run(scenario())  # a new loop gets a listener of its own
+    assert len(heard_by) == 2 and heard_by[0] is not heard_by[1]

@@ -21,7 +21,7 @@ from shared.outbox import Outbox
 from shared.redelivery import redeliver
 from tests.shared.helpers import make_outbox, published, queued_event_ids
 
-ALL = ["comments", "feeds", "search"]  # where article.published goes
+ALL = ["feeds", "comments", "search"]  # where article.published goes, in order
 
 
 @pytest.fixture
