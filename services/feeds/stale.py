@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col
 
 from services.feeds.models import FeedRenderFailure, FeedStale
@@ -30,6 +31,7 @@ def mark(session: Session, *keys: str, cause: tuple[str, str] | None = None) -> 
     are written when the transaction commits (`write_marks`), in one statement: a batch of
     fifty comments on one article marks its feed once, not fifty times."""
     event_id, event_type = cause or session.info.get(HANDLING, ("", ""))
+    session.connection()  # in a transaction from now on, whose end forgets what it did not write
     pending = session.info.setdefault(PENDING, {})
     for key in keys:
         # The first mark's time (a document stale since then), the last mark's event.
@@ -48,9 +50,10 @@ def write_marks(session: Session) -> None:
         session.info.setdefault(MARKED, []).extend(pending)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_marks(session: Session) -> None:
-    session.info.pop(PENDING, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget_marks(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # rolled back, or closed: they go with it
+        session.info.pop(PENDING, None)
 
 
 def _mark_statement(insert: Callable[[Any], Any]) -> Any:
