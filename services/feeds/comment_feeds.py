@@ -3,7 +3,7 @@ service's events; removed comments leave them."""
 
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, bindparam, insert
 from sqlmodel import Session, col, delete, select
 
 from services.feeds import stale
@@ -21,17 +21,24 @@ def on_comment_public(session: Session, event: CommentCreated) -> None:
     """A new (or restored) public comment joins its article's feed and the site's. Its entry
     names the article as the read model has it: the comments service may have sent the title
     it knew before an edit that reached this service first (a later edit updates it)."""
-    session.exec(delete(FeedComment).where(col(FeedComment.comment_id) == event.comment_id)
-                 .execution_options(synchronize_session=False))  # nothing loaded to update
-    known = session.exec(select(FeedArticle.title, FeedArticle.url).where(  # not its body
-        FeedArticle.article_id == event.article_id, col(FeedArticle.url) != "")).first()
+    session.execute(_FORGET, {"comment_id": event.comment_id})
+    known = session.execute(_ARTICLE, {"article_id": event.article_id}).first()
     title, url = known or (event.article_title, event.article_url)
-    session.add(FeedComment(
-        comment_id=event.comment_id, article_id=event.article_id,
-        article_title=title, article_url=url, nic=event.nic,
-        summary=summary_of(event.body_html), body_html=event.body_html,
-        created_at=event.created_at, updated_at=event.created_at))
+    session.execute(_ADD, {
+        "comment_id": event.comment_id, "article_id": event.article_id,
+        "article_title": title, "article_url": url, "nic": event.nic,
+        "summary": summary_of(event.body_html), "body_html": event.body_html,
+        "created_at": event.created_at, "updated_at": event.created_at})
     stale.mark(session, f"article:{event.article_id}", "comments")
+
+
+# Built once, rows rather than ORM objects: building the statements and making and flushing
+# an object for every comment cost more than the SQL itself.
+_COMMENTS = FeedComment.__table__  # type: ignore[attr-defined]
+_FORGET = delete(_COMMENTS).where(_COMMENTS.c.comment_id == bindparam("comment_id"))
+_ARTICLE = select(FeedArticle.title, FeedArticle.url).where(  # not its body
+    col(FeedArticle.article_id) == bindparam("article_id"), col(FeedArticle.url) != "")
+_ADD = insert(_COMMENTS)
 
 
 def on_comment_edited(session: Session, event: CommentEdited) -> None:

@@ -1,6 +1,7 @@
 """What a feed document shows, whatever its format: its entries and what it says of itself,
 cleaned so that no stored text can stop a render; and the URLs and ids it is known by."""
 
+import functools
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -68,8 +69,14 @@ def feed_url(settings: FeedsSettings, path: str) -> str:
 
 def tag_uri(settings: FeedsSettings, specific: str) -> str:
     """A stable id (RFC 4151 tag URI) from the site's host and a database id."""
-    host = urlsplit(settings.site_url).hostname or "burg.localhost"
-    return f"tag:{host},2025:{specific}"
+    return f"tag:{_host(settings.site_url)},2025:{specific}"
+
+
+@functools.lru_cache(maxsize=4)
+def _host(site_url: str) -> str:
+    # Kept: a render asks it for each of its fifty entries, and parsing the URL cost more
+    # than the rest of making the entry's id and link.
+    return urlsplit(site_url).hostname or "burg.localhost"
 
 
 def newest_update(feed: Feed) -> datetime:

@@ -8,8 +8,12 @@ a new entry is rendered once, in a document feedgen builds (so the bytes are fee
 the byte), and cut out of it; a render joins bytes already made."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+
+# feedgen's own date writer, through feedgen.feed: feedgen.util alone fails to import.
+from feedgen.feed import formatRFC2822
 
 from services.feeds import whole
 from services.feeds.feed import EPOCH, Entry, Feed, newest_update
@@ -17,13 +21,16 @@ from services.feeds.kept import Kept
 from services.feeds.settings import FeedsSettings
 
 KEPT = 1024  # entries whose fragments are kept (an LRU): a few feeds' worth and then some
-FRAMES_KEPT = 64  # frames kept: a feed's last time is the next render's stored time
+FRAMES_KEPT = 256  # feeds whose frames are kept
 XML = ("rss", "atom")
 # An entry's fragment is its element, indented, with its line's end. No text or attribute
 # in it can hold these bytes: lxml writes `<` there as `&lt;`.
 CLOSE = {"rss": b"</item>\n", "atom": b"</entry>\n"}
 FRAME_END = {"rss": b"  </channel>", "atom": b"</feed>"}  # where the entries go, before it
 JSON_ITEMS, JSON_END = b',\n "items": [', b"\n ]\n}"
+# Where a feed's head says its time, and how feedgen writes it there.
+TIME: dict[str, tuple[str, Callable[[datetime], str]]] = {
+    "rss": ("lastBuildDate", formatRFC2822), "atom": ("updated", datetime.isoformat)}
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,7 @@ class Fragments:
 
 
 _fragments = Kept[Entry, Fragments](KEPT)
-_frames = Kept[tuple[object, ...], dict[str, tuple[bytes, bytes]]](FRAMES_KEPT)
+_frames = Kept[tuple[str, ...], dict[str, tuple[bytes, bytes]]](FRAMES_KEPT)
 
 
 def assemble(settings: FeedsSettings, feed: Feed,
@@ -104,17 +111,32 @@ def _split(empty: bytes, fmt: str) -> tuple[bytes, bytes]:
 def _frame(settings: FeedsSettings, feed: Feed,
            updated: datetime) -> dict[str, tuple[bytes, bytes]]:
     """Each format's (head, tail): the document of `feed` with no entries, cut where they go.
-    Keyed by all the frame shows (the settings it names included)."""
+    Made once per feed (keyed by all the frame shows, the settings it names included), at
+    EPOCH; its time is then written in for each render (`_at`): a feed rendered anew every
+    few seconds would otherwise have feedgen build two documents each time."""
     key = (settings.feeds_url, settings.site_url, settings.site_name, settings.websub_hub,
-           feed.path_stem, feed.title, feed.description, feed.page_url, updated)
+           feed.path_stem, feed.title, feed.description, feed.page_url)
     frame = _frames.get(key)
     if frame is None:
         empty = replace(feed, entries=[])
-        frame = {fmt: _split(whole.xml(settings, empty, fmt, updated), fmt) for fmt in XML}
+        frame = {fmt: _split(whole.xml(settings, empty, fmt, EPOCH), fmt) for fmt in XML}
         text = json.dumps(whole.json_head(settings, empty), ensure_ascii=False, indent=1)
         frame["json"] = (text.removesuffix("\n}").encode() + JSON_ITEMS, JSON_END)
         _frames.put(key, frame)
-    return frame
+    return frame if updated == EPOCH else {
+        fmt: (_at(head, fmt, updated), tail) for fmt, (head, tail) in frame.items()}
+
+
+def _at(head: bytes, fmt: str, updated: datetime) -> bytes:
+    """A frame's head made at EPOCH, with `updated` as its time, as feedgen writes it (the
+    element is the head's only one of its name: the feed's texts are escaped)."""
+    if fmt not in TIME:
+        return head
+    element, written = TIME[fmt]
+    epoch, now = (f"<{element}>{written(when)}</{element}>".encode() for when in (EPOCH, updated))
+    if head.count(epoch) != 1:
+        raise RuntimeError(f"feeds: no <{element}> in a {fmt} frame to give its time")
+    return head.replace(epoch, now)
 
 
 def _json_fragment(entry: Entry) -> bytes:

@@ -2,7 +2,8 @@
 transaction as its change to the read model, and a render round (rounds.py) renders each
 stale document once, however many events touched it meanwhile. Sixteen comments a second on
 one article render its comment feed once per round, not sixteen times. Marking is an upsert
-keyed by the document: several events handled in one transaction mark a document once.
+keyed by the document, written as the transaction commits: several events handled in one
+transaction mark a document once, in one statement.
 
 Keys: `site`, `category:<slug>`, `comments` (the site's latest comments) and
 `article:<id>` (one article's comments).
@@ -11,8 +12,9 @@ Keys: `site`, `category:<slug>`, `comments` (the site's latest comments) and
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col
 
 from services.feeds.models import FeedRenderFailure, FeedStale
@@ -20,19 +22,38 @@ from shared.events import utcnow
 from shared.inbox import HANDLING
 
 MARKED = "burg_feeds_marked"  # key in Session.info: documents this transaction marked stale
+PENDING = "burg_feeds_pending_marks"  # key in Session.info: marks not written yet
 
 
 def mark(session: Session, *keys: str, cause: tuple[str, str] | None = None) -> None:
     """Mark the documents `keys` stale, or raise their version if they already are, noting
-    the event that changed them: `cause` (id, type), else the one being handled."""
-    if not keys:
-        return
-    statement = _MARK[session.get_bind().dialect.name]
+    the event that changed them: `cause` (id, type), else the one being handled. The marks
+    are written when the transaction commits (`write_marks`), in one statement: a batch of
+    fifty comments on one article marks its feed once, not fifty times."""
     event_id, event_type = cause or session.info.get(HANDLING, ("", ""))
-    now = utcnow()
-    session.execute(statement, [{"key": key, "since": now, "event_id": event_id,
-                                 "event_type": event_type} for key in dict.fromkeys(keys)])
-    session.info.setdefault(MARKED, []).extend(keys)
+    session.connection()  # in a transaction from now on, whose end forgets what it did not write
+    pending = session.info.setdefault(PENDING, {})
+    for key in keys:
+        # The first mark's time (a document stale since then), the last mark's event.
+        since = pending[key]["since"] if key in pending else utcnow()
+        pending[key] = {"key": key, "since": since, "event_id": event_id,
+                        "event_type": event_type}
+
+
+@event.listens_for(Session, "before_commit")
+def write_marks(session: Session) -> None:
+    """Write the marks `session` holds, in its transaction (before any commit of a session
+    of this class, so whoever marks need not remember to)."""
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        session.execute(_MARK[session.get_bind().dialect.name], list(pending.values()))
+        session.info.setdefault(MARKED, []).extend(pending)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_marks(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # rolled back, or closed: they go with it
+        session.info.pop(PENDING, None)
 
 
 def _mark_statement(insert: Callable[[Any], Any]) -> Any:
@@ -61,6 +82,7 @@ def put_back(*, session: Session, keys: list[str] | None = None) -> list[str]:
     if back:
         session.execute(delete(FeedRenderFailure).where(col(FeedRenderFailure.key).in_(back)))
         mark(session, *back, cause=("", "retry-render"))
+        write_marks(session)  # before the update below, which must find them
         session.execute(update(FeedStale).where(col(FeedStale.key).in_(back))
                         .values(attempts=0, retry_at=None))
     return back

@@ -8,7 +8,7 @@ import nh3
 
 from shared.markup.html_writer import REL
 
-_TAGS = {"p", "br", "strong", "em", "u", "s", "small", "span", "blockquote", "ul", "li", "a", "img"}
+TAGS = {"p", "br", "strong", "em", "u", "s", "small", "span", "blockquote", "ul", "li", "a", "img"}
 _ATTRIBUTES = {"a": {"href"}, "img": {"src"}}
 # alt and loading may only have the values the writer gives them.
 _FIXED_VALUES = {"img": {"alt": {""}, "loading": {"lazy"}}}
@@ -20,7 +20,7 @@ def sanitise(html: str) -> str:
     """`html` reduced to the tags, attributes, classes and URL schemes the markup can produce."""
     return nh3.clean(
         html,
-        tags=_TAGS,
+        tags=TAGS,
         attributes=_ATTRIBUTES,
         tag_attribute_values=_FIXED_VALUES,
         allowed_classes=_CLASSES,

@@ -6,7 +6,8 @@ text as typed: no tag of the site markup, no `> ` of a quote, no line break surv
 the tokens the summary needs are read, however long the text.
 
 A service that holds only a comment's HTML (feeds, notify) reads it here, with the standard
-library's HTML parser after the site's sanitiser, never with patterns over the markup:
+library's HTML parser after the site's sanitiser (or without it, when the HTML is such as
+the site's writer makes, which it would leave as it is), never with patterns over the markup:
 `html_summary` for one line, `html_text` for the lines of a plain-text e-mail.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from html.parser import HTMLParser
 
 from shared.markup.nodes import Link, Mark, Token
-from shared.markup.sanitise import sanitise
+from shared.markup.sanitise import TAGS, sanitise
 
 ELLIPSIS = "\u2026"
 # Trailing characters that read badly right before an ellipsis ("word, …").
@@ -85,9 +86,22 @@ def _squeeze(text: str) -> str:
 
 def _read(html: str) -> str:
     """The text of sanitised `html`, with "\n" where a line or a block ends and a space where
-    one starts (both whitespace to `_squeeze`)."""
+    one starts (both whitespace to `_squeeze`).
+
+    HTML the site's writer made (a comment's, sanitised where it was stored) is read as it
+    is: what the sanitiser would change in such HTML (attributes) is no word of it. Anything
+    else (a tag it drops, a comment, nesting a browser would repair) is sanitised and read
+    again, so the words are always those of the sanitised HTML."""
+    html = _SURROGATES.sub("", html)  # nh3 cannot take a lone surrogate
+    if not _ODD.search(html):
+        reader = _Words()
+        reader.feed(html)
+        reader.close()
+        # Every `<` opened a tag it read (none is text a parser would read otherwise).
+        if reader.plain and not reader.unclosed and reader.tags == html.count("<"):
+            return "".join(reader.parts)
     reader = _Words()
-    reader.feed(sanitise(_SURROGATES.sub("", html)))  # nh3 cannot take a lone surrogate
+    reader.feed(sanitise(html))
     reader.close()
     return "".join(reader.parts)
 
@@ -100,23 +114,73 @@ _BREAKS = frozenset({"p", "br", "blockquote", "ul", "ol", "li", "div", "h1", "h2
 _LINE_ENDS = frozenset({"p", "blockquote", "li"})  # of what the sanitiser keeps (and <br>)
 
 
+# Text the sanitiser's parser reads otherwise than ours (it drops a NUL, and a byte order
+# mark at the start).
+_ODD = re.compile("[\x00\ufeff]")
+# What the writer nests, and so what the sanitiser's parser keeps as it is: a block only
+# in a quote or a list item (a list item only in a list), no link in a link.
+_VOID = frozenset({"br", "img"})
+_BLOCKS = frozenset({"p", "blockquote", "ul", "li"})
+_HOLDS_BLOCKS = frozenset({"blockquote", "li"})
+
+
 class _Words(HTMLParser):
+    """The words of HTML, and whether it is HTML as the writer makes it (`plain`, nothing
+    left `unclosed` at its end): only the tags the sanitiser keeps, nested the way the writer
+    nests them, no comment or declaration."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.plain, self.tags = True, 0  # tags read
+        self.unclosed: list[str] = []  # the elements open, innermost last
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags += 1
+        if self.plain:
+            self._check_start(tag)
         if tag == "br":
             self.parts.append("\n")
         elif tag in _BREAKS:
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
+        self.tags += 1
+        if self.plain and (not self.unclosed or self.unclosed.pop() != tag):
+            self.plain = False
         if tag in _LINE_ENDS:
             self.parts.append("\n")
         elif tag in _BREAKS:
             self.parts.append(" ")
 
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.plain = False  # `<br/>`: not how the writer (or the sanitiser) writes it
+        super().handle_startendtag(tag, attrs)
+
     def handle_data(self, data: str) -> None:
         # A line break in the HTML's source is no line break on the page.
         self.parts.append(data.replace("\n", " ").replace("\r", " "))
+
+    def handle_comment(self, data: str) -> None:
+        self.plain = False
+
+    def handle_decl(self, decl: str) -> None:
+        self.plain = False
+
+    def handle_pi(self, data: str) -> None:
+        self.plain = False
+
+    def unknown_decl(self, data: str) -> None:
+        self.plain = False
+
+    def _check_start(self, tag: str) -> None:
+        parent = self.unclosed[-1] if self.unclosed else None
+        if tag == "li":
+            self.plain = parent == "ul"
+        elif tag in _BLOCKS:
+            self.plain = parent is None or parent in _HOLDS_BLOCKS
+        else:
+            self.plain = tag in TAGS and parent != "ul" and not (
+                tag == "a" and "a" in self.unclosed)
+        if tag not in _VOID:
+            self.unclosed.append(tag)

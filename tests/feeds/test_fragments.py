@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.feeds import fragments
+from services.feeds.feed import EPOCH
 from services.feeds.render import Entry, Feed, render
 from services.feeds.settings import FeedsSettings
 from services.feeds.whole import render_whole
@@ -90,3 +91,14 @@ def test_a_changed_entry_is_rendered_anew_and_a_new_one_alone() -> None:
     finally:
         fragments._make = original  # type: ignore[assignment]
     assert made == [2]  # the new entry and the edited one, in one document; the rest kept
+
+
+@pytest.mark.parametrize("settings", [PLAIN, HUB], ids=["plain", "hub"])
+def test_a_frame_made_once_says_each_renders_time_and_only_there(settings: FeedsSettings) -> None:
+    # The frame is made at EPOCH and given each render's time: a title that reads like the
+    # element holding EPOCH keeps its text.
+    epoch = ("<updated>2025-01-01T00:00:00+00:00</updated> "
+             "<lastBuildDate>Wed, 01 Jan 2025 00:00:00 +0000</lastBuildDate>")
+    for moment in (EPOCH, T0, T0 + timedelta(seconds=1), T0 + timedelta(days=400)):
+        assert_as_built_whole(settings, feed([entry(1)], epoch), moment)
+        assert_as_built_whole(settings, feed([], epoch), moment)

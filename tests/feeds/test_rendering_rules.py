@@ -190,3 +190,19 @@ def test_a_round_that_runs_out_of_time_leaves_the_rest_to_the_next_one(
     renders.round_seconds = 25.0
     assert renders.render_all(lambda session, key: rendered.append(key)) == 2
     assert len(set(rendered)) == 3
+
+
+def test_a_transactions_marks_are_written_once_as_it_commits(
+        sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        stale.mark(session, "article:1", cause=("event-0", "comment.created"))
+        session.rollback()  # forgotten with the transaction
+        session.commit()
+        assert session.exec(select(FeedStale)).all() == []
+        for n in range(1, 4):
+            stale.mark(session, "article:1", "comments", cause=(f"event-{n}", "comment.created"))
+        session.commit()
+    with sessions() as session:
+        rows = {row.key: row for row in session.exec(select(FeedStale))}
+    assert set(rows) == {"article:1", "comments"}
+    assert (rows["article:1"].version, rows["article:1"].event_id) == (1, "event-3")
