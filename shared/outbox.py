@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
     func,
     insert,
@@ -74,6 +75,10 @@ class Outbox:
     def __init__(self, *, table: Table, engine: Engine, celery: Celery, producer: str,
                  redeliver_after: float = 10.0) -> None:
         self.table = table
+        # Statements built once: a request's events are its outbox's busiest writes, and a
+        # statement made anew is given its cache key anew (in `_mark_sent`, once per event).
+        self._insert = insert(table)
+        self._mark = _marking(table)
         self.engine = engine
         self.celery = celery
         self.producer = producer
@@ -86,10 +91,11 @@ class Outbox:
         """Store `event` in the session's transaction; it is relayed once that commits."""
         envelope = Envelope.wrap(event, producer=self.producer, request_id=REQUEST_ID.get())
         data = envelope.model_dump(mode="json")
-        session.execute(insert(self.table).values(
-            event_id=str(envelope.id), type=envelope.type, attempts=0, created_at=utcnow(),
-            envelope=data,
-        ))
+        # On the session's connection, in its transaction: the ORM's way to run a Core
+        # statement cost more than the insert.
+        session.connection().execute(self._insert, {
+            "event_id": str(envelope.id), "type": envelope.type, "attempts": 0,
+            "created_at": utcnow(), "envelope": data})
         session.info.setdefault(PENDING, []).append(data)
         return envelope
 
@@ -102,7 +108,7 @@ class Outbox:
         envelopes = [Envelope.wrap(event, producer=self.producer, request_id=request_id)
                      for event in events]
         data = [envelope.model_dump(mode="json") for envelope in envelopes]
-        session.execute(insert(self.table), [
+        session.connection().execute(self._insert, [
             {"event_id": str(envelope.id), "type": envelope.type, "attempts": 0,
              "created_at": now, "envelope": one} for envelope, one in zip(envelopes, data,
                                                                           strict=True)])
@@ -231,15 +237,31 @@ class Outbox:
                                  attempts=t.c.attempts + 1))
 
     def _mark_sent(self, sent: list[tuple[dict[str, Any], list[str]]]) -> None:
-        now, t = utcnow(), self.table
+        """Mark these events sent, each awaiting its consumers' confirmations: one statement
+        for all of them (and one for those whose data is forgotten), not one per event."""
+        now = utcnow()
+        rows: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+        for envelope, to in sent:
+            forget = not to and forget_data(envelope)
+            row = {"event": envelope["id"], "when": now, "waiting": to or None,
+                   "again": now + self.redeliver_after if to else None}
+            if forget:
+                row["kept"] = envelope | {"data": {}}
+            rows[forget].append(row)
         with self.engine.begin() as conn:
-            for envelope, to in sent:
-                values: dict[str, Any] = {
-                    "sent_at": now, "claimed_until": None, "last_error": None,
-                    "awaiting": to or None, "resend_at": now + self.redeliver_after if to else None}
-                if not to and forget_data(envelope):
-                    values["envelope"] = envelope | {"data": {}}
-                conn.execute(update(t).where(t.c.event_id == envelope["id"]).values(**values))
+            for forget, some in rows.items():
+                if some:
+                    conn.execute(self._mark[forget], some)
+
+
+def _marking(t: Table) -> dict[bool, Any]:
+    """The UPDATE that marks an event sent (bound values: `event`, `when`, `waiting`,
+    `again`), by whether it also forgets the event's data (`kept`: the envelope without it).
+    (A bound value of an UPDATE must not take a column's name.)"""
+    mark = update(t).where(t.c.event_id == bindparam("event")).values(
+        sent_at=bindparam("when"), claimed_until=None, last_error=None,
+        awaiting=bindparam("waiting"), resend_at=bindparam("again"))
+    return {False: mark, True: mark.values(envelope=bindparam("kept"))}
 
 
 def forget_data(envelope: dict[str, Any]) -> bool:

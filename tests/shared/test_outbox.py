@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from shared import outbox as outbox_module
 from shared.db import make_engine
@@ -206,6 +206,10 @@ def test_events_relayed_together_go_to_each_consumer_in_one_message(tmp_path: Pa
             assert [json.loads(raw)["headers"]["task"] for raw in messages] == [
                 f"{consumer}.handle_events", f"{consumer}.handle_event"]
         assert outbox.backlog() == 0
+        # Marked sent together (one statement for the batch), each awaiting its consumers.
+        with outbox.engine.connect() as conn:
+            awaiting = conn.execute(select(outbox.table.c.awaiting)).scalars().all()
+        assert len(awaiting) == 4 and all(set(each) >= {"comments", "feeds"} for each in awaiting)
     finally:
         server.stop()
 
