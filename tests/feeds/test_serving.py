@@ -52,16 +52,23 @@ def test_a_request_after_the_bound_gets_what_is_stored_now() -> None:
     asyncio.run(scenario())
 
 
+async def hanging_read(store: "Store", copies: Copies) -> "asyncio.Future[Copy]":
+    """A read of a held copy, past its bound, that hangs in the store having seen version 0
+    (until `store.hold` is set)."""
+    await copies.current("a.rss", store.load)
+    wait_past(time.monotonic() + KEPT_FOR)
+    store.hold.clear()
+    store.began.clear()
+    slow = asyncio.ensure_future(copies.current("a.rss", store.load))
+    assert await asyncio.to_thread(store.began.wait, 10)
+    return slow
+
+
 def test_a_read_begun_before_the_bound_is_not_joined() -> None:
     store, copies = Store(), Copies()
 
     async def scenario() -> None:
-        await copies.current("a.rss", store.load)
-        wait_past(time.monotonic() + KEPT_FOR)
-        store.hold.clear()  # the next read hangs, having seen version 0
-        store.began.clear()
-        slow = asyncio.ensure_future(copies.current("a.rss", store.load))
-        assert await asyncio.to_thread(store.began.wait, 10)
+        slow = await hanging_read(store, copies)
         store.version = 1
         committed = time.monotonic()
         wait_past(committed + KEPT_FOR)
@@ -127,12 +134,7 @@ def test_a_read_begun_before_a_notice_is_not_joined_nor_kept_as_fresh() -> None:
     store, copies = Store(), Copies()
 
     async def scenario() -> None:
-        await copies.current("a.rss", store.load)
-        wait_past(time.monotonic() + KEPT_FOR)
-        store.hold.clear()  # the next read hangs, having seen version 0
-        store.began.clear()
-        slow = asyncio.ensure_future(copies.current("a.rss", store.load))
-        assert await asyncio.to_thread(store.began.wait, 10)
+        slow = await hanging_read(store, copies)
         store.version = 1
         copies.heard("a.rss")
         store.hold.set()
