@@ -13,7 +13,7 @@ from shared.markup.sanitise import sanitise
 from shared.markup.summary import html_text, html_words
 from tests.feeds.xss_payloads import PAYLOADS
 from tests.hostile_text import bounded, hostile
-from tests.shared.test_markup_text import WRAPPERS
+from tests.shared.hostile_html import WRAPPERS
 
 # The module (`shared.markup.summary` as an attribute is the package's function of that name).
 summary = importlib.import_module("shared.markup.summary")

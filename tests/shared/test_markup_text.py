@@ -11,14 +11,7 @@ from hypothesis import strategies as st
 from shared.markup import render
 from shared.markup.summary import ELLIPSIS, html_summary, html_text, html_words
 from tests.hostile_text import bounded, hostile
-
-SECRET = "s3cr3t"
-# Raw HTML around hostile text: what an old event or a bug upstream could carry.
-WRAPPERS = st.sampled_from([
-    "<p>{}</p>", "<script>" + SECRET + "</script>{}", "{}<style>p{{x:" + SECRET + "}}</style>",
-    "<p>{}<br/>{}</p>", "<blockquote><p>{}</p></blockquote><p>{}</p>",
-    "<ul><li>{}</li><li>{}</li></ul>", '<a href="javascript:{}">{}</a>', "{}<!-- " + SECRET
-    + " -->", "<img src=x onerror=" + SECRET + ">{}", "<p>{}", "{}</p></p><p", "&amp;{}&lt;"])
+from tests.shared.hostile_html import SECRET, WRAPPERS
 
 
 def as_text_before(body_html: str) -> str:
