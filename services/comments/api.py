@@ -51,7 +51,7 @@ from services.comments.models import (
     ThreadPublic,
 )
 from services.comments.thread_bytes import ThreadReads
-from shared.api import MAX_ID, Id, OutboxDep, SessionDep, service_app
+from shared.api import MAX_ID, Id, OutboxDep, SessionDep, get_service, service_app
 from shared.http import json_with_etag, not_modified
 
 log = logging.getLogger(__name__)
@@ -72,10 +72,10 @@ async def post_comment(article_id: Id, data: CommentCreate, request: Request,
                        token: CommenterTokenDep = None) -> Response:
     """Post a comment or a reply; a first-time commenter gets their commenter token back.
     Over a rate limit, 429 with Retry-After (the use case's TooMany, as every refusal)."""
-    # The busiest write route asks FastAPI for no more than it must: the service from the
-    # app (no dependency to solve), and its reply as JSON bytes (`response_model` only
+    # The busiest write route asks FastAPI for no more than it must: the service called for
+    # (no dependency to solve), and its reply as JSON bytes (`response_model` only
     # documents it: FastAPI would validate the reply again before writing it).
-    service: Service = request.app.state.service
+    service: Service = await get_service(request)
     client = request.client.host if request.client else "unknown"
 
     def post() -> bytes:
