@@ -1,5 +1,6 @@
 """Command line of the posts service: `python -m services.posts.cli create-editor NIC`,
-`import-wordpress FILE.xml --editor NIC`, `import-burg FILE.json --editor NIC`."""
+`revoke-editor NIC`, `editor-right NIC --give|--take`, `import-wordpress FILE.xml --editor
+NIC`, `import-burg FILE.json --editor NIC`."""
 
 import argparse
 import sys
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from services.posts import burg_json
 from services.posts.bootstrap import Service, bootstrap
-from services.posts.editors import create_editor, revoke_editor
+from services.posts.editors import create_editor, revoke_editor, set_right
 from services.posts.importing import import_records, import_wordpress
 from shared.cli import Command, run_cli
 from shared.importing import Summary
@@ -25,6 +26,12 @@ def editor_commands(runtime: Runtime, commands: argparse._SubParsersAction
                         help="the editor may create, rotate and revoke other editors' tokens")
     revoke = commands.add_parser("revoke-editor", help="make an editor's token stop working")
     revoke.add_argument("nic")
+    right = commands.add_parser("editor-right", help="give an editor the right to manage "
+                                "editors (--give), or take it away (--take)")
+    right.add_argument("nic")
+    change = right.add_mutually_exclusive_group(required=True)
+    change.add_argument("--give", action="store_true")
+    change.add_argument("--take", action="store_true")
 
     def create_(args: argparse.Namespace) -> None:
         with runtime.sessions() as session:
@@ -35,7 +42,11 @@ def editor_commands(runtime: Runtime, commands: argparse._SubParsersAction
         with runtime.sessions() as session:
             revoke_editor(session=session, outbox=runtime.outbox, nic=args.nic)
 
-    return {"create-editor": create_, "revoke-editor": revoke_}
+    def right_(args: argparse.Namespace) -> None:
+        with runtime.sessions() as session:
+            set_right(session=session, nic=args.nic, can_manage_editors=args.give)
+
+    return {"create-editor": create_, "revoke-editor": revoke_, "editor-right": right_}
 
 
 def import_commands(service: Service, commands: argparse._SubParsersAction

@@ -1,7 +1,7 @@
 """The posts API's routes for managing editors, under `/api/posts/editors`: an editor with the
-right (`can_manage_editors`) lists, creates, rotates and revokes editors' tokens. They call the
-same use cases as the command line (`editors.py`), so the same `editor.authorized` and
-`editor.revoked` events tell the comments service."""
+right (`can_manage_editors`) lists, creates, rotates and revokes editors' tokens, and gives or
+takes the right. They call the same use cases as the command line (`editors.py`), so the same
+`editor.authorized` and `editor.revoked` events tell the comments service."""
 
 from typing import Annotated
 
@@ -9,7 +9,13 @@ from fastapi import APIRouter, Path, Response
 
 from services.posts import editors
 from services.posts.deps import EditorDep, ManagerDep
-from services.posts.models import EditorCreate, EditorListed, EditorPublic, EditorToken
+from services.posts.models import (
+    EditorCreate,
+    EditorListed,
+    EditorPublic,
+    EditorRight,
+    EditorToken,
+)
 from shared.api import OutboxDep, SessionDep
 
 router = APIRouter(prefix="/api/posts/editors")
@@ -60,3 +66,10 @@ def revoke_editor(nic: Nic, session: SessionDep, outbox: OutboxDep, manager: Man
     revoking themselves."""
     editors.revoke_editor(session=session, outbox=outbox, nic=nic, by=manager.nic)
     return editors.find_editor(session=session, nic=nic)
+
+
+@router.post("/{nic:path}/right", response_model=EditorListed, responses=REFUSED)
+def set_right(nic: Nic, data: EditorRight, session: SessionDep, _manager: ManagerDep):
+    """Give the editor the right to manage editors, or take it away; 409 for taking it from
+    the last editor with a working token who holds it."""
+    return editors.set_right(session=session, nic=nic, can_manage_editors=data.can_manage_editors)

@@ -78,6 +78,25 @@ def revoke_editor(*, session: Session, outbox: Outbox, nic: str, by: str | None 
     session.commit()
 
 
+def set_right(*, session: Session, nic: str, can_manage_editors: bool) -> Editor:
+    """Give the editor `nic` the right to manage editors, or take it away. Taking it from
+    the last editor who holds it with a working token is refused (Conflict): nobody could
+    give it back but the operator. No event: the other services do not know of the right.
+    NotFound for an unknown nic."""
+    editor = _locked(session, editor_nic(nic))
+    if editor is None:
+        raise NotFound(f"no editor {nic!r}")
+    if (editor.can_manage_editors and not can_manage_editors and editor.revoked_at is None
+            and not _other_managers(session, editor)):
+        raise Conflict(f"{editor.nic!r} is the last editor who can manage editors: give the right "
+                       "to another editor first")
+    editor.can_manage_editors = can_manage_editors
+    session.add(editor)
+    session.commit()
+    session.refresh(editor)
+    return editor
+
+
 def list_editors(*, session: Session) -> list[Editor]:
     """Every editor, revoked ones included, by nic."""
     return list(session.exec(select(Editor).order_by(Editor.nic)))

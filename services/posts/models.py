@@ -309,6 +309,12 @@ class EditorCreate(SQLModel):
     _required = field_validator("nic")(required)
 
 
+class EditorRight(SQLModel):
+    """Whether an editor may manage editors, as `POST /editors/<nic>/right` sets it."""
+
+    can_manage_editors: bool
+
+
 class Preview(SQLModel):
     body: str = Field(min_length=1, max_length=MAX_BODY)
 

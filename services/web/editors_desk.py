@@ -1,5 +1,6 @@
 """The desk's page of editors, `/editor/editors`: an editor with the right to manage editors
-lists them, creates one, gives one a new token (rotate) or revokes one, through the posts API
+lists them, creates one, gives one a new token (rotate), revokes one, or gives or takes the
+right to manage editors, through the posts API
 (`/api/posts/editors`). A new token is shown once, on a page no cache keeps (`no-store`): only
 its hash is stored. Others are answered 403; every form carries the CSRF token, and a revoke
 asks to confirm first. No script is needed."""
@@ -123,6 +124,28 @@ def editors_router(apis: Apis, page: Any, csrf: Csrf) -> APIRouter:
             return response
         return RedirectResponse("/editor/editors?revoked=" + quote(nic, safe=""),
                                 status_code=303)
+
+    @router.post("/right")
+    async def right(request: Request) -> Response:
+        """Give an editor the right to manage editors (`can_manage_editors=yes`), or take it.
+        Taking your own: the page is no longer yours, so back to the desk."""
+        form = await posted(request)
+        token = await manager(request, form)
+        if token is None:
+            return refused(request)
+        nic = form.get("nic", "")
+        try:
+            await call(apis, token, "POST", f"/{quote(nic, safe='')}/right",
+                       json={"can_manage_editors": form.get("can_manage_editors") == "yes"})
+        except ServiceError as exc:
+            if exc.status not in (404, 409, 422):
+                raise
+            return await listing(request, token, status=exc.status, problem=SAID.get(
+                exc.status) if exc.status != 409 else exc.detail)
+        me = await apis.editor(token)
+        if not (me or {}).get("can_manage_editors"):  # they took their own right
+            return RedirectResponse("/editor", status_code=303)
+        return RedirectResponse("/editor/editors", status_code=303)
 
     return router
 

@@ -1,6 +1,8 @@
 """Editors managed by editors over HTTP (`/api/posts/editors`): only an editor with the right,
 and every change reaches the comments service as the command line's do (`editor.*` events)."""
 
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -89,6 +91,44 @@ def test_bad_requests_are_refused_and_change_nothing(stack: Stack) -> None:
     assert stack.sql("posts", "SELECT nic, version, token_hash FROM editor ORDER BY nic") == before
 
 
+def test_the_right_is_given_and_taken(stack: Stack) -> None:
+    admin = as_editor(stack, cli_editor(stack, nic("Admin"), admin=True))
+    name = nic("Helper")
+    helper = as_editor(stack, cli_editor(stack, name))
+    assert helper.get("/editors").status_code == 403
+    assert helper.post(f"/editors/{name}/right", json={"can_manage_editors": True}
+                       ).status_code == 403  # not their own to give
+    given = admin.post(f"/editors/{name}/right", json={"can_manage_editors": True})
+    assert given.status_code == 200 and given.json()["can_manage_editors"] is True
+    assert helper.get("/editors").status_code == 200
+    taken = helper.post(f"/editors/{name}/right", json={"can_manage_editors": False})
+    assert taken.status_code == 200 and taken.json()["can_manage_editors"] is False
+    assert helper.get("/editors").status_code == 403  # the same token, without the right
+    before = stack.sql("posts", "SELECT nic, can_manage_editors FROM editor ORDER BY nic")
+    for path, body, status in ((f"/editors/{name}/right", {}, 422),
+                               (f"/editors/{name}/right", {"can_manage_editors": "maybe"}, 422),
+                               ("/editors/Nobody at all/right", {"can_manage_editors": True}, 404)):
+        assert admin.post(path, json=body).status_code == status, (path, body)
+    assert stack.sql("posts", "SELECT nic, can_manage_editors FROM editor ORDER BY nic") == before
+
+
+def test_the_cli_gives_and_takes_the_right(stack: Stack) -> None:
+    name = nic("Deputy")
+    deputy = as_editor(stack, cli_editor(stack, name))
+
+    def right(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "services.posts.cli", "editor-right", *args],
+                              env=stack.env, capture_output=True, text=True)
+
+    assert right(name, "--give").returncode == 0
+    assert deputy.get("/editors/me").json()["can_manage_editors"] is True
+    assert right(name, "--take").returncode == 0
+    assert deputy.get("/editors/me").json()["can_manage_editors"] is False
+    unknown = right("Nobody at all", "--give")
+    assert unknown.returncode == 1 and "no editor" in unknown.stderr
+    assert right(name).returncode == 2  # --give or --take, one of them
+
+
 def test_an_editor_may_revoke_themselves_while_another_has_the_right(stack: Stack) -> None:
     name = nic("Leaving")
     leaving = as_editor(stack, cli_editor(stack, name, admin=True))
@@ -106,6 +146,9 @@ def test_the_last_editor_with_the_right_cannot_revoke_themselves(
         admin.headers["Authorization"] = f"Bearer {token}"
         last = admin.post("/editors/Steve White/revoke")
         assert last.status_code == 409 and "last editor" in last.json()["detail"]
+        kept = admin.post("/editors/Steve White/right", json={"can_manage_editors": False})
+        assert kept.status_code == 409 and "last editor" in kept.json()["detail"]
+        assert admin.get("/editors/me").json()["can_manage_editors"] is True
         assert admin.post("/editors", json={"nic": "Frank G", "can_manage_editors": True}
                           ).status_code == 201
         assert admin.post("/editors/Ed/revoke").status_code == 200  # another: no matter

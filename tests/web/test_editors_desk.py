@@ -1,6 +1,6 @@
 """The desk's page of editors over HTTP: closed to editors without the right and to
-strangers, every form needs its CSRF token, a revoke needs its confirmation, and a refused
-form says why without changing anything."""
+strangers, every form needs its CSRF token, a revoke needs its confirmation, a refused
+form says why without changing anything, and the right is given and taken."""
 
 import uuid
 
@@ -87,3 +87,26 @@ def test_an_editor_rotating_their_own_token_stays_signed_in(stack: Stack) -> Non
                      data={"nic": me, "confirm": "yes", "csrf": csrf_of(page)})
     assert left.status_code == 303 and left.headers["location"] == "/editor"
     assert desk.get("/editor/editors").headers["location"] == "/editor"
+
+
+def test_the_right_is_given_and_taken_on_the_desk(stack: Stack) -> None:
+    desk = manager(stack)
+    page = desk.get("/editor/editors")
+    name = f"Deputy {uuid.uuid4().hex[:6]}"
+    deputy = site(stack)
+    deputy.cookies.set("burg_editor", cli_editor(stack, name))
+    assert deputy.get("/editor/editors").status_code == 403
+    assert desk.post("/editor/editors/right", data={"nic": name, "can_manage_editors": "yes"}
+                     ).status_code == 403  # no CSRF token
+    given = desk.post("/editor/editors/right", data={
+        "nic": name, "can_manage_editors": "yes", "csrf": csrf_of(page)})
+    assert given.status_code == 303 and given.headers["location"] == "/editor/editors"
+    mine = deputy.get("/editor/editors")
+    assert mine.status_code == 200 and "Take the right" in mine.text
+    taken = deputy.post("/editor/editors/right", data={
+        "nic": name, "can_manage_editors": "no", "csrf": csrf_of(mine)})
+    assert taken.status_code == 303 and taken.headers["location"] == "/editor"
+    assert deputy.get("/editor/editors").status_code == 403
+    unknown = desk.post("/editor/editors/right", data={
+        "nic": "Nobody at all", "can_manage_editors": "yes", "csrf": csrf_of(page)})
+    assert unknown.status_code == 404 and "no such editor" in unknown.text
