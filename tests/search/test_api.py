@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from services.search.indexing import on_comment_created
 from shared.events import (
     ArticleRetracted,
     ArticleUpdated,
@@ -143,6 +144,26 @@ def test_a_batch_indexes_as_its_events_one_by_one(tmp_path: Path, redis_url: str
                                                   ("comment", 9), ("comment", 10),
                                                   ("comment", 1033)]
         assert batched.ids("pier") == [] and batched.ids("gossip") == [("comment", 7)]
+
+
+def test_a_rolled_back_batch_leaves_no_comment_queued(api: SearchApi) -> None:
+    """A comment queued in a transaction that rolls back is not indexed by the session's
+    next commit, and a batch that fails indexes none of its comments."""
+    with api.service.runtime.sessions() as session:
+        session.execute(text("SELECT 1"))  # in a transaction, as the inbox's statement begins
+        on_comment_created(session, comment(7, "ghost words"))
+        session.rollback()
+        session.commit()
+    assert api.ids("ghost") == []
+    def broken(_session: Any, _event: Any) -> None:
+        raise RuntimeError("the handler fails")
+
+    api.service.runtime.inbox.handlers["comment.removed"] = broken
+    with pytest.raises(RuntimeError):  # the second event fails: so does the batch
+        api.handle_batch([comment(8, "ghost again"), CommentRemoved(comment_id=1, article_id=1)])
+    assert api.ids("ghost") == []
+    api.handle(comment(9, "ghost at last"))
+    assert api.ids("ghost") == [("comment", 9)]
 
 
 def indexed(api: SearchApi) -> list[list[tuple[Any, ...]]]:
