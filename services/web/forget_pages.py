@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 
 from services.web.apis import ServiceError
 from services.web.editor_pages import EditorPages
-from services.web.forms import Csrf, posted
+from services.web.forms import Csrf, PrivatePages, posted
 from services.web.pages import COMMENTER_COOKIE, EXPIRED
 from services.web.site import Site
 
@@ -32,17 +32,9 @@ def forget_router(site: Site, page: Any, csrf: Csrf) -> APIRouter:
     router = APIRouter()
     apis = site.apis
 
-    def show(request: Request, status: int = 200, **context: Any) -> Response:
-        context = {"me": None, "nic": None, "done": None, "problem": None} | context
-        response: Response = page(request, "forget.html", status=status,
-                                  csrf=csrf.token(request), **context)
-        response.headers.update(PRIVATE)
-        return csrf.keep(request, response)
-
-    def sorry(request: Request, status: int, message: str) -> Response:
-        response: Response = page(request, "error.html", status=status, message=message)
-        response.headers.update(PRIVATE)
-        return response
+    pages = PrivatePages(page, csrf, "forget.html", PRIVATE, me=None, nic=None, done=None,
+                         problem=None)
+    show, sorry = pages.show, pages.sorry
 
     def forgotten(request: Request, deleted: int, **context: Any) -> Response:
         # The thread, list and sidebar pages of this process show it at once (others within

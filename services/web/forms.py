@@ -18,6 +18,8 @@ that also echo what a visitor typed), and the browser id never appears in a page
 
 import hashlib
 import secrets
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from fastapi import Request, Response
 from itsdangerous import Signer
@@ -92,3 +94,28 @@ class Csrf:
 
     def _signature(self, browser: str, nonce: str) -> str:
         return self._signer.get_signature(f"{browser}:{nonce}").decode()
+
+
+class PrivatePages:
+    """The pages of a person's own form (forgetting, recovery, a report…): each kept by no
+    cache (`headers`, e.g. no-store) and carrying this browser's CSRF token. `page` is the
+    site's renderer; `defaults` fill what a template reads but a page does not say."""
+
+    def __init__(self, page: Callable[..., Response], csrf: "Csrf", template: str,
+                 headers: Mapping[str, str], **defaults: Any) -> None:
+        self.page, self.csrf, self.template = page, csrf, template
+        self.headers, self.defaults = dict(headers), defaults
+
+    def show(self, request: Request, status: int = 200, template: str | None = None,
+             **context: Any) -> Response:
+        """`template` (the form's by default) with a fresh CSRF token."""
+        response = self.page(request, template or self.template, status=status,
+                             csrf=self.csrf.token(request), **(self.defaults | context))
+        response.headers.update(self.headers)
+        return self.csrf.keep(request, response)
+
+    def sorry(self, request: Request, status: int, message: str) -> Response:
+        """The error page saying `message`, kept by no cache either."""
+        response = self.page(request, "error.html", status=status, message=message)
+        response.headers.update(self.headers)
+        return response

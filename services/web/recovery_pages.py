@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from services.web.apis import ServiceError
-from services.web.forms import Csrf, posted
+from services.web.forms import Csrf, PrivatePages, posted
 from services.web.pages import COMMENTER_COOKIE, EXPIRED, YEARS_2
 from services.web.site import Site
 
@@ -44,18 +44,12 @@ def recovery_router(site: Site, page: Any, csrf: Csrf) -> APIRouter:
     router = APIRouter(prefix="/me")
     apis = site.apis
 
-    def show(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-        context = {"me": None, "code": None, "problem": None, "typed": "", "mail_problem": None,
-                   "asked": False, "email": "", "link_asked": ""} | context
-        response: Response = page(request, template, status=status, csrf=csrf.token(request),
-                                  **context)
-        response.headers.update(PRIVATE)
-        return csrf.keep(request, response)
+    pages = PrivatePages(page, csrf, "recovery.html", PRIVATE, me=None, code=None, problem=None,
+                         typed="", mail_problem=None, asked=False, email="", link_asked="")
+    sorry = pages.sorry
 
-    def sorry(request: Request, status: int, message: str) -> Response:
-        response: Response = page(request, "error.html", status=status, message=message)
-        response.headers.update(PRIVATE)
-        return response
+    def show(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+        return pages.show(request, status, template, **context)
 
     @router.get("/recovery")
     async def offer(request: Request) -> Response:

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from services.web.apis import Apis, Json, ServiceError
-from services.web.forms import Csrf, posted
+from services.web.forms import Csrf, PrivatePages, posted
 from services.web.pages import COMMENTER_COOKIE, EXPIRED, NO_COMMENT
 from shared.api import MAX_ID
 
@@ -39,17 +39,9 @@ def reports_router(apis: Apis, page: Any, csrf: Csrf) -> APIRouter:
     """The routes, given the site's APIs, its page renderer and its CSRF tokens."""
     router = APIRouter()
 
-    def show(request: Request, status: int = 200, **context: Any) -> Response:
-        context = {"comment": None, "done": None, "problem": None, "reason": ""} | context
-        response: Response = page(request, "report.html", status=status,
-                                  csrf=csrf.token(request), max_reason=MAX_REASON, **context)
-        response.headers.update(PRIVATE)
-        return csrf.keep(request, response)
-
-    def sorry(request: Request, status: int, message: str) -> Response:
-        response: Response = page(request, "error.html", status=status, message=message)
-        response.headers.update(PRIVATE)
-        return response
+    pages = PrivatePages(page, csrf, "report.html", PRIVATE, comment=None, done=None,
+                         problem=None, reason="", max_reason=MAX_REASON)
+    show, sorry = pages.show, pages.sorry
 
     @router.post("/comments/{comment_id}/report")
     async def report_comment(request: Request, comment_id: str) -> Response:
