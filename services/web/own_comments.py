@@ -69,9 +69,7 @@ async def edit_form(request: Request, site: SiteDep, comment_id: str) -> Respons
 async def edit(request: Request, site: SiteDep, comment_id: str) -> Response:
     """The edit form, posted: back to the comment, changed; or the form again, saying why."""
     form = await posted(request)
-    if not site.csrf.form_ok(request, form):
-        return _sorry(request, 403, EXPIRED)
-    own = await _own(request, site, comment_id)
+    own = await _own(request, site, comment_id, form)
     if isinstance(own, Response):
         return own
     body = form.get("body", "")
@@ -101,9 +99,7 @@ async def delete_form(request: Request, site: SiteDep, comment_id: str) -> Respo
 async def delete(request: Request, site: SiteDep, comment_id: str) -> Response:
     """The confirmation, posted: the comment deleted, and back to its article's thread."""
     form = await posted(request)
-    if not site.csrf.form_ok(request, form):
-        return _sorry(request, 403, EXPIRED)
-    own = await _own(request, site, comment_id)
+    own = await _own(request, site, comment_id, form)
     if isinstance(own, Response):
         return own
     try:
@@ -115,9 +111,13 @@ async def delete(request: Request, site: SiteDep, comment_id: str) -> Response:
     return RedirectResponse(f"/articles/{own['article_slug']}#comments", status_code=303)
 
 
-async def _own(request: Request, site: Site, comment_id: str) -> Json | Response:
+async def _own(request: Request, site: Site, comment_id: str,
+               form: dict[str, str] | None = None) -> Json | Response:
     """The reader's own comment, still in its window (as the comments API has it), or the
-    page that says why it cannot be changed."""
+    page that says why it cannot be changed; a `form` posted about it must carry its CSRF
+    token."""
+    if form is not None and not site.csrf.form_ok(request, form):
+        return _sorry(request, 403, EXPIRED)
     if not (comment_id.isascii() and comment_id.isdigit() and 1 <= int(comment_id) <= MAX_ID):
         return _sorry(request, 404, NO_COMMENT)
     token = _token(request)
