@@ -6,15 +6,14 @@ Redis).   Usage: python -m bench.article_page [--seconds 5] [--comments 200]
 
 import argparse
 import os
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 
+from bench.alone import burg_alone
 from bench.isso_baseline import Target, hammer, load_tool
-from devserver.launch import Launched, launch
+from devserver.launch import Launched
 
 
 def article_with_comments(burg: Launched, comments: int, clients: int) -> str:
@@ -69,12 +68,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(BURG_COMMENTS_RATE_PER_IP="1000000",
                       BURG_COMMENTS_RATE_PER_COMMENTER="1000000")
-    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
-        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
-        try:
-            run(burg, seconds=args.seconds, clients=args.clients, comments=args.comments)
-        finally:
-            burg.stop()
+    with burg_alone() as (burg, _):
+        run(burg, seconds=args.seconds, clients=args.clients, comments=args.comments)
 
 
 if __name__ == "__main__":

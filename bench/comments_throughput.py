@@ -24,6 +24,7 @@ import psutil
 from redis import Redis
 
 from bench import comment_ceiling, memory
+from bench.alone import burg_alone
 from bench.isso_baseline import (
     Load,
     Target,
@@ -34,7 +35,7 @@ from bench.isso_baseline import (
     send_all,
     stop_group,
 )
-from devserver.launch import Launched, launch
+from devserver.launch import Launched
 from devserver.processes import DevSettings
 from shared.db import make_engine
 from shared.embedded_redis import EmbeddedRedis, free_port
@@ -385,13 +386,8 @@ def main() -> None:
     os.environ.update(BURG_COMMENTS_RATE_PER_IP="1000000",
                       BURG_COMMENTS_RATE_PER_COMMENTER="1000000",
                       BURG_COMMENTS_PREMODERATION="false")
-    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
-        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
-        try:
-            figures = measure_burg(burg, seconds=args.seconds, clients=args.clients,
-                                   big=args.big)
-        finally:
-            burg.stop()
+    with burg_alone() as (burg, _):
+        figures = measure_burg(burg, seconds=args.seconds, clients=args.clients, big=args.big)
     isso = None
     if not args.no_isso:
         with tempfile.TemporaryDirectory(prefix="isso-bench-") as folder:

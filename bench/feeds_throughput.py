@@ -14,15 +14,15 @@ import os
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 
+from bench.alone import burg_alone
 from bench.isso_baseline import Load, Target, hammer, load_tool
-from devserver.launch import Launched, launch
+from devserver.launch import Launched
 from shared.embedded_redis import free_port
 
 
@@ -146,17 +146,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
-        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
-        try:
-            burg_figures, content, etag = run(burg, Path(folder), seconds=args.seconds,
-                                              clients=args.clients)
-            results = {name: ceiling(app, content, etag, Path(folder), seconds=args.seconds,
-                                     clients=args.clients)
-                       for name, app in (("one FastAPI route", "framework"),
-                                         ("bare ASGI", "bare"))}
-        finally:
-            burg.stop()
+    with burg_alone() as (burg, folder):
+        burg_figures, content, etag = run(burg, folder, seconds=args.seconds,
+                                          clients=args.clients)
+        results = {name: ceiling(app, content, etag, folder, seconds=args.seconds,
+                                 clients=args.clients)
+                   for name, app in (("one FastAPI route", "framework"), ("bare ASGI", "bare"))}
     print(f"\nfeeds: a 50-entry category feed ({len(content):,} bytes), "
           f"{args.clients} connections, {args.seconds:g} s each, load: {load_tool(args.clients)}\n")
     burg_full, burg_304 = burg_figures["feed_200_per_s"], burg_figures["feed_304_per_s"]

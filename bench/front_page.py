@@ -7,16 +7,14 @@ Redis).   Usage: python -m bench.front_page [--seconds 5] [--clients 16]
 """
 
 import argparse
-import os
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 
 from bench import comments_throughput, reads
+from bench.alone import burg_alone
 from bench.isso_baseline import Target, hammer, load_tool
-from devserver.launch import Launched, launch
+from devserver.launch import Launched
 
 ARTICLES = 20  # the front page's
 STORY = ("[quote]{n}. The provincial governor said on Tuesday that the road through the "
@@ -84,13 +82,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
-        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False,
-                      env=reads.LIFTED)
-        try:
-            run(burg, seconds=args.seconds, clients=args.clients)
-        finally:
-            burg.stop()
+    with burg_alone(reads.LIFTED) as (burg, _):
+        run(burg, seconds=args.seconds, clients=args.clients)
 
 
 if __name__ == "__main__":

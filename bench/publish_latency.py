@@ -9,18 +9,15 @@ table per run.   Usage: python -m bench.publish_latency [--articles 200] [--clie
 """
 
 import argparse
-import os
 import re
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 
-from devserver.launch import launch
+from bench.alone import burg_alone
 
 GUID = re.compile(rb"article-(\d+)</guid>")
 PAUSE = 0.3  # seconds between paced publishes: longer than the feeds' gap between renders
@@ -169,15 +166,11 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
-        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
-        try:
-            token = burg.create_editor("Bench")
-            measure(burg.urls, token, args.articles, clients=1, paced=False)
-            measure(burg.urls, token, args.articles, clients=1, paced=True)
-            measure(burg.urls, token, args.articles, clients=args.clients, paced=False)
-        finally:
-            burg.stop()
+    with burg_alone() as (burg, _):
+        token = burg.create_editor("Bench")
+        measure(burg.urls, token, args.articles, clients=1, paced=False)
+        measure(burg.urls, token, args.articles, clients=1, paced=True)
+        measure(burg.urls, token, args.articles, clients=args.clients, paced=False)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ Usage: python -m bench.reads [--seconds 5] [--clients 16] [--rounds 1]"""
 
 import argparse
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,8 +19,9 @@ import httpx
 import psutil
 
 from bench import article_page, comments_throughput, feeds_throughput
+from bench.alone import burg_alone
 from bench.isso_baseline import Load, Target, hammer, load_tool
-from devserver.launch import Launched, launch
+from devserver.launch import Launched
 
 LIFTED = {"BURG_COMMENTS_RATE_PER_IP": "1000000", "BURG_COMMENTS_RATE_PER_COMMENTER": "1000000"}
 
@@ -88,15 +88,11 @@ def main() -> None:
           f" {load_tool(args.clients)}; each Burg figure followed at once by the bare app's\n")
     print(f"  {'path':<13} {'Burg/s':>8} {'bare/s':>8} {'ratio':>6} {'Burg µs':>8}"
           f" {'bare µs':>8} {'load':>5}  Burg's other processes' CPU µs per request")
-    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
-        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False, env=LIFTED)
-        try:
-            paths = documents(burg, args.clients)
-            for _ in range(args.rounds):
-                for name, (url, headers) in paths.items():
-                    measure(burg, name, url, headers, Path(folder), args)
-        finally:
-            burg.stop()
+    with burg_alone(LIFTED) as (burg, folder):
+        paths = documents(burg, args.clients)
+        for _ in range(args.rounds):
+            for name, (url, headers) in paths.items():
+                measure(burg, name, url, headers, folder, args)
 
 
 def measure(burg: Launched, name: str, url: str, headers: dict[str, str], folder: Path,

@@ -12,17 +12,17 @@ holds still on a machine other loads share.
 
 import argparse
 import os
-import tempfile
 import time
 from pathlib import Path
 
 import psutil
 
 from bench import reply_mail
+from bench.alone import burg_alone
 from bench.comments_throughput import cpu_seconds, settle
 from bench.memory import processes
 from bench.reply_mail import arrivals, reply_all, wait_until
-from devserver.launch import Launched, launch
+from devserver.launch import Launched
 
 NOTIFY_WORKER = "notify-worker"
 
@@ -99,13 +99,8 @@ def main() -> None:
     parser.add_argument("--drain", type=int, default=25, help="per client, drained")
     args = parser.parse_args()
     os.environ.update(reply_mail.LIFTED)
-    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
-        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
-        try:
-            run_both(burg, Path(folder), clients=args.clients, replies=args.replies,
-                     drain=args.drain)
-        finally:
-            burg.stop()
+    with burg_alone() as (burg, folder):
+        run_both(burg, folder, clients=args.clients, replies=args.replies, drain=args.drain)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import argparse
 import email.policy
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,8 +23,9 @@ from typing import TypeVar
 
 import httpx
 
+from bench.alone import burg_alone
 from bench.publish_latency import percentiles, spread
-from devserver.launch import Launched, launch
+from devserver.launch import Launched
 
 COMMENT = re.compile(r"/comments/(\d+)")
 T = TypeVar("T")
@@ -196,12 +196,8 @@ def main() -> None:
     parser.add_argument("--replies", type=int, default=25, help="per client")
     args = parser.parse_args()
     os.environ.update(LIFTED)
-    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
-        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False)
-        try:
-            run(burg, Path(folder), clients=args.clients, replies=args.replies)
-        finally:
-            burg.stop()
+    with burg_alone() as (burg, folder):
+        run(burg, folder, clients=args.clients, replies=args.replies)
 
 
 if __name__ == "__main__":

@@ -8,18 +8,16 @@ Usage: python -m bench.site_pages [--seconds 5] [--clients 16]
 
 import argparse
 import functools
-import os
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 
 from bench import comments_throughput, front_page, reads
+from bench.alone import burg_alone
 from bench.isso_baseline import Target, hammer, load_tool
-from devserver.launch import Launched, launch
+from devserver.launch import Launched
 
 WORD = "governor"  # in every article of front_page.STORY
 
@@ -71,14 +69,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="burg-bench-") as folder:
-        burg = launch(Path(folder), os.environ.get("BURG_REDIS_URL"), demo=False,
-                      env=reads.LIFTED)
-        try:
-            front_page.front_with_articles(burg, front_page.ARTICLES)
-            run(burg, seconds=args.seconds, clients=args.clients)
-        finally:
-            burg.stop()
+    with burg_alone(reads.LIFTED) as (burg, _):
+        front_page.front_with_articles(burg, front_page.ARTICLES)
+        run(burg, seconds=args.seconds, clients=args.clients)
 
 
 if __name__ == "__main__":
