@@ -41,6 +41,10 @@ _NOT_BODY_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _NOT_CHARACTERS = re.compile(f"[{_SURROGATES}{NONCHARACTERS}]")
 _PLAIN_WORD = re.compile(r"[!-~]+")  # printable ASCII, no space
 _ATOM_PHRASE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+")  # a display name needing no quotes
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+# RFC 5322's dot-atom addr-spec (no quotes, comments, brackets or display name): what
+# `parseaddr` would hand back unchanged, with no display name.
+_BARE_ADDRESS = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@{_ATEXT}(?:\.{_ATEXT})*")
 
 
 def one_line(value: str, limit: int = 200) -> str:
@@ -102,7 +106,7 @@ def text(name: str, value: str) -> Folded:
 def mailbox(name: str, value: str) -> Folded:
     """`name: display name <address>` (From) or `name: address` (To). The address must be
     ASCII (see `ascii_address`); the display name is quoted or encoded as needed."""
-    display, address = parseaddr(value)
+    display, address = split_mailbox(value)
     if not address or not _PLAIN_WORD.fullmatch(address) or "=?" in address:
         raise ValueError(f"{name}: not a plain ASCII address")
     display = one_line(display)
@@ -114,6 +118,15 @@ def mailbox(name: str, value: str) -> Folded:
         quoted = display.replace("\\", "\\\\").replace('"', '\\"')
         return _fold(name, [f'"{quoted}"', f"<{address}>"])
     return _fold(name, [], display, (f"<{address}>",))
+
+
+def split_mailbox(value: str) -> tuple[str, str]:
+    """(display name, address) of a mailbox, as `email.utils.parseaddr` reads it. A bare
+    address (every e-mail's recipient) is its own answer: parseaddr's parser cost a tenth of
+    sending a message, run three times for each (the To header, MAIL FROM and RCPT TO)."""
+    if _BARE_ADDRESS.fullmatch(value):
+        return "", value
+    return parseaddr(value)
 
 
 def ascii_address(address: str) -> str:
