@@ -11,6 +11,8 @@ import socket
 import time
 from typing import Any
 
+from services.notify.headers import split_mailbox
+
 
 class _Replies:
     """What smtplib reads the server's replies from (its `file`): lines from the socket,
@@ -42,6 +44,7 @@ class _Bounded:
     timeout: float
     sock: socket.socket | None
     file: Any
+    does_esmtp: bool
     deadline: float = float("inf")
     data_begun = False  # the current message's DATA has begun (the server may have it)
 
@@ -66,7 +69,18 @@ class _Bounded:
 
     def mail(self, sender: str, options: Any = ()) -> tuple[int, bytes]:
         self.data_begun = False  # a new message
-        return super().mail(sender, options)  # type: ignore[misc]
+        if any(option.lower() == "smtputf8" for option in options):
+            return super().mail(sender, options)  # type: ignore[misc]
+        # smtplib's own, but for the address's quoting (`_quoted`).
+        self.putcmd("mail", f"from:{_quoted(sender)}{self._options(options)}")  # type: ignore[attr-defined]
+        return self.getreply()
+
+    def rcpt(self, recip: str, options: Any = ()) -> tuple[int, bytes]:
+        self.putcmd("rcpt", f"to:{_quoted(recip)}{self._options(options)}")  # type: ignore[attr-defined]
+        return self.getreply()
+
+    def _options(self, options: Any) -> str:
+        return " " + " ".join(options) if options and self.does_esmtp else ""
 
     def data(self, msg: Any) -> tuple[int, bytes]:
         self.data_begun = True
@@ -95,6 +109,14 @@ class SMTP_SSL(_Bounded, smtplib.SMTP_SSL):
 
 
 Client = SMTP | SMTP_SSL  # either, with its deadline (`deadline`, monotonic) to move on
+
+
+def _quoted(address: str) -> str:
+    """`smtplib.quoteaddr`, without its parser for a bare address (`split_mailbox`)."""
+    if address.strip() == "<>":
+        return "<>"
+    display, plain = split_mailbox(address)
+    return f"<{address}>" if (display, plain) == ("", "") else f"<{plain}>"
 
 
 def timed_out(exc: BaseException) -> bool:

@@ -31,6 +31,8 @@ class Tokens:
     def __init__(self, settings: NotifySettings) -> None:
         self.settings = settings
         self._keys: list[str] | None = None
+        # One serializer per purpose, made once: every reply e-mail signs an unsubscribe link.
+        self._serializers: dict[Purpose, URLSafeTimedSerializer] = {}
 
     def make(self, purpose: Purpose, address_id: int, email: str) -> str:
         return self._serializer(purpose).dumps([address_id, email])
@@ -53,7 +55,10 @@ class Tokens:
         return address_id, email, signed_at
 
     def _serializer(self, purpose: Purpose) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self._secret_keys(), salt=f"burg.notify.{purpose}")
+        if (serializer := self._serializers.get(purpose)) is None:
+            serializer = URLSafeTimedSerializer(self._secret_keys(), salt=f"burg.notify.{purpose}")
+            self._serializers[purpose] = serializer
+        return serializer
 
     def _secret_keys(self) -> list[str]:
         if self._keys is None:
