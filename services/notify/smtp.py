@@ -113,10 +113,10 @@ Client = SMTP | SMTP_SSL  # either, with its deadline (`deadline`, monotonic) to
 
 def _quoted(address: str) -> str:
     """`smtplib.quoteaddr`, without its parser for a bare address (`split_mailbox`)."""
-    if address.strip() == "<>":
-        return "<>"
     display, plain = split_mailbox(address)
-    return f"<{address}>" if (display, plain) == ("", "") else f"<{plain}>"
+    if (display, plain) == ("", ""):  # unparsed: as it is ("<>" among them), in brackets
+        return address if address.strip().startswith("<") else f"<{address}>"
+    return f"<{plain}>"
 
 
 def timed_out(exc: BaseException) -> bool:

@@ -4,8 +4,9 @@ mailbox), addresses arrive sealed for notify alone, and the migration that merge
 of older versions."""
 
 import importlib
+import smtplib
 from datetime import UTC, datetime
-from email.utils import getaddresses
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,10 @@ from sqlmodel import select
 
 from services.comments.models import CommentCreate
 from services.notify import mailer, subscriptions
+from services.notify.headers import split_mailbox
 from services.notify.models import Address
 from services.notify.settings import NotifySettings
+from services.notify.smtp import _quoted
 from shared.events import SubscriptionRequested
 from shared.migrations import config, head
 from shared.sealing import Unsealable, new_private_key, public_key_of, seal
@@ -140,3 +143,12 @@ def test_an_address_the_api_takes_goes_out_exactly_as_stored(address: str) -> No
     raw = message.as_bytes()
     assert f"\nTo: {stored}\n".encode() in raw.replace(b"\r\n", b"\n")
     assert getaddresses(message.get_all("To", [])) == [("", stored)]  # as smtplib reads it
+
+
+@given(value=st.one_of(st.emails(), st.text(alphabet='<>@ "ab.,()\\:;', max_size=12),
+                       st.text(max_size=20)))
+def test_smtp_commands_quote_an_address_as_smtplib_does(value: str) -> None:
+    """MAIL FROM and RCPT TO skip smtplib's address parser for a bare address: what they
+    send is what smtplib's own quoting gives, for any text."""
+    assert _quoted(value) == smtplib.quoteaddr(value)
+    assert split_mailbox(value) == parseaddr(value)
