@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import field_validator
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -76,9 +76,13 @@ class Delivery(NotifyTable, table=True):
     tells (`content`), and its outcome. The Message-ID is derived from the key, so should the
     e-mail ever go out twice, mail clients see one message."""
 
+    # The hourly limit counts an address's e-mails since a time, at every reply stored: by
+    # this index it reads that hour's rows, not every e-mail the address ever had.
+    __table_args__ = (Index("ix_delivery_address_id_created_at", "address_id", "created_at"),)
+
     key: str = Field(primary_key=True, max_length=200)
     kind: Kind = Field(sa_type=stored_as_text(Kind))
-    address_id: int = Field(foreign_key="address.id", index=True)
+    address_id: int = Field(foreign_key="address.id")
     comment_id: int | None = Field(default=None, index=True)  # the reply it tells of
     article_id: int | None = None
     content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
