@@ -55,7 +55,7 @@ def let_through(conn: Connection, commenter: Poster) -> bool:
         return True
     if sql.one(conn, sql.HAS_PUBLIC, commenter_id=commenter.id) is None:
         return False
-    conn.execute(sql.APPROVE, {"commenter_id": commenter.id})
+    sql.APPROVE.run(conn, {"commenter_id": commenter.id})
     return True
 
 
@@ -86,7 +86,7 @@ def claim_nic(conn: Connection, nic: str, commenter_id: int) -> None:
     if editor is not None:
         raise Conflict(f"the nic {nic!r} is an editor's" if editor == nic else
                        f"the nic {nic!r} looks too much like {editor!r}, an editor's")
-    holders = conn.execute(sql.NIC_HOLDERS, keys._asdict()).all()
+    holders = sql.NIC_HOLDERS.rows(conn, keys._asdict())
     for holder in holders:
         if holder.commenter_id != commenter_id:
             raise Conflict(f"the nic {nic!r} belongs to another commenter"
@@ -94,13 +94,13 @@ def claim_nic(conn: Connection, nic: str, commenter_id: int) -> None:
                            f"the nic {nic!r} looks too much like {holder.nic!r}, another "
                            "commenter's")
     if not holders:  # one like it is theirs already: it stands for this one too
-        conn.execute(sql.NEW_NIC, {"nic": nic, "commenter_id": commenter_id,
+        sql.NEW_NIC.run(conn, {"nic": nic, "commenter_id": commenter_id,
                                    "created_at": utcnow(), **keys._asdict()})
 
 
 def editor_like(conn: Connection, keys: NicKeys) -> str | None:
     """The editor's nic that `keys` are (or look like), if any: editors' nics are theirs."""
-    for editor in conn.execute(sql.EDITOR_NICS).scalars():
+    for editor in (row.nic for row in sql.EDITOR_NICS.rows(conn, {})):
         if any(mine == theirs for mine, theirs in zip(keys, stored_nic_keys(editor),
                                                          strict=True)):
             return editor
