@@ -99,7 +99,7 @@ class Direct:
                 raise ValueError(f"{column}: give its value, its default is not a constant")
             defaults.append((column.key, column.default.arg))
         binds = []
-        for name, bind in compiled.binds.items():
+        for bind, name in compiled.bind_names.items():  # names as the SQL has them
             convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if convert is not None:
                 binds.append((name, convert))

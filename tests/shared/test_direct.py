@@ -46,6 +46,9 @@ things = Table("things", metadata, Column("id", Integer, primary_key=True),
 NEW = Direct(insert(things).returning(things.c.id))
 READ = Direct(select(things.c.name, things.c.at, things.c.shown, things.c.colour,
                      things.c.data, things.c.count).where(things.c.id == bindparam("thing")))
+# Values held in the statement, not given: bound under names SQLAlchemy makes up.
+BLUE_ONES = Direct(select(things.c.name).where(things.c.colour == Colour.blue,
+                                               things.c.shown.is_(True)).order_by(things.c.name))
 COUNT = Direct(update(things).where(things.c.id == bindparam("thing"))
                .values(count=things.c.count + 1).returning(things.c.count))
 
@@ -68,16 +71,19 @@ def test_values_go_in_and_come_back_as_sqlalchemy_would_give_them(engine: Engine
         thing = NEW.first(conn, {"name": "a", "at": at, "shown": True, "colour": Colour.blue,
                                  "data": {"k": [1, "two"]}}).id
         assert COUNT.first(conn, {"thing": thing}).count == 8  # its default, 7, plus one
+        for name, colour in (("b", Colour.red), ("c", Colour.blue)):
+            NEW.run(conn, {"name": name, "at": at, "shown": True, "colour": colour, "data": []})
+        assert [row.name for row in BLUE_ONES.rows(conn, {})] == ["a", "c"]
     with engine.connect() as conn:
         row = READ.first(conn, {"thing": thing})
-        assert READ.first(conn, {"thing": thing + 1}) is None
+        assert READ.first(conn, {"thing": thing + 10}) is None
         core = conn.execute(READ.statement, {"thing": thing}).one()
     assert row == tuple(core)
     assert (row.name, row.at, row.shown, row.colour, row.data, row.count) == (
         "a", at, True, Colour.blue, {"k": [1, "two"]}, 8)
     assert row.shown is True and row.colour is Colour.blue
-    assert [statement.split()[0] for statement in seen] == ["INSERT", "UPDATE", "SELECT",
-                                                           "SELECT", "SELECT"]
+    assert [statement.split()[0] for statement in seen] == [
+        "INSERT", "UPDATE", "INSERT", "INSERT", "SELECT", "SELECT", "SELECT", "SELECT"]
 
 
 def test_a_refused_row_is_sqlalchemys_integrity_error_and_nothing_is_kept(engine: Engine
