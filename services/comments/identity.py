@@ -82,11 +82,14 @@ def claim_nic(conn: Connection, nic: str, commenter_id: int) -> None:
     free (then it becomes theirs). A nic that is, or looks like, another commenter's or an
     editor's is a Conflict."""
     keys = nic_keys(nic)
-    editor = editor_like(conn, keys)
+    # Editors' nics and the commenters' nics like this one, in one read (a row of an
+    # editor's has no commenter).
+    rows = sql.NIC_CLASHES.rows(conn, keys._asdict())
+    editor = editor_like([row.nic for row in rows if row.commenter_id is None], keys)
     if editor is not None:
         raise Conflict(f"the nic {nic!r} is an editor's" if editor == nic else
                        f"the nic {nic!r} looks too much like {editor!r}, an editor's")
-    holders = sql.NIC_HOLDERS.rows(conn, keys._asdict())
+    holders = [row for row in rows if row.commenter_id is not None]
     for holder in holders:
         if holder.commenter_id != commenter_id:
             raise Conflict(f"the nic {nic!r} belongs to another commenter"
@@ -98,9 +101,10 @@ def claim_nic(conn: Connection, nic: str, commenter_id: int) -> None:
                                    "created_at": utcnow(), **keys._asdict()})
 
 
-def editor_like(conn: Connection, keys: NicKeys) -> str | None:
-    """The editor's nic that `keys` are (or look like), if any: editors' nics are theirs."""
-    for editor in (row.nic for row in sql.EDITOR_NICS.rows(conn, {})):
+def editor_like(editors: list[str], keys: NicKeys) -> str | None:
+    """The nic of `editors` that `keys` are (or look like), if any: editors' nics are
+    theirs."""
+    for editor in editors:
         if any(mine == theirs for mine, theirs in zip(keys, stored_nic_keys(editor),
                                                          strict=True)):
             return editor

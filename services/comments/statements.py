@@ -11,7 +11,21 @@ matters.
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, literal, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    cast,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from services.comments.models import CommentsTable, CommentStatus
 from shared.direct import Direct
@@ -36,10 +50,15 @@ HAS_PUBLIC = Direct(select(literal(1)).where(_comment.c.commenter_id == bindpara
                                       _comment.c.status == CommentStatus.visible).limit(1))
 APPROVE = Direct(update(_commenter).where(_commenter.c.id == bindparam("commenter_id")
                                    ).values(approved=True))
-EDITOR_NICS = Direct(select(_editor.c.nic))
-NIC_HOLDERS = Direct(select(_nic.c.key, _nic.c.nic, _nic.c.commenter_id).where(or_(
-    _nic.c.key == bindparam("key"), _nic.c.skeleton == bindparam("skeleton"),
-    _nic.c.skeleton_cased == bindparam("skeleton_cased"))))
+# What a nic claimed may clash with, in one read: every editor's nic (compared in Python, by
+# keys of nics not checked as commenters' are: identity.editor_like), without a commenter;
+# and the commenters' nics that share one of its keys.
+NIC_CLASHES = Direct(union_all(
+    select(_editor.c.nic, cast(null(), String).label("key"),
+           cast(null(), Integer).label("commenter_id")),
+    select(_nic.c.nic, _nic.c.key, _nic.c.commenter_id).where(or_(
+        _nic.c.key == bindparam("key"), _nic.c.skeleton == bindparam("skeleton"),
+        _nic.c.skeleton_cased == bindparam("skeleton_cased")))))
 NEW_NIC = Direct(insert(_nic))
 NEW_COMMENT = Direct(insert(_comment).returning(_comment.c.id))
 # Its place in the thread needs its id (posting._place), its number the next below.
