@@ -16,7 +16,7 @@ Only for statements run often, with the same keys each time: anything else is cl
 """
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,17 +66,23 @@ class Direct:
         """Run the statement with `params`; whatever it returns is read and dropped."""
         self.rows(conn, params)
 
+    def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run the statement (one without RETURNING) once for each of `rows`, all with the
+        same keys, in one call of the driver (its `executemany`)."""
+        form = self._form_for(conn.dialect, rows[0])
+        parameters = [self._parameters(form, row) for row in rows]
+        cursor = conn.connection.cursor()
+        try:
+            conn.dispatch.before_cursor_execute(conn, cursor, form.sql, parameters, None, True)
+            cursor.executemany(form.sql, parameters)
+        except Exception as exc:
+            conn._handle_dbapi_exception(exc, form.sql, parameters, cursor, None)
+        finally:
+            cursor.close()
+
     def _execute(self, conn: Connection, params: Mapping[str, Any]) -> tuple[_Form, Any]:
-        dialect = conn.dialect
-        form = self._forms.get((dialect, tuple(params)))
-        if form is None:
-            form = self._forms[dialect, tuple(params)] = self._form(dialect, params)
-        values = form.compiled.construct_params(params)
-        for name, value in form.defaults:
-            values[name] = value
-        for name, convert in form.binds:
-            values[name] = convert(values[name])
-        parameters = values if form.order is None else tuple(values[n] for n in form.order)
+        form = self._form_for(conn.dialect, params)
+        parameters = self._parameters(form, params)
         cursor = conn.connection.cursor()  # the session's connection, in its transaction
         try:
             conn.dispatch.before_cursor_execute(conn, cursor, form.sql, parameters, None, False)
@@ -85,6 +91,22 @@ class Direct:
             cursor.close()
             conn._handle_dbapi_exception(exc, form.sql, parameters, cursor, None)
         return form, cursor
+
+    def _form_for(self, dialect: Dialect, params: Mapping[str, Any]) -> _Form:
+        form = self._forms.get((dialect, tuple(params)))
+        if form is None:
+            form = self._forms[dialect, tuple(params)] = self._form(dialect, params)
+        return form
+
+    @staticmethod
+    def _parameters(form: _Form, params: Mapping[str, Any]) -> Any:
+        """`params` as the driver takes them: every bound value, converted, in order."""
+        values = form.compiled.construct_params(params)
+        for name, value in form.defaults:
+            values[name] = value
+        for name, convert in form.binds:
+            values[name] = convert(values[name])
+        return values if form.order is None else tuple(values[n] for n in form.order)
 
     def _form(self, dialect: Dialect, params: Mapping[str, Any]) -> _Form:
         compiled: Any = self.statement.compile(dialect=dialect, column_keys=list(params))

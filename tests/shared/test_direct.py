@@ -97,3 +97,18 @@ def test_a_refused_row_is_sqlalchemys_integrity_error_and_nothing_is_kept(engine
         NEW.run(conn, values)
     with engine.connect() as conn:
         assert conn.execute(select(things.c.name)).scalars().all() == ["same"]
+
+
+def test_run_many_runs_a_statement_for_each_row_in_one_call(engine: Engine) -> None:
+    rename = Direct(update(things).where(things.c.id == bindparam("thing"))
+                    .values(name=bindparam("new_name"), data=bindparam("new_data")))
+    seen: list[bool] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[5]))
+    with engine.begin() as conn:
+        ids = [NEW.first(conn, {"name": name, "at": datetime.now(UTC), "shown": False,
+                                "colour": Colour.red, "data": None}).id for name in "xyz"]
+        rename.run_many(conn, [{"thing": ids[0], "new_name": "x2", "new_data": {"n": 1}},
+                               {"thing": ids[2], "new_name": "z2", "new_data": [2]}])
+        assert conn.execute(select(things.c.name, things.c.data).order_by(things.c.id)
+                            ).all() == [("x2", {"n": 1}), ("y", None), ("z2", [2])]
+    assert seen == [False, False, False, True, False]  # executemany once
