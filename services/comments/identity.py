@@ -55,7 +55,7 @@ def let_through(conn: Connection, commenter: Poster) -> bool:
         return True
     if sql.one(conn, sql.HAS_PUBLIC, commenter_id=commenter.id) is None:
         return False
-    conn.execute(sql.APPROVE, {"commenter_id": commenter.id})
+    sql.APPROVE.run(conn, {"commenter_id": commenter.id})
     return True
 
 
@@ -82,11 +82,14 @@ def claim_nic(conn: Connection, nic: str, commenter_id: int) -> None:
     free (then it becomes theirs). A nic that is, or looks like, another commenter's or an
     editor's is a Conflict."""
     keys = nic_keys(nic)
-    editor = editor_like(conn, keys)
+    # Editors' nics and the commenters' nics like this one, in one read (a row of an
+    # editor's has no commenter).
+    rows = sql.NIC_CLASHES.rows(conn, keys._asdict())
+    editor = editor_like([row.nic for row in rows if row.commenter_id is None], keys)
     if editor is not None:
         raise Conflict(f"the nic {nic!r} is an editor's" if editor == nic else
                        f"the nic {nic!r} looks too much like {editor!r}, an editor's")
-    holders = conn.execute(sql.NIC_HOLDERS, keys._asdict()).all()
+    holders = [row for row in rows if row.commenter_id is not None]
     for holder in holders:
         if holder.commenter_id != commenter_id:
             raise Conflict(f"the nic {nic!r} belongs to another commenter"
@@ -94,13 +97,14 @@ def claim_nic(conn: Connection, nic: str, commenter_id: int) -> None:
                            f"the nic {nic!r} looks too much like {holder.nic!r}, another "
                            "commenter's")
     if not holders:  # one like it is theirs already: it stands for this one too
-        conn.execute(sql.NEW_NIC, {"nic": nic, "commenter_id": commenter_id,
+        sql.NEW_NIC.run(conn, {"nic": nic, "commenter_id": commenter_id,
                                    "created_at": utcnow(), **keys._asdict()})
 
 
-def editor_like(conn: Connection, keys: NicKeys) -> str | None:
-    """The editor's nic that `keys` are (or look like), if any: editors' nics are theirs."""
-    for editor in conn.execute(sql.EDITOR_NICS).scalars():
+def editor_like(editors: list[str], keys: NicKeys) -> str | None:
+    """The nic of `editors` that `keys` are (or look like), if any: editors' nics are
+    theirs."""
+    for editor in editors:
         if any(mine == theirs for mine, theirs in zip(keys, stored_nic_keys(editor),
                                                          strict=True)):
             return editor

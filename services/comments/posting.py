@@ -103,11 +103,11 @@ def _store(conn: Connection, article_id: int, data: CommentCreate, commenter_id:
         number=0, website=website, body=data.body,
         body_html=body_html, status=status, created_at=created_at, edited_at=None,
         notify_replies=bool(data.email and data.notify_replies))
-    conn.execute(sql.COUNT_COMMENTER, {"commenter_id": commenter_id})
-    number = conn.execute(sql.NUMBER, {"article": article_id, "delta": int(public)}).scalar_one()
+    sql.COUNT_COMMENTER.run(conn, {"commenter_id": commenter_id})
+    number = sql.NUMBER.first(conn, {"article": article_id, "delta": int(public)}).last_number
     path, depth = place_in_thread(comment_id, parent)
-    conn.execute(sql.PLACE, {"comment_id": comment_id, "place": path, "level": depth,
-                             "numbered": number})
+    sql.PLACE.run(conn, {"comment_id": comment_id, "place": path, "level": depth,
+                         "numbered": number})
     return CommentPublic(id=comment_id, article_id=article_id, parent_id=data.parent_id,
                          depth=depth, number=number, nic=data.nic, website=website,
                          body_html=body_html, created_at=created_at, edited_at=None,
@@ -129,7 +129,7 @@ def _request_mail(conn: Connection, outbox: Outbox, session: Session,
             sealed=_sealed(settings, str(data.email), comment.id),
             replies=wants_replies, follow_thread=wants_thread))
     if wants_thread and not article.followed:
-        conn.execute(sql.FOLLOWED, {"article": comment.article_id})
+        sql.FOLLOWED.run(conn, {"article": comment.article_id})
     return bool(article.followed or wants_thread)
 
 
