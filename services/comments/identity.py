@@ -98,7 +98,7 @@ def claim_nic(conn: Connection, nic: str, commenter_id: int) -> None:
                            "commenter's")
     if not holders:  # one like it is theirs already: it stands for this one too
         sql.NEW_NIC.run(conn, {"nic": nic, "commenter_id": commenter_id,
-                                   "created_at": utcnow(), **keys._asdict()})
+                               "created_at": utcnow(), **keys._asdict()})
 
 
 def editor_like(editors: list[str], keys: NicKeys) -> str | None:

@@ -37,19 +37,21 @@ _nic: Table = _tables["nic"]
 _editor: Table = _tables["editorreplica"]
 _comment: Table = _tables["comment"]
 
-ARTICLE = Direct(select(_article.c.retracted, _article.c.comments_close_at, _article.c.title,
-                 _article.c.url, _article.c.followed
-                 ).where(_article.c.article_id == bindparam("article_id")))
-PARENT = Direct(select(_comment.c.article_id, _comment.c.status, _comment.c.path, _comment.c.depth,
-                _comment.c.notify_replies).where(_comment.c.id == bindparam("id")))
-COMMENTER = Direct(select(_commenter.c.id, _commenter.c.banned, _commenter.c.approved
-                   ).where(_commenter.c.token_hash == bindparam("token_hash")))
+ARTICLE = Direct(select(
+    _article.c.retracted, _article.c.comments_close_at, _article.c.title, _article.c.url,
+    _article.c.followed).where(_article.c.article_id == bindparam("article_id")))
+PARENT = Direct(select(
+    _comment.c.article_id, _comment.c.status, _comment.c.path, _comment.c.depth,
+    _comment.c.notify_replies).where(_comment.c.id == bindparam("id")))
+COMMENTER = Direct(select(_commenter.c.id, _commenter.c.banned, _commenter.c.approved).where(
+    _commenter.c.token_hash == bindparam("token_hash")))
 NEW_COMMENTER = Direct(insert(_commenter).returning(_commenter.c.id))
 # Whether pre-moderation lets a commenter through (see identity.let_through).
-HAS_PUBLIC = Direct(select(literal(1)).where(_comment.c.commenter_id == bindparam("commenter_id"),
-                                      _comment.c.status == CommentStatus.visible).limit(1))
-APPROVE = Direct(update(_commenter).where(_commenter.c.id == bindparam("commenter_id")
-                                   ).values(approved=True))
+HAS_PUBLIC = Direct(select(literal(1)).where(
+    _comment.c.commenter_id == bindparam("commenter_id"),
+    _comment.c.status == CommentStatus.visible).limit(1))
+APPROVE = Direct(update(_commenter).where(
+    _commenter.c.id == bindparam("commenter_id")).values(approved=True))
 # What a nic claimed may clash with, in one read: every editor's nic (compared in Python, by
 # keys of nics not checked as commenters' are: identity.editor_like), without a commenter;
 # and the commenters' nics that share one of its keys.
@@ -66,8 +68,9 @@ PLACE = Direct(update(_comment).where(_comment.c.id == bindparam("comment_id")).
     path=bindparam("place"), depth=bindparam("level"), number=bindparam("numbered")))
 # (A bound value of an UPDATE must not take a column's name.)
 # Counts as sums in SQL: concurrent posts never lose one.
-COUNT_COMMENTER = Direct(update(_commenter).where(_commenter.c.id == bindparam("commenter_id")
-                                           ).values(comment_count=_commenter.c.comment_count + 1))
+COUNT_COMMENTER = Direct(update(_commenter).where(
+    _commenter.c.id == bindparam("commenter_id")).values(
+    comment_count=_commenter.c.comment_count + 1))
 COUNT_ARTICLE = update(_article).where(_article.c.article_id == bindparam("article")).values(
     comment_count=_article.c.comment_count + bindparam("delta"))
 # The comment's number in its thread, and the count if it is public, in one statement: the
@@ -77,8 +80,8 @@ NUMBER = Direct(update(_article).where(_article.c.article_id == bindparam("artic
     last_number=_article.c.last_number + 1,
     comment_count=_article.c.comment_count + bindparam("delta")
 ).returning(_article.c.last_number))
-FOLLOWED = Direct(update(_article).where(_article.c.article_id == bindparam("article")
-                                  ).values(followed=True))
+FOLLOWED = Direct(update(_article).where(
+    _article.c.article_id == bindparam("article")).values(followed=True))
 
 
 def one(conn: Connection, statement: Direct, **params: Any) -> Any:
