@@ -38,13 +38,16 @@ PENDING_FOR = 60  # seconds a "render task queued" flag lives, should its task b
 # a second (a second at most under sustained load: SUSTAINED_DEFER).
 MIN_GAP = 0.05
 MAX_DEFER = timedelta(seconds=0.1)
-# Under sustained load (a round that had to be forced behind queued events), each round asks
-# the next to wait twice as long behind them, up to SUSTAINED_DEFER seconds; a round with the
-# queue empty starts over at MAX_DEFER. A burst still sees its feeds within a tenth of a second;
-# a stream of events keeps coming, and a round's cost (its queries, and each document joined,
-# compressed and stored again) was most of the worker's time per event: once a second, it is
-# a small part. A lone change after the stream renders when the queue is empty, at once.
+# Under sustained load (a round that had to be forced behind BACKLOG queued messages or more),
+# each round asks the next to wait twice as long behind them, up to SUSTAINED_DEFER seconds; a
+# round with fewer queued starts over at MAX_DEFER. (Fewer: a publish's own few messages, or
+# the render task itself, which waits in the queue while the worker is busy, are no load.)
+# A burst still sees its feeds within a tenth of a second; under a stream of events, a round's
+# cost (its queries, and each document joined, compressed and stored again) was most of the
+# worker's time per event: once a second, it is a small part. A lone change after the stream
+# renders when the queue is empty, at once.
 SUSTAINED_DEFER = 1.0
+BACKLOG = 10
 # And after a round the worker renders nothing for REST times as long as the round took: when
 # renders are slow (a loaded machine, a long feed) a burst still spends at most a quarter of
 # the worker on them, and the rest on the events it is behind on.
@@ -185,17 +188,20 @@ class StaleRenders:
         """(seconds until a round is due, what the round then asks the next to wait behind
         queued events), from one round trip to Redis. With the queue empty, a round is due
         once the last one's gap is over (MIN_GAP, or REST times the round), and the next
-        waits MAX_DEFER behind events; with events queued, once the defer that the last round
-        asked for is over too, and the next waits twice that (SUSTAINED_DEFER at most)."""
+        waits MAX_DEFER behind events; with a few queued, once MAX_DEFER is over too; with a
+        BACKLOG, once the defer that the last round asked for is over, and the next waits
+        twice that (SUSTAINED_DEFER at most)."""
         ask = self.redis.pipeline(transaction=False)
         ask.mget(f"{self.flag}:last-round", f"{self.flag}:gap", f"{self.flag}:defer")
         ask.llen(queue)
         (last, gap, defer), queued = ask.execute()
         since = time.time() - float(last or 0)
-        gap = max(MIN_GAP, float(gap or 0))
+        gap, least = max(MIN_GAP, float(gap or 0)), MAX_DEFER.total_seconds()
         if not queued:
-            return max(0.0, gap - since), MAX_DEFER.total_seconds()
-        defer = min(SUSTAINED_DEFER, max(MAX_DEFER.total_seconds(), float(defer or 0)))
+            return max(0.0, gap - since), least
+        if queued < BACKLOG:
+            return max(0.0, gap - since, least - since), least
+        defer = min(SUSTAINED_DEFER, max(least, float(defer or 0)))
         return max(0.0, gap - since, defer - since), min(SUSTAINED_DEFER, 2 * defer)
 
     def stop_waiting(self, token: str) -> None:

@@ -19,7 +19,15 @@ from sqlmodel import Session
 
 from services.feeds import feeding
 from services.feeds.models import FeedDocument
-from services.feeds.rounds import MAX_DEFER, MIN_GAP, REST, SUSTAINED_DEFER, TASK, StaleRenders
+from services.feeds.rounds import (
+    BACKLOG,
+    MAX_DEFER,
+    MIN_GAP,
+    REST,
+    SUSTAINED_DEFER,
+    TASK,
+    StaleRenders,
+)
 from services.feeds.settings import FeedsSettings
 from services.feeds.tasks import render
 from shared.celery_app import make_celery
@@ -163,7 +171,7 @@ def render_tasks(worker: Worker) -> int:
 def test_under_sustained_events_rounds_come_ever_less_often_yet_a_lone_change_at_once(
         sessions: sessionmaker[Session], server: EmbeddedRedis) -> None:
     worker = Worker(sessions, server.url)
-    worker.redis.rpush("feeds", b"an event")  # events keep coming
+    worker.redis.rpush("feeds", *[b"an event"] * BACKLOG)  # events keep coming
     defer = MAX_DEFER.total_seconds()
     number = 0
     while defer < SUSTAINED_DEFER:  # each round forced behind queued events doubles the next wait
@@ -186,7 +194,7 @@ def test_under_sustained_events_rounds_come_ever_less_often_yet_a_lone_change_at
     worker.publish(200)
     assert worker.rounds[-1][0] == 200
     # And the next burst starts again from a short wait.
-    worker.redis.rpush("feeds", b"an event")
+    worker.redis.rpush("feeds", *[b"an event"] * BACKLOG)
     worker.last_round(MAX_DEFER.total_seconds() + 0.01)
     worker.publish(201)
     assert worker.rounds[-1][0] == 201
@@ -197,9 +205,9 @@ def test_a_change_after_the_events_end_does_not_wait_for_the_queued_render_task(
     """A render task queued under load is due late; a change once the queue is empty wants a
     round once the gap is over, and queues a task due then."""
     worker = Worker(sessions, server.url)
-    worker.redis.rpush("feeds", b"an event")
+    worker.redis.rpush("feeds", *[b"an event"] * BACKLOG)
     worker.redis.set(f"{worker.flag}:defer", SUSTAINED_DEFER)
-    worker.last_round(0.0, gap=0.5)
+    worker.last_round(0.0)
     worker.publish(1)
     assert worker.rounds == [] and render_tasks(worker) == 1
     late = float(worker.redis.get(worker.flag) or 0)
@@ -215,3 +223,15 @@ def test_a_round_with_nothing_stale_leaves_no_trace(sessions: sessionmaker[Sessi
     worker = Worker(sessions, server.url)
     assert worker.renders.render_all(worker.render) == 0
     assert not worker.redis.exists(f"{worker.flag}:last-round", f"{worker.flag}:lock")
+
+
+def test_a_few_queued_messages_are_no_sustained_load(sessions: sessionmaker[Session],
+                                                     server: EmbeddedRedis) -> None:
+    """A publish's own messages, or the render task waiting in the queue, never stretch the
+    wait: an isolated change keeps its tenth of a second at most."""
+    worker = Worker(sessions, server.url)
+    worker.redis.rpush("feeds", *[b"an event"] * (BACKLOG - 1))
+    for number in range(1, 6):
+        worker.last_round(MAX_DEFER.total_seconds() + 0.01)
+        worker.publish(number)
+        assert len(worker.rounds) == number
