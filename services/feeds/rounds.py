@@ -14,7 +14,7 @@ from typing import Any
 import redis
 from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
@@ -34,9 +34,20 @@ PENDING_FOR = 60  # seconds a "render task queued" flag lives, should its task b
 # waits behind the events queued before it, at most MAX_DEFER after the oldest change it is
 # to show. An idle worker renders at once. A round of a category's feed and the site's costs
 # a few ms now that entries are kept as fragments: these bound a burst's rounds to a few a
-# second of worker time, and what a change waits for its round to about a tenth of a second.
+# second of worker time, and what a change in a burst waits for its round to about a tenth of
+# a second (a second at most under sustained load: SUSTAINED_DEFER).
 MIN_GAP = 0.05
 MAX_DEFER = timedelta(seconds=0.1)
+# Under sustained load (a round that had to be forced behind BACKLOG queued messages or more),
+# each round asks the next to wait twice as long behind them, up to SUSTAINED_DEFER seconds; a
+# round with fewer queued starts over at MAX_DEFER. (Fewer: a publish's own few messages, or
+# the render task itself, which waits in the queue while the worker is busy, are no load.)
+# A burst still sees its feeds within a tenth of a second; under a stream of events, a round's
+# cost (its queries, and each document joined, compressed and stored again) was most of the
+# worker's time per event: once a second, it is a small part. A lone change after the stream
+# renders when the queue is empty, at once.
+SUSTAINED_DEFER = 1.0
+BACKLOG = 10
 # And after a round the worker renders nothing for REST times as long as the round took: when
 # renders are slow (a loaded machine, a long feed) a burst still spends at most a quarter of
 # the worker on them, and the rest on the events it is behind on.
@@ -49,6 +60,13 @@ RENEW_EVERY = 1.0
 # At most one render task waits for a round under way: a flag holds its token, and outlives
 # the task's due time by WAITING_SLACK seconds, should the task be lost with its worker.
 WAITING_SLACK = 2
+# The flag holds when the queued render task is due: a change that wants a round sooner (the
+# queue has emptied: a lone change after a stream) queues one that is, and the flag takes its
+# time. A task due at most MIN_GAP later than wanted will do.
+_QUEUE_IF_SOONER = ("local due = redis.call('get', KEYS[1]) "
+                    "if due and tonumber(due) <= tonumber(ARGV[1]) + tonumber(ARGV[3]) "
+                    "then return 0 end "
+                    "redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) return 1")
 _DELETE_IF_OURS = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
                    "return redis.call('del', KEYS[1]) end return 0")
 
@@ -66,6 +84,7 @@ class StaleRenders:
         self.round_seconds = (celery.conf.task_soft_time_limit or 50) / 2
         self.redis = redis.Redis.from_url(redis_url)
         self.waiting = f"{flag}:waiting"  # a render task waits for the round under way
+        self._queue_if_sooner = self.redis.register_script(_QUEUE_IF_SOONER)
 
     def watch(self, render: Callable[[Session, str], None] | None = None) -> None:
         """After each commit that marked documents stale, make sure a render task is queued;
@@ -74,55 +93,49 @@ class StaleRenders:
                      lambda _keys: self.soon(render) if render else self.schedule())
 
     def soon(self, render: Callable[[Session, str], None], queue: str = "feeds") -> None:
-        """Render now, in the task that marked the documents, once the last round's gap is
-        over (MIN_GAP, or REST times the round), if its worker is idle (no task queued
-        behind it: a second trip through the broker would only add its latency) or the gap
-        and MAX_DEFER are over (events keep coming: the render task would wait behind them
-        all). Else queue the render task, which coalesces a burst."""
+        """Render now, in the task that marked the documents, if a round is due (`_due_in`):
+        at once on an idle worker (no task queued behind it: a second trip through the broker
+        would only add its latency) once the last round's gap is over, and behind queued
+        events once their defer is over too (the render task would wait behind them all).
+        Else make sure a render task comes when the round is due; it coalesces a burst."""
         try:
-            since, gap = self._since_last_round()
-            now = since >= gap and (since >= max(gap, MAX_DEFER.total_seconds())
-                                    or not self.redis.llen(queue))
+            wait, defer = self._due_in(queue)
         except Exception as exc:  # Redis is away: the periodic round renders them
             log.warning("feeds: could not look at the queue: %s", exc)
             return
-        if not now:
-            self.schedule()
+        if wait > 0:
+            self.schedule(wait)
             return
         try:
-            self.render_all(render)
+            self.render_all(render, defer=defer)
         except Exception:  # the task's time ran out, or the database is away: a task retries
             log.exception("feeds: rendering after the change failed")
             self.schedule()
 
     def schedule(self, countdown: float | None = None) -> None:
-        """Queue one render task, unless one is queued and has not started yet. It runs at
-        once, or, if the last round's gap is not over, once it is: a burst of events then
-        costs a few rounds a second, not one per event."""
+        """Queue one render task, unless one is queued that is due as soon. It runs at once,
+        or, if a round is not due yet (`_due_in`), once it is: a burst of events then costs a
+        few rounds a second, not one per event."""
         try:
-            if not self.redis.set(self.flag, 1, nx=True, ex=PENDING_FOR):
-                return
             if countdown is None:
-                since, gap = self._since_last_round()
-                countdown = max(0.0, gap - since)
-            self.celery.send_task(TASK, queue="feeds", countdown=countdown or None)
+                countdown = self._due_in()[0]
+            if self._queue_if_sooner(keys=[self.flag],
+                                     args=[time.time() + countdown, PENDING_FOR, MIN_GAP]):
+                self.celery.send_task(TASK, queue="feeds", countdown=countdown or None)
         except Exception as exc:  # the worker's periodic round renders them anyway
             log.warning("feeds: could not queue a render: %s", exc)
 
-    def defer_behind_queue(self, queue: str = "feeds") -> bool:
-        """Under a burst, let the events already queued be applied first, so that one round
-        renders them all: True if this render task was put back behind them. Never once the
-        oldest stale change is MAX_DEFER old, so a steady stream still sees its feeds."""
-        if not self.redis.llen(queue):
-            return False
-        with self.sessions() as session:
-            # A document whose renders fail waits on its own (retry_at), not as a change.
-            oldest = session.execute(select(func.min(FeedStale.since))
-                                     .where(col(FeedStale.attempts) == 0)).scalar_one()
-        if oldest is None or oldest < utcnow() - MAX_DEFER:
-            return False
-        self.celery.send_task(TASK, queue=queue)  # the flag stays set: no other task comes
-        return True
+    def run_task(self, render: Callable[[Session, str], None], queue: str = "feeds") -> int:
+        """The render task: a round if one is due, else this task again when it is (events
+        keep coming and a round ran meanwhile, in the task of one of them); the flag then
+        stays set, for the task is still queued."""
+        wait, defer = self._due_in(queue)
+        if wait > 0:
+            self.redis.set(self.flag, time.time() + wait, ex=PENDING_FOR)
+            self.celery.send_task(TASK, queue=queue, countdown=wait)
+            return 0
+        self.redis.delete(self.flag)  # this task has started: changes queue the next one
+        return self.render_all(render, defer=defer)
 
     def render_leftovers(self, render: Callable[[Session, str], None]) -> int:
         """The worker's periodic safety net: render what a lost render task left stale."""
@@ -132,19 +145,24 @@ class StaleRenders:
                 col(FeedStale.since) < now - LEFTOVER, due(now)).limit(1)).first()
         return self.render_all(render) if left else 0
 
-    def render_all(self, render: Callable[[Session, str], None], *, wait: float = 0) -> int:
+    def render_all(self, render: Callable[[Session, str], None], *, wait: float = 0,
+                   defer: float = MAX_DEFER.total_seconds()) -> int:
         """Render every stale document with `render(session, key)`; return how many.
 
         One round at a time across all workers (a lease in Redis, renewed while the round
         runs): two rounds at once could store an older rendering after a newer one. A worker
         that finds the lock taken leaves the work to the round under way and to the one
         waiting retry (`_wait_for_round`), or, with `wait`, waits that many seconds for its
-        turn.
+        turn. `defer`: what the next round waits behind queued events (`_due_in`).
+        A round that finds nothing to render leaves no trace (no lease, no time of its own).
         """
+        with self.sessions() as session:
+            if session.execute(select(col(FeedStale.key)).where(due(utcnow())).limit(1)
+                               ).first() is None:
+                return 0
         lease = Lease(self.redis, f"{self.flag}:lock", seconds=RENDER_LEASE,
                       renew_every=RENEW_EVERY)
         if not lease.acquire(wait):
-            self.redis.delete(self.flag)  # this task has started: changes queue the next one
             self._wait_for_round()
             return 0
         left_over, started = False, time.monotonic()
@@ -157,6 +175,7 @@ class StaleRenders:
                 ended = self.redis.pipeline(transaction=False)
                 ended.set(f"{self.flag}:last-round", time.time(), ex=PENDING_FOR)
                 ended.set(f"{self.flag}:gap", gap, ex=PENDING_FOR)
+                ended.set(f"{self.flag}:defer", defer, ex=PENDING_FOR)
                 ended.execute()
             finally:
                 # Even when Redis is away: else the lease's thread, which outlives blips,
@@ -165,10 +184,25 @@ class StaleRenders:
             if left_over or self.redis.exists(self.waiting):
                 self.schedule()  # changes came during the round, or some were left: now
 
-    def _since_last_round(self) -> tuple[float, float]:
-        """(seconds since the last round ended, the gap it asked for before the next)."""
-        last, gap = self.redis.mget(f"{self.flag}:last-round", f"{self.flag}:gap")
-        return time.time() - float(last or 0), max(MIN_GAP, float(gap or 0))
+    def _due_in(self, queue: str = "feeds") -> tuple[float, float]:
+        """(seconds until a round is due, what the round then asks the next to wait behind
+        queued events), from one round trip to Redis. With the queue empty, a round is due
+        once the last one's gap is over (MIN_GAP, or REST times the round), and the next
+        waits MAX_DEFER behind events; with a few queued, once MAX_DEFER is over too; with a
+        BACKLOG, once the defer that the last round asked for is over, and the next waits
+        twice that (SUSTAINED_DEFER at most)."""
+        ask = self.redis.pipeline(transaction=False)
+        ask.mget(f"{self.flag}:last-round", f"{self.flag}:gap", f"{self.flag}:defer")
+        ask.llen(queue)
+        (last, gap, defer), queued = ask.execute()
+        since = time.time() - float(last or 0)
+        gap, least = max(MIN_GAP, float(gap or 0)), MAX_DEFER.total_seconds()
+        if not queued:
+            return max(0.0, gap - since), least
+        if queued < BACKLOG:
+            return max(0.0, gap - since, least - since), least
+        defer = min(SUSTAINED_DEFER, max(least, float(defer or 0)))
+        return max(0.0, gap - since, defer - since), min(SUSTAINED_DEFER, 2 * defer)
 
     def stop_waiting(self, token: str) -> None:
         """The waiting retry with this token has started: another task may wait now."""
@@ -191,7 +225,6 @@ class StaleRenders:
     def _render_all(self, render: Callable[[Session, str], None],
                     lease: Lease) -> tuple[int, bool]:
         """(documents rendered, whether the round ran out of time with some left)."""
-        self.redis.delete(self.flag)  # changes from now on queue the next task
         with self.sessions() as session:
             stale = session.execute(select(col(FeedStale.key), col(FeedStale.version))
                                     .where(due(utcnow()))

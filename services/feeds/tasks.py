@@ -62,6 +62,4 @@ def register_render_task(service: Service) -> None:
         """Render every stale document once (after the events queued meanwhile, in a burst);
         `waiting`: this is the one task that waited for a round under way to end."""
         renders.stop_waiting(waiting)
-        if renders.defer_behind_queue():
-            return 0
-        return renders.render_all(draw)
+        return renders.run_task(draw)

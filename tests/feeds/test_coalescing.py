@@ -3,6 +3,7 @@ feeds worker renders after an event, and that coalesced rounds never leave out a
 that belongs among the newest. The time of the last round is set in Redis as each case
 needs, never waited for."""
 
+import json
 import random
 import re
 import time
@@ -18,7 +19,15 @@ from sqlmodel import Session
 
 from services.feeds import feeding
 from services.feeds.models import FeedDocument
-from services.feeds.rounds import MAX_DEFER, MIN_GAP, REST, StaleRenders
+from services.feeds.rounds import (
+    BACKLOG,
+    MAX_DEFER,
+    MIN_GAP,
+    REST,
+    SUSTAINED_DEFER,
+    TASK,
+    StaleRenders,
+)
 from services.feeds.settings import FeedsSettings
 from services.feeds.tasks import render
 from shared.celery_app import make_celery
@@ -151,3 +160,78 @@ def test_coalesced_rounds_never_leave_out_one_of_the_newest(sessions: sessionmak
     worker.renders.render_all(worker.render)  # the render task queued meanwhile
     assert worker.rounds[-1] == sorted(published, reverse=True)[:50]
     assert 5 < len(worker.rounds) < 60  # coalesced: fewer rounds than changes
+
+
+def render_tasks(worker: Worker) -> int:
+    """Render tasks in the feeds queue (the test's fake events are plain bytes)."""
+    return sum(json.loads(raw).get("headers", {}).get("task") == TASK
+               for raw in worker.redis.lrange("feeds", 0, -1) if raw.startswith(b"{"))
+
+
+def test_under_sustained_events_rounds_come_ever_less_often_yet_a_lone_change_at_once(
+        sessions: sessionmaker[Session], server: EmbeddedRedis) -> None:
+    worker = Worker(sessions, server.url)
+    worker.redis.rpush("feeds", *[b"an event"] * BACKLOG)  # events keep coming
+    defer = MAX_DEFER.total_seconds()
+    number = 0
+    while defer < SUSTAINED_DEFER:  # each round forced behind queued events doubles the next wait
+        number += 1
+        worker.last_round(defer + 0.01)
+        worker.publish(number)
+        assert len(worker.rounds) == number, f"no round {defer + 0.01} s after the last"
+        defer = min(SUSTAINED_DEFER, 2 * defer)
+        worker.last_round(defer - 0.05)  # past the last round's wait, not this one's
+        worker.publish(100 + number)
+        assert len(worker.rounds) == number, f"a round only {defer - 0.05} s after the last"
+    worker.last_round(SUSTAINED_DEFER + 0.01)  # never longer than SUSTAINED_DEFER
+    worker.publish(99)
+    assert len(worker.rounds) == number + 1
+    # One render task waits for the round all along, however many changes came.
+    assert render_tasks(worker) == 1
+    # The events end: a lone change renders at once, however long the wait under load was.
+    worker.redis.delete("feeds")
+    worker.last_round(MIN_GAP + 0.01)
+    worker.publish(200)
+    assert worker.rounds[-1][0] == 200
+    # And the next burst starts again from a short wait.
+    worker.redis.rpush("feeds", *[b"an event"] * BACKLOG)
+    worker.last_round(MAX_DEFER.total_seconds() + 0.01)
+    worker.publish(201)
+    assert worker.rounds[-1][0] == 201
+
+
+def test_a_change_after_the_events_end_does_not_wait_for_the_queued_render_task(
+        sessions: sessionmaker[Session], server: EmbeddedRedis) -> None:
+    """A render task queued under load is due late; a change once the queue is empty wants a
+    round once the gap is over, and queues a task due then."""
+    worker = Worker(sessions, server.url)
+    worker.redis.rpush("feeds", *[b"an event"] * BACKLOG)
+    worker.redis.set(f"{worker.flag}:defer", SUSTAINED_DEFER)
+    worker.last_round(0.0)
+    worker.publish(1)
+    assert worker.rounds == [] and render_tasks(worker) == 1
+    late = float(worker.redis.get(worker.flag) or 0)
+    # The event applied; the worker holds the render task (due later) in memory, not queued.
+    worker.redis.delete("feeds")
+    worker.publish(2)
+    assert worker.rounds == [] and render_tasks(worker) == 1
+    assert float(worker.redis.get(worker.flag) or 0) < late - 0.3  # the sooner task's time
+
+
+def test_a_round_with_nothing_stale_leaves_no_trace(sessions: sessionmaker[Session],
+                                                    server: EmbeddedRedis) -> None:
+    worker = Worker(sessions, server.url)
+    assert worker.renders.render_all(worker.render) == 0
+    assert not worker.redis.exists(f"{worker.flag}:last-round", f"{worker.flag}:lock")
+
+
+def test_a_few_queued_messages_are_no_sustained_load(sessions: sessionmaker[Session],
+                                                     server: EmbeddedRedis) -> None:
+    """A publish's own messages, or the render task waiting in the queue, never stretch the
+    wait: an isolated change keeps its tenth of a second at most."""
+    worker = Worker(sessions, server.url)
+    worker.redis.rpush("feeds", *[b"an event"] * (BACKLOG - 1))
+    for number in range(1, 6):
+        worker.last_round(MAX_DEFER.total_seconds() + 0.01)
+        worker.publish(number)
+        assert len(worker.rounds) == number
