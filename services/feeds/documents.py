@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
+from services.feeds import empty_feeds
 from services.feeds.feed import CONTENT_TYPES, Feed
 from services.feeds.fragments import pieces
 from services.feeds.models import FeedDocument
@@ -68,20 +69,27 @@ def remove(session: Session, path_stem: str) -> None:
 FEED_PATH = re.compile(r"[\w./-]{1,300}")  # what a feed's path is made of
 
 
-def get_document(*, session: Session, path: str) -> FeedDocument:
-    """The stored document at `path`; NotFound if there is none."""
+def get_document(*, session: Session, path: str,
+                 settings: FeedsSettings | None = None) -> FeedDocument:
+    """The stored document at `path`, or with `settings`, an article's empty comment feed
+    made now if none is stored (empty_feeds.py); NotFound if there is none."""
     # A path no feed can have (a NUL, say, which PostgreSQL refuses even to look up) is
     # simply not found.
     document = session.get(FeedDocument, path) if FEED_PATH.fullmatch(path) else None
+    if document is None and settings is not None:
+        document = empty_feeds.document(session=session, settings=settings, path=path)
     if document is None:
         raise NotFound(f"no feed at /feeds/{path}")
     return document
 
 
-def stored_etag(*, session: Session, path: str) -> str:
-    """The ETag of the document at `path`, without reading its bytes; NotFound if none."""
+def stored_etag(*, session: Session, path: str, settings: FeedsSettings | None = None) -> str:
+    """The ETag of the document at `path`, without reading its bytes (with `settings`, of the
+    empty comment feed made now if none is stored); NotFound if none."""
     etag = session.exec(select(FeedDocument.etag).where(col(FeedDocument.path) == path)
                         ).first() if FEED_PATH.fullmatch(path) else None
+    if etag is None and settings is not None:
+        return get_document(session=session, path=path, settings=settings).etag
     if etag is None:
         raise NotFound(f"no feed at /feeds/{path}")
     return etag
@@ -94,10 +102,11 @@ def gzip_etag(etag: str) -> str:
 
 
 def list_documents(*, session: Session) -> list[tuple[str, str]]:
-    """(path, feed title) of every stored document, by path."""
-    rows = session.exec(select(FeedDocument.path, FeedDocument.title)
-                        .order_by(col(FeedDocument.path))).all()
-    return [(path, title) for path, title in rows]
+    """(path, feed title) of every document served, by path: those stored, and the comment
+    feeds made on request (empty_feeds.py)."""
+    rows = session.exec(select(FeedDocument.path, FeedDocument.title)).all()
+    stored = [(path, title) for path, title in rows]
+    return sorted(stored + empty_feeds.listed(session, {path for path, _ in stored}))
 
 
 def _store(session: Session, document: FeedDocument | None, path: str, content_type: str,
