@@ -70,7 +70,8 @@ async def get_feed(path: str, request: Request, service: ServiceDep) -> Response
 def _loader(service: Service) -> serving.Load:
     def load(path: str, copy: serving.Copy | None, started: float) -> serving.Copy:
         with service.runtime.sessions() as session:
-            return serving.read(session=session, path=path, copy=copy, started=started)
+            return serving.read(session=session, settings=service.settings, path=path,
+                                copy=copy, started=started)
 
     return load
 

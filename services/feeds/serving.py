@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.feeds import documents
 from services.feeds.models import FeedDocument
+from services.feeds.settings import FeedsSettings
 
 KEPT_FOR = 0.02  # seconds: the longest an API process serves a copy after its read began
 # A copy past KEPT_FOR only spares a re-read the bytes when the ETag is the same; one nobody
@@ -149,12 +150,16 @@ class Copies:
             self._listening = asyncio.ensure_future(self._listen(self.heard))
 
 
-def read(*, session: Session, path: str, copy: Copy | None, started: float) -> Copy:
+def read(*, session: Session, settings: FeedsSettings, path: str, copy: Copy | None,
+         started: float) -> Copy:
     """The document at `path` as a copy begun at `started`; if `copy` has the ETag stored,
-    only that is read (not the bytes) and `copy` is kept."""
-    if copy is not None and documents.stored_etag(session=session, path=path) == copy.etag:
+    only that is read (not the bytes) and `copy` is kept. An article's comment feed that is
+    not stored yet is made from the read model (empty_feeds.py)."""
+    if copy is not None and documents.stored_etag(session=session, path=path,
+                                                   settings=settings) == copy.etag:
         return replace(copy, read_at=started)
-    return as_copy(documents.get_document(session=session, path=path), started)
+    return as_copy(documents.get_document(session=session, path=path, settings=settings),
+                   started)
 
 
 def as_copy(document: FeedDocument, read_at: float) -> Copy:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import httpx
 
+from tests.comments.helpers import post
 from tests.conftest import Stack, wait_for
 
 
@@ -135,3 +136,37 @@ def test_feeds_are_served_gzipped_to_clients_that_take_it(stack: Stack) -> None:
         for accept in ("identity", "gzip"):
             assert raw.get(path, headers={"Accept-Encoding": accept,
                                           "If-Modified-Since": modified}).status_code == 304
+
+
+def test_a_new_articles_comment_feed_is_served_with_validators_before_any_comment(
+        stack: Stack) -> None:
+    """Made on request (empty_feeds.py), not stored: the same ETag and Last-Modified on every
+    request, 304s for them, and the stored feed's newer ones once a comment is rendered."""
+    editor = stack.editor()
+    slug = editor.post("/categories", json={"name": f"F {uuid.uuid4().hex[:6]}"}).json()["slug"]
+    draft = editor.post("/articles", json={"title": "Quiet", "category": slug, "body": "x"}).json()
+    article = editor.post(f"/articles/{draft['id']}/publish").raise_for_status().json()
+    feeds, path = stack.client("feeds"), f"/articles/{draft['id']}/comments.atom"
+    wait_for(lambda: feeds.get(path).status_code == 200, what="the comment feed")
+    first = feeds.get(path)
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    assert "<entry>" not in first.text and "Comments on \u201cQuiet\u201d" in first.text
+    assert datetime.strptime(modified, "%a, %d %b %Y %H:%M:%S GMT") == datetime.fromisoformat(
+        article["updated_at"]).replace(microsecond=0, tzinfo=None)
+    again = feeds.get(path)
+    assert (again.headers["etag"], again.headers["last-modified"]) == (etag, modified)
+    assert feeds.get(path, headers={"If-None-Match": etag}).status_code == 304
+    assert feeds.get(path, headers={"If-Modified-Since": modified}).status_code == 304
+    packed = feeds.get(path, headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == first.content
+    assert stack.sql("feeds", "SELECT path FROM feeddocument WHERE path = :p",
+                     p=path.lstrip("/")) == []  # served, never stored
+    comments = stack.client("comments")
+    wait_for(lambda: comments.get(f"/articles/{draft['id']}/comments").status_code == 200,
+             what="the article in comments")
+    post(comments, draft["id"], "First.")
+    wait_for(lambda: "<entry>" in feeds.get(path).text, what="the first comment in its feed")
+    stored = feeds.get(path)
+    assert stored.headers["etag"] != etag
+    assert datetime.strptime(stored.headers["last-modified"], "%a, %d %b %Y %H:%M:%S GMT") >= \
+        datetime.strptime(modified, "%a, %d %b %Y %H:%M:%S GMT")

@@ -61,6 +61,11 @@ EVENTS: list[Event] = [
     article(3), article(3, 1, event=ArticleUpdated), article(3),  # an older copy: no effect
     ArticleRetracted(article_id=3, category_slug="sea", retracted_at=NOON + timedelta(hours=3)),
     article(4), comment(13, 4), comment(13, 4),  # the same comment twice
+    # Retracted, published again, retracted again: each step sees the one before it.
+    article(5), ArticleRetracted(article_id=5, category_slug="sea",
+                                 retracted_at=NOON + timedelta(hours=4)),
+    article(5, 300, event=ArticleUpdated),
+    ArticleRetracted(article_id=5, category_slug="sea", retracted_at=NOON + timedelta(hours=6)),
 ]
 
 
@@ -117,6 +122,7 @@ def test_events_in_one_transaction_do_what_they_do_one_by_one(
     expected = state(one_by_one)
     assert state(batched) == expected
     assert "articles/3/comments.rss" not in expected["documents"]
+    assert [a["retracted"] for a in expected["articles"]][2:] == [True, False, True]
     assert {"articles/1/comments.rss", "categories/land.rss", "comments.json"} <= set(
         expected["documents"])
     assert [c["comment_id"] for c in expected["comments"]] == [10, 11, 13]

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 
 import pytest
 from alembic import command
-from sqlmodel import Session
+from sqlmodel import Session, col, update
 
 from services.feeds.documents import publish
 from services.feeds.migrate import MIGRATIONS
@@ -18,6 +18,7 @@ from services.feeds.models import FeedDocument, FeedsTable
 from services.feeds.render import Entry, Feed
 from services.feeds.settings import FeedsSettings
 from shared.db import make_engine
+from shared.http import strong_etag
 from shared.migrations import config
 from shared.runtime import with_event_tables
 from tests.databases import database_url, migrated, sql
@@ -131,3 +132,27 @@ def test_documents_stored_before_the_gzip_column_get_theirs(tmp_path: Path) -> N
     migrated("feeds", url)
     [(body, packed)] = sql(url, "SELECT body, body_gzip FROM feeddocument")
     assert gzip.decompress(bytes(packed)) == bytes(body) == b"<rss>" * 100
+
+
+def test_a_document_another_worker_stored_meanwhile_is_compared_by_its_own_bytes(
+        session: Session) -> None:
+    """This process remembers what it stored (to spare hashing it again): a document stored
+    since by another worker is not taken for it."""
+    content = feed(entry(1, T0 - timedelta(days=1)))
+    publish(session, SETTINGS, content, now=T0)
+    session.commit()
+    theirs = feed(entry(2, T0))
+    publish(session, SETTINGS, theirs, now=T0 + timedelta(hours=1))
+    session.commit()
+    mine = stored(session, "rss").body
+    # Another worker stores the first content again, at the time it had.
+    publish(session, SETTINGS, content, now=T0 + timedelta(hours=2))
+    session.commit()
+    path = stored(session, "rss").path
+    session.execute(update(FeedDocument).where(col(FeedDocument.path) == path)
+                    .values(body=mine, etag=strong_etag(mine)))
+    session.commit()
+    publish(session, SETTINGS, content, now=T0 + timedelta(hours=3))
+    session.commit()
+    body = stored(session, "rss").body
+    assert b"article-1<" in body and b"article-2<" not in body

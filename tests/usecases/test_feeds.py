@@ -3,12 +3,13 @@ marks stale (the rows of `feedstale` are the evidence: the render task renders e
 those), and that rendering them stores documents a strict client accepts. Each on a database
 of its own; the render lock and its Redis are `tests/feeds/test_rendering_rules.py`'s."""
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from services.feeds import comment_feeds, documents, feeding, stale
 from services.feeds.models import (
@@ -100,12 +101,63 @@ def test_a_new_category_marks_its_feeds_the_sites_and_the_latest_comments_stale(
                                  for key in ("category:sea", "site", "comments")}
 
 
-def test_a_published_article_marks_its_category_the_site_and_its_comment_feed_stale(
-        feeds: Wired) -> None:
+def test_a_published_article_marks_its_category_and_the_site_stale(feeds: Wired) -> None:
     feeds.handle(article())
-    assert set(stale_keys(feeds)) == {"category:sea", "site", "article:1"}
+    assert set(stale_keys(feeds)) == {"category:sea", "site"}  # its comment feed: on request
     with feeds.session() as session:
         assert session.get_one(FeedArticle, 1).title == "Ferry <fares>"
+    feeds.handle(article(minutes=1, title="Ferry fares", event=ArticleUpdated))
+    assert set(stale_keys(feeds)) == {"category:sea", "site", "article:1"}  # seen before
+
+
+def test_a_new_articles_comment_feed_is_made_on_request_until_its_first_comment(
+        feeds: Wired) -> None:
+    feeds.handle(article())
+    render_stale(feeds)
+    paths = [f"articles/1/comments.{fmt}" for fmt in ("rss", "atom", "json")]
+    with feeds.session() as session:
+        made = {path: documents.get_document(session=session, path=path, settings=SETTINGS)
+                for path in paths}
+        assert session.exec(select(FeedDocument).where(
+            col(FeedDocument.path).in_(paths))).all() == []  # nothing stored
+        for path, document in made.items():
+            assert_strict(path, document.body)
+            assert document.last_modified == NOON  # the article's last change, not the clock's
+            again = documents.get_document(session=session, path=path, settings=SETTINGS)
+            assert (again.body, again.etag) == (document.body, document.etag)
+            assert documents.stored_etag(session=session, path=path,
+                                         settings=SETTINGS) == document.etag
+        assert set(paths) <= {path for path, _ in documents.list_documents(session=session)}
+        with pytest.raises(NotFound):  # only the API asks for what is not stored
+            documents.get_document(session=session, path=paths[0])
+        # The bytes the worker would store, but for the feed's own time.
+        comment_feeds.render_article(session=session, settings=SETTINGS, article_id=1)
+        session.flush()
+        for path in paths:
+            rendered = session.get_one(FeedDocument, path)
+            assert timeless(rendered.body) == timeless(made[path].body)
+            assert rendered.title == made[path].title
+        session.rollback()
+    feeds.handle(comment())
+    render_stale(feeds)
+    with feeds.session() as session:
+        stored = documents.get_document(session=session, path=paths[0], settings=SETTINGS)
+        assert b"Too dear" in stored.body and stored.last_modified > NOON
+    feeds.handle(ArticleRetracted(article_id=2, category_slug="sea", retracted_at=NOON))
+    feeds.handle(article(title="Other").model_copy(update={"article_id": 3}))
+    feeds.handle(ArticleRetracted(article_id=3, category_slug="sea",
+                                  retracted_at=NOON + timedelta(minutes=1)))
+    with feeds.session() as session:
+        for gone in ("articles/2/comments.rss", "articles/3/comments.rss",
+                     "articles/4/comments.rss", "articles/3/comments.xml"):
+            with pytest.raises(NotFound):
+                documents.get_document(session=session, path=gone, settings=SETTINGS)
+
+
+def timeless(body: bytes) -> bytes:
+    """A document without the feed's own time."""
+    return re.sub(rb"<lastBuildDate>[^<]*</lastBuildDate>|<updated>[^<]*</updated>", b"",
+                  body, count=1)
 
 
 def test_an_article_moved_to_another_category_marks_both_stale(feeds: Wired) -> None:

@@ -1,0 +1,104 @@
+"""CPU the feeds worker spends per published article, in process (no broker messages, a SQLite
+file, `BURG_REDIS_URL`'s Redis for the render lease): `article.published` events go through the
+feeds inbox in batches (`Inbox.handle_batch`, as `feeds.handle_events` applies them), and after
+each batch one render round (`StaleRenders.render_all`) renders what it marked stale. Two
+loads, into a category that already holds a full feed: isolated publishes (a batch of one, a
+round each, as `bench.publish_latency`'s paced client) and a burst (batches of 8, about what
+16 publishing clients hand the worker at once). Prints CPU ms per article, handling and
+rendering apart, median of three runs; compare two versions by running it in each.
+`--profile FILE` writes a cProfile of the burst load.
+   Usage: python -m bench.feeds_publish [--articles 200] [--profile FILE]
+"""
+
+import argparse
+import cProfile
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from alembic import command
+
+from bench.feed_render import WORDS
+from bench.feeds_events import wrapped
+from services.feeds.bootstrap import Service, bootstrap
+from services.feeds.migrate import MIGRATIONS
+from services.feeds.models import FeedsTable
+from services.feeds.tasks import handlers, renderer
+from shared.events import ArticlePublished
+from shared.migrations import config
+from shared.runtime import with_event_tables
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+RUNS = 3
+ALREADY = 60  # articles in the category before the run: its feed is full (50 entries)
+
+
+def published(number: int) -> ArticlePublished:
+    """An article of about 300 words in a few paragraphs and a quote, as posts' writer makes
+    its HTML (bench.publish_latency's body)."""
+    words = [WORDS[(number * 7 + at) % len(WORDS)] for at in range(300)]
+    body = (f"<blockquote><p>{' '.join(words[:20])} <em>{words[20]}</em></p></blockquote>"
+            + "".join(f"<p>{' '.join(words[at:at + 70])}</p>" for at in range(21, 300, 70)))
+    at = T0 + timedelta(minutes=number)
+    return ArticlePublished(
+        article_id=number, slug=f"a{number}", url=f"https://burg.example/a/{number}",
+        title=f"Article {number}", category_slug="world", category_name="World",
+        posted_by="Bench", dateline=T0.date(), summary=" ".join(words[:40]),
+        body_html=body, published_at=at, updated_at=at, comments_close_at=None)
+
+
+def run(batch: int, articles: int, profiler: cProfile.Profile | None) -> tuple[float, float]:
+    """(handling, rendering) CPU ms per article of `articles` published `batch` at a time."""
+    # In memory where there is a tmpfs: a commit's wait for the disk is no CPU of the worker's.
+    memory = "/dev/shm" if Path("/dev/shm").is_dir() else None
+    with tempfile.TemporaryDirectory(prefix="burg-feeds-publish-", dir=memory) as folder:
+        database = f"sqlite:///{folder}/feeds.db"
+        command.upgrade(config(database, with_event_tables(FeedsTable.metadata), MIGRATIONS),
+                        "head")
+        service: Service = bootstrap(database_url=database, websub_hub="")
+        service.runtime.inbox.handlers.update(handlers(service.settings))
+        renders, render = service.renders, renderer(service.settings)
+        renders.redis.delete(f"{renders.flag}:lock")
+        inbox = service.runtime.inbox
+        inbox.handle_batch(wrapped([published(n) for n in range(1, ALREADY + 1)]))
+        renders.render_all(render)
+        events = wrapped([published(n) for n in range(ALREADY + 1, ALREADY + 1 + articles)])
+        handling = rendering = 0.0
+        if profiler:
+            profiler.enable()
+        for start in range(0, articles, batch):
+            began = time.process_time()
+            inbox.handle_batch(events[start:start + batch])
+            handled = time.process_time()
+            renders.render_all(render)
+            handling += handled - began
+            rendering += time.process_time() - handled
+        if profiler:
+            profiler.disable()
+        service.runtime.engine.dispose()
+    return handling * 1000 / articles, rendering * 1000 / articles
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--profile", help="write a cProfile of the burst load to this file")
+    args = parser.parse_args()
+    print(f"\nfeeds worker, article.published, a render round after each batch, "
+          f"{args.articles} articles, CPU ms per article (median of {RUNS} runs):\n")
+    print(f"  {'load':<34}{'handling':>10}{'rendering':>11}{'total':>8}")
+    for batch, name in ((1, "isolated (batches of 1)"), (8, "burst (batches of 8)")):
+        profiler = cProfile.Profile(time.process_time) if args.profile and batch > 1 else None
+        runs = [run(batch, args.articles, profiler) for _ in range(RUNS)]
+        handling = statistics.median(h for h, _ in runs)
+        rendering = statistics.median(r for _, r in runs)
+        total = statistics.median(h + r for h, r in runs)
+        print(f"  {name:<34}{handling:>10.3f}{rendering:>11.3f}{total:>8.3f}")
+        if profiler:
+            profiler.dump_stats(args.profile)
+
+
+if __name__ == "__main__":
+    main()
