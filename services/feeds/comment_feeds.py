@@ -8,6 +8,7 @@ from sqlmodel import Session, col, delete, select
 
 from services.feeds import stale
 from services.feeds.documents import publish, remove
+from services.feeds.empty_feeds import comments_feed
 from services.feeds.models import FeedArticle, FeedComment
 from services.feeds.render import COMMENT_FIELDS, Feed, comment_entry
 from services.feeds.settings import FeedsSettings
@@ -71,10 +72,8 @@ def render_article(*, session: Session, settings: FeedsSettings, article_id: int
     page = article.url if article else (comments[0].article_url if comments else "")
     if not page:
         return
-    heading = f"Comments on \u201c{title}\u201d"
-    publish(session, settings, Feed(
-        path_stem=f"articles/{article_id}/comments", title=heading, description=heading,
-        page_url=f"{page}#comments", entries=[comment_entry(settings, c) for c in comments]))
+    publish(session, settings, comments_feed(article_id, title, page,
+                                             [comment_entry(settings, c) for c in comments]))
 
 
 def render_latest(*, session: Session, settings: FeedsSettings) -> None:

@@ -38,7 +38,8 @@ _WITH_FEEDS = select(_ARTICLES.c.article_id, _ARTICLES.c.title, _ARTICLES.c.url)
 
 
 def comments_feed(article_id: int, title: str, page: str, entries: list[Entry]) -> Feed:
-    """An article's comment feed, as comment_feeds.render_article renders it."""
+    """An article's comment feed of `entries` (none: the one made on request; its comments:
+    the one comment_feeds.render_article stores)."""
     heading = f"Comments on \u201c{title}\u201d"
     return Feed(path_stem=STEM.format(article_id=article_id), title=heading,
                 description=heading, page_url=f"{page}#comments", entries=entries)
