@@ -14,6 +14,8 @@ import cProfile
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,38 +62,56 @@ def wrapped(events: list[Event]) -> list[dict[str, Any]]:
     return [Envelope.wrap(event, producer="bench").model_dump(mode="json") for event in events]
 
 
-def run(load: str, events: int, batch: int, profiler: cProfile.Profile | None) -> tuple[float,
-                                                                                         float]:
-    """(handling, rendering) CPU ms per event of `events` comments of `load`."""
-    articles = 1 if load == "post" else events // 10
-    # In memory where there is a tmpfs: a commit's wait for the disk is no CPU of the worker's.
+@contextmanager
+def feeds_in_process(prefix: str, *before: list[Event]) -> Iterator[Service]:
+    """The feeds service on a SQLite file of its own (in memory where there is a tmpfs: a
+    commit's wait for the disk is no CPU of the worker's), with `before`'s batches applied
+    and rendered."""
     memory = "/dev/shm" if Path("/dev/shm").is_dir() else None
-    with tempfile.TemporaryDirectory(prefix="burg-feeds-events-", dir=memory) as folder:
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=memory) as folder:
         database = f"sqlite:///{folder}/feeds.db"
         command.upgrade(config(database, with_event_tables(FeedsTable.metadata), MIGRATIONS),
                         "head")
         service: Service = bootstrap(database_url=database, websub_hub="")
         service.runtime.inbox.handlers.update(handlers(service.settings))
-        renders, render = service.renders, renderer(service.settings)
-        renders.redis.delete(f"{renders.flag}:lock")
-        inbox = service.runtime.inbox
-        inbox.handle_batch(wrapped([published(n) for n in range(1, articles + 1)]))
-        renders.render_all(render)
-        comments = wrapped([comment(n, 1 + (n - 1) // 10 % articles) for n in range(events)])
-        handling = rendering = 0.0
-        if profiler:
-            profiler.enable()
-        for start in range(0, events, batch):
-            began = time.process_time()
-            inbox.handle_batch(comments[start:start + batch])
-            handled = time.process_time()
-            renders.render_all(render)
-            handling += handled - began
-            rendering += time.process_time() - handled
-        if profiler:
-            profiler.disable()
-        service.runtime.engine.dispose()
-    return handling * 1000 / events, rendering * 1000 / events
+        service.renders.redis.delete(f"{service.renders.flag}:lock")
+        try:
+            for events in before:
+                service.runtime.inbox.handle_batch(wrapped(events))
+                service.renders.render_all(renderer(service.settings))
+            yield service
+        finally:
+            service.runtime.engine.dispose()
+
+
+def timed(service: Service, events: list[Event], batch: int,
+          profiler: cProfile.Profile | None) -> tuple[float, float]:
+    """(handling, rendering) CPU ms per event of `events` through the inbox `batch` at a
+    time, a render round after each batch."""
+    envelopes, render = wrapped(events), renderer(service.settings)
+    handling = rendering = 0.0
+    if profiler:
+        profiler.enable()
+    for start in range(0, len(envelopes), batch):
+        began = time.process_time()
+        service.runtime.inbox.handle_batch(envelopes[start:start + batch])
+        handled = time.process_time()
+        service.renders.render_all(render)
+        handling += handled - began
+        rendering += time.process_time() - handled
+    if profiler:
+        profiler.disable()
+    return handling * 1000 / len(envelopes), rendering * 1000 / len(envelopes)
+
+
+def run(load: str, events: int, batch: int, profiler: cProfile.Profile | None) -> tuple[float,
+                                                                                         float]:
+    """(handling, rendering) CPU ms per event of `events` comments of `load`."""
+    articles = 1 if load == "post" else events // 10
+    with feeds_in_process("burg-feeds-events-",
+                          [published(n) for n in range(1, articles + 1)]) as service:
+        return timed(service, [comment(n, 1 + (n - 1) // 10 % articles) for n in range(events)],
+                     batch, profiler)
 
 
 def main() -> None:

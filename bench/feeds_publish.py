@@ -13,22 +13,12 @@ rendering apart, median of three runs; compare two versions by running it in eac
 import argparse
 import cProfile
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-from alembic import command
 
 from bench.feed_render import WORDS
-from bench.feeds_events import wrapped
-from services.feeds.bootstrap import Service, bootstrap
-from services.feeds.migrate import MIGRATIONS
-from services.feeds.models import FeedsTable
-from services.feeds.tasks import handlers, renderer
+from bench.feeds_events import feeds_in_process, timed
 from shared.events import ArticlePublished
-from shared.migrations import config
-from shared.runtime import with_event_tables
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 RUNS = 3
@@ -51,34 +41,10 @@ def published(number: int) -> ArticlePublished:
 
 def run(batch: int, articles: int, profiler: cProfile.Profile | None) -> tuple[float, float]:
     """(handling, rendering) CPU ms per article of `articles` published `batch` at a time."""
-    # In memory where there is a tmpfs: a commit's wait for the disk is no CPU of the worker's.
-    memory = "/dev/shm" if Path("/dev/shm").is_dir() else None
-    with tempfile.TemporaryDirectory(prefix="burg-feeds-publish-", dir=memory) as folder:
-        database = f"sqlite:///{folder}/feeds.db"
-        command.upgrade(config(database, with_event_tables(FeedsTable.metadata), MIGRATIONS),
-                        "head")
-        service: Service = bootstrap(database_url=database, websub_hub="")
-        service.runtime.inbox.handlers.update(handlers(service.settings))
-        renders, render = service.renders, renderer(service.settings)
-        renders.redis.delete(f"{renders.flag}:lock")
-        inbox = service.runtime.inbox
-        inbox.handle_batch(wrapped([published(n) for n in range(1, ALREADY + 1)]))
-        renders.render_all(render)
-        events = wrapped([published(n) for n in range(ALREADY + 1, ALREADY + 1 + articles)])
-        handling = rendering = 0.0
-        if profiler:
-            profiler.enable()
-        for start in range(0, articles, batch):
-            began = time.process_time()
-            inbox.handle_batch(events[start:start + batch])
-            handled = time.process_time()
-            renders.render_all(render)
-            handling += handled - began
-            rendering += time.process_time() - handled
-        if profiler:
-            profiler.disable()
-        service.runtime.engine.dispose()
-    return handling * 1000 / articles, rendering * 1000 / articles
+    with feeds_in_process("burg-feeds-publish-",
+                          [published(n) for n in range(1, ALREADY + 1)]) as service:
+        return timed(service, [published(n) for n in range(ALREADY + 1, ALREADY + 1 + articles)],
+                     batch, profiler)
 
 
 def main() -> None:
