@@ -114,6 +114,14 @@ def run(load: str, events: int, batch: int, profiler: cProfile.Profile | None) -
                      batch, profiler)
 
 
+def print_row(name: str, runs: list[tuple[float, float]]) -> None:
+    """One load's row: the medians of its runs' (handling, rendering) and of their sums."""
+    handling = statistics.median(h for h, _ in runs)
+    rendering = statistics.median(r for _, r in runs)
+    total = statistics.median(h + r for h, r in runs)
+    print(f"  {name:<34}{handling:>10.3f}{rendering:>11.3f}{total:>8.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2000)
@@ -127,10 +135,7 @@ def main() -> None:
                        ("import", "import (10 comments an article)")):
         profiler = cProfile.Profile() if args.profile and load == "import" else None
         runs = [run(load, args.events, args.batch, profiler) for _ in range(RUNS)]
-        handling = statistics.median(h for h, _ in runs)
-        rendering = statistics.median(r for _, r in runs)
-        total = statistics.median(h + r for h, r in runs)
-        print(f"  {name:<34}{handling:>10.3f}{rendering:>11.3f}{total:>8.3f}")
+        print_row(name, runs)
         if profiler:
             profiler.dump_stats(args.profile)
 

@@ -12,12 +12,11 @@ rendering apart, median of three runs; compare two versions by running it in eac
 
 import argparse
 import cProfile
-import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
 from bench.feed_render import WORDS
-from bench.feeds_events import feeds_in_process, timed
+from bench.feeds_events import feeds_in_process, print_row, timed
 from shared.events import ArticlePublished
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -58,10 +57,7 @@ def main() -> None:
     for batch, name in ((1, "isolated (batches of 1)"), (8, "burst (batches of 8)")):
         profiler = cProfile.Profile(time.process_time) if args.profile and batch > 1 else None
         runs = [run(batch, args.articles, profiler) for _ in range(RUNS)]
-        handling = statistics.median(h for h, _ in runs)
-        rendering = statistics.median(r for _, r in runs)
-        total = statistics.median(h + r for h, r in runs)
-        print(f"  {name:<34}{handling:>10.3f}{rendering:>11.3f}{total:>8.3f}")
+        print_row(name, runs)
         if profiler:
             profiler.dump_stats(args.profile)
 
