@@ -3,6 +3,9 @@ reports; ban commenters. Hiding or restoring a comment closes its reports too: a
 decided. Each takes the editor's nic as `by` and records what it did in the audit (audit.py),
 in the same transaction."""
 
+from collections.abc import Iterable
+from typing import Literal
+
 from sqlmodel import Session, col, select
 
 from services.comments.audit import AuditAction, record
@@ -10,7 +13,7 @@ from services.comments.changes import make_public, take_down
 from services.comments.flagging import close_flags
 from services.comments.models import Comment, Commenter, CommentStatus, EditorReplica, Nic
 from services.comments.nics import stored_nic_keys
-from shared.errors import Conflict, NotFound, Unauthorized
+from shared.errors import BurgError, Conflict, NotFound, Unauthorized
 from shared.events import CommentRestored, editor_token_hash
 from shared.outbox import Outbox
 
@@ -94,6 +97,35 @@ def dismiss_flags(*, session: Session, comment_id: int, by: str | None = None) -
     record(session, by, AuditAction.dismiss_flags, comment=comment)
     session.commit()
     return comment
+
+
+# What an editor may do to many comments at once (`act_on_many`): the queue's bulk actions.
+BatchActionName = Literal["approve", "reject", "hide", "restore", "delete", "dismiss-flags"]
+
+
+def act_on_many(*, session: Session, outbox: Outbox, action: BatchActionName,
+                comment_ids: Iterable[int], by: str | None = None
+                ) -> tuple[list[int], list[tuple[int, BurgError]]]:
+    """One of `BatchActionName` on each comment in turn, each in its own transaction as if asked
+    one at a time, so a comment that cannot take it (gone, or not waiting) spoils none of the
+    others: (the ids done, the ids refused with why), each id once, in the order given."""
+    done: list[int] = []
+    refused: list[tuple[int, BurgError]] = []
+    for comment_id in dict.fromkeys(comment_ids):
+        try:
+            if action == "dismiss-flags":
+                dismiss_flags(session=session, comment_id=comment_id, by=by)
+            else:
+                _ONE[action](session=session, outbox=outbox, comment_id=comment_id, by=by)
+        except (NotFound, Conflict) as exc:
+            session.rollback()
+            refused.append((comment_id, exc))
+        else:
+            done.append(comment_id)
+    return done, refused
+
+
+_ONE = {"approve": approve, "reject": reject, "hide": hide, "restore": restore, "delete": delete}
 
 
 def waiting(*, session: Session, article_id: int | None = None, limit: int = 100

@@ -117,8 +117,8 @@ def moderation_router(apis: Apis, page: Any, csrf: Csrf,
 
     @router.post("/bulk")
     async def bulk(request: Request, form: CheckedForm, editor: CurrentEditor) -> Response:
-        """The chosen action on every ticked comment (or on their nics), one by one: those
-        the API refuses are listed, the others done."""
+        """The chosen action on every ticked comment (in one call of the API) or on their
+        nics (one by one): those the API refuses are listed, the others done."""
         action = form.fields.get("action", "")
         if action not in api.COMMENT_ACTIONS and action not in api.NIC_ACTIONS:
             return await refused(request, editor, form, ["Choose an action for the ticked "
@@ -131,25 +131,31 @@ def moderation_router(apis: Apis, page: Any, csrf: Csrf,
                        f"Tick at most {MAX_BULK} comments at once.")
             return await refused(request, editor, form, [problem], 400)
         ids = list(dict.fromkeys(form.ids))
-        problems, statuses, done = [], [], 0
-        targets: list[tuple[str, str]] = [(i, f"Comment {i}") for i in ids]
+        problems: list[str] = []
+        refusals: list[tuple[str, ServiceError]] = []  # (what was refused, the API's answer)
+        done = 0
         if action in api.NIC_ACTIONS:
             nics = [form.fields.get(f"nic-{i}", "") for i in ids]
             problems += [f"Comment {i}: its nic is not known here; reload the page."
                          for i, n in zip(ids, nics, strict=True) if not n]
-            targets = [(n, f"Nic {n}") for n in dict.fromkeys(n for n in nics if n)]
-        for target, subject in targets:
+            for nic in dict.fromkeys(n for n in nics if n):
+                try:
+                    await api.act_on_nic(apis, editor.token, nic, action)
+                    done += 1
+                except ServiceError as exc:
+                    refusals.append((f"Nic {nic}", exc))
+        else:
             try:
-                if action in api.NIC_ACTIONS:
-                    await api.act_on_nic(apis, editor.token, target, action)
-                else:
-                    await api.act_on_comment(apis, editor.token, int(target), action)
-                done += 1
+                done, not_done = await api.act_on_comments(apis, editor.token,
+                                                           [int(i) for i in ids], action)
+                refusals += [(f"Comment {i}", exc) for i, exc in not_done]
             except ServiceError as exc:
-                if exc.status >= 500:
-                    raise
-                problems.append(api.refusal(subject, exc))
-                statuses.append(exc.status)
+                refusals.append(("The ticked comments", exc))
+        for subject, error in refusals:
+            if error.status >= 500:
+                raise error
+            problems.append(api.refusal(subject, error))
+        statuses = [error.status for _, error in refusals]
         _changed(form, ids)
         if problems:
             return await refused(request, editor, form, problems,

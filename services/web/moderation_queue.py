@@ -1,7 +1,7 @@
 """What the editors' moderation pages ask the comments API (moderation_desk.py shows it): the
 comments waiting, reported and hidden across all articles merged into one queue, newest first,
 each with its article; the banned commenters; the audit; and the actions, one comment or nic
-at a time, each failure as a sentence naming the comment."""
+at a time or many comments in one call, each failure as a sentence naming the comment."""
 
 import asyncio
 from collections.abc import Iterable
@@ -64,6 +64,16 @@ async def act_on_comment(apis: Apis, token: str, comment_id: int, action: str) -
     else:
         await apis.send("POST", f"{url}/{name}", headers=bearer(token),
                          empty=action in EMPTY)
+
+
+async def act_on_comments(apis: Apis, token: str, comment_ids: list[int], action: str
+                          ) -> tuple[int, list[tuple[int, ServiceError]]]:
+    """One of `COMMENT_ACTIONS` on many comments in one call: (how many were done, each
+    refused comment with why). ServiceError if the API refuses the whole call."""
+    answer = await apis.send("POST", f"{apis.comments}/moderation/actions", headers=bearer(token),
+                             json={"action": action, "comment_ids": comment_ids})
+    return len(answer["done"]), [(r["comment_id"], ServiceError(r["status"], r["detail"]))
+                                 for r in answer["refused"]]
 
 
 async def act_on_nic(apis: Apis, token: str, nic: str, action: str) -> None:

@@ -56,3 +56,49 @@ def test_a_banned_commenter_cannot_comment_under_any_nic(stack: Stack) -> None:
     assert editor.post("/nics/nobody-has-this/ban").status_code == 404
     assert editor.post(f"/nics/{troll}/unban").status_code == 204
     post(comments, article, "Reformed", nic=troll, token=token)
+
+
+def test_one_call_moderates_many_comments_and_names_those_it_could_not(stack: Stack) -> None:
+    article = open_article(stack)
+    comments, editor = stack.client("comments"), moderator(stack)
+    first, second = (post(comments, article, text)["comment"]["id"] for text in ("A", "B"))
+    hidden = editor.post("/moderation/actions", json={
+        "action": "hide", "comment_ids": [first, 999999, second, first]})
+    assert hidden.status_code == 200
+    assert hidden.json()["done"] == [first, second]
+    assert hidden.json()["refused"] == [
+        {"comment_id": 999999, "status": 404, "detail": "no comment 999999"}]
+    assert comments.get(f"/articles/{article}/comments").json()["count"] == 0
+    audit = editor.get("/moderation/audit", params={"limit": 2}).json()["data"]
+    assert {(a["action"], a["comment_id"]) for a in audit} == {("hide", first),
+                                                                ("hide", second)}
+    approve = editor.post("/moderation/actions", json={"action": "approve",
+                                                        "comment_ids": [first]}).json()
+    assert approve["done"] == [] and approve["refused"][0]["status"] == 409
+    assert "only a waiting comment" in approve["refused"][0]["detail"]
+    restored = editor.post("/moderation/actions", json={"action": "restore",
+                                                         "comment_ids": [second]})
+    assert restored.json() == {"done": [second], "refused": []}
+    thread = comments.get(f"/articles/{article}/comments").json()
+    assert [c["id"] for c in thread["comments"]] == [second]
+    wait_for(lambda: comment_feed(stack, article) == ["<p>B</p>"], what="only B in the feed")
+
+
+def test_a_batch_of_moderation_refuses_bad_requests_whole(stack: Stack) -> None:
+    article = open_article(stack)
+    comments, editor = stack.client("comments"), moderator(stack)
+    posted = post(comments, article, "Stays")
+    comment_id = posted["comment"]["id"]
+    for body in ({"action": "explode", "comment_ids": [comment_id]},
+                 {"action": "hide", "comment_ids": []},
+                 {"action": "hide", "comment_ids": list(range(1, 302))},
+                 {"action": "hide", "comment_ids": [0]},
+                 {"action": "hide", "comment_ids": [2**31]},
+                 {"action": "hide", "comment_ids": "all"},
+                 {"action": "hide"}):
+        assert editor.post("/moderation/actions", json=body).status_code == 422, body
+    for headers in ({}, {"Authorization": "Bearer forged"},
+                    {"Authorization": f"Bearer {posted['commenter_token']}"}):
+        assert comments.post("/moderation/actions", headers=headers, json={
+            "action": "delete", "comment_ids": [comment_id]}).status_code == 401
+    assert comments.get(f"/articles/{article}/comments").json()["count"] == 1
