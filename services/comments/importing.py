@@ -15,6 +15,8 @@ The rules, and why:
   are imported becomes a placeholder, a deleted comment without text or nic: the thread
   shows "removed" in its place, as it does for a comment deleted here, and its replies keep
   their place. A reply whose parent is not in the file becomes a top-level comment.
+- A thread's comments are numbered by their dates, after what it has already, except that a
+  reply dated before its parent (a clock set wrong on the old site) is numbered just after it.
 - An author's name is their nic. A name that is (or looks like) a nic of a commenter here is
   that commenter (the same name was the same person on the old site); another gets a new
   commenter whose token no one has (a hash of a random token thrown away): the nic stays
@@ -59,6 +61,7 @@ from services.comments.nics import MAX_KEY, NicKeys, nic_keys, stored_nic_keys
 from services.comments.pages import written
 from services.comments.posting import place_in_thread
 from services.comments.sources import SourceComment, SourceState, SourceThread
+from services.comments.sources.order import parents_first
 from shared.errors import Conflict
 from shared.events import CommentCreated, utcnow
 from shared.importing import Summary
@@ -419,7 +422,7 @@ class _Importer:
 
     def thread(self, thread: SourceThread) -> int:
         """Import one thread's comments; how many rows it made."""
-        comments = self._unique(thread.comments)
+        comments = parents_first(self._unique(thread.comments))
         if not comments:
             return 0
         article = self.articles.match(thread.url)
@@ -534,9 +537,11 @@ class _Importer:
             "edited_at": None}, order)
 
     def _number(self, article: Article, new: list[_New]) -> None:
-        """Number the thread's new comments by time, after its last (a range taken in one
-        statement, as posting takes one number), and count its public ones."""
-        new.sort(key=lambda n: (n.values["created_at"], n.order))
+        """Number the thread's new comments by time, each reply after its parent even where
+        the file dates it earlier (a clock set wrong on the old site), after the thread's last
+        (a range taken in one statement, as posting takes one number), and count its public
+        ones."""
+        new.sort(key=lambda n: n.order)  # the thread's comments came in that order
         public = sum(n.public for n in new)
         last = self.conn.execute(_RESERVE, {"article": article.article_id, "taken": len(new),
                                             "public": public}).scalar_one()

@@ -134,10 +134,10 @@ DISQUS_THREADS = {
          Made("7007", None, 6, 0, "Late Reader", "visible", None, "I agree with the above."),
          # the script is gone, its name is a nic like any other
          Made("7008", None, 7, 0, "<b>Mallory</b>", "visible", None, "Nice  article")],
-    # numbered by date: the reply dated before its parent has number 1
-    22: [Made("7012", None, 2, 0, "Commuter", "visible", None,
+    # numbered by date, but a reply dated before its parent comes just after it
+    22: [Made("7012", None, 1, 0, "Commuter", "visible", None,
               "The 7:40 is gone? That was [i]my[/i] boat.\n\nSecond paragraph."),
-         Made("7014", "7012", 1, 1, "Harbour Master", "visible", None,
+         Made("7014", "7012", 2, 1, "Harbour Master", "visible", None,
               "It was cancelled last winter.")],
     23: [Made("7013", None, 1, 0, "Shutterbug", "visible", None, "Lovely photos.")],
 }
@@ -275,8 +275,9 @@ ISSO_THREADS = {
     31: [Made("1", None, 1, 0, "Marta Quayside", "visible", "https://marta.example/",
               "About [b]time[/b]. The silt has been [i]terrible[/i]\n"
               "since the [url=https://weather.example/storm]storm[/url]."),
-         Made("2", "1", 3, 1, "Old Salt", "visible", None, "Will the ferry still run?"),
-         Made("8", "2", 2, 2, "Harbour Master", "visible", "https://port.example/",
+         Made("2", "1", 2, 1, "Old Salt", "visible", None, "Will the ferry still run?"),
+         # dated before its parent: numbered just after it
+         Made("8", "2", 3, 2, "Harbour Master", "visible", "https://port.example/",
               "indented: a code block"),
          Made("3", None, 4, 0, "", "deleted", None, ""),
          Made("4", "3", 5, 1, "Anonymous", "visible", None, "Why was that removed?"),

@@ -302,3 +302,21 @@ def test_a_nic_taken_while_it_runs_stops_the_import_and_a_rerun_goes_on(
         with comments.session() as session:
             late = {c.nic: c.commenter_id for c in session.exec(select(Comment)).all()}
         assert imported(comments)["2"].commenter_id == late["Late Ole"]
+
+
+def test_replies_dated_before_their_parents_are_numbered_after_them(tmp_path: Path) -> None:
+    """A clock set wrong on the old site: each reply of a chain is dated before its parent,
+    and two replies name each other as parent (a broken file); every comment is still made,
+    and no reply is numbered before its parent."""
+    with comments_service(tmp_path) as comments:
+        chain = [said(1), said(9, parent=1), said(8, parent=9), said(7, parent=8),
+                 said(6, parent=7)]  # each dated a minute before its parent
+        looped = [said(20, parent=21), said(21, parent=20)]
+        import_threads_of(comments, [thread("https://burg.example/articles/ferry",
+                                            said(5), *chain, *looped)])
+        rows = imported(comments, 1)
+        assert len(rows) == 8
+        for row in rows.values():
+            if row.parent is not None and row.parent in rows and row.source_id not in "2021":
+                assert row.number > rows[row.parent].number, row
+        assert sorted(r.number for r in rows.values()) == list(range(1, 9))

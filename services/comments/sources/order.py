@@ -4,7 +4,7 @@ so the importer can make each parent before its replies in one pass."""
 
 import heapq
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from services.comments.sources import SourceComment
 
@@ -13,14 +13,14 @@ def parents_first(comments: Iterable[SourceComment]) -> list[SourceComment]:
     """`comments` by date (then by their given order), each parent in the list before its
     replies. A comment whose parent is not in the list counts as a first-level one; comments
     caught in a loop of parents (only a broken file has them) come last, by date."""
-    dated = sorted(comments, key=lambda comment: comment.created_at)
+    dated = sorted(comments, key=lambda comment: _utc(comment.created_at))
     present = {comment.source_id for comment in dated}
     replies: dict[str, list[int]] = {}
     ready: list[tuple[datetime, int]] = []
     for index, comment in enumerate(dated):
         parent = comment.parent_id
         if parent is None or parent not in present or parent == comment.source_id:
-            ready.append((comment.created_at, index))
+            ready.append((_utc(comment.created_at), index))
         else:
             replies.setdefault(parent, []).append(index)
     heapq.heapify(ready)
@@ -34,6 +34,11 @@ def parents_first(comments: Iterable[SourceComment]) -> list[SourceComment]:
         comment = dated[index]
         placed.append(comment)
         for reply in replies.pop(comment.source_id, []):
-            heapq.heappush(ready, (dated[reply].created_at, reply))
+            heapq.heappush(ready, (_utc(dated[reply].created_at), reply))
     placed.extend(comment for index, comment in enumerate(dated) if index not in done)
     return placed
+
+
+def _utc(moment: datetime) -> datetime:
+    """`moment` comparable with any other: a naive one (a reader that knows no zone) as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
