@@ -498,3 +498,23 @@ def test_parents_first_is_a_reordering_with_every_parent_before_its_replies(
     # the loops' comments, last, by date (then as given)
     assert tail == sorted([c for index, c in enumerate(comments) if index not in reached],
                           key=lambda c: c.created_at)
+
+
+def test_disqus_threads_of_one_page_come_as_one_numbered_by_date(tmp_path: Path) -> None:
+    """Disqus made a second thread when the site moved to https and www.: the page's comments
+    come as one thread under the first one's id, by date across both."""
+    path = tmp_path / "moved.xml"
+    path.write_bytes(disqus_export(
+        [("1", "http://gazette.example/ferry"), ("2", "https://www.gazette.example/ferry/"),
+         ("3", "https://gazette.example/other/")],
+        [{"id": "10", "thread": "1", "created": "2020-01-01T10:00:00Z"},
+         {"id": "20", "thread": "2", "created": "2020-01-01T09:00:00Z"},
+         {"id": "11", "thread": "1", "created": "2020-01-01T11:00:00Z", "parent": "20"},
+         {"id": "30", "thread": "3", "created": "2020-01-01T08:00:00Z"}]))
+
+    ferry, other = read_disqus(path)
+
+    assert (ferry.source_id, ferry.url) == ("1", "http://gazette.example/ferry")
+    assert [c.source_id for c in ferry.comments] == ["20", "10", "11"]
+    assert [c.source_id for c in other.comments] == ["30"]
+    assert disqus_count(path) == 2

@@ -11,7 +11,10 @@ are in the file too and are never read.
 A post may name any thread, anywhere in the file, so the posts are gathered before the first
 thread is given; the file itself is streamed (lxml's iterparse, each record dropped once
 read), so only the comments stay in memory, never the tree. Only threads with posts are given:
-Disqus makes a thread for every page it was ever loaded on.
+Disqus makes a thread for every page it was ever loaded on. Threads of one page (Disqus makes
+a second when a page's identifier or address changes, "http://" to "https://www." say) are
+given as one, under the first one's id, so that the page's comments are numbered by date
+together.
 """
 
 import gzip
@@ -24,6 +27,7 @@ from typing import IO, cast
 
 from lxml import etree
 
+from services.comments.importing import address_key
 from services.comments.sources import SourceComment, SourceState, SourceThread
 from services.comments.sources.order import parents_first
 from shared.errors import Invalid
@@ -105,14 +109,19 @@ def _read(stream: IO[bytes], summary: Summary) -> Iterator[SourceThread]:
         if thread_id not in threads:
             for comment in comments:
                 summary.skip("comment", comment.source_id, "its thread is not in the file")
+    pages: dict[tuple[str, str] | str, list[_Thread]] = {}  # a page's address → its threads
     for thread in threads.values():
-        comments = posts.pop(thread.source_id, [])  # let each go once it is given
         if thread.deleted:
-            for comment in comments:
+            for comment in posts.pop(thread.source_id, []):
                 summary.skip("comment", comment.source_id, "its thread was deleted in Disqus")
-        elif comments:
-            yield SourceThread(source_id=thread.source_id, url=thread.url,
-                               title=thread.title, comments=parents_first(comments))
+        elif thread.source_id in posts:
+            page = address_key(thread.url) or thread.source_id
+            pages.setdefault(page, []).append(thread)
+    for first, *others in pages.values():
+        # let each thread's posts go once they are given
+        comments = [c for t in (first, *others) for c in posts.pop(t.source_id)]
+        yield SourceThread(source_id=first.source_id, url=first.url, title=first.title,
+                           comments=parents_first(comments))
 
 
 def _records(source: IO[bytes]) -> Iterator[etree._Element]:
@@ -149,19 +158,20 @@ def _records(source: IO[bytes]) -> Iterator[etree._Element]:
 def count(path: str | Path) -> int:
     """How many threads `read_disqus` gives, for a progress bar's total: a quick pass (0 if
     the file cannot be read: `read_disqus` says why)."""
-    threads: set[str] = set()
+    threads: dict[str, tuple[str, str] | str] = {}  # id → its page's address
     referenced: set[str] = set()
     try:
         with _open(path) as stream:
             for element in _records(stream):
                 if element.tag == f"{NS}thread" and not _flag(element, "isDeleted"):
-                    threads.add(element.get(DSQ_ID, "").strip())
+                    thread_id = element.get(DSQ_ID, "").strip()
+                    threads.setdefault(thread_id, address_key(_text(element, "link")) or thread_id)
                 reference = element.find(f"{NS}thread") if element.tag == f"{NS}post" else None
                 if reference is not None:
                     referenced.add(reference.get(DSQ_ID, "").strip())
     except DisqusFileError:
         return 0
-    return len(threads & referenced)
+    return len({page for thread_id, page in threads.items() if thread_id in referenced})
 
 
 def _check_root(root: etree._Element) -> None:
