@@ -15,12 +15,14 @@ from pathlib import Path
 import psutil
 
 from shared.embedded_redis import EmbeddedRedis, free_port
+from shared.events import ROUTES, SERVICES
 from tests.comments.helpers import post
 from tests.conftest import STACK_ENV, Stack, running_stack, wait_for
 from tests.faults.logtail import LogTail
 from tests.faults.smtp_gate import HOST, SMTPGate
 
-CONSUMERS = ("comments", "feeds", "notify")
+# The services with an inbox: every consumer an event is routed to (search too).
+CONSUMERS = tuple(s for s in SERVICES if any(s in routes for routes in ROUTES.values()))
 PARENTS = 5  # subscribed comments a burst's replies answer, in turn
 
 ENV = STACK_ENV | {
