@@ -18,6 +18,7 @@ import httpx
 from bench import reply_mail
 from bench.alone import burg_alone
 from bench.publish_trace import Monitor
+from devserver.launch import Launched
 from shared.embedded_redis import URL_FILE
 
 HOPS = [  # (name, substrings of the command in MONITOR's output), in the order they happen
@@ -34,7 +35,7 @@ def _stamp(text: str | None) -> float | None:
     return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
 
 
-def trace(burg_folder: Path, burg: reply_mail.Launched, replies: int) -> None:
+def trace(burg_folder: Path, burg: Launched, replies: int) -> None:
     url = os.environ.get("BURG_REDIS_URL") or (burg_folder / URL_FILE).read_text().strip()
     article_id = reply_mail.open_article(burg)
     parent = reply_mail.subscribers(burg, article_id, 1, burg_folder / "mail")[0]
@@ -56,8 +57,11 @@ def trace(burg_folder: Path, burg: reply_mail.Launched, replies: int) -> None:
             body = response.raise_for_status().json()
             token = token or body["commenter_token"]
             comment = int(body["comment"]["id"])
-            arrived = reply_mail.wait_until("the reply's e-mail", lambda c=comment: (
-                reply_mail.arrivals(burg_folder / "mail").get(c)))
+
+            def arrival(of: int = comment) -> float | None:
+                return reply_mail.arrivals(burg_folder / "mail").get(of)
+
+            arrived = reply_mail.wait_until("the reply's e-mail", arrival)
             time.sleep(0.1)
             lines = [(t, c) for t, c in monitor.lines if t >= before]
             hops = [("POST (before return)", before)]

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -202,7 +203,7 @@ def test_over_the_hourly_limit_replies_fold_into_one_digest(  # type: ignore[no-
 
 
 def test_a_batch_counts_its_own_replies_and_stores_a_redelivered_one_once(
-        tmp_path, smtp: SMTPServer, redis_url: str) -> None:  # type: ignore[no-untyped-def]
+        tmp_path: Path, smtp: SMTPServer, redis_url: str) -> None:
     """Events handled together in one transaction (a batch): each e-mail stored is seen by
     the next event's hourly count and by its check for an e-mail stored already."""
     notify = make_notify(tmp_path, smtp.port, redis_url, max_per_window=2)
