@@ -28,6 +28,19 @@ HOPS = [  # (name, substrings of the command in MONITOR's output), in the order 
 ]
 
 
+def _seen(lines: list[tuple[float, str]]) -> list[tuple[str, float]]:
+    """(hop, time) of the HOPS in MONITOR's `lines`, each the first command after the last
+    hop's that holds all its parts; none after a hop that is not there."""
+    seen: list[tuple[str, float]] = []
+    commands = iter(lines)
+    for name, parts in HOPS:
+        at = next((t for t, command in commands if all(p in command for p in parts)), None)
+        if at is None:
+            break
+        seen.append((name, at))
+    return seen
+
+
 def _stamp(text: str | None) -> float | None:
     """A time the notify database stored (naive UTC) as seconds since the epoch."""
     if not text:
@@ -64,14 +77,7 @@ def trace(burg_folder: Path, burg: Launched, replies: int) -> None:
             arrived = reply_mail.wait_until("the reply's e-mail", arrival)
             time.sleep(0.1)
             lines = [(t, c) for t, c in monitor.lines if t >= before]
-            hops = [("POST (before return)", before)]
-            position = 0
-            for name, needle in HOPS:
-                found = next((i for i in range(position, len(lines))
-                              if all(part in lines[i][1] for part in needle)), None)
-                if found is not None:
-                    hops.append((name, lines[found][0]))
-                    position = found + 1
+            hops = [("POST (before return)", before), *_seen(lines)]
             created, sent = notify_db.execute(
                 "select created_at, sent_at from delivery where comment_id = ?",
                 (comment,)).fetchone()
