@@ -24,6 +24,7 @@ from typing import TypeVar
 import httpx
 
 from bench.alone import burg_alone
+from bench.comments_throughput import cpu_seconds
 from bench.publish_latency import percentiles, spread
 from devserver.launch import Launched
 
@@ -161,6 +162,7 @@ def measure(burg: Launched, folder: Path, article_id: int, parents: list[int], *
             replies: int) -> dict[str, float]:
     """`run`'s figures, for replies to `parents` (`subscribers`) on the article."""
     maildir, clients = folder / "mail", len(parents)
+    before = cpu_seconds(burg)
     posted, durations, seconds = reply_all(burg, article_id, parents, replies)
     expected = set(posted)
 
@@ -169,6 +171,8 @@ def measure(burg: Launched, folder: Path, article_id: int, parents: list[int], *
         return seen if expected <= set(seen) else None
 
     seen = wait_until("every reply e-mail", arrived, timeout=600)
+    used = {name: (spent - before.get(name, 0.0)) / len(expected) * 1000
+            for name, spent in cpu_seconds(burg).items()}
     latencies = [seen[cid] - posted[cid] for cid in expected]
     first_post = min(posted.values()) - seconds / max(1, len(posted))
     span = max(seen[cid] for cid in expected) - first_post
@@ -182,12 +186,16 @@ def measure(burg: Launched, folder: Path, article_id: int, parents: list[int], *
         ("replies posted per second", f"{len(posted) / seconds:.1f}"),
         ("e-mails per second, first POST to last arrival", f"{len(expected) / span:.1f}"),
     ]
+    # What each process spent per reply while the e-mails flowed: how the cores were shared.
+    rows += [(f"CPU ms per reply: {name}", f"{spent:.2f}")
+             for name, spent in sorted(used.items(), key=lambda item: -item[1]) if spent >= 0.05]
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"  {label:<{width}}  {value}", flush=True)
     return {**spread("mail", latencies), **spread("post", durations),
             "replies": float(len(posted)), "emails": float(len(expected & set(seen))),
-            "posts_per_s": len(posted) / seconds, "emails_per_s": len(expected) / span}
+            "posts_per_s": len(posted) / seconds, "emails_per_s": len(expected) / span,
+            **{f"live_cpu_ms {name}": spent for name, spent in used.items() if spent >= 0.05}}
 
 
 def main() -> None:

@@ -17,13 +17,14 @@ from sqlalchemy import ColumnElement, and_, bindparam, event, or_, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
-from services.notify.models import Address, Consent, Delivery, Kind, Status
+from services.notify.models import Address, Consent, Delivery, Kind, NotifyTable, Status
 from services.notify.settings import NotifySettings
 from shared.db import after_commit
+from shared.direct import Direct
 from shared.events import Clock
 
-# Key in Session.info: the deliveries its transaction stores (`delivery.queue`); its commit
-# hands them on as (key, claim or None) pairs (`on_commit`).
+# Key in Session.info: the keys of the deliveries its transaction stores (`delivery.queue`);
+# its commit hands them on as (key, claim or None) pairs (`on_commit`).
 QUEUED = "burg_notify_queued"
 HANDED = "burg_notify_handed"
 
@@ -84,21 +85,28 @@ def claim(*, sessions: sessionmaker[Any], settings: NotifySettings, now: datetim
         return claimed
 
 
-def claim_queued(deliveries: Iterable[Delivery], *, settings: NotifySettings,
+_delivery = NotifyTable.metadata.tables["delivery"]
+# Claims a new delivery for this worker's sending threads (`claim_queued`).
+CLAIM_NEW = Direct(update(_delivery).where(
+    _delivery.c.key == bindparam("the_key"), _delivery.c.status == Status.waiting,
+    _delivery.c.kind != Kind.digest).values(
+    status=Status.sending, claim=bindparam("token"), claimed_until=bindparam("lease"),
+    attempts=_delivery.c.attempts + 1))
+
+
+def claim_queued(session: Session, keys: list[str], *, settings: NotifySettings,
                  now: datetime) -> list[tuple[str, str]]:
     """Claim new deliveries in the session that stores them (before its commit) for the
     sending threads of this worker: (key, claim) of each, to hand over once committed. Only
-    new ones qualify, so no other sender can hold them; a delivery is stored after its
-    address's consent was read in the same transaction, so it is sendable."""
-    token, handed = uuid.uuid4().hex, []
+    new ones are queued (waiting, no digest), so no other sender can hold them; a delivery
+    is stored after its address's consent was read in the same transaction, so it is
+    sendable."""
+    token = uuid.uuid4().hex
     lease = now + timedelta(seconds=settings.lease_seconds)
-    for delivery in deliveries:
-        if delivery.status != Status.waiting or delivery.kind == Kind.digest:
-            continue
-        delivery.status, delivery.claim, delivery.claimed_until = Status.sending, token, lease
-        delivery.attempts += 1
-        handed.append((delivery.key, token))
-    return handed
+    session.flush()  # those queued as ORM objects (`delivery.queue`) are rows to claim
+    CLAIM_NEW.run_many(session.connection(), [{"the_key": key, "token": token, "lease": lease}
+                                              for key in keys])
+    return [(key, token) for key in keys]
 
 
 def on_commit(sessions: sessionmaker[Any], *, settings: NotifySettings, clock: Clock,
@@ -113,9 +121,10 @@ def on_commit(sessions: sessionmaker[Any], *, settings: NotifySettings, clock: C
         queued = session.info.pop(QUEUED, None)
         if not queued:
             return
-        handed: dict[str, str | None] = dict.fromkeys(d.key for d in queued)
+        handed: dict[str, str | None] = dict.fromkeys(queued)
         if claim_for():
-            handed.update(claim_queued(queued, settings=settings, now=clock()))
+            handed.update(claim_queued(session, list(handed), settings=settings,
+                                       now=clock()))
         session.info.setdefault(HANDED, []).extend(handed.items())
 
     @event.listens_for(sessions, "after_rollback")

@@ -204,6 +204,13 @@ class Deliveries:
 
 
 def queue(session: Session, delivery: Delivery) -> None:
-    """Store `delivery` in the session's transaction; it is sent right after the commit."""
+    """Store `delivery` (new, waiting) in the session's transaction; it is sent right after
+    the commit."""
     session.add(delivery)
-    session.info.setdefault(QUEUED, []).append(delivery)
+    queued(session, delivery.key)
+
+
+def queued(session: Session, key: str) -> None:
+    """Send the delivery `key`, new and waiting, that the session's transaction wrote, right
+    after the commit."""
+    session.info.setdefault(QUEUED, []).append(key)

@@ -3,6 +3,7 @@
 
 import binascii
 import functools
+import re
 import secrets
 import select
 import smtplib
@@ -46,7 +47,6 @@ def _max_count(name: str) -> int | None:
 
 
 POLICY = _Policy()
-WIRE = POLICY.clone(linesep="\r\n")  # as SMTP carries a message
 
 
 def build_message(*, settings: NotifySettings, to: str, subject: str, text: str, html: str,
@@ -56,25 +56,23 @@ def build_message(*, settings: NotifySettings, to: str, subject: str, text: str,
     Raises ValueError (or UnicodeError) if the message cannot be written: that is for good,
     never worth a retry, and it shows here rather than in the middle of an SMTP conversation.
     """
-    message = Outgoing(policy=POLICY)
     from_header, sender = _sender(settings.smtp_from)
-    message["From"] = from_header
-    message["To"] = mailbox("To", ascii_address(to))
-    message["Subject"] = text_header("Subject", one_line(subject))
-    message["Message-ID"] = verbatim("Message-ID", message_id)
-    message["Auto-Submitted"] = verbatim("Auto-Submitted", "auto-generated")
-    for name, value in (headers or {}).items():
-        message[name] = verbatim(name, value)
     # As set_content and add_alternative would make it, without their parsing of every MIME
     # header they write (which cost more than the rest of the message).
-    message["MIME-Version"] = verbatim("MIME-Version", "1.0")
     boundary = f"==============={secrets.token_hex(16)}=="  # no body can hold it by chance
-    message["Content-Type"] = verbatim("Content-Type",
-                                       f'multipart/alternative; boundary="{boundary}"')
-    message.set_payload([_text_part("plain", body_text(text)),
-                         _text_part("html", body_text(html))])
-    # What cannot be written fails now, as a build error; written once, as SMTP carries it.
-    message.wire = message.as_bytes(policy=WIRE)
+    top = [from_header, mailbox("To", ascii_address(to)),
+           text_header("Subject", one_line(subject)), verbatim("Message-ID", message_id),
+           verbatim("Auto-Submitted", "auto-generated"),
+           *(verbatim(name, value) for name, value in (headers or {}).items()),
+           verbatim("MIME-Version", "1.0"),
+           verbatim("Content-Type", f'multipart/alternative; boundary="{boundary}"')]
+    parts = [_text_part("plain", body_text(text)), _text_part("html", body_text(html))]
+    message = Outgoing(policy=POLICY)
+    for header in top:
+        message[header.name] = header
+    message.set_payload([part for part, _ in parts])
+    # Written once, as SMTP carries it (what cannot be written fails now, as a build error).
+    message.wire = _wire(top, [written for _, written in parts], boundary)
     message.envelope = (sender, ascii_address(to))
     return message
 
@@ -85,19 +83,50 @@ def _sender(smtp_from: str) -> tuple[Folded, str]:
     return mailbox("From", smtp_from), parseaddr(smtp_from)[1]
 
 
-def _text_part(subtype: str, text: str) -> EmailMessage:
+def _text_part(subtype: str, text: str) -> tuple[EmailMessage, str]:
     """A UTF-8 text/`subtype` part of `text` (line breaks as `\\n`), encoded as set_content
-    would: 7bit when every line is ASCII and short, else quoted-printable."""
+    would: 7bit when every line is ASCII and short, else quoted-printable; and the part as
+    the generator writes it (CRLF line ends)."""
     data = text.encode("utf-8")
-    part = EmailMessage(policy=POLICY)
-    part["Content-Type"] = verbatim("Content-Type", f'text/{subtype}; charset="utf-8"')
     if data.isascii() and max(len(line) for line in data.split(b"\n")) <= LINE:
         encoding, body = "7bit", text
     else:
         encoding, body = "quoted-printable", binascii.b2a_qp(data, istext=True).decode("ascii")
-    part["Content-Transfer-Encoding"] = verbatim("Content-Transfer-Encoding", encoding)
-    part.set_payload(body if body.endswith("\n") else body + "\n")
-    return part
+    body = body if body.endswith("\n") else body + "\n"
+    headers = (_TEXT_TYPES[subtype], _ENCODINGS[encoding])
+    part = EmailMessage(policy=POLICY)
+    for header in headers:
+        part[header.name] = header
+    part.set_payload(body)
+    return part, f"{''.join(_folded(header) for header in headers)}{CRLF}{_lines(body)}"
+
+
+# The part headers every message has, folded once.
+_TEXT_TYPES = {subtype: verbatim("Content-Type", f'text/{subtype}; charset="utf-8"')
+               for subtype in ("plain", "html")}
+_ENCODINGS = {encoding: verbatim("Content-Transfer-Encoding", encoding)
+              for encoding in ("7bit", "quoted-printable")}
+_BREAK = re.compile(r"\r\n|\r|\n")  # what the email package's generator ends lines at
+CRLF = "\r\n"
+
+
+def _wire(headers: list[Folded], parts: list[str], boundary: str) -> bytes:
+    """The bytes the email package's generator writes for a multipart message of these
+    headers and (already written) parts, with CRLF line ends, as smtplib sends it; without
+    its work of finding out what we already know (each part's type, the boundary, how
+    each header folds). tests/notify/test_wire.py holds it to the generator's output."""
+    delimiter = f"{CRLF}--{boundary}{CRLF}"
+    return (f"{''.join(_folded(header) for header in headers)}{CRLF}--{boundary}{CRLF}"
+            f"{delimiter.join(parts)}{CRLF}--{boundary}--{CRLF}").encode("ascii")
+
+
+def _folded(header: Folded) -> str:
+    return f"{CRLF.join(header.lines)}{CRLF}"
+
+
+def _lines(body: str) -> str:
+    """A body's lines as the generator writes them: each line break a CRLF."""
+    return _BREAK.sub(CRLF, body)
 
 
 class Outgoing(EmailMessage):

@@ -7,20 +7,22 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, tuple_, update
+from sqlalchemy import Engine, Table, bindparam, update
 from sqlalchemy.orm import sessionmaker
 
 from services.notify.models import NotifyTable, Status
+from shared.direct import Direct
 from shared.events import Clock
 
 _delivery: Table = NotifyTable.metadata.tables["delivery"]
-# Built once (a statement built per write, with its cache key, cost more than the write):
-# the deliveries among `held` ((key, claim) pairs) whose claim still holds them become sent.
-RECORD = update(_delivery).where(
+# Compiled once and run on the DBAPI cursor (`shared/direct.py`): SQLAlchemy's bookkeeping
+# around a statement cost more than the write. The delivery `the_key`, if `the_claim` still
+# holds it, becomes sent; one statement per record (most transactions write one).
+RECORD = Direct(update(_delivery).where(
+    _delivery.c.key == bindparam("the_key"), _delivery.c.claim == bindparam("the_claim"),
     _delivery.c.status == Status.sending,
-    tuple_(_delivery.c.key, _delivery.c.claim).in_(bindparam("held", expanding=True))
 ).values(status=Status.sent, claimed_until=None, last_error=None, sent_at=bindparam("now")
-         ).returning(_delivery.c.key)
+         ).returning(_delivery.c.key))
 
 
 class _Record:
@@ -63,8 +65,8 @@ class SentRecords:
         return bool(mine.outcome)
 
     def _write(self, batch: list[_Record], now: datetime) -> set[str]:
-        held = [(record.key, record.claim) for record in batch]
-        # On a connection of the sessions' engine: one statement needs no ORM session, whose
+        # On a connection of the sessions' engine: a statement needs no ORM session, whose
         # making, connecting and committing cost more than the statement.
         with self.engine.begin() as connection:
-            return set(connection.execute(RECORD, {"held": held, "now": now}).scalars())
+            return {row.key for record in batch for row in RECORD.rows(
+                connection, {"the_key": record.key, "the_claim": record.claim, "now": now})}

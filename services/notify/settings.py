@@ -50,8 +50,11 @@ class NotifySettings(ServiceSettings):
     max_attempts: int = env("NOTIFY_MAX_ATTEMPTS", 10)
     lease_seconds: float = env("NOTIFY_LEASE_SECONDS", 300)
     # The worker's sending threads (apart from Celery's tasks, see `sender.py`): how many
-    # e-mails go out at once, and how often an idle one looks for e-mails that are due.
-    send_threads: int = env("NOTIFY_SEND_THREADS", 4)
+    # e-mails go out at once, and how often an idle one looks for e-mails that are due. A
+    # thread spends most of a message waiting on the SMTP server (four round trips) and on
+    # its record's write: with 4, e-mails waited twice as long for a thread under a stream
+    # of replies on a loaded machine as with 8 (`python -m bench.reply_mail`).
+    send_threads: int = env("NOTIFY_SEND_THREADS", 8)
     send_poll_seconds: float = env("NOTIFY_SEND_POLL_SECONDS", 0.5)
     # A reply longer than this (in characters of text) is cut in the e-mail, with a link.
     max_reply_chars: int = env("NOTIFY_MAX_REPLY_CHARS", 3000)

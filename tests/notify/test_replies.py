@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -199,6 +200,33 @@ def test_over_the_hourly_limit_replies_fold_into_one_digest(  # type: ignore[no-
     notify.upkeep.fold_digests()
     notify.send_due()
     assert len(replies_to(smtp)) == 3  # nothing folded twice
+
+
+def test_a_batch_counts_its_own_replies_and_stores_a_redelivered_one_once(
+        tmp_path: Path, smtp: SMTPServer, redis_url: str) -> None:
+    """Events handled together in one transaction (a batch): each e-mail stored is seen by
+    the next event's hourly count and by its check for an e-mail stored already."""
+    notify = make_notify(tmp_path, smtp.port, redis_url, max_per_window=2)
+    subscribe(notify)
+    confirm(notify, smtp)
+
+    def reply(comment_id: int) -> CommentCreated:
+        return CommentCreated(
+            comment_id=comment_id, article_id=1, article_title="Ferry line returns",
+            article_url="https://burg.example/a/ferry", parent_id=1, commenter_id=2,
+            nic="Proc", body_html="<p>Yes</p>", created_at=datetime(2025, 5, 4, tzinfo=UTC),
+            parent_wants_replies=True)
+
+    with notify.sessions() as session:
+        for comment_id in (2, 3, 2, 4, 3):
+            replies.on_comment_created(session, reply(comment_id), settings=notify.settings)
+        session.commit()
+    with notify.sessions() as session:
+        stored = session.exec(select(Delivery.key, Delivery.status)
+                              .where(Delivery.kind == Kind.reply)).all()
+    assert sorted(stored) == [("reply:2:1", Status.sent), ("reply:3:1", Status.sent),
+                              ("reply:4:1", Status.held)]
+    assert len(replies_to(smtp)) == 2
 
 
 def test_two_workers_mailing_one_address_at_once_keep_to_the_hourly_limit(
