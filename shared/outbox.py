@@ -35,6 +35,7 @@ from shared.confirmations import SENT_AT, Confirmations
 from shared.db import UtcDateTime, after_commit
 from shared.direct import Direct
 from shared.events import EVENT_TYPES, Envelope, Event, consumers, utcnow
+from shared.messages import TaskMessages
 from shared.observability import EVENTS, REQUEST_ID
 from shared.relay import RelayThread
 
@@ -89,6 +90,7 @@ class Outbox:
         # Seconds a consumer has to confirm an event once its queue no longer holds it.
         self.redeliver_after = timedelta(seconds=redeliver_after)
         self.confirmations = Confirmations(celery.conf.broker_url)
+        self.messages = TaskMessages(celery)
         self.relay_thread = RelayThread(self._send, name=f"burg-{producer}-relay")
 
     def add(self, session: Session, event: Event) -> Envelope:
@@ -172,64 +174,50 @@ class Outbox:
 
     def _send(self, envelopes: list[dict[str, Any]]) -> int:
         """Put the events on their consumers' queues, one message per consumer (a batch of
-        at most MESSAGE_BATCH), then mark those sent to all their consumers in one
-        transaction.
+        at most MESSAGE_BATCH), all in one round trip, then mark them sent in one transaction.
 
-        Stops at the first failure (the broker is likely down) and releases every row it did
-        not send, so that the next sweep after the broker returns sends them all.
+        If the broker cannot be reached, releases the rows, so that the next sweep after the
+        broker returns sends them all.
         """
         routes = [(envelope, consumers(envelope)) for envelope in envelopes]
         batches: dict[str, list[dict[str, Any]]] = {}
         for envelope, to in routes:
             for consumer in to:
                 batches.setdefault(consumer, []).append(envelope)
-        reached: set[str] = set()
-        failure: Exception | None = None
-        for consumer, batch in batches.items():
-            try:
-                for start in range(0, len(batch), MESSAGE_BATCH):
-                    self.publish_batch(batch[start:start + MESSAGE_BATCH], consumer)
-            except Exception as exc:  # broker unreachable: leave the rest for the sweep
-                failure = exc
-                break
-            reached.add(consumer)
-        # A consumer that got its copy before the failure gets another from the sweep: its
-        # inbox drops it.
-        sent = [(envelope, to) for envelope, to in routes if reached.issuperset(to)]
-        if failure is not None:
-            log.warning("outbox: could not send %d events: %s", len(routes) - len(sent), failure)
-            self._release([envelope["id"] for envelope, to in routes
-                           if not reached.issuperset(to)], error=repr(failure))
-        for envelope, _ in sent:
+        try:  # every consumer's messages in one round trip
+            self.messages.send([self._message(batch[start:start + MESSAGE_BATCH], consumer)
+                                for consumer, batch in batches.items()
+                                for start in range(0, len(batch), MESSAGE_BATCH)])
+        except Exception as exc:  # broker unreachable: leave them all to the sweep
+            # A consumer whose copy was pushed before the failure gets another from the
+            # sweep: its inbox drops it.
+            log.warning("outbox: could not send %d events: %s", len(routes), exc)
+            self._release([envelope["id"] for envelope, to in routes if to], error=repr(exc))
+            routes = [(envelope, to) for envelope, to in routes if not to]
+        for envelope, _ in routes:
             EVENTS.labels(self.producer, envelope["type"], "published").inc()
-        if sent:
-            self._mark_sent(sent)
-        return len(sent)
+        if routes:
+            self._mark_sent(routes)
+        return len(routes)
 
     def publish(self, envelope: dict[str, Any], consumer: str) -> None:
-        """Put one event on one consumer's queue (Celery retries a blip briefly)."""
-        self._send_task(f"{consumer}.handle_event", envelope, consumer,
-                        f"[{envelope['type']} {envelope['id']}]")
+        """Put one event on one consumer's queue (a blip of Redis is retried briefly)."""
+        self.messages.send([self._message([envelope], consumer)])
 
-    def publish_batch(self, envelopes: list[dict[str, Any]], consumer: str) -> None:
-        """Put these events on one consumer's queue in one message (a single one as
+    def _message(self, envelopes: list[dict[str, Any]], consumer: str) -> tuple[str, str]:
+        """These events as one message to one consumer's queue (a single one as
         `handle_event`, which every version of a consumer knows)."""
+        first = envelopes[0]
+        # What Celery shows of the arguments: the events, never their data (an e-mail
+        # address, say).
         if len(envelopes) == 1:
-            self.publish(envelopes[0], consumer)
-            return
-        self._send_task(f"{consumer}.handle_events", envelopes, consumer,
-                        f"[{len(envelopes)} events, {envelopes[0]['type']} "
-                        f"{envelopes[0]['id']}…]")
-
-    def _send_task(self, name: str, argument: Any, queue: str, shown: str) -> None:
-        self.celery.send_task(
-            name, args=[argument], queue=queue,
-            retry=True, retry_policy={"max_retries": 2, "interval_start": 0.1},
-            headers={SENT_AT: time.time()},
-            # What Celery shows of the arguments: the events, never their data (an e-mail
-            # address, say); and no repr() of the whole envelope per send.
-            argsrepr=shown, kwargsrepr="{}",
-        )
+            return self.messages.message(f"{consumer}.handle_event", first, consumer,
+                                         shown=f"[{first['type']} {first['id']}]",
+                                         headers={SENT_AT: time.time()})
+        return self.messages.message(f"{consumer}.handle_events", envelopes, consumer,
+                                     shown=f"[{len(envelopes)} events, {first['type']} "
+                                           f"{first['id']}…]",
+                                     headers={SENT_AT: time.time()})
 
     def _release(self, unsent: list[str], *, error: str) -> None:
         """Unclaim the rows not sent: kept claimed, they would wait out CLAIM although the
