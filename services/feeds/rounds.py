@@ -48,6 +48,11 @@ MAX_DEFER = timedelta(seconds=0.1)
 # renders when the queue is empty, at once.
 SUSTAINED_DEFER = 1.0
 BACKLOG = 10
+# Only comments stretch the wait so: a round that shows a published (or changed) article, a
+# category's feed or the site's being stale, stays due MAX_DEFER behind queued events however
+# long the backlog (publishes are few, and each is read in its feed at once). It leaves the
+# stretch where it was for the rounds after it. Which documents these are:
+PROMPT = ("site", "category:")
 # And after a round the worker renders nothing for REST times as long as the round took: when
 # renders are slow (a loaded machine, a long feed) a burst still spends at most a quarter of
 # the worker on them, and the rest on the events it is behind on.
@@ -90,16 +95,19 @@ class StaleRenders:
         """After each commit that marked documents stale, make sure a render task is queued;
         with `render` (a worker's), render them right there when nothing waits (`soon`)."""
         after_commit(self.sessions, MARKED,
-                     lambda _keys: self.soon(render) if render else self.schedule())
+                     lambda keys: self.soon(render, keys) if render else self.schedule())
 
-    def soon(self, render: Callable[[Session, str], None], queue: str = "feeds") -> None:
+    def soon(self, render: Callable[[Session, str], None], keys: list[str] | None = None,
+             queue: str = "feeds") -> None:
         """Render now, in the task that marked the documents, if a round is due (`_due_in`):
         at once on an idle worker (no task queued behind it: a second trip through the broker
         would only add its latency) once the last round's gap is over, and behind queued
         events once their defer is over too (the render task would wait behind them all).
-        Else make sure a render task comes when the round is due; it coalesces a burst."""
+        Else make sure a render task comes when the round is due; it coalesces a burst.
+        `keys`: the documents just marked stale; one of PROMPT makes the round prompt."""
         try:
-            wait, defer = self._due_in(queue)
+            wait, defer = self._due_in(queue, prompt=any(
+                key.startswith(PROMPT) for key in keys or ()))
         except Exception as exc:  # Redis is away: the periodic round renders them
             log.warning("feeds: could not look at the queue: %s", exc)
             return
@@ -184,17 +192,23 @@ class StaleRenders:
             if left_over or self.redis.exists(self.waiting):
                 self.schedule()  # changes came during the round, or some were left: now
 
-    def _due_in(self, queue: str = "feeds") -> tuple[float, float]:
+    def _due_in(self, queue: str = "feeds", *, prompt: bool = False) -> tuple[float, float]:
         """(seconds until a round is due, what the round then asks the next to wait behind
         queued events), from one round trip to Redis. With the queue empty, a round is due
         once the last one's gap is over (MIN_GAP, or REST times the round), and the next
         waits MAX_DEFER behind events; with a few queued, once MAX_DEFER is over too; with a
         BACKLOG, once the defer that the last round asked for is over, and the next waits
-        twice that (SUSTAINED_DEFER at most)."""
+        twice that (SUSTAINED_DEFER at most). A prompt round (`prompt`: one of PROMPT was
+        just marked stale; noted in Redis, until a round reads the stale documents, for the
+        render task that comes later) is due as with a few queued, and the next waits what
+        this one would have."""
         ask = self.redis.pipeline(transaction=False)
-        ask.mget(f"{self.flag}:last-round", f"{self.flag}:gap", f"{self.flag}:defer")
+        if prompt:
+            ask.set(f"{self.flag}:prompt", 1, ex=PENDING_FOR)
+        ask.mget(f"{self.flag}:last-round", f"{self.flag}:gap", f"{self.flag}:defer",
+                 f"{self.flag}:prompt")
         ask.llen(queue)
-        (last, gap, defer), queued = ask.execute()
+        (last, gap, defer, prompted), queued = ask.execute()[-2:]
         since = time.time() - float(last or 0)
         gap, least = max(MIN_GAP, float(gap or 0)), MAX_DEFER.total_seconds()
         if not queued:
@@ -202,6 +216,8 @@ class StaleRenders:
         if queued < BACKLOG:
             return max(0.0, gap - since, least - since), least
         defer = min(SUSTAINED_DEFER, max(least, float(defer or 0)))
+        if prompted:
+            return max(0.0, gap - since, least - since), defer
         return max(0.0, gap - since, defer - since), min(SUSTAINED_DEFER, 2 * defer)
 
     def stop_waiting(self, token: str) -> None:
@@ -225,6 +241,8 @@ class StaleRenders:
     def _render_all(self, render: Callable[[Session, str], None],
                     lease: Lease) -> tuple[int, bool]:
         """(documents rendered, whether the round ran out of time with some left)."""
+        # Before reading them: a prompt mark committed after the read notes itself again.
+        self.redis.delete(f"{self.flag}:prompt")
         with self.sessions() as session:
             stale = session.execute(select(col(FeedStale.key), col(FeedStale.version))
                                     .where(due(utcnow()))
