@@ -51,8 +51,11 @@ BACKLOG = 10
 # Only comments stretch the wait so: a round that shows a published (or changed) article, a
 # category's feed or the site's being stale, stays due MAX_DEFER behind queued events however
 # long the backlog (publishes are few, and each is read in its feed at once). It leaves the
-# stretch where it was for the rounds after it. Which documents these are:
+# stretch where it was for the rounds after it. Which documents these are, and how long the
+# rounds after such a change are prompt (a flag in Redis, for the render task that comes
+# later; the rounds due meanwhile show it, and comments lose their stretch that long only):
 PROMPT = ("site", "category:")
+PROMPT_FOR = 2
 # And after a round the worker renders nothing for REST times as long as the round took: when
 # renders are slow (a loaded machine, a long feed) a burst still spends at most a quarter of
 # the worker on them, and the rest on the events it is behind on.
@@ -199,12 +202,11 @@ class StaleRenders:
         waits MAX_DEFER behind events; with a few queued, once MAX_DEFER is over too; with a
         BACKLOG, once the defer that the last round asked for is over, and the next waits
         twice that (SUSTAINED_DEFER at most). A prompt round (`prompt`: one of PROMPT was
-        just marked stale; noted in Redis, until a round reads the stale documents, for the
-        render task that comes later) is due as with a few queued, and the next waits what
-        this one would have."""
+        marked stale, now or in the last PROMPT_FOR seconds) is due as with a few queued, and
+        the next waits what this one would have."""
         ask = self.redis.pipeline(transaction=False)
         if prompt:
-            ask.set(f"{self.flag}:prompt", 1, ex=PENDING_FOR)
+            ask.set(f"{self.flag}:prompt", 1, ex=PROMPT_FOR)
         ask.mget(f"{self.flag}:last-round", f"{self.flag}:gap", f"{self.flag}:defer",
                  f"{self.flag}:prompt")
         ask.llen(queue)
@@ -241,8 +243,6 @@ class StaleRenders:
     def _render_all(self, render: Callable[[Session, str], None],
                     lease: Lease) -> tuple[int, bool]:
         """(documents rendered, whether the round ran out of time with some left)."""
-        # Before reading them: a prompt mark committed after the read notes itself again.
-        self.redis.delete(f"{self.flag}:prompt")
         with self.sessions() as session:
             stale = session.execute(select(col(FeedStale.key), col(FeedStale.version))
                                     .where(due(utcnow()))

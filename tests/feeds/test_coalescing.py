@@ -224,6 +224,7 @@ def test_under_sustained_comments_a_publish_waits_as_in_a_burst_and_the_stretch_
     worker.publish(1)
     assert worker.rounds == [[1]] and worker.comment_rounds() == 1
     assert float(worker.redis.get(f"{worker.flag}:defer") or 0) == SUSTAINED_DEFER
+    worker.redis.delete(f"{worker.flag}:prompt")  # as if PROMPT_FOR were over
     worker.last_round(MAX_DEFER.total_seconds() + 0.01)
     worker.comment()
     assert worker.comment_rounds() == 1  # the comments after it wait as long as before
