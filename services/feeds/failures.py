@@ -7,6 +7,7 @@ render all the same."""
 import logging
 from datetime import timedelta
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, delete, select
 
@@ -51,7 +52,11 @@ def _set_aside(session: Session, row: FeedStale, reason: str) -> None:
 
 def rendered(session: Session, key: str) -> None:
     """`key` rendered: it is no longer set aside."""
-    session.execute(delete(FeedRenderFailure).where(col(FeedRenderFailure.key) == key))
+    session.execute(_CLEARED, {"cleared": key})
+
+
+_CLEARED = delete(FeedRenderFailure).where(  # built once: every render clears
+    col(FeedRenderFailure.key) == bindparam("cleared"))
 
 
 def set_aside(*, session: Session) -> list[FeedRenderFailure]:

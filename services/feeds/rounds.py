@@ -14,7 +14,7 @@ from typing import Any
 import redis
 from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
@@ -168,8 +168,7 @@ class StaleRenders:
         A round that finds nothing to render leaves no trace (no lease, no time of its own).
         """
         with self.sessions() as session:
-            if session.execute(select(col(FeedStale.key)).where(due(utcnow())).limit(1)
-                               ).first() is None:
+            if session.execute(_ANY_STALE, {"now": utcnow()}).first() is None:
                 return 0
         lease = Lease(self.redis, f"{self.flag}:lock", seconds=RENDER_LEASE,
                       renew_every=RENEW_EVERY)
@@ -244,9 +243,7 @@ class StaleRenders:
                     lease: Lease) -> tuple[int, bool]:
         """(documents rendered, whether the round ran out of time with some left)."""
         with self.sessions() as session:
-            stale = session.execute(select(col(FeedStale.key), col(FeedStale.version))
-                                    .where(due(utcnow()))
-                                    .order_by(col(FeedStale.since))).all()
+            stale = session.execute(_STALE, {"now": utcnow()}).all()
         done, started = 0, time.monotonic()
         for key, version in stale:
             if not lease.held:  # another round may be under way: leave the rest to it
@@ -260,8 +257,7 @@ class StaleRenders:
                     render(session, key)
                     if not lease.held:  # an older rendering must not land after a newer one
                         break
-                    session.execute(delete(FeedStale).where(col(FeedStale.key) == key,
-                                                            col(FeedStale.version) == version))
+                    session.execute(_RENDERED, {"done": key, "at_version": version})
                     failures.rendered(session, key)
                     session.commit()
                 done += 1
@@ -270,3 +266,11 @@ class StaleRenders:
             except Exception as exc:  # this document only: the others still render
                 failures.record(self.sessions, key, version, exc, self.attempts)
         return done, False
+
+
+# Built once: a publish's round ran these few statements, and building them cost as much.
+_ANY_STALE = select(col(FeedStale.key)).where(due(bindparam("now"))).limit(1)
+_STALE = select(col(FeedStale.key), col(FeedStale.version)).where(due(bindparam("now"))
+                                                                   ).order_by(col(FeedStale.since))
+_RENDERED = delete(FeedStale).where(col(FeedStale.key) == bindparam("done"),
+                                    col(FeedStale.version) == bindparam("at_version"))
