@@ -7,9 +7,9 @@ render all the same."""
 import logging
 from datetime import timedelta
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, delete
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from services.feeds.models import FeedRenderFailure, FeedStale
 from shared.events import utcnow
@@ -55,8 +55,9 @@ def rendered(session: Session, key: str) -> None:
     session.execute(_CLEARED, {"cleared": key})
 
 
-_CLEARED = delete(FeedRenderFailure).where(  # built once: every render clears
-    col(FeedRenderFailure.key) == bindparam("cleared"))
+_FAILURES = FeedRenderFailure.__table__  # type: ignore[attr-defined]
+_CLEARED = delete(_FAILURES).where(  # built once, on the table: every render clears
+    _FAILURES.c.key == bindparam("cleared"))
 
 
 def set_aside(*, session: Session) -> list[FeedRenderFailure]:
