@@ -118,7 +118,7 @@ class StaleRenders:
             self.schedule(wait)
             return
         try:
-            self.render_all(render, defer=defer)
+            self.render_all(render, defer=defer, marked=True)
         except Exception:  # the task's time ran out, or the database is away: a task retries
             log.exception("feeds: rendering after the change failed")
             self.schedule()
@@ -157,7 +157,7 @@ class StaleRenders:
         return self.render_all(render) if left else 0
 
     def render_all(self, render: Callable[[Session, str], None], *, wait: float = 0,
-                   defer: float = MAX_DEFER.total_seconds()) -> int:
+                   defer: float = MAX_DEFER.total_seconds(), marked: bool = False) -> int:
         """Render every stale document with `render(session, key)`; return how many.
 
         One round at a time across all workers (a lease in Redis, renewed while the round
@@ -165,11 +165,13 @@ class StaleRenders:
         that finds the lock taken leaves the work to the round under way and to the one
         waiting retry (`_wait_for_round`), or, with `wait`, waits that many seconds for its
         turn. `defer`: what the next round waits behind queued events (`_due_in`).
-        A round that finds nothing to render leaves no trace (no lease, no time of its own).
+        A round that finds nothing to render leaves no trace (no lease, no time of its own);
+        `marked`: the caller has just committed marks, so it does not look first.
         """
-        with self.sessions() as session:
-            if session.execute(_ANY_STALE, {"now": utcnow()}).first() is None:
-                return 0
+        if not marked:
+            with self.sessions() as session:
+                if session.execute(_ANY_STALE, {"now": utcnow()}).first() is None:
+                    return 0
         lease = Lease(self.redis, f"{self.flag}:lock", seconds=RENDER_LEASE,
                       renew_every=RENEW_EVERY)
         if not lease.acquire(wait):
