@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 
 from services.feeds import failures
 from services.feeds.lease import Lease
-from services.feeds.models import FeedStale
+from services.feeds.models import FeedRenderFailure, FeedStale
 from services.feeds.stale import MARKED, due
 from shared.db import after_commit
 from shared.events import utcnow
@@ -247,7 +247,7 @@ class StaleRenders:
         with self.sessions() as session:
             stale = session.execute(_STALE, {"now": utcnow()}).all()
         done, started = 0, time.monotonic()
-        for key, version in stale:
+        for key, version, set_aside in stale:
             if not lease.held:  # another round may be under way: leave the rest to it
                 break
             if time.monotonic() - started > self.round_seconds:  # the rest: in the next round
@@ -260,7 +260,8 @@ class StaleRenders:
                     if not lease.held:  # an older rendering must not land after a newer one
                         break
                     session.execute(_RENDERED, {"done": key, "at_version": version})
-                    failures.rendered(session, key)
+                    if set_aside:
+                        failures.rendered(session, key)
                     session.commit()
                 done += 1
             except (OperationalError, SoftTimeLimitExceeded):
@@ -275,7 +276,10 @@ class StaleRenders:
 # much.
 _STALE_ROWS = FeedStale.__table__  # type: ignore[attr-defined]
 _ANY_STALE = select(_STALE_ROWS.c.key).where(due(bindparam("now"))).limit(1)
-_STALE = select(_STALE_ROWS.c.key, _STALE_ROWS.c.version).where(due(bindparam("now"))).order_by(
-    _STALE_ROWS.c.since)
+_FAILED = FeedRenderFailure.__table__  # type: ignore[attr-defined]
+# With whether each is set aside (failures.py): a render clears that, and most are not.
+_STALE = select(_STALE_ROWS.c.key, _STALE_ROWS.c.version, _FAILED.c.key.is_not(None)).select_from(
+    _STALE_ROWS.outerjoin(_FAILED, _FAILED.c.key == _STALE_ROWS.c.key)).where(
+    due(bindparam("now"))).order_by(_STALE_ROWS.c.since)
 _RENDERED = delete(_STALE_ROWS).where(_STALE_ROWS.c.key == bindparam("done"),
                                       _STALE_ROWS.c.version == bindparam("at_version"))
