@@ -7,8 +7,9 @@ render all the same."""
 import logging
 from datetime import timedelta
 
+from sqlalchemy import bindparam, delete
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from services.feeds.models import FeedRenderFailure, FeedStale
 from shared.events import utcnow
@@ -51,7 +52,12 @@ def _set_aside(session: Session, row: FeedStale, reason: str) -> None:
 
 def rendered(session: Session, key: str) -> None:
     """`key` rendered: it is no longer set aside."""
-    session.execute(delete(FeedRenderFailure).where(col(FeedRenderFailure.key) == key))
+    session.execute(_CLEARED, {"cleared": key})
+
+
+_FAILURES = FeedRenderFailure.__table__  # type: ignore[attr-defined]
+_CLEARED = delete(_FAILURES).where(  # built once, on the table: every render clears
+    _FAILURES.c.key == bindparam("cleared"))
 
 
 def set_aside(*, session: Session) -> list[FeedRenderFailure]:

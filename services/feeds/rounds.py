@@ -14,14 +14,14 @@ from typing import Any
 import redis
 from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
 from services.feeds import failures
 from services.feeds.lease import Lease
-from services.feeds.models import FeedStale
+from services.feeds.models import FeedRenderFailure, FeedStale
 from services.feeds.stale import MARKED, due
 from shared.db import after_commit
 from shared.events import utcnow
@@ -48,6 +48,14 @@ MAX_DEFER = timedelta(seconds=0.1)
 # renders when the queue is empty, at once.
 SUSTAINED_DEFER = 1.0
 BACKLOG = 10
+# Only comments stretch the wait so: a round that shows a published (or changed) article, a
+# category's feed or the site's being stale, stays due MAX_DEFER behind queued events however
+# long the backlog (publishes are few, and each is read in its feed at once). It leaves the
+# stretch where it was for the rounds after it. Which documents these are, and how long the
+# rounds after such a change are prompt (a flag in Redis, for the render task that comes
+# later; the rounds due meanwhile show it, and comments lose their stretch that long only):
+PROMPT = ("site", "category:")
+PROMPT_FOR = 2
 # And after a round the worker renders nothing for REST times as long as the round took: when
 # renders are slow (a loaded machine, a long feed) a burst still spends at most a quarter of
 # the worker on them, and the rest on the events it is behind on.
@@ -90,16 +98,19 @@ class StaleRenders:
         """After each commit that marked documents stale, make sure a render task is queued;
         with `render` (a worker's), render them right there when nothing waits (`soon`)."""
         after_commit(self.sessions, MARKED,
-                     lambda _keys: self.soon(render) if render else self.schedule())
+                     lambda keys: self.soon(render, keys) if render else self.schedule())
 
-    def soon(self, render: Callable[[Session, str], None], queue: str = "feeds") -> None:
+    def soon(self, render: Callable[[Session, str], None], keys: list[str] | None = None,
+             queue: str = "feeds") -> None:
         """Render now, in the task that marked the documents, if a round is due (`_due_in`):
         at once on an idle worker (no task queued behind it: a second trip through the broker
         would only add its latency) once the last round's gap is over, and behind queued
         events once their defer is over too (the render task would wait behind them all).
-        Else make sure a render task comes when the round is due; it coalesces a burst."""
+        Else make sure a render task comes when the round is due; it coalesces a burst.
+        `keys`: the documents just marked stale; one of PROMPT makes the round prompt."""
         try:
-            wait, defer = self._due_in(queue)
+            wait, defer = self._due_in(queue, prompt=any(
+                key.startswith(PROMPT) for key in keys or ()))
         except Exception as exc:  # Redis is away: the periodic round renders them
             log.warning("feeds: could not look at the queue: %s", exc)
             return
@@ -107,7 +118,7 @@ class StaleRenders:
             self.schedule(wait)
             return
         try:
-            self.render_all(render, defer=defer)
+            self.render_all(render, defer=defer, marked=True)
         except Exception:  # the task's time ran out, or the database is away: a task retries
             log.exception("feeds: rendering after the change failed")
             self.schedule()
@@ -146,7 +157,7 @@ class StaleRenders:
         return self.render_all(render) if left else 0
 
     def render_all(self, render: Callable[[Session, str], None], *, wait: float = 0,
-                   defer: float = MAX_DEFER.total_seconds()) -> int:
+                   defer: float = MAX_DEFER.total_seconds(), marked: bool = False) -> int:
         """Render every stale document with `render(session, key)`; return how many.
 
         One round at a time across all workers (a lease in Redis, renewed while the round
@@ -154,12 +165,13 @@ class StaleRenders:
         that finds the lock taken leaves the work to the round under way and to the one
         waiting retry (`_wait_for_round`), or, with `wait`, waits that many seconds for its
         turn. `defer`: what the next round waits behind queued events (`_due_in`).
-        A round that finds nothing to render leaves no trace (no lease, no time of its own).
+        A round that finds nothing to render leaves no trace (no lease, no time of its own);
+        `marked`: the caller has just committed marks, so it does not look first.
         """
-        with self.sessions() as session:
-            if session.execute(select(col(FeedStale.key)).where(due(utcnow())).limit(1)
-                               ).first() is None:
-                return 0
+        if not marked:
+            with self.sessions() as session:
+                if session.execute(_ANY_STALE, {"now": utcnow()}).first() is None:
+                    return 0
         lease = Lease(self.redis, f"{self.flag}:lock", seconds=RENDER_LEASE,
                       renew_every=RENEW_EVERY)
         if not lease.acquire(wait):
@@ -184,17 +196,22 @@ class StaleRenders:
             if left_over or self.redis.exists(self.waiting):
                 self.schedule()  # changes came during the round, or some were left: now
 
-    def _due_in(self, queue: str = "feeds") -> tuple[float, float]:
+    def _due_in(self, queue: str = "feeds", *, prompt: bool = False) -> tuple[float, float]:
         """(seconds until a round is due, what the round then asks the next to wait behind
         queued events), from one round trip to Redis. With the queue empty, a round is due
         once the last one's gap is over (MIN_GAP, or REST times the round), and the next
         waits MAX_DEFER behind events; with a few queued, once MAX_DEFER is over too; with a
         BACKLOG, once the defer that the last round asked for is over, and the next waits
-        twice that (SUSTAINED_DEFER at most)."""
+        twice that (SUSTAINED_DEFER at most). A prompt round (`prompt`: one of PROMPT was
+        marked stale, now or in the last PROMPT_FOR seconds) is due as with a few queued, and
+        the next waits what this one would have."""
         ask = self.redis.pipeline(transaction=False)
-        ask.mget(f"{self.flag}:last-round", f"{self.flag}:gap", f"{self.flag}:defer")
+        if prompt:
+            ask.set(f"{self.flag}:prompt", 1, ex=PROMPT_FOR)
+        ask.mget(f"{self.flag}:last-round", f"{self.flag}:gap", f"{self.flag}:defer",
+                 f"{self.flag}:prompt")
         ask.llen(queue)
-        (last, gap, defer), queued = ask.execute()
+        (last, gap, defer, prompted), queued = ask.execute()[-2:]
         since = time.time() - float(last or 0)
         gap, least = max(MIN_GAP, float(gap or 0)), MAX_DEFER.total_seconds()
         if not queued:
@@ -202,6 +219,8 @@ class StaleRenders:
         if queued < BACKLOG:
             return max(0.0, gap - since, least - since), least
         defer = min(SUSTAINED_DEFER, max(least, float(defer or 0)))
+        if prompted:
+            return max(0.0, gap - since, least - since), defer
         return max(0.0, gap - since, defer - since), min(SUSTAINED_DEFER, 2 * defer)
 
     def stop_waiting(self, token: str) -> None:
@@ -226,11 +245,9 @@ class StaleRenders:
                     lease: Lease) -> tuple[int, bool]:
         """(documents rendered, whether the round ran out of time with some left)."""
         with self.sessions() as session:
-            stale = session.execute(select(col(FeedStale.key), col(FeedStale.version))
-                                    .where(due(utcnow()))
-                                    .order_by(col(FeedStale.since))).all()
+            stale = session.execute(_STALE, {"now": utcnow()}).all()
         done, started = 0, time.monotonic()
-        for key, version in stale:
+        for key, version, set_aside in stale:
             if not lease.held:  # another round may be under way: leave the rest to it
                 break
             if time.monotonic() - started > self.round_seconds:  # the rest: in the next round
@@ -242,9 +259,9 @@ class StaleRenders:
                     render(session, key)
                     if not lease.held:  # an older rendering must not land after a newer one
                         break
-                    session.execute(delete(FeedStale).where(col(FeedStale.key) == key,
-                                                            col(FeedStale.version) == version))
-                    failures.rendered(session, key)
+                    session.execute(_RENDERED, {"done": key, "at_version": version})
+                    if set_aside:
+                        failures.rendered(session, key)
                     session.commit()
                 done += 1
             except (OperationalError, SoftTimeLimitExceeded):
@@ -252,3 +269,17 @@ class StaleRenders:
             except Exception as exc:  # this document only: the others still render
                 failures.record(self.sessions, key, version, exc, self.attempts)
         return done, False
+
+
+# Built once, on the table rather than the model (no ORM delete looking through the
+# session's objects): a publish's round ran these few statements, and building them cost as
+# much.
+_STALE_ROWS = FeedStale.__table__  # type: ignore[attr-defined]
+_ANY_STALE = select(_STALE_ROWS.c.key).where(due(bindparam("now"))).limit(1)
+_FAILED = FeedRenderFailure.__table__  # type: ignore[attr-defined]
+# With whether each is set aside (failures.py): a render clears that, and most are not.
+_STALE = select(_STALE_ROWS.c.key, _STALE_ROWS.c.version, _FAILED.c.key.is_not(None)).select_from(
+    _STALE_ROWS.outerjoin(_FAILED, _FAILED.c.key == _STALE_ROWS.c.key)).where(
+    due(bindparam("now"))).order_by(_STALE_ROWS.c.since)
+_RENDERED = delete(_STALE_ROWS).where(_STALE_ROWS.c.key == bindparam("done"),
+                                      _STALE_ROWS.c.version == bindparam("at_version"))

@@ -90,4 +90,5 @@ def put_back(*, session: Session, keys: list[str] | None = None) -> list[str]:
 
 def due(now: Any) -> ColumnElement[bool]:
     """A stale row that may be tried now: none of its renders failed, or its wait is over."""
-    return col(FeedStale.retry_at).is_(None) | (col(FeedStale.retry_at) <= now)
+    retry_at = FeedStale.__table__.c.retry_at  # type: ignore[attr-defined]
+    return retry_at.is_(None) | (retry_at <= now)

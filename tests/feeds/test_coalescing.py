@@ -17,7 +17,7 @@ import redis
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from services.feeds import feeding
+from services.feeds import feeding, stale
 from services.feeds.models import FeedDocument
 from services.feeds.rounds import (
     BACKLOG,
@@ -57,7 +57,7 @@ def server(tmp_path: Path) -> Iterator[EmbeddedRedis]:
 
 class Worker:
     """A feeds worker's renders, watching the sessions' commits as the worker does; `rounds`
-    holds the articles each render of the category feed showed."""
+    holds the articles each render of the category feed showed, `rendered` every key."""
 
     def __init__(self, sessions: sessionmaker[Session], url: str) -> None:
         self.sessions, self.flag = sessions, f"test:render:{uuid.uuid4().hex}"
@@ -65,12 +65,14 @@ class Worker:
                                     sessions=sessions, redis_url=url, flag=self.flag)
         self.redis = redis.Redis.from_url(url)
         self.rounds: list[list[int]] = []
+        self.rendered: list[str] = []
         self.slow = 0.0  # seconds each render takes on top of its work
         self.renders.watch(self.render)
 
     def render(self, session: Session, key: str) -> None:
         time.sleep(self.slow)  # the work of a longer render
         render(session, key, SETTINGS)
+        self.rendered.append(key)
         document = session.get(FeedDocument, FEED)
         if key.startswith("category:") and document is not None:
             self.rounds.append([int(i) for i in GUID.findall(document.body)])
@@ -93,6 +95,15 @@ class Worker:
         with self.sessions() as session:
             feeding.on_article_published(session, event)
             session.commit()  # and the worker's after-commit look at the queue
+
+    def comment(self) -> None:
+        """What a comment marks stale: its article's comment feed and the latest comments."""
+        with self.sessions() as session:
+            stale.mark(session, "article:1", "comments")
+            session.commit()
+
+    def comment_rounds(self) -> int:
+        return self.rendered.count("comments")
 
 
 IDLE, JUST_NOW, OVERDUE = 60.0, -60.0, MAX_DEFER.total_seconds() + 1
@@ -170,7 +181,7 @@ def render_tasks(worker: Worker) -> int:
                for raw in worker.redis.lrange("feeds", 0, -1) if raw.startswith(b"{"))
 
 
-def test_under_sustained_events_rounds_come_ever_less_often_yet_a_lone_change_at_once(
+def test_under_sustained_comments_rounds_come_ever_less_often_yet_a_lone_change_at_once(
         sessions: sessionmaker[Session], server: EmbeddedRedis) -> None:
     worker = Worker(sessions, server.url)
     worker.redis.rpush("feeds", *[b"an event"] * BACKLOG)  # events keep coming
@@ -179,15 +190,15 @@ def test_under_sustained_events_rounds_come_ever_less_often_yet_a_lone_change_at
     while defer < SUSTAINED_DEFER:  # each round forced behind queued events doubles the next wait
         number += 1
         worker.last_round(defer + 0.01)
-        worker.publish(number)
-        assert len(worker.rounds) == number, f"no round {defer + 0.01} s after the last"
+        worker.comment()
+        assert worker.comment_rounds() == number, f"no round {defer + 0.01} s after the last"
         defer = min(SUSTAINED_DEFER, 2 * defer)
         worker.last_round(defer - 0.05)  # past the last round's wait, not this one's
-        worker.publish(100 + number)
-        assert len(worker.rounds) == number, f"a round only {defer - 0.05} s after the last"
+        worker.comment()
+        assert worker.comment_rounds() == number, f"a round only {defer - 0.05} s after the last"
     worker.last_round(SUSTAINED_DEFER + 0.01)  # never longer than SUSTAINED_DEFER
-    worker.publish(99)
-    assert len(worker.rounds) == number + 1
+    worker.comment()
+    assert worker.comment_rounds() == number + 1
     # One render task waits for the round all along, however many changes came.
     assert render_tasks(worker) == 1
     # The events end: a lone change renders at once, however long the wait under load was.
@@ -198,8 +209,34 @@ def test_under_sustained_events_rounds_come_ever_less_often_yet_a_lone_change_at
     # And the next burst starts again from a short wait.
     worker.redis.rpush("feeds", *[b"an event"] * BACKLOG)
     worker.last_round(MAX_DEFER.total_seconds() + 0.01)
-    worker.publish(201)
-    assert worker.rounds[-1][0] == 201
+    worker.comment()
+    assert worker.comment_rounds() == number + 2
+
+
+def test_under_sustained_comments_a_publish_waits_as_in_a_burst_and_the_stretch_holds(
+        sessions: sessionmaker[Session], server: EmbeddedRedis) -> None:
+    worker = Worker(sessions, server.url)
+    worker.redis.rpush("feeds", *[b"an event"] * BACKLOG)
+    worker.redis.set(f"{worker.flag}:defer", SUSTAINED_DEFER)  # comments stretched it so
+    worker.last_round(MAX_DEFER.total_seconds() + 0.01)
+    worker.comment()
+    assert worker.rendered == []  # a comment waits the stretched defer
+    worker.publish(1)
+    assert worker.rounds == [[1]] and worker.comment_rounds() == 1
+    assert float(worker.redis.get(f"{worker.flag}:defer") or 0) == SUSTAINED_DEFER
+    worker.redis.delete(f"{worker.flag}:prompt")  # as if PROMPT_FOR were over
+    worker.last_round(MAX_DEFER.total_seconds() + 0.01)
+    worker.comment()
+    assert worker.comment_rounds() == 1  # the comments after it wait as long as before
+    # A publish before its round is due: the render task it queues is due as soon, and
+    # renders when it comes (the prompt is noted for it).
+    worker.last_round(0.0)
+    worker.publish(2)
+    assert worker.rounds == [[1]]
+    assert float(worker.redis.get(worker.flag) or 0) < time.time() + MAX_DEFER.total_seconds()
+    worker.last_round(MAX_DEFER.total_seconds() + 0.01)
+    assert worker.renders.run_task(worker.render) > 0
+    assert worker.rounds[-1] == [2, 1]
 
 
 def test_a_change_after_the_events_end_does_not_wait_for_the_queued_render_task(
@@ -210,13 +247,14 @@ def test_a_change_after_the_events_end_does_not_wait_for_the_queued_render_task(
     worker.redis.rpush("feeds", *[b"an event"] * BACKLOG)
     worker.redis.set(f"{worker.flag}:defer", SUSTAINED_DEFER)
     worker.last_round(0.0)
-    worker.publish(1)
-    assert worker.rounds == [] and render_tasks(worker) == 1
+    worker.comment()
+    assert worker.rendered == [] and render_tasks(worker) == 1
     late = float(worker.redis.get(worker.flag) or 0)
     # The event applied; the worker holds the render task (due later) in memory, not queued.
     worker.redis.delete("feeds")
-    worker.publish(2)
-    assert worker.rounds == [] and render_tasks(worker) == 1
+    worker.last_round(0.0)  # the gap, not yet over however slow the machine
+    worker.comment()
+    assert worker.rendered == [] and render_tasks(worker) == 1
     assert float(worker.redis.get(worker.flag) or 0) < late - 0.3  # the sooner task's time
 
 

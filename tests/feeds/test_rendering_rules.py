@@ -167,6 +167,27 @@ def test_a_new_change_to_a_failing_document_is_tried_at_once(
     assert done == ["article:1"]
 
 
+def test_a_document_set_aside_that_renders_after_a_new_change_is_no_longer_set_aside(
+        sessions: sessionmaker[Session], redis_url: str) -> None:
+    renders = renders_for(sessions, redis_url, attempts=1)
+    with sessions() as session:
+        stale.mark(session, "article:1", "site", cause=("event-1", "comment.created"))
+        session.commit()
+
+    def broken(session: Session, key: str) -> None:
+        if key == "article:1":
+            raise RuntimeError("broken")
+
+    assert renders.render_all(broken) == 1  # the site's renders; the article's is set aside
+    with sessions() as session:
+        assert [f.key for f in failures.set_aside(session=session)] == ["article:1"]
+        stale.mark(session, "article:1", "site", cause=("event-2", "comment.removed"))
+        session.commit()
+    assert renders.render_all(lambda session, key: None) == 2
+    with sessions() as session:
+        assert failures.set_aside(session=session) == []
+
+
 def test_a_round_that_runs_out_of_time_leaves_the_rest_to_the_next_one(
         sessions: sessionmaker[Session], redis_url: str) -> None:
     """A round stops well inside the render task's soft time limit, so a long backlog never
