@@ -110,20 +110,3 @@ def insert_or_ignore(session: Any, model: Any, **values: Any) -> bool:
     # RETURNING, not rowcount: psycopg's rowcount for this statement is -1 either way.
     inserted: Any = insert.values(**values).on_conflict_do_nothing().returning(literal_column("1"))
     return session.execute(inserted).first() is not None
-
-
-def insert_new(session: Any, table: Any, rows: list[dict[str, Any]], key: str) -> set[Any]:
-    """INSERT `rows` in one statement, skipping those whose `key` a row has already (another
-    worker's, say): no error. Returns the keys of the rows inserted."""
-    if not rows:
-        return set()
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    # Sorted by key: two batches that share events then lock them in the same order on
-    # PostgreSQL, never each waiting for the other.
-    ordered = sorted(rows, key=lambda row: row[key])
-    # The rows as parameters of a one-row statement, not in it: SQLAlchemy sends them as one
-    # multi-row INSERT all the same ("insertmanyvalues"), from a statement it compiled once,
-    # where rows in the statement made it compile one of 50 rows for every batch.
-    statement = insert.on_conflict_do_nothing().returning(table.c[key])
-    return set(session.execute(statement, ordered).scalars())

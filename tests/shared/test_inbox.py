@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 from celery import Celery
-from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, insert, select, text
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text
+from sqlalchemy.orm import Session
 
 from shared.db import create_schema, make_engine, make_session_factory
 from shared.events import ArticleRetracted, CommenterForgotten, Envelope
@@ -111,12 +111,14 @@ def test_two_workers_handling_the_same_event_at_once_apply_it_once(tmp_path: Pat
     second_writes = threading.Event()
     engine = inbox.sessions.kw["bind"]
 
-    # On the session, which runs before the engine's listener that waits for SQLite's write turn.
-    @event.listens_for(inbox.sessions, "do_orm_execute")
-    def _second_writes(state: ORMExecuteState) -> None:
-        if threading.current_thread() is second and state.is_insert:
-            second_writes.set()
+    claim = inbox.claim
 
+    def noting_claim(session: Session, rows: list[dict[str, object]]) -> set[str]:
+        if threading.current_thread() is second:  # about to insert its inbox row
+            second_writes.set()
+        return claim(session, rows)
+
+    inbox.claim = noting_claim  # type: ignore[method-assign]
     try:
         first.start()
         wait_for(first_inside.is_set, what="the first worker inside its handler")
@@ -131,7 +133,6 @@ def test_two_workers_handling_the_same_event_at_once_apply_it_once(tmp_path: Pat
         release.set()
         first.join(timeout=30)
         second.join(timeout=30)
-        event.remove(inbox.sessions, "do_orm_execute", _second_writes)
     assert results == {"first": True, "second": False}
     assert count(sessions) == 1
 
