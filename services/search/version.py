@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import redis
 from sqlalchemy import event
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from services.search.settings import SearchSettings
@@ -21,8 +22,7 @@ from shared.embedded_redis import redis_url
 
 log = logging.getLogger(__name__)
 KEY = "burg:search:index-version"
-_PENDING = "search_version_raise"  # in session.info: a raise awaits the commit
-_LISTENING = "search_version_listening"
+_PENDING = "search_version_raise"  # in session.info: the version to raise at the commit
 
 
 class IndexVersion:
@@ -68,15 +68,18 @@ class IndexVersion:
     def raise_after_commit(self, session: Session) -> None:
         """Raise the version when `session` next commits (once, however many changes it
         holds; not at all if it rolls back)."""
-        session.info[_PENDING] = True
-        if session.info.get(_LISTENING):
-            return
-        session.info[_LISTENING] = True
+        session.info[_PENDING] = self
 
-        def committed(done: Session) -> None:
-            if done.info.pop(_PENDING, False):
-                self.raise_()
 
-        event.listen(session, "after_commit", committed)
-        event.listen(session, "after_soft_rollback",
-                     lambda done, _previous: done.info.pop(_PENDING, None))
+# On the Session class, once, rather than on each session that raises (registering two
+# listeners on every message's session cost more than the rest of its commit).
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    version = session.info.pop(_PENDING, None)
+    if version is not None:
+        version.raise_()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, _previous: SessionTransaction) -> None:
+    session.info.pop(_PENDING, None)
