@@ -7,7 +7,7 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -56,6 +56,14 @@ BACKLOG = 10
 # later; the rounds due meanwhile show it, and comments lose their stretch that long only):
 PROMPT = ("site", "category:")
 PROMPT_FOR = 2
+# A document that shows comments (an article's comment feed, the latest comments) rendered
+# less than COMMENT_PACE seconds ago by this process, and marked stale again by a comment
+# event, waits until then: under a stream of comments it renders twice a second, however
+# short the queue, where each round after MIN_GAP rendered it again (its feed joined,
+# compressed and stored in three forms) for the few comments since. A comment after a quiet
+# spell shows at once, and the last of a stream within COMMENT_PACE; category feeds and the
+# site's, and whatever an article event marked, never wait for it.
+COMMENT_PACE = 0.5
 # And after a round the worker renders nothing for REST times as long as the round took: when
 # renders are slow (a loaded machine, a long feed) a burst still spends at most a quarter of
 # the worker on them, and the rest on the events it is behind on.
@@ -93,6 +101,9 @@ class StaleRenders:
         self.redis = redis.Redis.from_url(redis_url)
         self.waiting = f"{flag}:waiting"  # a render task waits for the round under way
         self._queue_if_sooner = self.redis.register_script(_QUEUE_IF_SOONER)
+        # When this process last rendered each comment-driven document (time.monotonic()),
+        # for COMMENT_PACE; only those rendered within it are kept.
+        self._rendered: dict[str, float] = {}
 
     def watch(self, render: Callable[[Session, str], None] | None = None) -> None:
         """After each commit that marked documents stale, make sure a render task is queued;
@@ -118,7 +129,9 @@ class StaleRenders:
             self.schedule(wait)
             return
         try:
-            self.render_all(render, defer=defer, marked=True)
+            # Marks that may all be waiting out their pace: the round looks first.
+            paced = bool(keys) and all(key in self._rendered for key in keys or ())
+            self.render_all(render, defer=defer, marked=not paced)
         except Exception:  # the task's time ran out, or the database is away: a task retries
             log.exception("feeds: rendering after the change failed")
             self.schedule()
@@ -170,16 +183,20 @@ class StaleRenders:
         """
         if not marked:
             with self.sessions() as session:
-                if session.execute(_ANY_STALE, {"now": utcnow()}).first() is None:
-                    return 0
+                stale = session.execute(_DUE, {"now": utcnow()}).all()
+            paced = self._paced(stale)
+            if len(paced) == len(stale):  # nothing, or only comment feeds within their pace
+                if paced:
+                    self.schedule(min(paced.values()))
+                return 0
         lease = Lease(self.redis, f"{self.flag}:lock", seconds=RENDER_LEASE,
                       renew_every=RENEW_EVERY)
         if not lease.acquire(wait):
             self._wait_for_round()
             return 0
-        left_over, started = False, time.monotonic()
+        left_over, paced, started = False, {}, time.monotonic()
         try:
-            done, left_over = self._render_all(render, lease)
+            done, left_over, paced = self._render_all(render, lease)
             return done
         finally:
             try:
@@ -195,6 +212,8 @@ class StaleRenders:
                 lease.release()
             if left_over or self.redis.exists(self.waiting):
                 self.schedule()  # changes came during the round, or some were left: now
+            elif paced:
+                self.schedule(min(paced.values()))  # once the first one's pace is over
 
     def _due_in(self, queue: str = "feeds", *, prompt: bool = False) -> tuple[float, float]:
         """(seconds until a round is due, what the round then asks the next to wait behind
@@ -241,17 +260,31 @@ class StaleRenders:
             self.celery.send_task(TASK, queue="feeds", countdown=countdown,
                                   kwargs={"waiting": token})
 
+    def _paced(self, stale: Sequence[Any]) -> dict[str, float]:
+        """Of the stale rows `stale` (key, event type, ...), the comment-driven documents a
+        comment marked that this process rendered less than COMMENT_PACE ago: the seconds
+        each has left to wait."""
+        now = time.monotonic()
+        self._rendered = {key: at for key, at in self._rendered.items()
+                          if at > now - COMMENT_PACE}
+        return {row[0]: self._rendered[row[0]] + COMMENT_PACE - now for row in stale
+                if row[0] in self._rendered and row[1].startswith("comment.")}
+
     def _render_all(self, render: Callable[[Session, str], None],
-                    lease: Lease) -> tuple[int, bool]:
-        """(documents rendered, whether the round ran out of time with some left)."""
+                    lease: Lease) -> tuple[int, bool, dict[str, float]]:
+        """(documents rendered, whether the round ran out of time with some left, those
+        left to wait for their pace with the seconds each has left: `_paced`)."""
         with self.sessions() as session:
             stale = session.execute(_STALE, {"now": utcnow()}).all()
+        paced = self._paced(stale)
         done, started = 0, time.monotonic()
-        for key, version, set_aside in stale:
+        for key, _, version, set_aside in stale:
+            if key in paced:
+                continue
             if not lease.held:  # another round may be under way: leave the rest to it
                 break
             if time.monotonic() - started > self.round_seconds:  # the rest: in the next round
-                return done, True
+                return done, True, paced
             # The version is read before the read model: a change committed later raises it,
             # the delete below then misses, and the document stays stale for the next round.
             try:
@@ -264,21 +297,24 @@ class StaleRenders:
                         failures.rendered(session, key)
                     session.commit()
                 done += 1
+                if key == "comments" or key.startswith("article:"):
+                    self._rendered[key] = time.monotonic()
             except (OperationalError, SoftTimeLimitExceeded):
                 raise  # the database is away, or time ran out: not this document's fault
             except Exception as exc:  # this document only: the others still render
                 failures.record(self.sessions, key, version, exc, self.attempts)
-        return done, False
+        return done, False, paced
 
 
 # Built once, on the table rather than the model (no ORM delete looking through the
 # session's objects): a publish's round ran these few statements, and building them cost as
 # much.
 _STALE_ROWS = FeedStale.__table__  # type: ignore[attr-defined]
-_ANY_STALE = select(_STALE_ROWS.c.key).where(due(bindparam("now"))).limit(1)
+_DUE = select(_STALE_ROWS.c.key, _STALE_ROWS.c.event_type).where(due(bindparam("now")))
 _FAILED = FeedRenderFailure.__table__  # type: ignore[attr-defined]
 # With whether each is set aside (failures.py): a render clears that, and most are not.
-_STALE = select(_STALE_ROWS.c.key, _STALE_ROWS.c.version, _FAILED.c.key.is_not(None)).select_from(
+_STALE = select(_STALE_ROWS.c.key, _STALE_ROWS.c.event_type, _STALE_ROWS.c.version,
+               _FAILED.c.key.is_not(None)).select_from(
     _STALE_ROWS.outerjoin(_FAILED, _FAILED.c.key == _STALE_ROWS.c.key)).where(
     due(bindparam("now"))).order_by(_STALE_ROWS.c.since)
 _RENDERED = delete(_STALE_ROWS).where(_STALE_ROWS.c.key == bindparam("done"),

@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 import redis
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from services.feeds import feeding, stale
-from services.feeds.models import FeedDocument
+from services.feeds import comment_feeds, feeding, stale
+from services.feeds.models import FeedDocument, FeedStale
 from services.feeds.rounds import (
     BACKLOG,
+    COMMENT_PACE,
     MAX_DEFER,
     MIN_GAP,
     REST,
@@ -33,13 +35,15 @@ from services.feeds.tasks import render
 from shared.celery_app import make_celery
 from shared.db import make_engine, make_session_factory
 from shared.embedded_redis import EmbeddedRedis
-from shared.events import ArticlePublished
+from shared.events import ArticlePublished, CommentCreated
+from shared.inbox import HANDLING
 from shared.settings import Settings
 from tests.databases import database_url, migrated
 
 SETTINGS = FeedsSettings(site_url="https://burg.example", feeds_url="https://burg.example")
 NOON = datetime(2026, 5, 4, 12, tzinfo=UTC)
 FEED = "categories/sea.rss"
+COMMENTS = "articles/1/comments.rss"
 GUID = re.compile(rb"article-(\d+)</guid>")
 
 
@@ -104,6 +108,25 @@ class Worker:
 
     def comment_rounds(self) -> int:
         return self.rendered.count("comments")
+
+    def post_comment(self, number: int, article_id: int = 1) -> None:
+        event = CommentCreated(
+            comment_id=number, article_id=article_id, article_title="Article",
+            article_url=f"https://burg.example/a/{article_id}", parent_id=None,
+            commenter_id=1, nic="Reader", body_html=f"<p>Comment {number}</p>",
+            created_at=NOON + timedelta(hours=1, seconds=number))
+        with self.sessions() as session:
+            session.info[HANDLING] = ("id", event.type)  # as the inbox applies it
+            comment_feeds.on_comment_public(session, event)
+            session.commit()
+
+    def shows(self, path: str) -> list[int]:
+        """The comments (or articles) the stored document `path` shows."""
+        with self.sessions() as session:
+            document = session.get(FeedDocument, path)
+            return [int(i) for i in re.findall(rb"(?:comment|article)-(\d+)</guid>",
+                                                document.body)] if document else []
+
 
 
 IDLE, JUST_NOW, OVERDUE = 60.0, -60.0, MAX_DEFER.total_seconds() + 1
@@ -275,3 +298,48 @@ def test_a_few_queued_messages_are_no_sustained_load(sessions: sessionmaker[Sess
         worker.last_round(MAX_DEFER.total_seconds() + 0.01)
         worker.publish(number)
         assert len(worker.rounds) == number
+
+
+def test_under_a_stream_of_comments_their_feeds_wait_out_the_pace_and_publishes_do_not(
+        sessions: sessionmaker[Session], server: EmbeddedRedis) -> None:
+    """A comment feed rendered less than COMMENT_PACE ago waits for it when comments mark it
+    again, however idle the worker; an article published meanwhile renders at once; once the
+    pace is over, the waiting comments show."""
+    worker = Worker(sessions, server.url)
+    worker.last_round(IDLE)
+    worker.publish(1)
+    worker.last_round(IDLE)
+    worker.post_comment(1)  # the first: at once
+    assert worker.shows(COMMENTS) == [1]
+    rendered = worker.renders._rendered
+    assert set(rendered) == {"article:1", "comments"}
+    for key in rendered:  # never waited for: as if the pace had all of this test to run
+        rendered[key] = time.monotonic() - COMMENT_PACE + 3600
+    worker.last_round(IDLE)
+    worker.post_comment(2)
+    worker.post_comment(3)
+    assert worker.shows(COMMENTS) == [1] and render_tasks(worker) == 1  # due at the pace's end
+    worker.last_round(IDLE)
+    worker.publish(2)
+    assert worker.rounds[-1] == [2, 1] and worker.shows(COMMENTS) == [1]
+    assert worker.renders.render_all(worker.render) == 0  # the render task, too early
+    # The pace over (as if rendered that long ago): the render task renders them.
+    worker.renders._rendered = {key: at - 3600 for key, at in rendered.items()}
+    assert worker.renders.render_all(worker.render) == 2  # the article's and the latest
+    assert worker.shows(COMMENTS) == [3, 2, 1] and worker.shows("comments.rss") == [3, 2, 1]
+
+
+def test_an_article_event_is_not_held_back_by_the_pace_of_its_comment_feed(
+        sessions: sessionmaker[Session], server: EmbeddedRedis) -> None:
+    worker = Worker(sessions, server.url)
+    worker.last_round(IDLE)
+    worker.publish(1)
+    worker.last_round(IDLE)
+    worker.post_comment(1)
+    assert worker.shows(COMMENTS) == [1]
+    for key in worker.renders._rendered:  # as above
+        worker.renders._rendered[key] = time.monotonic() - COMMENT_PACE + 3600
+    worker.last_round(IDLE)
+    worker.publish(1)  # edited: its comment feed (rendered just now) is rendered again
+    with sessions() as session:
+        assert session.execute(select(FeedStale.key)).all() == []  # none left waiting
