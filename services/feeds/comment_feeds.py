@@ -12,6 +12,7 @@ from services.feeds.empty_feeds import comments_feed
 from services.feeds.models import FeedArticle, FeedComment
 from services.feeds.render import COMMENT_FIELDS, Feed, comment_entry
 from services.feeds.settings import FeedsSettings
+from shared.direct import Direct
 from shared.events import CommentCreated, CommentEdited, CommentRemoved
 from shared.markup.summary import html_summary
 
@@ -22,10 +23,12 @@ def on_comment_public(session: Session, event: CommentCreated) -> None:
     """A new (or restored) public comment joins its article's feed and the site's. Its entry
     names the article as the read model has it: the comments service may have sent the title
     it knew before an edit that reached this service first (a later edit updates it)."""
-    session.execute(_FORGET, {"comment_id": event.comment_id})
-    known = session.execute(_ARTICLE, {"article_id": event.article_id}).first()
+    session.flush()  # what the batch's ORM handlers hold back goes first
+    connection = session.connection()
+    _FORGET.run(connection, {"comment_id": event.comment_id})
+    known = _ARTICLE.first(connection, {"article_id": event.article_id})
     title, url = known or (event.article_title, event.article_url)
-    session.execute(_ADD, {
+    _ADD.run(connection, {
         "comment_id": event.comment_id, "article_id": event.article_id,
         "article_title": title, "article_url": url, "nic": event.nic,
         "summary": summary_of(event.body_html), "body_html": event.body_html,
@@ -33,13 +36,14 @@ def on_comment_public(session: Session, event: CommentCreated) -> None:
     stale.mark(session, f"article:{event.article_id}", "comments")
 
 
-# Built once, rows rather than ORM objects: building the statements and making and flushing
-# an object for every comment cost more than the SQL itself.
+# Built once, rows rather than ORM objects, and run on the session's cursor (shared/direct.py):
+# building the statements, making and flushing an object for every comment, and then
+# SQLAlchemy's execute around each statement cost more than the SQL itself.
 _COMMENTS = FeedComment.__table__  # type: ignore[attr-defined]
-_FORGET = delete(_COMMENTS).where(_COMMENTS.c.comment_id == bindparam("comment_id"))
-_ARTICLE = select(FeedArticle.title, FeedArticle.url).where(  # not its body
-    col(FeedArticle.article_id) == bindparam("article_id"), col(FeedArticle.url) != "")
-_ADD = insert(_COMMENTS)
+_FORGET = Direct(delete(_COMMENTS).where(_COMMENTS.c.comment_id == bindparam("comment_id")))
+_ARTICLE = Direct(select(FeedArticle.title, FeedArticle.url).where(  # not its body
+    col(FeedArticle.article_id) == bindparam("article_id"), col(FeedArticle.url) != ""))
+_ADD = Direct(insert(_COMMENTS))
 
 
 def on_comment_edited(session: Session, event: CommentEdited) -> None:

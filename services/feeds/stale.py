@@ -18,6 +18,7 @@ from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col
 
 from services.feeds.models import FeedRenderFailure, FeedStale
+from shared.direct import Direct
 from shared.events import utcnow
 from shared.inbox import HANDLING
 
@@ -46,7 +47,8 @@ def write_marks(session: Session) -> None:
     of this class, so whoever marks need not remember to)."""
     pending = session.info.pop(PENDING, None)
     if pending:
-        session.execute(_MARK[session.get_bind().dialect.name], list(pending.values()))
+        connection = session.connection()
+        _MARK[connection.dialect.name].run_many(connection, list(pending.values()))
         session.info.setdefault(MARKED, []).extend(pending)
 
 
@@ -56,16 +58,17 @@ def _forget_marks(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(PENDING, None)
 
 
-def _mark_statement(insert: Callable[[Any], Any]) -> Any:
-    # Built once: building it for every event cost more than running it.
+def _mark_statement(insert: Callable[[Any], Any]) -> Direct:
+    # Built once, and run on the session's cursor (shared/direct.py): building it for every
+    # event cost more than running it, and SQLAlchemy's execute around it as much again.
     table = FeedStale.__table__  # type: ignore[attr-defined]
     statement = insert(table).values(key=bindparam("key"), version=1, since=bindparam("since"),
                                       event_id=bindparam("event_id"),
                                       event_type=bindparam("event_type"))
     # A new change is tried at once, even after a failed render (it may mend what failed).
-    return statement.on_conflict_do_update(index_elements=["key"], set_={
+    return Direct(statement.on_conflict_do_update(index_elements=["key"], set_={
         "version": table.c.version + 1, "event_id": statement.excluded.event_id,
-        "event_type": statement.excluded.event_type, "retry_at": None})
+        "event_type": statement.excluded.event_type, "retry_at": None}))
 
 
 _MARK = {"sqlite": _mark_statement(sqlite.insert), "postgresql": _mark_statement(postgresql.insert)}
