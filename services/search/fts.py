@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from services.search.query import Query
 from services.search.text import START, STOP
+from shared.direct import Direct
 
 Order = Literal["newest", "relevant"]
 TITLE_WEIGHT = 4.0  # a word in an article's title counts this many times one in a body
@@ -43,6 +44,7 @@ FTS_ADD = "INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :bod
 FTS_DROP = "DELETE FROM search_fts WHERE rowid IN :ids"
 FTS_CLEAR = "DELETE FROM search_fts"
 PAGE = " LIMIT :limit OFFSET :offset"
+_ADD = Direct(text(FTS_ADD))  # run on the session's cursor: see shared/direct.py
 
 
 def _postgres(session: Session) -> bool:
@@ -52,8 +54,8 @@ def _postgres(session: Session) -> bool:
 def add(session: Session, docs: Sequence[Mapping[str, Any]]) -> None:
     """Index these documents (rows of `searchdoc`, inserted already) under their ids."""
     if docs and not _postgres(session):
-        session.execute(text(FTS_ADD), [{"id": d["id"], "title": d["heading"],
-                                         "body": d["body"]} for d in docs])
+        _ADD.run_many(session.connection(), [{"id": d["id"], "title": d["heading"],
+                                              "body": d["body"]} for d in docs])
 
 
 def drop(session: Session, doc_ids: Sequence[int]) -> None:
