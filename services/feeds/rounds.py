@@ -91,8 +91,11 @@ class StaleRenders:
     """Queues the render task after a commit that marked documents stale, and runs it."""
 
     def __init__(self, *, celery: Celery, sessions: sessionmaker[Any], redis_url: str,
-                 flag: str, attempts: int = 5) -> None:
+                 flag: str, attempts: int = 5, clock: Callable[[], float] = time.time) -> None:
         self.celery, self.sessions, self.flag = celery, sessions, flag
+        # The time kept in Redis (when a round ended, when a render task is due), which
+        # every worker reads: seconds since the epoch; a test's clock stands still instead.
+        self.clock = clock
         self.attempts = attempts  # failed renders of a document before it is set aside
         # A round renders for at most half the render task's soft time limit, then leaves the
         # rest to the next task: a long backlog never meets the limit (which would count as
@@ -144,7 +147,7 @@ class StaleRenders:
             if countdown is None:
                 countdown = self._due_in()[0]
             if self._queue_if_sooner(keys=[self.flag],
-                                     args=[time.time() + countdown, PENDING_FOR, MIN_GAP]):
+                                     args=[self.clock() + countdown, PENDING_FOR, MIN_GAP]):
                 self.celery.send_task(TASK, queue="feeds", countdown=countdown or None)
         except Exception as exc:  # the worker's periodic round renders them anyway
             log.warning("feeds: could not queue a render: %s", exc)
@@ -155,7 +158,7 @@ class StaleRenders:
         stays set, for the task is still queued."""
         wait, defer = self._due_in(queue)
         if wait > 0:
-            self.redis.set(self.flag, time.time() + wait, ex=PENDING_FOR)
+            self.redis.set(self.flag, self.clock() + wait, ex=PENDING_FOR)
             self.celery.send_task(TASK, queue=queue, countdown=wait)
             return 0
         self.redis.delete(self.flag)  # this task has started: changes queue the next one
@@ -202,7 +205,7 @@ class StaleRenders:
             try:
                 gap = max(MIN_GAP, REST * (time.monotonic() - started))
                 ended = self.redis.pipeline(transaction=False)
-                ended.set(f"{self.flag}:last-round", time.time(), ex=PENDING_FOR)
+                ended.set(f"{self.flag}:last-round", self.clock(), ex=PENDING_FOR)
                 ended.set(f"{self.flag}:gap", gap, ex=PENDING_FOR)
                 ended.set(f"{self.flag}:defer", defer, ex=PENDING_FOR)
                 ended.execute()
@@ -231,7 +234,7 @@ class StaleRenders:
                  f"{self.flag}:prompt")
         ask.llen(queue)
         (last, gap, defer, prompted), queued = ask.execute()[-2:]
-        since = time.time() - float(last or 0)
+        since = self.clock() - float(last or 0)
         gap, least = max(MIN_GAP, float(gap or 0)), MAX_DEFER.total_seconds()
         if not queued:
             return max(0.0, gap - since), least

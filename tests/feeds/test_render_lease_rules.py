@@ -23,7 +23,8 @@ from shared.settings import Settings
 from tests.conftest import wait_for
 from tests.databases import database_url, migrated
 
-LEASE = 1.0  # seconds: short, so that a render outlasts several leases quickly
+LEASE = 2.0  # seconds: short, so that a render outlasts several leases soon (and not so
+# short that a renewal, every fifth of it, comes too late on a busy machine)
 
 
 @pytest.fixture
