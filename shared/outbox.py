@@ -75,7 +75,7 @@ class Outbox:
     """Stores events with a transaction and relays them to every consumer's queue."""
 
     def __init__(self, *, table: Table, engine: Engine, celery: Celery, producer: str,
-                 redeliver_after: float = 10.0) -> None:
+                 redeliver_after: float = 10.0, relay_pace: float = 0.0) -> None:
         self.table = table
         # Statements built once: a request's events are its outbox's busiest writes, and a
         # statement made anew is given its cache key anew (in `_mark_sent`, once per event).
@@ -91,7 +91,8 @@ class Outbox:
         self.redeliver_after = timedelta(seconds=redeliver_after)
         self.confirmations = Confirmations(celery.conf.broker_url)
         self.messages = TaskMessages(celery)
-        self.relay_thread = RelayThread(self._send, name=f"burg-{producer}-relay")
+        self.relay_thread = RelayThread(self._send, name=f"burg-{producer}-relay",
+                                        pace=relay_pace)
 
     def add(self, session: Session, event: Event) -> Envelope:
         """Store `event` in the session's transaction; it is relayed once that commits."""

@@ -2,11 +2,11 @@
 what arrives meanwhile, so that under load one send per consumer and one write mark many
 requests' events sent, and no request waits for the broker.
 
-Under load its rounds are paced (RELAY_PACE): a round starts at least that long after the
-last one started, with every event that came meanwhile. A round's send costs little (one
-round trip to Redis), so unpaced a stream of requests went one event a round, and each
-consumer paid a broker message (about a millisecond of a worker's CPU, whatever it holds)
-per event. An event after a quiet spell goes at once."""
+Under load its rounds may be paced (`pace`, the service's `relay_pace`): a round starts at
+least that long after the last one started, with every event that came meanwhile. A round's
+send costs little (one round trip to Redis), so unpaced a stream of requests went one event a
+round, and each consumer paid a broker message (about a millisecond of a worker's CPU,
+whatever it holds) per event. An event after a quiet spell goes at once."""
 
 import atexit
 import logging
@@ -22,7 +22,6 @@ from shared.forks import on_fork
 log = logging.getLogger(__name__)
 
 RELAY_BATCH = 200  # events the relay thread sends and marks sent in one round, at most
-RELAY_PACE = 0.02  # seconds from one round's start to the next's, at least
 RELAY_EXIT_WAIT = 10  # seconds a process that exits gives its relay thread to finish
 
 Batch = list[dict[str, Any]]
@@ -31,8 +30,10 @@ Batch = list[dict[str, Any]]
 class RelayThread:
     """A thread of this process that calls `send` with the events handed over to it."""
 
-    def __init__(self, send: Callable[[Batch], object], *, name: str) -> None:
+    def __init__(self, send: Callable[[Batch], object], *, name: str,
+                 pace: float = 0.0) -> None:
         self.send, self.name = send, name
+        self.pace = pace  # seconds from one round's start to the next's, at least
         self._start = threading.Lock()
         # A forked child (a worker's pool child) must not inherit the lock held by a thread
         # of its parent: it would wait for it for good.
@@ -61,12 +62,12 @@ class RelayThread:
         self._start = threading.Lock()
 
     def _loop(self, waiting: "queue.SimpleQueue[Batch | None]") -> None:
-        finished, last = False, -RELAY_PACE
+        finished, last = False, -self.pace
         while not finished:
             batch = waiting.get()
             if batch is None:
                 return
-            if (pause := last + RELAY_PACE - time.monotonic()) > 0:
+            if (pause := last + self.pace - time.monotonic()) > 0:
                 time.sleep(pause)  # what comes meanwhile goes in this round
             last = time.monotonic()
             while len(batch) < RELAY_BATCH and not waiting.empty():

@@ -134,7 +134,7 @@ def build_runtime(settings: ServiceSettings, metadata: MetaData,
     sessions = make_session_factory(engine)
     celery = make_celery(name, settings, broker)
     outbox = Outbox(table=outbox_tbl, engine=engine, celery=celery, producer=name,
-                    redeliver_after=settings.redeliver_after)
+                    redeliver_after=settings.redeliver_after, relay_pace=settings.relay_pace)
     outbox.relay_after_commit(sessions)
     inbox = Inbox(table=inbox_tbl, dead_letters=dead_tbl, sessions=sessions, outbox=outbox)
     return Runtime(name=name, settings=settings, engine=engine, sessions=sessions,

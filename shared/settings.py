@@ -118,6 +118,10 @@ class ServiceSettings(Settings):
     """Settings of one service; `database_url` comes from `BURG_<SERVICE>_DATABASE_URL`."""
 
     service: ClassVar[str]
+    # Seconds from one relay round's start to the next's, at least, under a stream of events
+    # (shared/relay.py): a service whose events come in streams (comments) gathers them into
+    # fewer broker messages; one whose events are few and each wanted at once (posts) sets 0.
+    relay_pace: ClassVar[float] = 0.02
     database_url: str = ""
 
     @property

@@ -5,16 +5,11 @@ import threading
 import time
 from typing import Any
 
-import pytest
-
-from shared import relay
 from shared.relay import RelayThread
 from tests.conftest import wait_for
 
 
-def test_events_that_come_while_a_round_is_paced_go_together(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(relay, "RELAY_PACE", 2.0)  # long: the test hands over well within it
+def test_events_that_come_while_a_round_is_paced_go_together() -> None:
     rounds: list[tuple[float, list[str]]] = []
     first_sent = threading.Event()
 
@@ -22,7 +17,8 @@ def test_events_that_come_while_a_round_is_paced_go_together(
         rounds.append((time.monotonic(), [event["id"] for event in batch]))
         first_sent.set()
 
-    thread = RelayThread(send, name="test-relay")
+    # A long pace: the test hands the next events over well within it.
+    thread = RelayThread(send, name="test-relay", pace=2.0)
     thread.hand_over([{"id": "a"}])
     assert first_sent.wait(timeout=30)  # after a quiet spell: a round of its own
     for name in "bcd":
