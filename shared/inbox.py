@@ -149,8 +149,9 @@ class Inbox:
                 for _, event_id, envelope in wanted}
         with self.sessions() as session:
             session.info[OUTBOX] = self.outbox
-            # The ids first, as `handle` does, in one statement: those handled before (or by
-            # another worker right now) insert nothing and are skipped.
+            # The ids first, as `handle` does (a prepared insert each, in the order of their
+            # ids): those handled before (or by another worker right now) insert nothing and
+            # are skipped.
             new = self.claim(session, list(rows.values()))
             for index, event_id, envelope, event in events:
                 if event_id not in new:
