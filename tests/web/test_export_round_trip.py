@@ -88,7 +88,7 @@ def moved(stack: Stack, site: Site, format_: str, empty: Stack,
     """The site exported with the command line in `format_` and imported into `empty`."""
     exported = tmp_path_factory.mktemp("export") / f"burg.{format_}"
     done = subprocess.run([sys.executable, "-m", "services.web.export", "--format", format_,
-                           "--token", stack.editor_token], env=stack.env, capture_output=True,
+                           f"--token={stack.editor_token}"], env=stack.env, capture_output=True,
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr.decode()
     exported.write_bytes(done.stdout)
